@@ -1,0 +1,1 @@
+"""The expression language: AST, parser, printer, types, checker, evaluators."""

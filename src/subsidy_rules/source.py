@@ -1,0 +1,303 @@
+"""Source text, spans, and YAML loading that keeps every value's position.
+
+PyYAML's composer gives nodes with marks; we turn them into small node objects
+(YMap, YSeq, YScalar) that keep a Span, reject duplicate keys and aliases, and
+can map an offset inside a scalar's value back to a line and column of the file
+(block scalars, folded plain scalars and quoted scalars included).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from pathlib import Path as _FsPath
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+import attrs
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_YAML_DEPTH = 64
+
+
+@attrs.frozen(eq=False)
+class SourceFile:
+    """A file's name as shown to the user and its text, for quoting lines in errors."""
+
+    name: str
+    text: str
+    _starts: Tuple[int, ...] = attrs.field(init=False, repr=False)
+
+    @_starts.default
+    def _compute_starts(self) -> Tuple[int, ...]:
+        starts = [0]
+        for index, char in enumerate(self.text):
+            if char == "\n":
+                starts.append(index + 1)
+        return tuple(starts)
+
+    @property
+    def lines(self) -> List[str]:
+        return self.text.splitlines()
+
+    def line_text(self, line: int) -> str:
+        if 1 <= line <= len(self._starts):
+            start = self._starts[line - 1]
+            end = self.text.find("\n", start)
+            return self.text[start:] if end < 0 else self.text[start:end]
+        return ""
+
+    def position(self, index: int) -> Tuple[int, int]:
+        """1-based (line, column) of a character index."""
+        starts = self._starts
+        line = bisect.bisect_right(starts, index) - 1
+        return line + 1, index - starts[line] + 1
+
+
+@attrs.frozen
+class Span:
+    """Where something is: file name, 1-based line and column, and where it ends."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+    source: Optional[SourceFile] = attrs.field(default=None, eq=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class YamlProblem(Exception):
+    """Raised inside this module only; the loader turns it into a diagnostic."""
+
+    def __init__(self, code: str, span: Span, **args: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.span = span
+        self.args_ = args
+
+
+@attrs.frozen(eq=False)
+class YNode:
+    span: Span
+
+
+@attrs.frozen(eq=False)
+class YScalar(YNode):
+    value: Any
+    raw: str
+    style: Optional[str]
+    start_index: int
+    end_index: int
+
+    def offset_span(self, start: int, end: Optional[int] = None) -> Span:
+        """The file span of characters [start, end) of this scalar's string value."""
+        begin = self._file_index(start)
+        finish = self._file_index(end) if end is not None and end > start else begin + 1
+        source = self.span.source
+        if source is None:
+            return self.span
+        line, column = source.position(begin)
+        end_line, end_column = source.position(max(begin, finish - 1))
+        return Span(self.span.file, line, column, end_line, end_column + 1, source)
+
+    def _file_index(self, offset: int) -> int:
+        """Align the value's characters with the file's raw text, greedily.
+
+        Works for plain (also folded over lines), literal ``|`` and quoted scalars
+        without escapes; with escapes the column may be off by the escape's width.
+        """
+        source = self.span.source
+        if source is None or not isinstance(self.value, str):
+            return self.start_index
+        text = source.text
+        value = self.value
+        raw_pos = self.start_index
+        if self.style in ("'", '"'):
+            raw_pos += 1
+        elif self.style in ("|", ">"):
+            newline = text.find("\n", raw_pos)
+            raw_pos = newline + 1 if newline >= 0 else raw_pos
+        end = max(self.end_index, raw_pos)
+        for index in range(min(offset, len(value))):
+            char = value[index]
+            if char in " \n":
+                # folded or block whitespace: skip any run of blanks in the raw text
+                while raw_pos < end and text[raw_pos] in " \t\r\n":
+                    raw_pos += 1
+                    if char == " " and index + 1 < len(value) and value[index + 1] != " ":
+                        break
+                continue
+            while raw_pos < end and text[raw_pos] != char:
+                raw_pos += 1
+            raw_pos += 1
+        while raw_pos < end and text[raw_pos] in " \t\r\n" and offset < len(value) and value[offset] not in " \n":
+            raw_pos += 1
+        return min(raw_pos, max(end - 1, self.start_index))
+
+
+@attrs.frozen(eq=False)
+class YSeq(YNode):
+    items: Tuple[YNode, ...]
+
+
+@attrs.frozen(eq=False)
+class YMap(YNode):
+    entries: Tuple[Tuple[YScalar, YNode], ...]
+
+    def keys(self) -> List[str]:
+        return [str(key.value) for key, _ in self.entries]
+
+    def get(self, key: str) -> Optional[YNode]:
+        for k, v in self.entries:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> Optional[YScalar]:
+        for k, _ in self.entries:
+            if k.value == key:
+                return k
+        return None
+
+    def __iter__(self) -> Iterator[Tuple[YScalar, YNode]]:
+        return iter(self.entries)
+
+
+def _span_of(node: Any, source: SourceFile) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(source.name, start.line + 1, start.column + 1, end.line + 1, end.column + 1, source)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader whose composer refuses aliases (no alias bombs, no surprises)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise _AliasFound(event.start_mark)
+        return Composer.compose_node(self, parent, index)
+
+
+class _AliasFound(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("alias")
+        self.mark = mark
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """Bytes to text: UTF-8 (BOM tolerated), CRLF folded; anything else a clear problem."""
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlProblem("E007", Span(name, 1, 1), size=len(data), limit=MAX_FILE_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8", errors="replace")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        raise YamlProblem("E006", Span(name, line, column), byte=f"0x{data[exc.start]:02x}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_source(path: Union[str, _FsPath], display: Optional[str] = None) -> SourceFile:
+    file_path = _FsPath(path)
+    name = display or str(path)
+    return SourceFile(name, decode_source(file_path.read_bytes(), name))
+
+
+def parse_yaml(source: SourceFile) -> Optional[YNode]:
+    """Compose one YAML document into position-keeping nodes (None for an empty file)."""
+    loader = _StrictLoader(source.text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except _AliasFound as found:
+            mark = found.mark
+            raise YamlProblem(
+                "E003", Span(source.name, mark.line + 1, mark.column + 1, source=source)
+            ) from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+            raise YamlProblem(
+                "E001", Span(source.name, line, column, source=source), detail=detail
+            ) from None
+        except yaml.YAMLError as exc:
+            raise YamlProblem("E001", Span(source.name, 1, 1, source=source), detail=str(exc)) from None
+        if root is None:
+            return None
+        counter = [0]
+        return _convert(root, source, loader, counter, 0)
+    finally:
+        loader.dispose()
+
+
+def _convert(node: Any, source: SourceFile, loader: yaml.SafeLoader, counter: List[int], level: int) -> YNode:
+    counter[0] += 1
+    span = _span_of(node, source)
+    if counter[0] > MAX_NODES:
+        raise YamlProblem("E008", span, limit=MAX_NODES)
+    if level > MAX_YAML_DEPTH:
+        raise YamlProblem("E009", span, limit=MAX_YAML_DEPTH)
+    if isinstance(node, ScalarNode):
+        return _scalar(node, source, loader, span)
+    if isinstance(node, SequenceNode):
+        return YSeq(span, tuple(_convert(item, source, loader, counter, level + 1) for item in node.value))
+    if isinstance(node, MappingNode):
+        seen: Dict[Any, Span] = {}
+        entries = []
+        for key_node, value_node in node.value:
+            key = _convert(key_node, source, loader, counter, level + 1)
+            if not isinstance(key, YScalar):
+                raise YamlProblem("E004", key.span)
+            hashable = key.value if not isinstance(key.value, (list, dict)) else repr(key.value)
+            if hashable in seen:
+                first = seen[hashable]
+                raise YamlProblem("E002", key.span, key=key.value, first=f"{first.line}:{first.column}")
+            seen[hashable] = key.span
+            entries.append((key, _convert(value_node, source, loader, counter, level + 1)))
+        return YMap(span, tuple(entries))
+    raise YamlProblem("E001", span, detail="unsupported node")  # pragma: no cover
+
+
+def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span: Span) -> YScalar:
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as exc:
+        # e.g. 2017-02-30 resolves as a timestamp and fails to construct
+        raise YamlProblem("E013", span, value=node.value, detail=str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem("E001", span, detail=str(exc)) from None
+    if isinstance(value, _dt.datetime):
+        value = value  # kept: the loader rejects datetimes where dates are expected
+    if isinstance(value, float):
+        # Decimal semantics everywhere: keep the text the author wrote
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            value = Decimal(node.value.replace("_", ""))
+        except InvalidOperation:
+            raise YamlProblem("E014", span, value=node.value) from None
+        if not value.is_finite():
+            raise YamlProblem("E014", span, value=node.value)
+    return YScalar(span, value, node.value, node.style, node.start_mark.index, node.end_mark.index)
+
+
+def plain(node: Optional[YNode]) -> Any:
+    """The node as plain Python data (for values that need no positions)."""
+    if node is None:
+        return None
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    if isinstance(node, YMap):
+        return {key.value: plain(value) for key, value in node.entries}
+    raise TypeError(node)  # pragma: no cover
