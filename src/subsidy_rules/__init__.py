@@ -1,0 +1,49 @@
+"""subsidy-rules: employment poverty-alleviation subsidy rules as code.
+
+    >>> import subsidy_rules
+    >>> policy = subsidy_rules.load_policy()            # the bundled policy
+    >>> [d.outcome for d in policy.evaluate(claim)]     # explained Decisions
+    >>> decide = policy.decider("hiring-award")          # fast, decide-only
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional, Tuple, Union
+
+from .claims import coerce_claim, parse_text, read_claim
+from .engine import Decision, ItemDecision, Policy, PolicyRef, Reason, Value
+from .errors import ClaimError, Diagnostic, EvaluationError, PolicyError, SubsidyRulesError
+from .resources import bundled_policy_dir
+from .runtime import Outcome, Verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "load_policy", "check_policy", "Policy", "Decision", "ItemDecision", "Reason", "Value", "PolicyRef",
+    "Outcome", "Verdict", "SubsidyRulesError", "PolicyError", "ClaimError", "EvaluationError", "Diagnostic",
+    "read_claim", "coerce_claim", "parse_text", "bundled_policy_dir",
+]
+
+
+def check_policy(path: Union[str, Path, None] = None) -> Tuple[Optional[Policy], List[Diagnostic]]:
+    """Load, check and compile; returns the policy (None if it has errors) and every diagnostic."""
+    from .check import check_model
+    from .load import load_model
+
+    directory = Path(path) if path is not None else bundled_policy_dir()
+    model, diagnostics = load_model(directory)
+    if model is None or any(d.severity == "error" for d in diagnostics):
+        return None, diagnostics
+    diagnostics = diagnostics + check_model(model)
+    if any(d.severity == "error" for d in diagnostics):
+        return None, diagnostics
+    return Policy(model), diagnostics
+
+
+def load_policy(path: Union[str, Path, None] = None) -> Policy:
+    """Load a policy folder (None: the bundled policy). Raises PolicyError listing every problem."""
+    policy, diagnostics = check_policy(path)
+    if policy is None:
+        raise PolicyError([d for d in diagnostics])
+    return policy

@@ -1,0 +1,350 @@
+"""Rule -> Python: one generated module per rule, holding a fast decide function
+and an explaining one, built by a factory that binds the parameter values.
+
+The generated source is kept (``CompiledRule.source``) for inspection, and
+compiled under the name ``<policy RULE-FILE>`` so tracebacks say which rule.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import attrs
+
+from . import model as m
+from .errors import EvaluationError
+from .expr import ast
+from .expr.codegen import Context, Decide, Emitter, Explain, Level, Namespace
+from .expr.interpret import region_paths
+from .expr.printer import to_text
+from .expr.types import Scope, resolve
+from .runtime import HELPERS
+
+Observed = Tuple[Tuple[str, str], ...]  # (kind, key) per observed value of a leaf
+
+
+@attrs.frozen(eq=False)
+class TreeInfo:
+    """A condition tree flattened in pre-order, with each leaf's observed values."""
+
+    nodes: Tuple[m.Node, ...]
+    leaves: Tuple[m.Condition, ...]
+    observed: Tuple[Observed, ...]
+
+
+@attrs.frozen(eq=False)
+class CompiledRule:
+    rule: m.Rule
+    params: Tuple[str, ...]  # parameter names, in the order of P
+    source: str
+    factory: Callable
+    tree: TreeInfo
+    item_tree: Optional[TreeInfo]
+    extra_observed: Tuple[Observed, ...]  # for checklist criteria / classification classes
+    static_amount: Optional[ast.Expr]  # amount made of parameters and constants only
+    item_static_amount: Optional[ast.Expr]
+    amount_observed: Observed = ()
+    item_amount_observed: Observed = ()
+
+
+def _preorder(group: m.Group) -> List[m.Node]:
+    out: List[m.Node] = []
+    stack: List[m.Node] = [group]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, m.Group):
+            stack.extend(reversed(node.children))
+    return out
+
+
+def _params_of(rule: m.Rule) -> Tuple[str, ...]:
+    names: List[str] = []
+    for expression, _, _ in m.rule_expressions(rule):
+        for node in ast.walk(expression.tree):
+            if isinstance(node, ast.Param) and node.name not in names:
+                names.append(node.name)
+    return tuple(names)
+
+
+def _entities_of(rule: m.Rule, schema: m.FactSchema) -> Tuple[str, ...]:
+    names = [rule.applies_to] if rule.applies_to else []
+    for expression, _, _ in m.rule_expressions(rule):
+        for node in ast.walk(expression.tree):
+            if isinstance(node, ast.Path) and node.parts[0] in schema.entities and node.parts[0] not in names:
+                names.append(node.parts[0])
+    return tuple(names)
+
+
+def _is_static(node: Optional[ast.Expr]) -> bool:
+    return node is not None and isinstance(node, (ast.Param, ast.NumberLit))
+
+
+def _kleene(op: str, values: List[str]) -> str:
+    if op == "not":
+        return f"None if {values[0]} is None else not {values[0]}"
+    if not values:
+        return "True" if op == "all" else "False"
+    stop, go = ("False", "True") if op == "all" else ("True", "False")
+    hit = " or ".join(f"{v} is {stop}" for v in values)
+    unknown = " or ".join(f"{v} is None" for v in values)
+    return f"{stop} if ({hit}) else (None if ({unknown}) else {go})"
+
+
+class _RuleCompiler:
+    def __init__(self, rule: m.Rule, schema: m.FactSchema) -> None:
+        self.rule = rule
+        self.schema = schema
+        self.ns = Namespace()
+        self.params = _params_of(rule)
+        self.entities = _entities_of(rule, schema)
+        self.param_vars = {name: f"_p{i}" for i, name in enumerate(self.params)}
+        self.entity_vars = {name: f"_e{i}" for i, name in enumerate(self.entities)}
+        self.scope = Scope(schema)
+
+    def context(self) -> Context:
+        return Context(self.scope, self.entity_vars, (), self.param_vars)
+
+    # ------------------------------------------------------------ explain
+    def explain_region(self, out: Emitter, expr: m.Expression, ctx: Context) -> Tuple[str, List[str], Observed]:
+        explain = Explain(out)
+        observed_vars: List[str] = []
+        observed: List[Tuple[str, str]] = []
+        explain.observed_hook = []  # type: ignore[attr-defined]
+        result, reads = explain.region(expr.tree, ctx)
+        for path in region_paths(expr.tree):
+            temp = reads[path.dotted]
+            resolved = resolve(path.parts, ctx.scope)
+            if not resolved.type.scalar or ("fact", path.dotted) in observed:
+                continue
+            observed.append(("fact", path.dotted))
+            observed_vars.append(temp)
+        for node in ast.walk(expr.tree):
+            if isinstance(node, ast.Param) and ("param", node.name) not in observed:
+                observed.append(("param", node.name))
+                observed_vars.append(ctx.params[node.name])
+        return result, observed_vars, tuple(observed)
+
+    def explain_tree(self, out: Emitter, group: m.Group, ctx: Context, prefix: str) -> Tuple[str, str, TreeInfo]:
+        """Emit every leaf and group; returns (root var, nodes tuple expr, info)."""
+        nodes = _preorder(group)
+        leaves = [n for n in nodes if isinstance(n, m.Condition)]
+        values: Dict[int, str] = {}
+        observed_exprs: List[str] = []
+        observed_info: List[Observed] = []
+        for leaf in leaves:
+            result, vars_, info = self.explain_region(out, leaf.expr, ctx)
+            var = out.fresh(prefix + "l")
+            out.line(f"{var} = {result}")
+            values[id(leaf)] = var
+            observed_exprs.append("(" + "".join(v + ", " for v in vars_) + ")")
+            observed_info.append(info)
+        for node in reversed(nodes):
+            if isinstance(node, m.Group):
+                var = out.fresh(prefix + "g")
+                out.line(f"{var} = {_kleene(node.op, [values[id(c)] for c in node.children])}")
+                values[id(node)] = var
+        nodes_expr = "(" + "".join(values[id(n)] + ", " for n in nodes) + ")"
+        observed_var = out.fresh(prefix + "o")
+        out.line(f"{observed_var} = (" + "".join(o + ", " for o in observed_exprs) + ")")
+        info = TreeInfo(tuple(nodes), tuple(leaves), tuple(observed_info))
+        return values[id(group)], f"({nodes_expr}, {observed_var})", info
+
+    def explain_value(self, out: Emitter, expr: m.Expression, ctx: Context) -> str:
+        result, _, _ = self.explain_region(out, expr, ctx)
+        return result
+
+    def explain_notes(self, out: Emitter, notes: Tuple[m.Note, ...], ctx: Context) -> str:
+        vars_ = [self.explain_value(out, note.when, ctx) for note in notes]
+        return "(" + "".join(v + ", " for v in vars_) + ")"
+
+    def emit_explain(self, out: Emitter) -> Tuple[TreeInfo, Optional[TreeInfo], Tuple[Observed, ...]]:
+        rule = self.rule
+        ctx = self.context()
+        for name, var in self.entity_vars.items():
+            out.line(f"{var} = _rec(claim.get({name!r}), {self.ns.const(name)})")
+        root, tree_expr, info = self.explain_tree(out, rule.conditions, ctx, "_r")
+        notes = self.explain_notes(out, rule.notes, ctx)
+        extra_obs: List[Observed] = []
+        extra_vars: List[str] = []
+        for entry in rule.criteria or rule.classes:
+            result, vars_, observed = self.explain_region(out, entry.expr, ctx)
+            extra_vars.append(f"({result}, (" + "".join(v + ", " for v in vars_) + "))")
+            extra_obs.append(observed)
+        extra = "(" + "".join(v + ", " for v in extra_vars) + ")"
+        item_info = None
+        items_var = "None"
+        code = root
+        amount = "None"
+        if rule.items is not None:
+            item_info, items_var, code, amount = self.emit_items_explain(out, ctx, root)
+        amount_obs = "()"
+        self.amount_observed: Observed = ()
+        if rule.items is None and rule.amount is not None:
+            amount = out.fresh("_amt")
+            amount_obs = out.fresh("_amo")
+            out.line(f"{amount} = None; {amount_obs} = ()")
+            out.line(f"if {root} is True:")
+            with out.block():
+                value, vars_, self.amount_observed = self.explain_region(out, rule.amount, ctx)
+                out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
+                out.line(f"{amount} = None if {value} is None else _fen({value})")
+                out.line(f"if {amount} is None: {root} = None")
+        out.line(f"return (_mk({code}, {amount} if {code} is True else None), {tree_expr}, {notes}, {items_var}, {extra}, {amount_obs})")
+        return info, item_info, tuple(extra_obs)
+
+    def emit_items_explain(self, out: Emitter, ctx: Context, root: str):
+        items = self.rule.items
+        assert items is not None
+        src = self.explain_value(out, items.over, ctx)
+        resolved = resolve(items.over.tree.parts, ctx.scope)
+        fmt = (resolved.entity or "") + "".join("." + f.name for f in resolved.fields) if resolved.root == "entity" else ""
+        index, item = "_ix0", "_it0"
+        level = Level(item, fmt + "[%d]", (index,))
+        inner = ctx.enter(items.entity, level)
+        records, any_true, any_false, any_unknown, total = "_items", "_yes", "_no", "_unk", "_total"
+        out.line(f"{records} = []; {any_true} = False; {any_false} = False; {any_unknown} = False; {total} = _ZERO")
+        out.line(f"if {src} is None: {any_unknown} = True")
+        out.line("else:")
+        item_info = None
+        with out.block():
+            out.line(f"for {index}, {item} in _enumerate({src}):")
+            with out.block():
+                out.line(f"if {item}.__class__ is not _dict: {item} = _item({item}, {level.path_expr(self.ns)})")
+                considered = "True"
+                if items.where is not None:
+                    considered = self.explain_value(out, items.where, inner)
+                iroot, itree, item_info = self.explain_tree(out, items.conditions, inner, "_i")
+                state = out.fresh("_s")
+                out.line(f"{state} = False if {considered} is False else (None if {considered} is None else {iroot})")
+                amount = out.fresh("_ia")
+                amount_obs = out.fresh("_iao")
+                out.line(f"{amount} = None; {amount_obs} = ()")
+                self.item_amount_observed: Observed = ()
+                if items.amount is not None:
+                    out.line(f"if {state} is True:")
+                    with out.block():
+                        value, vars_, self.item_amount_observed = self.explain_region(out, items.amount, inner)
+                        out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
+                        out.line(f"{amount} = None if {value} is None else _fen({value})")
+                        out.line(f"if {amount} is None: {state} = None")
+                        out.line(f"else: {total} += {amount}")
+                name = "None"
+                if items.name is not None:
+                    name = self.explain_value(out, items.name, inner)
+                notes = self.explain_notes(out, items.notes, inner)
+                out.line(f"if {considered} is not False:")
+                with out.block():
+                    out.line(f"if {state} is True: {any_true} = True")
+                    out.line(f"elif {state} is False: {any_false} = True")
+                    out.line(f"else: {any_unknown} = True")
+                out.line(f"{records}.append(({index}, {state}, {amount}, {itree}, {notes}, {name}, {considered}, {amount_obs}))")
+        code = out.fresh("_code")
+        if items.require == "all":
+            combined = f"False if {any_false} else (None if {any_unknown} else True)"
+        else:
+            combined = f"None if {any_unknown} else ({any_true})"
+        out.line(f"{code} = {_kleene('all', [root, f'({combined})'])}")
+        amount_var = "_total" if items.amount is not None else "None"
+        return item_info, records, code, amount_var
+
+    # ------------------------------------------------------------ decide
+    def decide_tree(self, decide: Decide, group: m.Node, ctx: Context) -> str:
+        if isinstance(group, m.Condition):
+            return decide.expr(group.expr.tree, ctx)
+        parts = [self.decide_tree(decide, child, ctx) for child in group.children]
+        if group.op == "not":
+            return f"(not {parts[0]})"
+        if not parts:
+            return "True" if group.op == "all" else "False"
+        return "(" + f" {'and' if group.op == 'all' else 'or'} ".join(parts) + ")"
+
+    def emit_decide(self, out: Emitter) -> bool:
+        """Fast path for eligibility rules; checklists and classifications use the explaining code."""
+        rule = self.rule
+        if rule.kind != "eligibility":
+            return False
+        ctx = self.context()
+        decide = Decide(out)
+        out.line("try:")
+        with out.block():
+            for name, var in self.entity_vars.items():
+                getter = f"claim[{name!r}]" if name == rule.applies_to else f"claim.get({name!r})"
+                out.line(f"{var} = {getter}")
+            tree = self.decide_tree(decide, rule.conditions, ctx)
+            if rule.items is None:
+                out.line(f"if {tree}:")
+                with out.block():
+                    if rule.amount is None or _is_static(rule.amount.tree):
+                        out.line("return _V_ok")
+                    else:
+                        out.line(f"return _mk(True, _fen({decide.expr(rule.amount.tree, ctx)}))")
+                out.line("return _V_no")
+            else:
+                items = rule.items
+                out.line(f"if not {tree}: return _V_no")
+                inner = ctx.enter(items.entity, Level("_it0", "", ()))
+                out.line("_n = 0; _total = _ZERO")
+                out.line(f"for _it0 in {decide.expr(items.over.tree, ctx)}:")
+                with out.block():
+                    if items.where is not None:
+                        out.line(f"if not {decide.expr(items.where.tree, inner)}: continue")
+                    item_tree = self.decide_tree(decide, items.conditions, inner)
+                    out.line(f"if {item_tree}:")
+                    with out.block():
+                        out.line("_n += 1")
+                        if items.amount is not None:
+                            value = decide.expr(items.amount.tree, inner)
+                            if not _is_static(items.amount.tree):
+                                value = f"_fen({value})"
+                            out.line(f"_total += {value}")
+                    if items.require == "all":
+                        out.line("else: return _V_no")
+                if items.require == "any":
+                    out.line("if _n == 0: return _V_no")
+                out.line(f"return _mk(True, {'_total' if items.amount is not None else 'None'})")
+        out.line("except _BAIL:")
+        with out.block():
+            out.line("return _explain(claim)[0]")
+        return True
+
+    def build(self) -> CompiledRule:
+        head = Emitter(self.ns, 1)
+        if self.params:
+            head.line(", ".join(self.param_vars[p] for p in self.params) + ", = P")
+        head.line("_V_ok, _V_no = V")
+        explain = Emitter(self.ns, 2)
+        info, item_info, extra = self.emit_explain(explain)
+        decide = Emitter(self.ns, 2)
+        fast = self.emit_decide(decide)
+        lines = ["def _factory(P, A, R, V):"] + head.lines
+        lines.append("    def _explain(claim):")
+        lines += explain.lines
+        lines.append("    def _decide(claim):")
+        if fast:
+            lines += decide.lines
+        else:
+            lines.append("        return _explain(claim)[0]")
+        lines.append("    return _decide, _explain")
+        source = "\n".join(lines) + "\n"
+        namespace: Dict[str, Any] = dict(HELPERS)
+        namespace.update(self.ns.values)
+        namespace["__builtins__"] = {"len": len, "any": any, "all": all, "sum": sum}
+        try:
+            code = compile(source, f"<policy {self.rule.file}>", "exec")
+        except (SyntaxError, RecursionError, MemoryError) as exc:  # pragma: no cover - guarded by depth limits
+            raise EvaluationError("X002", f"{self.rule.id}: {exc}") from None
+        exec(code, namespace)  # the source is ours, built from validated parts (see codegen.py)
+        items = self.rule.items
+        return CompiledRule(
+            self.rule, self.params, source, namespace["_factory"], info, item_info, extra,
+            self.rule.amount.tree if self.rule.amount is not None and _is_static(self.rule.amount.tree) else None,
+            items.amount.tree if items is not None and items.amount is not None and _is_static(items.amount.tree) else None,
+            getattr(self, "amount_observed", ()),
+            getattr(self, "item_amount_observed", ()),
+        )
+
+
+def compile_rule(rule: m.Rule, schema: m.FactSchema) -> CompiledRule:
+    return _RuleCompiler(rule, schema).build()

@@ -1,0 +1,84 @@
+"""Fact values: what a claim may hold for each field type, and the errors when it does not.
+
+Shared by claim reading (text forms to Python values), the reference
+interpreter and the generated evaluators, so a bad value gets the same error,
+with its JSON path, whichever evaluator meets it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional, Tuple
+
+from .errors import ClaimError
+from .messages import type_name
+
+LIMIT = Decimal(10) ** 15
+MAX_LIST = 1_000_000
+
+
+def describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _expected(kind: str) -> str:
+    return f"{type_name(kind, 'zh')} / {type_name(kind, 'en')}"
+
+
+def bad(kind: str, value: Any, path: str) -> ClaimError:
+    return ClaimError("C001", path, expected=_expected(kind), actual=describe(value))
+
+
+def check_number(value: Any, path: str) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) >= LIMIT or value.as_tuple().exponent < -12:
+            raise ClaimError("C005", path, actual=describe(value))
+    elif abs(value) >= LIMIT:
+        raise ClaimError("C005", path, actual=describe(value))
+    return value
+
+
+def check_value(kind: str, value: Any, path: str, values: Tuple[str, ...] = ()) -> Any:
+    """Validate an already-typed Python value for a field kind. None passes (unknown)."""
+    if value is None:
+        return None
+    cls = value.__class__
+    if kind == "bool":
+        if cls is bool:
+            return value
+    elif kind == "integer":
+        if isinstance(value, int) and cls is not bool:
+            return value
+    elif kind in ("decimal", "money"):
+        if (isinstance(value, (int, Decimal))) and cls is not bool:
+            return value
+    elif kind == "date":
+        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+            return value
+    elif kind == "text":
+        if isinstance(value, str):
+            return value
+    elif kind == "enum":
+        if isinstance(value, str):
+            if value not in values:
+                raise ClaimError("C006", path, actual=value, choices=", ".join(values))
+            return value
+    elif kind == "list":
+        if isinstance(value, (list, tuple)):
+            if len(value) > MAX_LIST:
+                raise ClaimError("C010", path, limit=MAX_LIST)
+            return value
+    elif kind == "record":
+        if isinstance(value, Mapping):
+            return value
+    raise bad(kind, value, path)
+
+
+def record(value: Any, path: str) -> Optional[Mapping]:
+    """A record (mapping) or unknown; anything else is a claim error."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise bad("record", value, path)
