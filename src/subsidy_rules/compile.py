@@ -111,8 +111,10 @@ class _RuleCompiler:
         explain = Explain(out)
         observed_vars: List[str] = []
         observed: List[Tuple[str, str]] = []
-        explain.observed_hook = []  # type: ignore[attr-defined]
+        mark, indent = len(out.lines), out.indent
         result, reads = explain.region(expr.tree, ctx)
+        for _, temp in explain.computed:  # a short-circuit may skip them: start them unknown
+            out.lines.insert(mark, "    " * indent + f"{temp} = None")
         for path in region_paths(expr.tree):
             temp = reads[path.dotted]
             resolved = resolve(path.parts, ctx.scope)
@@ -124,6 +126,11 @@ class _RuleCompiler:
             if isinstance(node, ast.Param) and ("param", node.name) not in observed:
                 observed.append(("param", node.name))
                 observed_vars.append(ctx.params[node.name])
+        for node, temp in explain.computed:
+            key = ("rule", "@" + node.rule_id) if isinstance(node, ast.RuleRef) else ("computed", to_text(node))
+            if key not in observed:
+                observed.append(key)
+                observed_vars.append(temp)
         return result, observed_vars, tuple(observed)
 
     def explain_tree(self, out: Emitter, group: m.Group, ctx: Context, prefix: str) -> Tuple[str, str, TreeInfo]:

@@ -194,6 +194,8 @@ def _values(observed: Observed, raw_values: Sequence[Any], decision: Decision, i
         if kind == "param":
             param = decision.context.parameters.get(key)
             found.append(Value("$" + key, value, "param", param.label if param else None, param.unit if param else None))
+        elif kind in ("computed", "rule"):
+            found.append(Value(key, value, kind))
         else:
             field = _field_of(schema, key, item_entity)
             found.append(Value(key, value, "fact", field.label if field else None, field.unit if field else None))

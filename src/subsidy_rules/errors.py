@@ -45,9 +45,12 @@ class Diagnostic:
         return render(DIAGNOSTICS, self.code, lang, self._args(lang))
 
     def hint(self, lang: str = "zh") -> Optional[str]:
-        if self.code not in HINTS:
+        code = self.code
+        if code == "E010" and _looks_like_split_text(str(self.args.get("key", ""))):
+            code = "E010C"
+        if code not in HINTS:
             return None
-        return render(HINTS, self.code, lang, self._args(lang))
+        return render(HINTS, code, lang, self._args(lang))
 
     def format(self, lang: str = "zh") -> str:
         """Compiler style: path:line:col: error[CODE]: message, the line, a caret."""
@@ -81,6 +84,11 @@ class Diagnostic:
             "hint": self.hint(lang),
             "suggestions": list(self.suggestions),
         }
+
+
+def _looks_like_split_text(key: str) -> bool:
+    """An 'unknown key' that is really the tail of a text cut at a comma in a flow mapping."""
+    return any(_wide(ch) for ch in key) or " " in key.strip()
 
 
 def _wide(char: str) -> bool:

@@ -73,6 +73,7 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
 HINTS: Dict[str, Tuple[str, str]] = {
     "E003": ("把 *名称 替换为它代表的内容", "replace *name with the content it stands for"),
     "E010": ("检查拼写;可用的键:{allowed}", "check the spelling; allowed keys: {allowed}"),
+    "E010C": ("{{ }} 里的逗号会把文字分开:含逗号的文字请加引号,如 zh: \"6个月以上,含6个月\"", "a comma inside {{ }} splits the text: quote text that contains commas, e.g. zh: \"6 or more, inclusive\""),
     "E013": ("日期写成 YYYY-MM-DD,并确认这一天存在", "write dates as YYYY-MM-DD and make sure the day exists"),
     "E030": ("检查括号、引号和运算符;字段路径用点号连接,如 employer.hires", "check brackets, quotes and operators; fact paths use dots, e.g. employer.hires"),
     "E034": ("比较两边必须是同一类数据:数字和数字、日期和日期、文字和文字", "both sides must be the same kind of data: numbers, dates or text"),

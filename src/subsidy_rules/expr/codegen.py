@@ -138,6 +138,7 @@ class Explain:
     def __init__(self, out: Emitter) -> None:
         self.out = out
         self.ns = out.ns
+        self.computed: List[Tuple[ast.Expr, str]] = []  # aggregates and rule references of this region
 
     def region(self, node: ast.Expr, ctx: Context) -> Tuple[str, Dict[str, str]]:
         """Prefetch the region's paths, then evaluate; returns (result atom, path -> temp)."""
@@ -191,6 +192,7 @@ class Explain:
     def _RuleRef(self, node, ctx):
         target = self.out.fresh()
         self.out.line(f"{target} = R({node.rule_id!r}, claim)")
+        self.computed.append((node, target))
         return target
 
     def _assign(self, expr: str) -> str:
@@ -338,6 +340,7 @@ class Explain:
             else:
                 fn = "_min" if node.func == "min" else "_max"
                 out.line(f"{target} = None if ({unknown} or not {acc}) else {fn}({acc})")
+        self.computed.append((node, target))
         return target
 
 

@@ -1,0 +1,239 @@
+"""The `subsidy-rules` command. main(argv) -> exit code; it only calls the public API.
+
+Exit codes: 0 all decisions eligible (or check/test clean), 1 some ineligible
+(or a policy test failed), 3 some undetermined and none ineligible, 2 bad input
+or usage. Bad input never shows a traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, TextIO
+
+from . import __version__, check_policy, load_policy
+from .claims import coerce_claim, parse_text, read_claim
+from .errors import ClaimError, PolicyError, SubsidyRulesError
+from .resources import bundled_policy_dir
+from .runtime import Outcome
+
+EXIT_OK, EXIT_INELIGIBLE, EXIT_BAD_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="subsidy-rules",
+        description="就业扶贫补贴政策规则:检查、测试、解释。Employment poverty-alleviation subsidy rules: check, test, explain.",
+    )
+    parser.add_argument("--version", action="version", version=f"subsidy-rules {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    check = sub.add_parser("check", help="load, check and compile a policy; list every problem",
+                           description="Load, check and compile every file of a policy folder. Exit 0 only when clean.")
+    check.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    common(check)
+
+    explain = sub.add_parser("explain", help="decide a claim and say why",
+                             description="Decide a claim (YAML or JSON file, '-' for stdin) under every rule that applies, or one.")
+    explain.add_argument("claim", help="claim file (YAML or JSON), or - for standard input")
+    explain.add_argument("--rule", help="only this rule (its id, e.g. hiring-award)")
+    explain.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    explain.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: the claim's as_of, else today)")
+    explain.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    explain.add_argument("--full", action="store_true", help="show every condition, not only those that decided")
+    common(explain)
+
+    rules = sub.add_parser("rules", help="list the rules of a policy",
+                           description="List every rule: id, title, source, period in force and its conditions or criteria.")
+    rules.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    common(rules)
+
+    test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
+                          description="Run the policy tests. Exit 0 only when every case passes.")
+    test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
+    test.add_argument("-k", dest="keyword", help="only cases whose name or rule contains this text")
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    common(test)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_BAD_INPUT
+    lang = getattr(args, "lang", "zh")
+    try:
+        handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test}[args.command]
+        return handler(args, out, err)
+    except PolicyError as exc:
+        err.write(exc.message(lang) + "\n")
+        err.write(_count_line(exc.diagnostics, lang) + "\n")
+        return EXIT_BAD_INPUT
+    except SubsidyRulesError as exc:
+        err.write(("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # an unexpected failure: say so plainly, traceback only with --debug
+        if args.debug:
+            raise
+        err.write(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)\n")
+        return EXIT_BAD_INPUT
+
+
+def _count_line(diagnostics, lang: str) -> str:
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    if lang == "zh":
+        return f"共 {errors} 个错误,{warnings} 个警告"
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def _policy_dir(value: Optional[str]) -> Path:
+    return Path(value) if value else bundled_policy_dir()
+
+
+def _check(args, out: TextIO, err: TextIO) -> int:
+    directory = _policy_dir(args.policy)
+    policy, diagnostics = check_policy(directory)
+    if args.format == "json":
+        out.write(json.dumps({"ok": policy is not None, "diagnostics": [d.to_dict(args.lang) for d in diagnostics]},
+                             ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK if policy is not None else EXIT_BAD_INPUT
+    for diagnostic in diagnostics:
+        (out if policy is not None else err).write(diagnostic.format(args.lang) + "\n")
+    if policy is None:
+        err.write(_count_line(diagnostics, args.lang) + "\n")
+        return EXIT_BAD_INPUT
+    count = len(policy.rule_ids)
+    if args.lang == "zh":
+        out.write(f"检查通过:{directory} 共 {count} 条规则" + (f",{len(diagnostics)} 个警告" if diagnostics else "") + "\n")
+    else:
+        out.write(f"ok: {directory}: {count} rule(s)" + (f", {len(diagnostics)} warning(s)" if diagnostics else "") + "\n")
+    return EXIT_OK
+
+
+def _read_claim_arg(path: str, policy) -> dict:
+    if path == "-":
+        return coerce_claim(parse_text(sys.stdin.read(), "<stdin>"), policy.schema, policy.info.counties)
+    return read_claim(path, policy.schema, policy.info.counties)
+
+
+def _explain(args, out: TextIO, err: TextIO) -> int:
+    from .explain import render_markdown, render_text, to_json
+
+    policy = load_policy(_policy_dir(args.policy))
+    claim = _read_claim_arg(args.claim, policy)
+    decisions = policy.evaluate(claim, rule=args.rule, as_of=args.as_of)
+    if not decisions:
+        raise ClaimError("C007", "", choices=", ".join(sorted({r.applies_to for r in policy.rules})))
+    if args.format == "json":
+        out.write(to_json(decisions, args.lang) + "\n")
+    elif args.format == "markdown":
+        out.write(render_markdown(decisions, args.lang, args.full))
+    else:
+        out.write(render_text(decisions, args.lang, args.full))
+    outcomes = {d.outcome for d in decisions}
+    if Outcome.INELIGIBLE in outcomes:
+        return EXIT_INELIGIBLE
+    if Outcome.UNDETERMINED in outcomes:
+        return EXIT_UNDETERMINED
+    return EXIT_OK
+
+
+def _rules(args, out: TextIO, err: TextIO) -> int:
+    from . import model as m
+
+    policy = load_policy(_policy_dir(args.policy))
+    lang = args.lang
+
+    def conditions(rule: m.Rule) -> List[dict]:
+        found = []
+        for leaf in m.leaves(rule.conditions):
+            found.append({"id": leaf.id, "label": leaf.label.get(lang)})
+        if rule.items is not None:
+            for leaf in m.leaves(rule.items.conditions):
+                found.append({"id": leaf.id, "label": leaf.label.get(lang)})
+        for entry in rule.criteria:
+            found.append({"id": entry.id, "label": entry.label.get(lang), "points": float(entry.points) if entry.points % 1 else int(entry.points), "veto": entry.veto})
+        for entry in rule.classes:
+            found.append({"id": entry.id, "label": entry.label.get(lang)})
+        return found
+
+    listing = []
+    for rule in policy.rules:
+        listing.append({
+            "id": rule.id,
+            "title": rule.title.get(lang),
+            "kind": rule.kind,
+            "source": rule.source.text(),
+            "applies_to": rule.applies_to,
+            "in_force": rule.in_force.to_dict(),
+            "conditions": conditions(rule),
+        })
+    if args.format == "json":
+        out.write(json.dumps({"rules": listing}, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    for entry in listing:
+        period = entry["in_force"]
+        out.write(f"{entry['id']}  {entry['title']}\n")
+        out.write(f"    {entry['source']} · {period['from']} ~ {period['until'] or ''} · {entry['applies_to']}\n")
+        for cond in entry["conditions"]:
+            extra = f" ({cond['points']})" if "points" in cond else ""
+            out.write(f"    - {cond['id']}: {cond['label']}{extra}\n")
+    return EXIT_OK
+
+
+def _test(args, out: TextIO, err: TextIO) -> int:
+    from .explain import render_text
+    from .testing import load_cases, run_all
+
+    directory = _policy_dir(args.policy)
+    policy = load_policy(directory)
+    cases, diagnostics = load_cases(directory)
+    if diagnostics:
+        raise PolicyError(diagnostics)
+    if args.keyword:
+        cases = [c for c in cases if args.keyword in c.name or args.keyword in c.rule]
+    passed = failed = 0
+    for result in run_all(policy, cases):
+        case = result.case
+        if result.passed:
+            passed += 1
+            if args.verbose:
+                out.write(f"PASS {case.rule} · {case.name}\n")
+            continue
+        failed += 1
+        out.write(f"FAIL {case.rule} · {case.name}  ({case.span})\n")
+        for problem in result.problems:
+            out.write(f"     {problem}\n")
+        if result.decision is not None:
+            for line in render_text([result.decision], args.lang).splitlines():
+                out.write(f"     | {line}\n")
+    if args.lang == "zh":
+        out.write(f"{passed} passed, {failed} failed(共 {len(cases)} 个用例)\n")
+    else:
+        out.write(f"{passed} passed, {failed} failed ({len(cases)} cases)\n")
+    return EXIT_OK if failed == 0 else EXIT_INELIGIBLE

@@ -1,0 +1,140 @@
+"""Policy tests: cases written by policy staff in policy/tests/*.yaml.
+
+Each case names a rule, a claim, an as_of date and what it expects (outcome,
+amount, the ids of conditions that must fail, the facts that must be missing).
+Used by `subsidy-rules test` and by the pytest plugin.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import attrs
+
+from .claims import coerce_claim
+from .engine import Decision, Policy, Reason
+from .errors import ClaimError, Diagnostic, EvaluationError, SubsidyRulesError
+from .load import Collector, Fields
+from .source import SourceFile, Span, YamlProblem, YMap, YSeq, decode_source, parse_yaml, plain
+
+CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description")
+EXPECT_KEYS = ("outcome", "amount", "failed", "passed", "missing", "designation", "classes", "items")
+
+
+@attrs.frozen
+class Case:
+    name: str
+    rule: str
+    claim: Dict[str, Any]
+    expect: Dict[str, Any]
+    as_of: Optional[_dt.date]
+    span: Span
+
+
+@attrs.frozen
+class CaseResult:
+    case: Case
+    passed: bool
+    problems: Tuple[str, ...]
+    decision: Optional[Decision] = None
+
+
+def load_cases(directory: Path) -> Tuple[List[Case], List[Diagnostic]]:
+    out = Collector()
+    cases: List[Case] = []
+    tests_dir = directory / "tests"
+    files = sorted(tests_dir.glob("*.yaml")) + sorted(tests_dir.glob("*.yml")) if tests_dir.is_dir() else []
+    for path in files:
+        cases.extend(load_case_file(path, out))
+    return cases, out.diagnostics
+
+
+def load_case_file(path: Path, out: Collector) -> List[Case]:
+    try:
+        source = SourceFile(str(path), decode_source(path.read_bytes(), str(path)))
+        root = parse_yaml(source)
+    except YamlProblem as problem:
+        out.error(problem.code, problem.span, **problem.args_)
+        return []
+    if root is None:
+        return []
+    fields = Fields(out, root, ("cases",), ("cases",), path.name)
+    cases = []
+    for node in fields.seq("cases"):
+        cf = Fields(out, node, CASE_KEYS, ("name", "rule", "claim", "expect"), "cases")
+        if not cf.ok:
+            continue
+        expect_node = cf.get("expect")
+        Fields(out, expect_node, EXPECT_KEYS, (), "expect") if expect_node is not None else None
+        claim_node = cf.get("claim")
+        cases.append(Case(
+            name=cf.text("name") or "?",
+            rule=cf.text("rule") or "",
+            claim=plain(claim_node) if claim_node is not None else {},
+            expect=plain(expect_node) if isinstance(expect_node, YMap) else {},
+            as_of=cf.scalar("as_of", "date"),
+            span=node.span,
+        ))
+    return cases
+
+
+def _failed_ids(reasons: Tuple[Reason, ...]) -> List[str]:
+    found = []
+    for reason in reasons:
+        for node in reason.walk():
+            if node.result is False and node.id:
+                found.append(node.id)
+    return found
+
+
+def _passed_ids(reasons: Tuple[Reason, ...]) -> List[str]:
+    return [n.id for r in reasons for n in r.walk() if n.result is True and n.id]
+
+
+def run_case(policy: Policy, case: Case) -> CaseResult:
+    problems: List[str] = []
+    try:
+        claim = coerce_claim(case.claim, policy.schema, policy.info.counties)
+        decision = policy.evaluate(claim, rule=case.rule, as_of=case.as_of)[0]
+    except SubsidyRulesError as exc:
+        expected_error = case.expect.get("outcome") == "error"
+        if expected_error:
+            return CaseResult(case, True, ())
+        return CaseResult(case, False, (f"error: {exc.message('zh')}",))
+    expect = case.expect
+    if "outcome" in expect and expect["outcome"] != decision.outcome.value:
+        problems.append(f"outcome: expected {expect['outcome']}, got {decision.outcome.value}")
+    if "amount" in expect:
+        wanted = expect["amount"]
+        wanted = None if wanted is None else Decimal(str(wanted))
+        if wanted != decision.amount:
+            problems.append(f"amount: expected {wanted}, got {decision.amount}")
+    reasons = decision.reasons + tuple(r for item in decision.items for r in item.reasons)
+    failed = _failed_ids(reasons)
+    for ident in expect.get("failed") or ():
+        if ident not in failed:
+            problems.append(f"failed: expected condition '{ident}' to fail; failing: {', '.join(failed) or '-'}")
+    passed = _passed_ids(reasons)
+    for ident in expect.get("passed") or ():
+        if ident not in passed:
+            problems.append(f"passed: expected condition '{ident}' to pass")
+    missing = list(decision.missing)
+    for path in expect.get("missing") or ():
+        if path not in missing:
+            problems.append(f"missing: expected '{path}' among missing facts; missing: {', '.join(missing) or '-'}")
+    if "designation" in expect:
+        got = decision.designation.id if decision.designation else None
+        if got != expect["designation"]:
+            problems.append(f"designation: expected {expect['designation']}, got {got}")
+    if "classes" in expect:
+        if sorted(expect["classes"] or ()) != sorted(decision.classes):
+            problems.append(f"classes: expected {sorted(expect['classes'] or ())}, got {sorted(decision.classes)}")
+    return CaseResult(case, not problems, tuple(problems), decision)
+
+
+def run_all(policy: Policy, cases: List[Case]) -> Iterator[CaseResult]:
+    for case in cases:
+        yield run_case(policy, case)
