@@ -15,7 +15,7 @@ import attrs
 from . import model as m
 from .errors import EvaluationError
 from .expr import ast
-from .expr.codegen import Context, Decide, Emitter, Explain, Level, Namespace
+from .expr.codegen import Context, Decide, Emitter, Explain, FastExplain, Level, Namespace, uses_known
 from .expr.interpret import region_paths
 from .expr.printer import to_text
 from .expr.types import Scope, resolve
@@ -93,7 +93,9 @@ def _kleene(op: str, values: List[str]) -> str:
 
 
 class _RuleCompiler:
-    def __init__(self, rule: m.Rule, schema: m.FactSchema) -> None:
+    def __init__(self, rule: m.Rule, schema: m.FactSchema, money_params: Tuple[str, ...] = ()) -> None:
+        self.fast = False
+        self.money_params = money_params
         self.rule = rule
         self.schema = schema
         self.ns = Namespace()
@@ -108,11 +110,15 @@ class _RuleCompiler:
 
     # ------------------------------------------------------------ explain
     def explain_region(self, out: Emitter, expr: m.Expression, ctx: Context) -> Tuple[str, List[str], Observed]:
-        explain = Explain(out)
+        explain = FastExplain(out) if self.fast else Explain(out)
         observed_vars: List[str] = []
         observed: List[Tuple[str, str]] = []
         mark, indent = len(out.lines), out.indent
         result, reads = explain.region(expr.tree, ctx)
+        if self.fast:
+            temp = out.fresh("_v")
+            out.line(f"{temp} = {result}")
+            result = temp
         for _, temp in explain.computed:  # a short-circuit may skip them: start them unknown
             out.lines.insert(mark, "    " * indent + f"{temp} = None")
         for path in region_paths(expr.tree):
@@ -150,7 +156,13 @@ class _RuleCompiler:
         for node in reversed(nodes):
             if isinstance(node, m.Group):
                 var = out.fresh(prefix + "g")
-                out.line(f"{var} = {_kleene(node.op, [values[id(c)] for c in node.children])}")
+                kids = [values[id(c)] for c in node.children]
+                if self.fast:
+                    joined = {"all": " and ", "any": " or "}.get(node.op, "")
+                    expr = f"not {kids[0]}" if node.op == "not" else (joined.join(kids) or ("True" if node.op == "all" else "False"))
+                    out.line(f"{var} = {expr}")
+                else:
+                    out.line(f"{var} = {_kleene(node.op, kids)}")
                 values[id(node)] = var
         nodes_expr = "(" + "".join(values[id(n)] + ", " for n in nodes) + ")"
         observed_var = out.fresh(prefix + "o")
@@ -170,7 +182,10 @@ class _RuleCompiler:
         rule = self.rule
         ctx = self.context()
         for name, var in self.entity_vars.items():
-            out.line(f"{var} = _rec(claim.get({name!r}), {self.ns.const(name)})")
+            if self.fast:
+                out.line(f"{var} = claim[{name!r}]" if name == rule.applies_to else f"{var} = claim.get({name!r})")
+            else:
+                out.line(f"{var} = _rec(claim.get({name!r}), {self.ns.const(name)})")
         root, tree_expr, info = self.explain_tree(out, rule.conditions, ctx, "_r")
         notes = self.explain_notes(out, rule.notes, ctx)
         extra_obs: List[Observed] = []
@@ -196,10 +211,19 @@ class _RuleCompiler:
             with out.block():
                 value, vars_, self.amount_observed = self.explain_region(out, rule.amount, ctx)
                 out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
-                out.line(f"{amount} = None if {value} is None else _fen({value})")
+                rounded = value if self._rounded(rule.amount) else f"_fen({value})"
+                out.line(f"{amount} = None if {value} is None else {rounded}")
                 out.line(f"if {amount} is None: {root} = None")
-        out.line(f"return (_mk({code}, {amount} if {code} is True else None), {tree_expr}, {notes}, {items_var}, {extra}, {amount_obs})")
+        if self.rule.items is None and (rule.amount is None or self._rounded(rule.amount)):
+            verdict = f"(_V_ok if {code} is True else (_V_no if {code} is False else _V_unk))"
+        else:
+            verdict = f"_mk({code}, {amount} if {code} is True else None)"
+        out.line(f"return ({verdict}, {tree_expr}, {notes}, {items_var}, {extra}, {amount_obs})")
         return info, item_info, tuple(extra_obs)
+
+    def _rounded(self, expr: m.Expression) -> bool:
+        """A money parameter is rounded to the fen when it is bound: no need to round again."""
+        return isinstance(expr.tree, ast.Param) and expr.tree.name in self.money_params
 
     def emit_items_explain(self, out: Emitter, ctx: Context, root: str):
         items = self.rule.items
@@ -234,7 +258,8 @@ class _RuleCompiler:
                     with out.block():
                         value, vars_, self.item_amount_observed = self.explain_region(out, items.amount, inner)
                         out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
-                        out.line(f"{amount} = None if {value} is None else _fen({value})")
+                        rounded = value if self._rounded(items.amount) else f"_fen({value})"
+                        out.line(f"{amount} = None if {value} is None else {rounded}")
                         out.line(f"if {amount} is None: {state} = None")
                         out.line(f"else: {total} += {amount}")
                 name = "None"
@@ -303,7 +328,7 @@ class _RuleCompiler:
                         out.line("_n += 1")
                         if items.amount is not None:
                             value = decide.expr(items.amount.tree, inner)
-                            if not _is_static(items.amount.tree):
+                            if not self._rounded(items.amount):
                                 value = f"_fen({value})"
                             out.line(f"_total += {value}")
                     if items.require == "all":
@@ -313,26 +338,42 @@ class _RuleCompiler:
                 out.line(f"return _mk(True, {'_total' if items.amount is not None else 'None'})")
         out.line("except _BAIL:")
         with out.block():
-            out.line("return _explain(claim)[0]")
+            out.line("return _explain3(claim)[0]")
         return True
+
+    def _can_explain_fast(self) -> bool:
+        return not any(uses_known(e.tree) for e, _, _ in m.rule_expressions(self.rule))
 
     def build(self) -> CompiledRule:
         head = Emitter(self.ns, 1)
         if self.params:
             head.line(", ".join(self.param_vars[p] for p in self.params) + ", = P")
-        head.line("_V_ok, _V_no = V")
+        head.line("_V_ok, _V_no, _V_unk = V")
         explain = Emitter(self.ns, 2)
         info, item_info, extra = self.emit_explain(explain)
         decide = Emitter(self.ns, 2)
         fast = self.emit_decide(decide)
         lines = ["def _factory(P, A, R, V):"] + head.lines
-        lines.append("    def _explain(claim):")
+        lines.append("    def _explain3(claim):")
         lines += explain.lines
+        lines.append("    def _explain(claim):")
+        if self._can_explain_fast():
+            self.fast = True
+            quick = Emitter(self.ns, 3)
+            quick.counter = explain.counter + 1000
+            self.emit_explain(quick)
+            self.fast = False
+            lines.append("        try:")
+            lines += quick.lines
+            lines.append("        except _BAIL:")
+            lines.append("            return _explain3(claim)")
+        else:
+            lines.append("        return _explain3(claim)")
         lines.append("    def _decide(claim):")
         if fast:
             lines += decide.lines
         else:
-            lines.append("        return _explain(claim)[0]")
+            lines.append("        return _explain3(claim)[0]")
         lines.append("    return _decide, _explain")
         source = "\n".join(lines) + "\n"
         namespace: Dict[str, Any] = dict(HELPERS)
@@ -353,5 +394,5 @@ class _RuleCompiler:
         )
 
 
-def compile_rule(rule: m.Rule, schema: m.FactSchema) -> CompiledRule:
-    return _RuleCompiler(rule, schema).build()
+def compile_rule(rule: m.Rule, schema: m.FactSchema, money_params: Tuple[str, ...] = ()) -> CompiledRule:
+    return _RuleCompiler(rule, schema, money_params).build()

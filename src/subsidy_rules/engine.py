@@ -9,6 +9,7 @@ Policy serves many threads.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import threading
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -97,6 +98,17 @@ class PolicyContext:
     parameters: Mapping = attrs.field(repr=False, eq=False)
 
 
+@attrs.frozen
+class Binding:
+    """One rule version bound to a date and a jurisdiction: shared by all its Decisions."""
+
+    compiled: CompiledRule = attrs.field(repr=False)
+    as_of: _dt.date
+    context: PolicyContext = attrs.field(repr=False)
+    params: Mapping = attrs.field(repr=False, eq=False)
+    jurisdiction: Optional[str] = None
+
+
 @attrs.frozen(slots=False)
 class Decision:
     """A rule's answer for one claim, with everything needed to explain it.
@@ -106,13 +118,29 @@ class Decision:
     """
 
     verdict: Verdict
-    compiled: CompiledRule = attrs.field(repr=False, eq=False)
     raw: tuple = attrs.field(repr=False, eq=False)
-    as_of: _dt.date
-    context: PolicyContext = attrs.field(repr=False)
-    params: Mapping = attrs.field(repr=False, eq=False)
+    binding: Binding = attrs.field(repr=False)
     missing: Tuple[str, ...] = ()
-    jurisdiction: Optional[str] = None
+
+    @property
+    def compiled(self) -> CompiledRule:
+        return self.binding.compiled
+
+    @property
+    def as_of(self) -> _dt.date:
+        return self.binding.as_of
+
+    @property
+    def context(self) -> PolicyContext:
+        return self.binding.context
+
+    @property
+    def params(self) -> Mapping:
+        return self.binding.params
+
+    @property
+    def jurisdiction(self) -> Optional[str]:
+        return self.binding.jurisdiction
 
     @property
     def policy(self) -> PolicyRef:
@@ -202,6 +230,7 @@ def _values(observed: Observed, raw_values: Sequence[Any], decision: Decision, i
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=4096)
 def _field_of(schema: m.FactSchema, dotted: str, item_entity: Optional[str]) -> Optional[m.Field]:
     from .expr.types import ResolveError, resolve
 
@@ -333,8 +362,9 @@ class Policy:
         self.ref = PolicyRef(model.info.name, model.info.version, model.digest)
         self.context = PolicyContext(self.ref, model.info.currency, model.schema, model.parameters)
         self._compiled: Dict[str, List[CompiledRule]] = {}
+        money = tuple(name for name, p in model.parameters.items() if p.type == "money")
         for rule in model.rules:
-            self._compiled.setdefault(rule.id, []).append(compile_rule(rule, model.schema))
+            self._compiled.setdefault(rule.id, []).append(compile_rule(rule, model.schema, money))
         self._bound: Dict[tuple, Tuple[Callable, Callable]] = {}
         self._lock = threading.Lock()
 
@@ -401,7 +431,7 @@ class Policy:
         ok_amount = None
         if compiled.static_amount is not None:
             ok_amount = fen(interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema))))
-        verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None))
+        verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None), Verdict(Outcome.UNDETERMINED, None))
         decide, explain = compiled.factory(params, as_of, refs, verdicts)
         if not compiled.rule.in_force.contains(as_of):
             decide, explain = _not_in_force(compiled)
@@ -442,10 +472,11 @@ class Policy:
         return make
 
     def _decision_maker(self, compiled: CompiledRule, day: _dt.date, jurisdiction: Optional[str], explain: Callable) -> Callable[[Mapping], Decision]:
-        context = self.context
         params = dict(zip(compiled.params, self.parameter_values(compiled.params, day, jurisdiction)))
+        binding = Binding(compiled, day, self.context, params, jurisdiction)
         kind = compiled.rule.kind
         policy = self
+        undetermined = Outcome.UNDETERMINED
 
         def make(claim: Mapping) -> Decision:
             try:
@@ -455,10 +486,9 @@ class Policy:
             verdict = raw[0]
             if kind != "eligibility":
                 verdict = _post_verdict(compiled.rule, raw)
-            missing: Tuple[str, ...] = ()
-            if verdict.outcome is Outcome.UNDETERMINED:
-                missing = policy._missing(compiled, raw, claim, day, jurisdiction, params)
-            return Decision(verdict, compiled, raw, day, context, params, missing, jurisdiction)
+            if verdict.outcome is undetermined:
+                return Decision(verdict, raw, binding, policy._missing(compiled, raw, claim, day, jurisdiction, params))
+            return Decision(verdict, raw, binding)
 
         return make
 

@@ -85,7 +85,7 @@ class Entity:
     span: Optional[Span] = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class FactSchema:
     entities: Dict[str, Entity]
 

@@ -438,20 +438,70 @@ class Decide:
         return f"_call({node.name!r}, {self.ns.const(to_text(node))}, {args})"
 
     def _Aggregate(self, node, ctx):
+        """A loop emitted before the expression that uses it (plain locals, no comprehension cells)."""
+        out = self.out
         source = self.expr(node.source, ctx)
         resolved = resolve(node.source.parts, ctx.scope)
-        item = self.out.fresh("_it")
+        item, acc = out.fresh("_it"), out.fresh("_a")
         inner = ctx.enter(resolved.type.entity or "", Level(item, "", ()))
-        where = self.expr(node.where, inner) if node.where is not None else None
-        loop = f"for {item} in {source}"
-        if node.func == "count":
-            return f"len([0 {loop}{' if ' + where if where else ''}])"
-        if node.func == "any":
-            return f"any([{where} {loop}])"
-        if node.func == "all":
-            return f"all([{where} {loop}])"
-        value = self.expr(node.value, inner)
-        listed = f"[{value} {loop}{' if ' + where if where else ''}]"
-        if node.func == "sum":
-            return f"sum({listed})"
-        return f"{'_min1' if node.func == 'min' else '_max1'}({listed})"
+        initial = {"count": "0", "sum": "0", "any": "False", "all": "True", "min": "[]", "max": "[]"}[node.func]
+        out.line(f"{acc} = {initial}")
+        out.line(f"for {item} in {source}:")
+        with out.block():
+            where = self.expr(node.where, inner) if node.where is not None else "True"
+            if node.func == "count":
+                out.line(f"if {where}: {acc} += 1")
+            elif node.func == "any":
+                out.line(f"if {where}: {acc} = True")
+            elif node.func == "all":
+                out.line(f"if not {where}: {acc} = False")
+            else:
+                out.line(f"if {where}:")
+                with out.block():
+                    value = self.expr(node.value, inner)
+                    out.line(f"{acc} += {value}" if node.func == "sum" else f"{acc}.append({value})")
+        if node.func in ("min", "max"):
+            return f"{'_min1' if node.func == 'min' else '_max1'}({acc})"
+        return acc
+
+
+class FastExplain(Decide):
+    """Two-valued code for an explaining region: every region path is read (and
+    checked) up front into a temporary, so the explanation can show it; anything
+    missing or ill-typed raises, and the three-valued code takes over."""
+
+    def __init__(self, out: Emitter) -> None:
+        super().__init__(out)
+        self.read_ids: Dict[int, str] = {}
+        self.computed: List[Tuple[ast.Expr, str]] = []
+
+    def region(self, node: ast.Expr, ctx: Context) -> Tuple[str, Dict[str, str]]:
+        reads: Dict[str, str] = {}
+        for path in region_paths(node):
+            if path.dotted not in reads:
+                temp = self.out.fresh()
+                self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
+                reads[path.dotted] = temp
+            self.read_ids[id(path)] = reads[path.dotted]
+        return self.expr(node, ctx), reads
+
+    def _Path(self, node, ctx):
+        temp = self.read_ids.get(id(node))
+        return temp if temp is not None else Decide._Path(self, node, ctx)
+
+    def _watched(self, node: ast.Expr, expr: str) -> str:
+        temp = self.out.fresh("_c")
+        self.computed.append((node, temp))
+        return f"({temp} := {expr})"
+
+    def _Aggregate(self, node, ctx):
+        if self.read_ids.get(id(node.source)) is None:
+            return Decide._Aggregate(self, node, ctx)  # an inner aggregate: not shown on its own
+        return self._watched(node, Decide._Aggregate(self, node, ctx))
+
+    def _RuleRef(self, node, ctx):
+        return self._watched(node, Decide._RuleRef(self, node, ctx))
+
+
+def uses_known(node: ast.Expr) -> bool:
+    return any(isinstance(n, ast.Call) and n.name == "known" for n in ast.walk(node))

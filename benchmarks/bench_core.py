@@ -1,0 +1,212 @@
+"""Core speed: compiled rules against hand-written Python, in one process.
+
+W1: a per-worker rule with 4 conditions (entrepreneurship training subsidy shape).
+W2: an employer rule counting qualifying hires (employment-base shape).
+Both run on the same 45,600 generated worker records (W2 groups them into
+employers of 24 hires). Each mode is measured through the public API a user
+calls: `Policy.decider(rule)` (decide-only, for embedding and batch work) and
+`Policy.explainer(rule)` (returns a Decision with the condition results and the
+facts read). Prints cost ratios ours / hand-written; 1.0 = as fast.
+
+    python benchmarks/bench_core.py [--records N] [--repeat R]
+
+The final line is: RATIOS decide_vs_handwritten=<x> explain_vs_handwritten=<y>
+(the worse of W1 and W2 for each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import random
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import subsidy_rules
+from subsidy_rules import Outcome, Verdict
+
+HERE = Path(__file__).resolve().parent
+AS_OF = dt.date(2017, 7, 31)
+AMOUNT = Decimal("1500.00")
+
+
+def make_workers(count: int, seed: int = 2017) -> list:
+    rng = random.Random(seed)
+    workers = []
+    for index in range(count):
+        workers.append({
+            "name": f"劳动者{index}",
+            "age": rng.randint(14, 64),
+            "rural_registered_poor": rng.random() < 0.9,
+            "attended_entrepreneurship_training": rng.random() < 0.7,
+            "self_employed": rng.random() < 0.4,
+            "organising_business": rng.random() < 0.3,
+        })
+    return workers
+
+
+def make_claims(workers: list, per_employer: int = 24, seed: int = 7):
+    rng = random.Random(seed)
+    w1 = [{"labourer": w} for w in workers]
+    employers = []
+    for start in range(0, len(workers), per_employer):
+        hires = [{"worker": w, "contract_months": rng.choice((6, 11, 12, 24, 36)), "social_insurance": rng.random() < 0.9}
+                 for w in workers[start:start + per_employer]]
+        employers.append({"employer": {"name": f"企业{start}", "hires": hires}})
+    return w1, employers
+
+
+# ---------------------------------------------------------------- hand-written baselines
+
+ELIGIBLE = Verdict(Outcome.ELIGIBLE, AMOUNT)
+INELIGIBLE = Verdict(Outcome.INELIGIBLE, None)
+BASE = Verdict(Outcome.ELIGIBLE, None)
+
+
+def w1_decide(claim):
+    w = claim["labourer"]
+    if (w["rural_registered_poor"] and w["attended_entrepreneurship_training"]
+            and (w["self_employed"] or w["organising_business"]) and w["age"] >= 16):
+        return ELIGIBLE
+    return INELIGIBLE
+
+
+def w1_explain(claim):
+    w = claim["labourer"]
+    poor = w["rural_registered_poor"]
+    trained = w["attended_entrepreneurship_training"]
+    self_employed = w["self_employed"]
+    organising = w["organising_business"]
+    age = w["age"]
+    adult = age >= 16
+    eligible = poor and trained and (self_employed or organising) and adult
+    return (eligible, AMOUNT if eligible else None, (
+        ("registered-poor", poor, {"labourer.rural_registered_poor": poor}),
+        ("trained", trained, {"labourer.attended_entrepreneurship_training": trained}),
+        ("self-employed", self_employed, {"labourer.self_employed": self_employed}),
+        ("organising", organising, {"labourer.organising_business": organising}),
+        ("working-age", adult, {"labourer.age": age}),
+    ))
+
+
+def w2_decide(claim):
+    n = 0
+    for hire in claim["employer"]["hires"]:
+        if hire["worker"]["rural_registered_poor"] and hire["contract_months"] >= 12:
+            n += 1
+    return BASE if n >= 10 else INELIGIBLE
+
+
+def w2_explain(claim):
+    n = 0
+    for hire in claim["employer"]["hires"]:
+        if hire["worker"]["rural_registered_poor"] and hire["contract_months"] >= 12:
+            n += 1
+    ok = n >= 10
+    return (ok, None, (("ten-hires", ok, {"count": n, "$base_threshold": 10}),))
+
+
+# ---------------------------------------------------------------- timing
+
+
+def best_of(fn, claims, repeat: int) -> float:
+    """Seconds per call, best of `repeat` passes over all claims."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for claim in claims:
+            fn(claim)
+        times.append(time.perf_counter() - start)
+    return min(times) / len(claims)
+
+
+def check_agreement(ours, theirs, claims, name: str) -> None:
+    for claim in claims:
+        a, b = ours(claim), theirs(claim)
+        if tuple(a) != tuple(b):
+            raise SystemExit(f"{name}: results differ on {claim}: {a} != {b}")
+
+
+def load_cost() -> dict:
+    """Load + check + compile the bundled policy: in-process (warm grammar) and a fresh process."""
+    start = time.perf_counter()
+    policy = subsidy_rules.load_policy()
+    warm = time.perf_counter() - start
+    code = ("import time; t=time.perf_counter(); import subsidy_rules; p=subsidy_rules.load_policy(); "
+            "print(time.perf_counter()-t, len(p.rule_ids))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    cold, rules = (result.stdout.split() + ["nan", "0"])[:2]
+    return {"warm_s": warm, "cold_s": float(cold), "rules": int(rules), "stderr": result.stderr.strip()[-300:]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=45_600)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    policy = subsidy_rules.load_policy(HERE / "policy")
+    workers = make_workers(args.records)
+    w1_claims, w2_claims = make_claims(workers)
+
+    decide1 = policy.decider("w1", AS_OF)
+    decide2 = policy.decider("w2", AS_OF)
+    explain1 = policy.explainer("w1", AS_OF)
+    explain2 = policy.explainer("w2", AS_OF)
+
+    check_agreement(decide1, w1_decide, w1_claims, "W1 decide")
+    check_agreement(decide2, w2_decide, w2_claims, "W2 decide")
+    for claim in w1_claims[:2000]:
+        ours, theirs = explain1(claim), w1_explain(claim)
+        assert (ours.outcome is Outcome.ELIGIBLE) == bool(theirs[0]), claim
+        assert [r.result for r in _leaves(ours.reasons)] == [bool(x[1]) for x in theirs[2]], claim
+    for claim in w2_claims[:500]:
+        ours, theirs = explain2(claim), w2_explain(claim)
+        assert ours.reasons[0].value_map()[next(iter(ours.reasons[0].value_map()))] is not None
+        assert (ours.outcome is Outcome.ELIGIBLE) == theirs[0], claim
+
+    rows = []
+    for name, claims, hand_d, ours_d, hand_e, ours_e in (
+        ("W1", w1_claims, w1_decide, decide1, w1_explain, explain1),
+        ("W2", w2_claims, w2_decide, decide2, w2_explain, explain2),
+    ):
+        hd = best_of(hand_d, claims, args.repeat)
+        od = best_of(ours_d, claims, args.repeat)
+        he = best_of(hand_e, claims, args.repeat)
+        oe = best_of(ours_e, claims, args.repeat)
+        materialise = best_of(lambda c: explain1(c).reasons if name == "W1" else explain2(c).reasons, claims[:5000], 2)
+        rows.append((name, len(claims), hd, od, he, oe, materialise))
+
+    print(f"records: {args.records} workers; W1 {len(w1_claims)} claims, W2 {len(w2_claims)} employer claims")
+    print(f"{'rule':4} {'claims':>7} {'hand decide':>12} {'ours decide':>12} {'ratio':>6}  "
+          f"{'hand explain':>13} {'ours explain':>13} {'ratio':>6}  {'+reasons tree':>13}")
+    for name, n, hd, od, he, oe, mat in rows:
+        print(f"{name:4} {n:7d} {hd*1e6:10.3f}µs {od*1e6:10.3f}µs {od/hd:6.2f}  "
+              f"{he*1e6:11.3f}µs {oe*1e6:11.3f}µs {oe/he:6.2f}  {mat*1e6:11.3f}µs")
+    cost = load_cost()
+    print(f"load+check+compile bundled policy: {cost['rules']} rules, in-process {cost['warm_s']*1000:.1f} ms, "
+          f"fresh process (import + Lark grammar + load) {cost['cold_s']*1000:.1f} ms")
+    if cost["stderr"]:
+        print("  (fresh process said: " + cost["stderr"] + ")")
+    decide_ratio = max(od / hd for _, _, hd, od, _, _, _ in rows)
+    explain_ratio = max(oe / he for _, _, _, _, he, oe, _ in rows)
+    print(f"targets: decide <= 1.5, explain <= 2.5")
+    print(f"RATIOS decide_vs_handwritten={decide_ratio:.2f} explain_vs_handwritten={explain_ratio:.2f}")
+
+
+def _leaves(reasons):
+    for reason in reasons:
+        if reason.children:
+            yield from _leaves(reason.children)
+        else:
+            yield reason
+
+
+if __name__ == "__main__":
+    main()
