@@ -33,8 +33,9 @@ def check_policy(path: Union[str, Path, None] = None) -> Tuple[Optional[Policy],
 
     directory = Path(path) if path is not None else bundled_policy_dir()
     model, diagnostics = load_model(directory)
-    if model is None or any(d.severity == "error" for d in diagnostics):
+    if model is None:
         return None, diagnostics
+    # check what did load, so one run reports structural and type problems together
     diagnostics = diagnostics + check_model(model)
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics

@@ -1,0 +1,47 @@
+"""Shared fixtures: the tiny test policy in tests/fixtures/mini and helpers to mutate copies of it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import subsidy_rules
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write dedented text (creating folders)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding=encoding)
+    return path
+
+
+def copy_mini(target: Path) -> Path:
+    destination = target / "mini"
+    shutil.copytree(MINI, destination)
+    return destination
+
+
+def codes(diagnostics) -> list:
+    return [d.code for d in diagnostics]
+
+
+def by_code(diagnostics, code: str):
+    found = [d for d in diagnostics if d.code == code]
+    assert found, f"no {code} among {[d.format('en') for d in diagnostics]}"
+    return found
+
+
+@pytest.fixture
+def mini_dir(tmp_path: Path) -> Path:
+    """A fresh, writable copy of the mini policy."""
+    return copy_mini(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def mini_policy():
+    return subsidy_rules.load_policy(MINI)
