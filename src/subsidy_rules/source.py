@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import attrs
 import yaml
+import yaml.reader
 from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -99,7 +100,9 @@ class YScalar(YNode):
     def offset_span(self, start: int, end: Optional[int] = None) -> Span:
         """The file span of characters [start, end) of this scalar's string value."""
         begin = self._file_index(start)
-        finish = self._file_index(end) if end is not None and end > start else begin + 1
+        # the end is one past the file position of the last character in the range (the range's
+        # own end may lie past the scalar, where _file_index clamps to the last character)
+        finish = self._file_index(end - 1) + 1 if end is not None and end > start else begin + 1
         source = self.span.source
         if source is None:
             return self.span
@@ -213,7 +216,12 @@ def read_source(path: Union[str, _FsPath], display: Optional[str] = None) -> Sou
 
 def parse_yaml(source: SourceFile) -> Optional[YNode]:
     """Compose one YAML document into position-keeping nodes (None for an empty file)."""
-    loader = _StrictLoader(source.text)
+    try:
+        loader = _StrictLoader(source.text)
+    except yaml.reader.ReaderError as exc:
+        line, column = source.position(min(exc.position, len(source.text)))
+        raise YamlProblem("E001", Span(source.name, line, column, source=source),
+                          detail=f"character {exc.character!r} is not allowed in YAML") from None
     try:
         try:
             root = loader.get_single_node()

@@ -25,6 +25,10 @@ MAX_DIGITS = 18
 
 Locate = Callable[[int, int], Optional[Span]]
 
+# words of the grammar; the contextual lexer would otherwise read them as names where no
+# keyword is expected ("a and and b", "x >= not"), hiding the syntax error
+KEYWORDS = frozenset({"and", "or", "not", "in", "of", "where", "if", "then", "else", "true", "false"})
+
 _COMPARE = {"=": "==", "≥": ">=", "≤": "<=", "≠": "!="}
 _ARITH = {"×": "*", "÷": "/"}
 
@@ -101,6 +105,7 @@ def _word(key: str) -> str:
         "char": "无法识别的字符 “{char}” / unexpected character '{char}'",
         "eof": "表达式不完整,缺少 {expected} / expression ends early, expected {expected}",
         "token": "此处不应出现 “{token}”,应为 {expected} / unexpected '{token}', expected {expected}",
+        "keyword": "“{token}” 是保留字,不能用作名称 / '{token}' is a reserved word, not a name",
     }[key]
 
 
@@ -160,6 +165,13 @@ def _span(tree: Tree, locate: Locate) -> Optional[Span]:
     return locate(meta.start_pos, meta.end_pos)
 
 
+def _no_keywords(tokens: list) -> None:
+    for token in tokens:
+        if isinstance(token, Token) and str(token) in KEYWORDS:
+            raise ExprSyntaxError("E030", token.start_pos, token.end_pos,
+                                  detail=_word("keyword").format(token=str(token)))
+
+
 def _build(tree: Tree, kids: list, locate: Locate) -> ast.Expr:
     kind = tree.data if isinstance(tree.data, str) else tree.data.value
     span = _span(tree, locate)
@@ -185,12 +197,14 @@ def _build(tree: Tree, kids: list, locate: Locate) -> ast.Expr:
     if kind == "false":
         return ast.BoolLit(False, span=span)
     if kind == "path":
+        _no_keywords(kids)
         return ast.Path(tuple(str(k) for k in kids), span=span)
     if kind == "param":
         return ast.Param(str(kids[0])[1:], span=span)
     if kind == "rule_ref":
         return ast.RuleRef(str(kids[0])[1:], span=span)
     if kind == "call":
+        _no_keywords(kids[:1])
         name = str(kids[0])
         args = tuple(k for k in kids[1:] if k is not None)
         return ast.Call(name, args, span=span)
