@@ -65,6 +65,39 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
     common(rules)
 
+    evaluate = sub.add_parser("evaluate", help="run a whole table of claims through the policy",
+                              description="Evaluate every record of INPUT (JSON Lines, CSV with dotted columns such as "
+                                          "labourer.age, or a YAML/JSON list; - for stdin). One output row per record and "
+                                          "decision, in input order. Bad records are reported by line number and the run goes on. "
+                                          "Exit 0 when every record was decided, 2 when any was rejected.")
+    evaluate.add_argument("input", help="input file, or - for standard input")
+    evaluate.add_argument("--rule", action="append", help="only this rule (repeatable); default: every rule that applies")
+    evaluate.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    evaluate.add_argument("--as-of", type=_date, help="evaluation date for every record (default: each record's as_of, else today)")
+    evaluate.add_argument("--out", help="output file (default: standard output)")
+    evaluate.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
+    evaluate.add_argument("--input-format", choices=("jsonl", "csv", "yaml", "json"), help="input format (default: from the file name, else jsonl)")
+    evaluate.add_argument("--entity", help="the records are bare records of this entity (e.g. labourer): columns without the entity prefix")
+    evaluate.add_argument("--explain", action="store_true", help="add each decision's reasons tree (JSON Lines only)")
+    evaluate.add_argument("--errors", help="write rejected records' errors to this file instead of standard error")
+    evaluate.add_argument("--jobs", type=int, default=1, help="worker processes (output identical to --jobs 1)")
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    common(evaluate)
+
+    lists = sub.add_parser("lists", help="sort a labour database into the five lists",
+                           description="Sort every labourer record of INPUT into the lists of a classification rule "
+                                       "(the five lists by default); write each list and the incomplete records as CSV "
+                                       "(UTF-8 with BOM, opens in Excel) and JSON Lines into --out; print counts.")
+    lists.add_argument("input", help="input file (JSON Lines, CSV or YAML/JSON list), or - for standard input")
+    lists.add_argument("--out", required=True, help="output folder")
+    lists.add_argument("--rule", default="five-lists", help="the classification rule (default five-lists)")
+    lists.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    lists.add_argument("--as-of", type=_date, help="evaluation date (default: each record's as_of, else today)")
+    lists.add_argument("--input-format", choices=("jsonl", "csv", "yaml", "json"))
+    lists.add_argument("--entity", default=None, help="bare records of this entity (default: the rule's entity)")
+    lists.add_argument("--errors", help="write rejected records' errors to this file")
+    common(lists)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
@@ -87,7 +120,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         return EXIT_BAD_INPUT
     lang = getattr(args, "lang", "zh")
     try:
-        handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test}[args.command]
+        handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
+                   "evaluate": _evaluate, "lists": _lists}[args.command]
         return handler(args, out, err)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -237,3 +271,86 @@ def _test(args, out: TextIO, err: TextIO) -> int:
     else:
         out.write(f"{passed} passed, {failed} failed ({len(cases)} cases)\n")
     return EXIT_OK if failed == 0 else EXIT_INELIGIBLE
+
+
+def _open_input(path: str):
+    if path == "-":
+        return sys.stdin, None, None
+    try:
+        stream = open(path, "r", encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ClaimError("C011", "", detail=f"{path}: {exc.strerror or exc}") from None
+    size = Path(path).stat().st_size
+    return stream, size, stream.buffer.tell if hasattr(stream, "buffer") else None
+
+
+def _evaluate(args, out: TextIO, err: TextIO) -> int:
+    from .batch import Progress, detect_format, read_raw, run
+
+    directory = _policy_dir(args.policy)
+    policy = load_policy(directory)
+    for rule in args.rule or ():
+        policy.compiled(rule, _dt.date.today())  # unknown rule: a clear error before reading anything
+    stream, size, tell = _open_input(args.input)
+    fmt = args.input_format or detect_format(args.input)
+    target = open(args.out, "w", encoding="utf-8", newline="") if args.out else out
+    errors = open(args.errors, "w", encoding="utf-8") if args.errors else err
+    show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
+    progress = Progress(err, size, tell) if show else None
+    try:
+        summary = run(policy, str(directory), read_raw(stream, fmt, policy.schema, args.entity), rules=args.rule,
+                      as_of=args.as_of, explain=args.explain, fmt=args.format, lang=args.lang, jobs=max(1, args.jobs),
+                      write=target.write, write_error=errors.write, progress=progress)
+    finally:
+        if progress:
+            progress.update(progress_count(progress), final=True)
+        if args.out:
+            target.close()
+        if args.errors:
+            errors.close()
+        if stream is not sys.stdin:
+            stream.close()
+    err.write(summary.table(args.lang) + "\n")
+    err.write(summary.reconciliation(args.lang) + "\n")
+    return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
+
+
+def progress_count(progress) -> int:
+    return getattr(progress, "records", 0)
+
+
+def _lists(args, out: TextIO, err: TextIO) -> int:
+    from .batch import ListWriter, detect_format, read_raw, sort_into_lists
+
+    directory = _policy_dir(args.policy)
+    policy = load_policy(directory)
+    compiled = policy.compiled(args.rule, _dt.date.today())
+    if compiled.rule.kind != "classification":
+        raise ClaimError("C008", "", rule=args.rule)
+    stream, _, _ = _open_input(args.input)
+    fmt = args.input_format or detect_format(args.input)
+    entity = args.entity or compiled.rule.applies_to
+    writer = ListWriter(Path(args.out), policy, args.rule, args.lang)
+    errors = open(args.errors, "w", encoding="utf-8") if args.errors else err
+    read = rejected = 0
+    try:
+        for result in sort_into_lists(policy, read_raw(stream, fmt, policy.schema, entity), args.rule, args.as_of, args.lang):
+            read += 1
+            if result.error is not None:
+                rejected += 1
+                word = "第 {n} 行" if args.lang == "zh" else "line {n}"
+                errors.write(f"{word.format(n=result.line)}: {result.error.message(args.lang)}\n")
+                continue
+            writer.add(result)
+    finally:
+        writer.close()
+        if args.errors:
+            errors.close()
+        if stream is not sys.stdin:
+            stream.close()
+    out.write(writer.report() + "\n")
+    if args.lang == "zh":
+        err.write(f"读入 {read} 条 = 已分类 {read - rejected} 条 + 已拒绝 {rejected} 条\n")
+    else:
+        err.write(f"records read {read} = sorted {read - rejected} + rejected {rejected}\n")
+    return EXIT_OK if rejected == 0 else EXIT_BAD_INPUT

@@ -119,6 +119,8 @@ class _RuleCompiler:
             temp = out.fresh("_v")
             out.line(f"{temp} = {result}")
             result = temp
+        else:
+            result = explain.named(result)  # never `5 is None` in the code below (SyntaxWarning)
         for _, temp in explain.computed:  # a short-circuit may skip them: start them unknown
             out.lines.insert(mark, "    " * indent + f"{temp} = None")
         for path in region_paths(expr.tree):

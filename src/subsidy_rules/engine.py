@@ -421,25 +421,30 @@ class Policy:
 
     # ---------------------------------------------------------------- binding
     def _bind(self, compiled: CompiledRule, as_of: _dt.date, jurisdiction: Optional[str]) -> Tuple[Callable, Callable]:
-        params = self.parameter_values(compiled.params, as_of, jurisdiction)
-        key = (id(compiled), params, as_of if _uses_as_of(compiled) else None, jurisdiction)
-        bound = self._bound.get(key)
+        """Bound (decide, explain) for a rule version on a date; cached by date, shared by parameter values."""
+        dated = (id(compiled), as_of, jurisdiction)
+        bound = self._bound.get(dated)
         if bound is not None:
             return bound
-        refs = self._ref_resolver(as_of, jurisdiction)
-        named = dict(zip(compiled.params, params))
-        ok_amount = None
-        if compiled.static_amount is not None:
-            ok_amount = fen(interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema))))
-        verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None), Verdict(Outcome.UNDETERMINED, None))
-        decide, explain = compiled.factory(params, as_of, refs, verdicts)
-        if not compiled.rule.in_force.contains(as_of):
-            decide, explain = _not_in_force(compiled)
+        params = self.parameter_values(compiled.params, as_of, jurisdiction)
+        in_force = compiled.rule.in_force.contains(as_of)
+        key = (id(compiled), params, as_of if _uses_as_of(compiled) else None, jurisdiction, in_force)
+        bound = self._bound.get(key)
+        if bound is None:
+            refs = self._ref_resolver(as_of, jurisdiction)
+            named = dict(zip(compiled.params, params))
+            ok_amount = None
+            if compiled.static_amount is not None:
+                ok_amount = fen(interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema))))
+            verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
+                        Verdict(Outcome.UNDETERMINED, None))
+            bound = compiled.factory(params, as_of, refs, verdicts) if in_force else _not_in_force(compiled)
         with self._lock:
-            if len(self._bound) > 4096:
+            if len(self._bound) > 8192:
                 self._bound.clear()
-            self._bound[key] = (decide, explain)
-        return decide, explain
+            self._bound[key] = bound
+            self._bound[dated] = bound
+        return bound
 
     def _ref_resolver(self, as_of: _dt.date, jurisdiction: Optional[str]) -> Callable[[str, Mapping], Optional[bool]]:
         def resolve_ref(rule_id: str, claim: Mapping) -> Optional[bool]:
@@ -518,6 +523,24 @@ class Policy:
     def explain(self, claim: Mapping, rule: str, as_of: Optional[_dt.date] = None) -> Decision:
         return self.evaluate(claim, rule, as_of)[0]
 
+    def evaluate_many(self, records: Iterable[Mapping], rule: Optional[str] = None, as_of: Optional[_dt.date] = None,
+                      explain: bool = False) -> Iterator[Any]:
+        """One RecordResult per record, in order; a bad record gives a result carrying its error.
+
+        Records are plain data (as read from JSON or CSV) and are checked against the
+        fact schema; with ``explain`` each result carries the full Decision.
+        """
+        from .batch import evaluate_many
+
+        return evaluate_many(self, records, [rule] if rule else None, as_of, explain)
+
+    def sort_into_lists(self, records: Iterable[Mapping], rule: str = "five-lists",
+                        as_of: Optional[_dt.date] = None) -> Iterator[Any]:
+        """One ListResult per record of a classification rule (the five lists by default), in order."""
+        from .batch import sort_into_lists
+
+        return sort_into_lists(self, records, rule, as_of)
+
     # ---------------------------------------------------------------- helpers
     def _claim_parts(self, claim: Mapping, as_of: Optional[_dt.date]) -> Tuple[_dt.date, Optional[str], Mapping]:
         if not isinstance(claim, Mapping):
@@ -558,6 +581,14 @@ class Policy:
             scope = Scope(self.schema, (entity,) if entity else ())
             env = Env(claim, params, day, scope, lambda rid: refs(rid, claim), items, found)
             interpret(expr.tree, env)
+
+        def collect_amount(expr: m.Expression, items: Tuple[Tuple[Any, str], ...] = (), entity: Optional[str] = None) -> None:
+            # the explaining pass may not have needed this amount (its conditions are unknown):
+            # reading it for missing facts must not fail the decision (e.g. a division by zero)
+            try:
+                collect(expr, items, entity)
+            except EvaluationError:
+                pass
 
         def deciding(info: TreeInfo, values: tuple) -> List[m.Condition]:
             results = {id(node): value for node, value in zip(info.nodes, values)}
@@ -602,9 +633,9 @@ class Policy:
                 for leaf in deciding(compiled.item_tree, ivalues):  # type: ignore[arg-type]
                     collect(leaf.expr, frame, rule.items.entity)
                 if state is None and rule.items.amount is not None and not any(f.startswith(f"{over}[{index}]") for f in found):
-                    collect(rule.items.amount, frame, rule.items.entity)
+                    collect_amount(rule.items.amount, frame, rule.items.entity)
         if rule.amount is not None and not found:
-            collect(rule.amount)
+            collect_amount(rule.amount)
         return tuple(found)
 
 

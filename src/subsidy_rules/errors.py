@@ -111,6 +111,9 @@ class PolicyError(SubsidyRulesError):
         self.diagnostics: List[Diagnostic] = list(diagnostics)
         super().__init__(self.message("en"))
 
+    def __reduce__(self):
+        return (PolicyError, (self.diagnostics,))
+
     @property
     def errors(self) -> List[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
@@ -129,6 +132,10 @@ class ClaimError(SubsidyRulesError):
         self.args_ = dict(args, path=path or "$")
         super().__init__(self.message("en"))
 
+    def __reduce__(self):
+        args = {k: v for k, v in self.args_.items() if k != "path"}
+        return (_rebuild_claim_error, (self.code, self.path, self.suggestions, args))
+
     def message(self, lang: str = "zh") -> str:
         args = dict(self.args_)
         args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
@@ -145,7 +152,14 @@ class EvaluationError(SubsidyRulesError):
         self.span = span
         super().__init__(self.message("en"))
 
+    def __reduce__(self):
+        return (EvaluationError, (self.code, self.expr, self.rule, self.span))
+
     def message(self, lang: str = "zh") -> str:
         where = f"{self.span}: " if self.span else ""
         rule = f"[{self.rule}] " if self.rule else ""
         return f"{where}{rule}[{self.code}] " + render(CLAIM, self.code, lang, {"expr": self.expr})
+
+
+def _rebuild_claim_error(code: str, path: str, suggestions: Tuple[str, ...], args: Dict[str, Any]) -> ClaimError:
+    return ClaimError(code, path, suggestions, **args)

@@ -200,6 +200,11 @@ class Explain:
         self.out.line(f"{target} = {expr}")
         return target
 
+    def named(self, atom: str) -> str:
+        """A variable for an atom that generated code will test with ``is``: Python warns
+        (SyntaxWarning, an error under -W error) on ``5 is None``."""
+        return self._assign(atom) if atom.lstrip("-").isdigit() else atom
+
     @staticmethod
     def _unknown_test(atoms: List[str]) -> str:
         names = [a for a in atoms if not (a.startswith("_K") or a in ("True", "False") or a.lstrip("-").isdigit())]
@@ -324,7 +329,7 @@ class Explain:
                         if node.func == "count":
                             out.line(f"{acc} += 1")
                         else:
-                            value = sub.expr(node.value, inner)
+                            value = sub.named(sub.expr(node.value, inner))
                             out.line(f"if {value} is None: {unknown} = True")
                             if node.func == "sum":
                                 out.line(f"else: {acc} += {value}")

@@ -51,6 +51,12 @@ class ExprSyntaxError(Exception):
         self.args_ = args
 
 
+def _reject_keyword(token: Token) -> Token:
+    """A keyword read as a NAME (where the parser expects no keyword) is a syntax error here."""
+    _no_keywords([token])
+    return token
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     return lark.Lark(
@@ -60,6 +66,7 @@ def _lark() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         cache=False,
+        lexer_callbacks={"NAME": _reject_keyword},
     )
 
 

@@ -165,6 +165,9 @@ def resolve(parts: Tuple[str, ...], scope: Scope) -> Resolved:
     offset = len(parts) - len(rest)
     for position, name in enumerate(rest):
         if current is None:
+            if fields and fields[-1].type not in ("list", "record"):
+                # a field of a plain value (labourer.age.foo): there are no fields to pick from
+                raise ResolveError("E031", name, (), offset + position)
             raise ResolveError("E044", ".".join(parts[: offset + position]), (), offset + position - 1)
         field = current.fields.get(name)
         if field is None:
@@ -219,6 +222,15 @@ def add_months(day: _dt.date, months: int) -> _dt.date:
     raise OverflowError("date out of range")  # pragma: no cover
 
 
+def least(*values):
+    """The smallest of one or more numbers (min(x) alone would try to iterate x)."""
+    return min(values)
+
+
+def greatest(*values):
+    return max(values)
+
+
 @attrs.frozen
 class Builtin:
     name: str
@@ -237,8 +249,8 @@ BUILTINS: Dict[str, Builtin] = {
                              ("相隔整年数", "whole years between")),
     "add_months": Builtin("add_months", ("date", "integer"), "date", add_months,
                           ("加若干月后的日期", "date plus months")),
-    "least": Builtin("least", ("number*",), "numeric", min, ("较小值", "the smaller")),
-    "greatest": Builtin("greatest", ("number*",), "numeric", max, ("较大值", "the larger")),
+    "least": Builtin("least", ("number*",), "numeric", least, ("较小值", "the smaller")),
+    "greatest": Builtin("greatest", ("number*",), "numeric", greatest, ("较大值", "the larger")),
     "known": Builtin("known", ("path",), "bool", None, ("已填报", "is given")),
 }
 
