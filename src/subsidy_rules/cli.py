@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
-        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     check = sub.add_parser("check", help="load, check and compile a policy; list every problem",
                            description="Load, check and compile every file of a policy folder. Exit 0 only when clean.")
@@ -130,8 +131,14 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     except SubsidyRulesError as exc:
         err.write(("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
     except Exception as exc:  # an unexpected failure: say so plainly, traceback only with --debug
-        if args.debug:
+        if getattr(args, "debug", False):
             raise
         err.write(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)\n")
         return EXIT_BAD_INPUT

@@ -284,7 +284,9 @@ def _build_reasons(decision: Decision) -> Tuple[Reason, ...]:
         for klass, (value, obs), meta in zip(rule.classes, decision.raw[4], compiled.extra_observed):
             classes.append(Reason(klass.id, klass.label, "class", value, klass.expr.text,
                                   _values(meta, obs, decision), tree=klass.expr.tree))
-        reasons.append(Reason("classes", m.Label("所属名单", "Lists"), "classes", None, None, (), None, tuple(classes)))
+        listed: Optional[bool] = True if any(c.result is True for c in classes) else (
+            None if any(c.result is None for c in classes) else False)
+        reasons.append(Reason("classes", m.Label("所属名单", "Lists"), "classes", listed, None, (), None, tuple(classes)))
     return tuple(reasons)
 
 
@@ -434,8 +436,10 @@ class Policy:
             refs = self._ref_resolver(as_of, jurisdiction)
             named = dict(zip(compiled.params, params))
             ok_amount = None
-            if compiled.static_amount is not None:
-                ok_amount = fen(interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema))))
+            if compiled.static_amount is not None and in_force:
+                # out of force, a parameter may have no value yet (None): nothing to round then
+                static = interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema)))
+                ok_amount = fen(static) if static is not None else None
             verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
                         Verdict(Outcome.UNDETERMINED, None))
             bound = compiled.factory(params, as_of, refs, verdicts) if in_force else _not_in_force(compiled)
@@ -486,8 +490,10 @@ class Policy:
         def make(claim: Mapping) -> Decision:
             try:
                 raw = explain(claim)
+            except EvaluationError as exc:
+                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, compiled.rule.span) from None
             except (InvalidOperation, ArithmeticError) as exc:
-                raise EvaluationError("X002", f"{compiled.rule.id}: {exc.__class__.__name__}") from None
+                raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
             verdict = raw[0]
             if kind != "eligibility":
                 verdict = _post_verdict(compiled.rule, raw)
@@ -580,7 +586,10 @@ class Policy:
         def collect(expr: m.Expression, items: Tuple[Tuple[Any, str], ...] = (), entity: Optional[str] = None) -> None:
             scope = Scope(self.schema, (entity,) if entity else ())
             env = Env(claim, params, day, scope, lambda rid: refs(rid, claim), items, found)
-            interpret(expr.tree, env)
+            try:
+                interpret(expr.tree, env)
+            except EvaluationError:
+                pass  # what it read before failing is still what would settle it
 
         def collect_amount(expr: m.Expression, items: Tuple[Tuple[Any, str], ...] = (), entity: Optional[str] = None) -> None:
             # the explaining pass may not have needed this amount (its conditions are unknown):

@@ -87,7 +87,7 @@ def item_to_dict(item: ItemDecision, lang: str) -> Dict[str, Any]:
     return {
         "index": item.index,
         "path": item.path,
-        "name": item.name,
+        "name": json_value(item.name),
         "considered": item.considered,
         "outcome": item.outcome.value,
         "amount": json_value(item.amount),
@@ -119,6 +119,7 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "score": {k: json_value(v) for k, v in score.items()} if score else None,
         "classes": list(decision.classes) if rule.kind == "classification" else None,
         "interpretation": rule.interpretation.get(lang) if rule.interpretation else None,
+        "jurisdiction": decision.jurisdiction,
     }
 
 
@@ -189,17 +190,48 @@ def shortfall(reason: Reason, lang: str) -> Optional[str]:
         return None
     need = THRESHOLD[lang][op].format(t=threshold)
     sep = "," if lang == "zh" else "; "
-    return f"{value_name(subject, lang)} {fmt_value(subject, lang)}{sep}{WORDS[lang]['needs']} {need}"
+    text = f"{value_name(subject, lang)} {fmt_value(subject, lang)}{sep}{WORDS[lang]['needs']} {need}"
+    gap = _gap(subject.value, _operand_value(limit, values), op)
+    if gap is not None:
+        text += f"({'差' if lang == 'zh' else 'short by '}{gap})" if lang == "zh" else f" (short by {gap})"
+    return text
+
+
+def _operand_value(node: ast.Expr, values: Dict[str, Value]) -> Any:
+    if isinstance(node, ast.NumberLit):
+        return node.value
+    key = ("$" + node.name) if isinstance(node, ast.Param) else (node.dotted if isinstance(node, ast.Path) else to_text(node))
+    value = values.get(key)
+    return value.value if value is not None else None
+
+
+def _gap(value: Any, limit: Any, op: str) -> Optional[str]:
+    """How far a number falls short of a >= / > threshold (or exceeds a <= / < one)."""
+    numbers = (int, Decimal)
+    if not isinstance(value, numbers) or not isinstance(limit, numbers) or isinstance(value, bool) or isinstance(limit, bool):
+        return None
+    if op in (">=", ">"):
+        gap = Decimal(limit) - Decimal(value)
+    elif op in ("<=", "<"):
+        gap = Decimal(value) - Decimal(limit)
+    else:
+        return None
+    if gap < 0:
+        return None
+    if gap == 0:
+        return None if op in (">=", "<=") else "0"
+    text = format(gap.quantize(Decimal("0.0001")).normalize(), "f")
+    return text
 
 
 def _observed(node: ast.Expr, values: Dict[str, Value]) -> Optional[Value]:
     if isinstance(node, ast.Path):
         return values.get(node.dotted)
-    if isinstance(node, ast.Aggregate):
-        return values.get(to_text(node))
     if isinstance(node, ast.RuleRef):
         return values.get("@" + node.rule_id)
-    return None
+    if isinstance(node, (ast.Param, ast.NumberLit, ast.TextLit, ast.DateLit, ast.BoolLit)):
+        return None
+    return values.get(to_text(node))
 
 
 def _operand_text(node: ast.Expr, values: Dict[str, Value], lang: str, unit: Optional[m.Label]) -> Optional[str]:
@@ -217,7 +249,8 @@ def _operand_text(node: ast.Expr, values: Dict[str, Value], lang: str, unit: Opt
     if isinstance(node, ast.Path):
         value = values.get(node.dotted)
         return fmt_value(value, lang) if value else None
-    return None
+    value = values.get(to_text(node))
+    return fmt_value(value, lang) if value else None
 
 
 # ------------------------------------------------------------------ which nodes decided
@@ -372,6 +405,10 @@ def _text_items(decision: Decision, lang: str, full: bool, lines: List[str]) -> 
             _text_reason(reason, lang, full, 3, lines)
         for path in item.missing:
             lines.append(f"        - {words['missing']}: {path}")
+        if full and item.amount_reason is not None:
+            shown = ", ".join(f"{value_name(v, lang)} = {fmt_value(v, lang)}" for v in item.amount_reason.values)
+            lines.append(f"      {words['amount']}: {item.amount_reason.expr} = {money(item.amount, lang)}"
+                         + (f" ({shown})" if shown else ""))
 
 
 def _amount_text(reason: Reason, decision: Decision, lang: str) -> str:
@@ -402,10 +439,12 @@ def render_markdown(decisions: Sequence[Decision], lang: str = "zh", full: bool 
         if decision.designation is not None:
             out.append(f"- {words['designation']}: {decision.designation.label.get(lang)}")
         out.append("")
-        text = _text_decision(decision, lang, full).splitlines()[4 if decision.designation is None else 5:]
-        for line in text:
+        body = _text_decision(decision, lang, full).splitlines()[3 if decision.designation is None else 4:]
+        for line in body:
             stripped = line[2:] if line.startswith("  ") else line
             depth = (len(stripped) - len(stripped.lstrip(" "))) // 2
-            out.append("  " * depth + "- " + stripped.strip())
+            text = stripped.strip()
+            text = text[2:] if text.startswith("- ") else text
+            out.append("  " * depth + "- " + text)
         out.append("")
     return "\n".join(out)

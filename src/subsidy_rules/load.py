@@ -107,8 +107,11 @@ class Fields:
         }[kind]
         if actual not in accepted:
             if kind == "date" and actual == "text":
-                self.out.error("E013", node.span, value=getattr(node, "value", ""))
-                return None
+                try:
+                    return _dt.date.fromisoformat(str(node.value).strip())  # type: ignore[union-attr]
+                except ValueError:
+                    self.out.error("E013", node.span, value=getattr(node, "value", ""))
+                    return None
             self.out.error("E012", node.span, key=key, expected=_expected(kind), actual=_expected(actual))
             return None
         value = node.value  # type: ignore[union-attr]

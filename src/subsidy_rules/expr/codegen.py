@@ -245,6 +245,9 @@ class Explain:
     def _Compare(self, node, ctx):
         left = self.expr(node.left, ctx)
         right = self.expr(node.right, ctx)
+        for side, atom in ((node.left, left), (node.right, right)):
+            if shown_side(side) and not atom.startswith("_K"):
+                self.computed.append((side, atom))
         return self._guarded([left, right], f"{left} {PY_COMPARE[node.op]} {right}")
 
     def _Arith(self, node, ctx):
@@ -309,6 +312,7 @@ class Explain:
                 out.line(f"if {item}.__class__ is not _dict: {item} = _item({item}, {level.path_expr(self.ns)})")
                 saved = self.reads
                 sub = Explain(out)
+                sub.computed = []  # values inside an item body are not shown on their own
                 reads: Dict[str, str] = {}
                 for region in (node.where, node.value):
                     if region is None:
@@ -499,13 +503,32 @@ class FastExplain(Decide):
         self.computed.append((node, temp))
         return f"({temp} := {expr})"
 
+    inner = 0
+
     def _Aggregate(self, node, ctx):
-        if self.read_ids.get(id(node.source)) is None:
+        if self.read_ids.get(id(node.source)) is None or self.inner:
             return Decide._Aggregate(self, node, ctx)  # an inner aggregate: not shown on its own
-        return self._watched(node, Decide._Aggregate(self, node, ctx))
+        self.inner += 1
+        try:
+            loop = Decide._Aggregate(self, node, ctx)
+        finally:
+            self.inner -= 1
+        return self._watched(node, loop)
+
+    def _Compare(self, node, ctx):
+        left, right = self.expr(node.left, ctx), self.expr(node.right, ctx)
+        if not self.inner:
+            left = self._watched(node.left, left) if shown_side(node.left) else left
+            right = self._watched(node.right, right) if shown_side(node.right) else right
+        return f"({left} {PY_COMPARE[node.op]} {right})"
 
     def _RuleRef(self, node, ctx):
         return self._watched(node, Decide._RuleRef(self, node, ctx))
+
+
+def shown_side(node: ast.Expr) -> bool:
+    """A side of a comparison worth showing in an explanation: a computed value (a rate, a sum)."""
+    return isinstance(node, (ast.Arith, ast.If, ast.Call, ast.Neg))
 
 
 def uses_known(node: ast.Expr) -> bool:
