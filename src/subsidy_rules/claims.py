@@ -31,6 +31,8 @@ def parse_text(text: str, name: str = "<claim>") -> Any:
             return json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant)
         except ValueError as exc:
             raise ClaimError("C004", "", detail=str(exc)) from None
+        except RecursionError:  # the json decoder recurses: very deep nesting ends here
+            raise ClaimError("C010", "$", limit=MAX_DEPTH) from None
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:

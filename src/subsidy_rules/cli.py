@@ -99,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     lists.add_argument("--errors", help="write rejected records' errors to this file")
     common(lists)
 
+    diff = sub.add_parser("diff", help="what a policy change does to a set of claims",
+                          description="Evaluate the same claims under OLD and NEW policies and report every decision whose "
+                                      "outcome or amount changed, the conditions that changed (old beside new), and totals. "
+                                      "Exit 0 when nothing moved, 1 when something did, 2 on bad input.")
+    diff.add_argument("old", help="the policy folder before the change")
+    diff.add_argument("new", help="the policy folder after the change")
+    diff.add_argument("--claims", required=True, help="a claim file, a folder of claim files, or a table (JSON Lines, CSV)")
+    diff.add_argument("--rule", action="append", help="only this rule (repeatable)")
+    diff.add_argument("--as-of", type=_date, help="evaluation date (default: each claim's as_of, else today)")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    common(diff)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
@@ -122,7 +134,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     lang = getattr(args, "lang", "zh")
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
-                   "evaluate": _evaluate, "lists": _lists}[args.command]
+                   "evaluate": _evaluate, "lists": _lists, "diff": _diff}[args.command]
         return handler(args, out, err)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -361,3 +373,21 @@ def _lists(args, out: TextIO, err: TextIO) -> int:
     else:
         err.write(f"records read {read} = sorted {read - rejected} + rejected {rejected}\n")
     return EXIT_OK if rejected == 0 else EXIT_BAD_INPUT
+
+
+def _diff(args, out: TextIO, err: TextIO) -> int:
+    from .diff import compare, iter_claims, render_text, to_dict
+
+    old = load_policy(Path(args.old))
+    new = load_policy(Path(args.new))
+    claims_path = Path(args.claims)
+    if not claims_path.exists():
+        raise ClaimError("C011", "", detail=f"{args.claims}: not found")
+    report = compare(old, new, iter_claims(claims_path, new.schema), args.rule, args.as_of, args.lang)
+    if args.format == "json":
+        out.write(json.dumps(to_dict(report, args.lang), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render_text(report, args.lang))
+    if report.errors and not report.changes and report.claims == len(report.errors):
+        return EXIT_BAD_INPUT
+    return EXIT_OK if not report.changes else EXIT_INELIGIBLE

@@ -181,16 +181,31 @@ def _span_of(node: Any, source: SourceFile) -> Span:
 class _StrictLoader(yaml.SafeLoader):
     """A safe loader whose composer refuses aliases (no alias bombs, no surprises)."""
 
+    _depth = 0
+
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise _AliasFound(event.start_mark)
-        return Composer.compose_node(self, parent, index)
+        # PyYAML composes recursively: stop deep nesting here, before Python's recursion limit
+        if self._depth > MAX_YAML_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return Composer.compose_node(self, parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _AliasFound(Exception):
     def __init__(self, mark: Any) -> None:
         super().__init__("alias")
+        self.mark = mark
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too deep")
         self.mark = mark
 
 
@@ -229,6 +244,11 @@ def parse_yaml(source: SourceFile) -> Optional[YNode]:
             mark = found.mark
             raise YamlProblem(
                 "E003", Span(source.name, mark.line + 1, mark.column + 1, source=source)
+            ) from None
+        except _TooDeep as found:
+            mark = found.mark
+            raise YamlProblem(
+                "E009", Span(source.name, mark.line + 1, mark.column + 1, source=source), limit=MAX_YAML_DEPTH
             ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
