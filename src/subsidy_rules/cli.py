@@ -8,6 +8,7 @@ or usage. Bad input never shows a traceback unless --debug.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -111,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "json"), default="text")
     common(diff)
 
+    schema = sub.add_parser("schema", help="print the JSON Schema of a kind of file (for editors)",
+                            description="Print a JSON Schema: rule, parameters, facts (schema.yaml), policy (policy.yaml), "
+                                        "claim, or tests. Claim and tests schemas follow the policy's fact schema. "
+                                        "With --write, (re)write all of them into POLICY/schemas/.")
+    schema.add_argument("kind", nargs="?", choices=("rule", "parameters", "facts", "policy", "claim", "tests"))
+    schema.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    schema.add_argument("--write", action="store_true", help="write every schema into POLICY/schemas/<kind>.schema.json")
+    common(schema)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
@@ -125,7 +135,10 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     err = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        # argparse writes --help, --version and usage errors to sys.stdout/sys.stderr: send them
+        # to the streams this call was given
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if args.command is None:
@@ -134,7 +147,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     lang = getattr(args, "lang", "zh")
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
-                   "evaluate": _evaluate, "lists": _lists, "diff": _diff}[args.command]
+                   "evaluate": _evaluate, "lists": _lists, "diff": _diff,
+                   "schema": _schema}[args.command]
         return handler(args, out, err)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -391,3 +405,22 @@ def _diff(args, out: TextIO, err: TextIO) -> int:
     if report.errors and not report.changes and report.claims == len(report.errors):
         return EXIT_BAD_INPUT
     return EXIT_OK if not report.changes else EXIT_INELIGIBLE
+
+
+def _schema(args, out: TextIO, err: TextIO) -> int:
+    from .schemas import KINDS, schema_for
+
+    directory = _policy_dir(args.policy)
+    policy = load_policy(directory)
+    if args.write:
+        target = directory / "schemas"
+        target.mkdir(exist_ok=True)
+        for kind in KINDS:
+            text = json.dumps(schema_for(kind, policy.schema), ensure_ascii=False, indent=2) + "\n"
+            (target / f"{kind}.schema.json").write_text(text, encoding="utf-8")
+        out.write(f"{target}\n")
+        return EXIT_OK
+    if not args.kind:
+        raise ClaimError("C011", "", detail="name a kind: " + ", ".join(KINDS))
+    out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
