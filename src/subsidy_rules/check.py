@@ -42,6 +42,11 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                     if param is not None and param.value_on(rule.in_force.start) is None:
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
+    from .lint import lint_duplicates, lint_rule
+
+    for rule in policy.rules:
+        lint_rule(rule, report)
+    lint_duplicates(policy.rules, report)
     _check_duplicates(policy, report)
     _check_cycles(refs, ref_spans, report)
     _check_floors(policy, report)

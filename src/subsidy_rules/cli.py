@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Load, check and compile every file of a policy folder. Exit 0 only when clean.")
     check.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 2)")
     common(check)
 
     explain = sub.add_parser("explain", help="decide a claim and say why",
@@ -192,6 +193,9 @@ def _check(args, out: TextIO, err: TextIO) -> int:
     for diagnostic in diagnostics:
         (out if policy is not None else err).write(diagnostic.format(args.lang) + "\n")
     if policy is None:
+        err.write(_count_line(diagnostics, args.lang) + "\n")
+        return EXIT_BAD_INPUT
+    if args.strict and diagnostics:
         err.write(_count_line(diagnostics, args.lang) + "\n")
         return EXIT_BAD_INPUT
     count = len(policy.rule_ids)

@@ -68,6 +68,10 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E053": ("未知的县区 “{name}”{suggestion}", "unknown county '{name}'{suggestion}"),
     # warnings
     "W001": ("参数 “{name}” 没有被任何规则使用", "parameter '{name}' is not used by any rule"),
+    "W002": ("条件 “{id}” 永远不可能成立:{expr}", "condition '{id}' can never be true: {expr}"),
+    "W003": ("条件 “{id}” 总是成立(只要已填报),不起作用:{expr}", "condition '{id}' is always true when known, so it decides nothing: {expr}"),
+    "W004": ("条件 “{id}” 与同组的条件 “{other}” 互相矛盾,这一组永远不可能全部成立", "condition '{id}' contradicts '{other}' in the same group: the group can never be met"),
+    "W005": ("规则 “{id}” 与规则 “{other}” 的适用对象、生效期间和条件完全相同", "rule '{id}' has the same entity, period and conditions as rule '{other}'"),
 }
 
 HINTS: Dict[str, Tuple[str, str]] = {
