@@ -228,7 +228,7 @@ def _rule_yaml(condition: str, amount: Optional[str]) -> str:
     return text
 
 
-def _items_yaml(condition: str, amount: str) -> str:
+def _items_yaml(condition: str, amount: str, where: Optional[str] = None) -> str:
     return (
         "id: t\n"
         "title: {zh: 生成的规则, en: Generated rule}\n"
@@ -238,7 +238,8 @@ def _items_yaml(condition: str, amount: str) -> str:
         "items:\n"
         "  over: employer.hires\n"
         "  label: {zh: 吸纳, en: Hires}\n"
-        "  conditions:\n"
+        + (f"  where: |\n    {where}\n" if where is not None else "")
+        + "  conditions:\n"
         "    - id: c\n"
         "      label: {zh: 条件, en: Condition}\n"
         "      expr: |\n"
@@ -256,7 +257,7 @@ def build(tmp_path_factory):
     def make(rule_text: str):
         if rule_text not in cache:
             directory = base / hashlib.sha256(rule_text.encode("utf-8")).hexdigest()[:16]
-            shutil.copytree(MINI, directory)
+            shutil.copytree(MINI, directory, dirs_exist_ok=True)
             (directory / "rules" / "t.yaml").write_text(rule_text, encoding="utf-8")
             with warnings.catch_warnings():
                 # the generated Python must compile cleanly (e.g. never `5 is None`)
@@ -315,6 +316,25 @@ def fact_at(facts, dotted: str):
     return current
 
 
+def assert_values_read(policy, reason, facts):
+    """What the explanation says a condition read is what the claim holds (fast or three-valued path)."""
+    from subsidy_rules.expr.parser import parse
+
+    rule = policy.compiled("t", AS_OF)
+    params = dict(zip(rule.params, policy.parameter_values(rule.params, AS_OF, None)))
+    for value in reason.values:
+        if value.kind == "fact":
+            expected = AS_OF if value.key == "as_of" else fact_at(facts, value.key)
+            assert value.value == expected and type(value.value) is type(expected), (value, facts)
+        elif value.kind == "param":
+            assert value.value == params[value.key[1:]]
+        elif value.kind == "rule":  # None when a short-circuit skipped it
+            assert value.value is None or value.value is _rule_ref(policy, facts)(value.key[1:])
+        else:  # an aggregate's value; None when a short-circuit skipped it
+            computed = interpret(policy, parse(value.key), facts)
+            assert value.value is None or value.value == computed, (value, computed, facts)
+
+
 def assert_missing_are_missing(decision, facts):
     for path in decision.missing:
         assert fact_at(facts, path) is None, f"{path} is reported missing but is given"
@@ -345,6 +365,7 @@ def test_condition_agrees_with_interpreter(build, condition, claims):
         assert decided == evaluated.verdict == explained.verdict, (to_text(tree), facts)  # (2)
         assert evaluated.outcome is OUTCOME[expected]                                 # (3)
         assert evaluated.amount is None
+        assert_values_read(policy, reason, facts)
         if expected is not None:
             assert evaluated.missing == ()
         assert_missing_are_missing(evaluated, facts)
@@ -386,20 +407,28 @@ def test_amount_agrees_with_interpreter(build, condition, amount, claims):
 
 @SETTINGS
 @given(condition=expr("bool", "item", depth=2), amount=expr("num", "item", depth=2),
+       where=st.one_of(st.none(), expr("bool", "item", depth=1)),
        claims=st.lists(EMPLOYER_FACTS, min_size=1, max_size=5))
-def test_items_agree_with_interpreter(build, condition, amount, claims):
-    policy = build(_items_yaml(to_text(condition), to_text(amount)))
+def test_items_agree_with_interpreter(build, condition, amount, where, claims):
+    policy = build(_items_yaml(to_text(condition), to_text(amount), None if where is None else to_text(where)))
     rule = policy.compiled("t", AS_OF).rule
     cond_tree = rule.items.conditions.children[0].expr.tree
     amount_tree = rule.items.amount.tree
+    where_tree = rule.items.where.tree if rule.items.where is not None else None
     decide = policy.decider("t", AS_OF)
     for facts in claims:
         employer = facts["employer"]
         hires = None if employer is None else employer.get("hires")
-        states, amounts, failed = [], [], False
+        states, amounts, considered, failed = [], [], [], False
         for index, hire in enumerate(hires or []):
             path = f"employer.hires[{index}]"
+            keep = True if where_tree is None else interpret(policy, where_tree, facts, "hire", hire, path)
             state = interpret(policy, cond_tree, facts, "hire", hire, path)
+            if keep is EvaluationError or state is EvaluationError:
+                failed = True
+                break
+            if keep is not True:
+                state = keep  # an item not considered is false; one that may not be is unknown
             value = None
             if state is True:
                 value = interpret(policy, amount_tree, facts, "hire", hire, path)
@@ -412,6 +441,7 @@ def test_items_agree_with_interpreter(build, condition, amount, claims):
                 break
             states.append(state)
             amounts.append(value)
+            considered.append(keep)
         decided = run(lambda: decide(facts))
         evaluated = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
         if failed:
@@ -419,15 +449,17 @@ def test_items_agree_with_interpreter(build, condition, amount, claims):
             continue
         assert evaluated is not EvaluationError and decided is not EvaluationError
         assert len(evaluated.items) == len(states)
-        for item, state, value in zip(evaluated.items, states, amounts):
+        for item, state, value, keep in zip(evaluated.items, states, amounts, considered):
             assert item.outcome is OUTCOME[state], (to_text(cond_tree), to_text(amount_tree), facts)
             assert item.amount == (value if state is True else None)
+            assert item.considered is keep
         for item, hire in zip(evaluated.items, hires or []):
             expected = interpret(policy, cond_tree, facts, "hire", hire, item.path)
             assert item.reasons[0].result is expected
-        if hires is None or None in states:
+        counted = [s for s, keep in zip(states, considered) if keep is not False]
+        if hires is None or None in counted:
             assert evaluated.outcome is Outcome.UNDETERMINED
-        elif True in states:
+        elif True in counted:
             assert evaluated.outcome is Outcome.ELIGIBLE
             assert evaluated.amount == sum((v for v in amounts if v is not None), Decimal("0.00"))
         else:

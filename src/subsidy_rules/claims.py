@@ -123,8 +123,9 @@ def _field(value: Any, field: m.Field, schema: m.FactSchema, path: str, depth: i
     elif kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return _bounded(value, path)
-        if isinstance(value, Decimal) and value == value.to_integral_value() and value.is_finite():
-            return _bounded(int(value), path)
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            # bound before int(): int(Decimal("1e999999999")) would build a billion-digit integer
+            return int(_bounded(value, path))
     elif kind in ("decimal", "money"):
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return _bounded(value, path)

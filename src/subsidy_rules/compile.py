@@ -116,9 +116,10 @@ class _RuleCompiler:
         mark, indent = len(out.lines), out.indent
         result, reads = explain.region(expr.tree, ctx)
         if self.fast:
-            temp = out.fresh("_v")
-            out.line(f"{temp} = {result}")
-            result = temp
+            if not result.isidentifier():
+                temp = out.fresh("_v")
+                out.line(f"{temp} = {result}")
+                result = temp
         else:
             result = explain.named(result)  # never `5 is None` in the code below (SyntaxWarning)
         for _, temp in explain.computed:  # a short-circuit may skip them: start them unknown
@@ -150,8 +151,11 @@ class _RuleCompiler:
         observed_info: List[Observed] = []
         for leaf in leaves:
             result, vars_, info = self.explain_region(out, leaf.expr, ctx)
-            var = out.fresh(prefix + "l")
-            out.line(f"{var} = {result}")
+            if result.isidentifier() and result not in ("True", "False", "None"):
+                var = result  # already a fresh local: no copy
+            else:
+                var = out.fresh(prefix + "l")
+                out.line(f"{var} = {result}")
             values[id(leaf)] = var
             observed_exprs.append("(" + "".join(v + ", " for v in vars_) + ")")
             observed_info.append(info)

@@ -109,18 +109,39 @@ class Binding:
     jurisdiction: Optional[str] = None
 
 
-@attrs.frozen(slots=False)
-class Decision:
+class Decision(tuple):
     """A rule's answer for one claim, with everything needed to explain it.
 
-    Built cheaply from the explaining evaluator's raw record; the reasons tree
-    and items are materialised on first access.
+    Immutable. A tuple underneath — (verdict, raw, binding, missing) — because
+    building one is on the hot path of explaining a whole batch (see
+    docs/decisions.md); the reasons tree, items and notes are built from the
+    explaining evaluator's raw record on first access.
     """
 
-    verdict: Verdict
-    raw: tuple = attrs.field(repr=False, eq=False)
-    binding: Binding = attrs.field(repr=False)
-    missing: Tuple[str, ...] = ()
+    def __new__(cls, verdict: Verdict, raw: tuple, binding: "Binding", missing: Tuple[str, ...] = ()) -> "Decision":
+        return tuple.__new__(cls, (verdict, raw, binding, missing))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Decision is immutable")
+
+    def __repr__(self) -> str:
+        return f"Decision(rule={self.rule_id!r}, outcome={self.outcome.value!r}, amount={self.amount!r}, as_of={self.as_of})"
+
+    @property
+    def verdict(self) -> Verdict:
+        return self[0]
+
+    @property
+    def raw(self) -> tuple:
+        return self[1]
+
+    @property
+    def binding(self) -> "Binding":
+        return self[2]
+
+    @property
+    def missing(self) -> Tuple[str, ...]:
+        return self[3]
 
     @property
     def compiled(self) -> CompiledRule:
@@ -487,6 +508,10 @@ class Policy:
         policy = self
         undetermined = Outcome.UNDETERMINED
 
+        plain = kind == "eligibility"
+        new = tuple.__new__
+        none: Tuple[str, ...] = ()
+
         def make(claim: Mapping) -> Decision:
             try:
                 raw = explain(claim)
@@ -495,11 +520,12 @@ class Policy:
             except (InvalidOperation, ArithmeticError) as exc:
                 raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
             verdict = raw[0]
-            if kind != "eligibility":
+            if plain and verdict.outcome is not undetermined:
+                return new(Decision, (verdict, raw, binding, none))
+            if not plain:
                 verdict = _post_verdict(compiled.rule, raw)
-            if verdict.outcome is undetermined:
-                return Decision(verdict, raw, binding, policy._missing(compiled, raw, claim, day, jurisdiction, params))
-            return Decision(verdict, raw, binding)
+            missing = policy._missing(compiled, raw, claim, day, jurisdiction, params) if verdict.outcome is undetermined else none
+            return new(Decision, (verdict, raw, binding, missing))
 
         return make
 

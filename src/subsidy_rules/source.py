@@ -96,6 +96,8 @@ class YScalar(YNode):
     style: Optional[str]
     start_index: int
     end_index: int
+    # the greedy alignment of _file_index, computed once: the parser asks for a span per AST node
+    _aligned: List[int] = attrs.field(init=False, factory=list, repr=False)
 
     def offset_span(self, start: int, end: Optional[int] = None) -> Span:
         """The file span of characters [start, end) of this scalar's string value."""
@@ -128,21 +130,30 @@ class YScalar(YNode):
             newline = text.find("\n", raw_pos)
             raw_pos = newline + 1 if newline >= 0 else raw_pos
         end = max(self.end_index, raw_pos)
-        for index in range(min(offset, len(value))):
-            char = value[index]
-            if char in " \n":
-                # folded or block whitespace: skip any run of blanks in the raw text
-                while raw_pos < end and text[raw_pos] in " \t\r\n":
-                    raw_pos += 1
-                    if char == " " and index + 1 < len(value) and value[index + 1] != " ":
-                        break
-                continue
-            while raw_pos < end and text[raw_pos] != char:
-                raw_pos += 1
-            raw_pos += 1
+        if not self._aligned:
+            self._aligned[:] = _align(text, value, raw_pos, end)
+        raw_pos = self._aligned[min(offset, len(value))]
         while raw_pos < end and text[raw_pos] in " \t\r\n" and offset < len(value) and value[offset] not in " \n":
             raw_pos += 1
         return min(raw_pos, max(end - 1, self.start_index))
+
+
+def _align(text: str, value: str, raw_pos: int, end: int) -> List[int]:
+    """raw_pos after each prefix of ``value`` (len(value) + 1 entries), matched greedily in ``text``."""
+    positions = [raw_pos]
+    for index, char in enumerate(value):
+        if char in " \n":
+            # folded or block whitespace: skip any run of blanks in the raw text
+            while raw_pos < end and text[raw_pos] in " \t\r\n":
+                raw_pos += 1
+                if char == " " and index + 1 < len(value) and value[index + 1] != " ":
+                    break
+        else:
+            while raw_pos < end and text[raw_pos] != char:
+                raw_pos += 1
+            raw_pos += 1
+        positions.append(raw_pos)
+    return positions
 
 
 @attrs.frozen(eq=False)
@@ -182,6 +193,7 @@ class _StrictLoader(yaml.SafeLoader):
     """A safe loader whose composer refuses aliases (no alias bombs, no surprises)."""
 
     _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(AliasEvent):
@@ -190,6 +202,10 @@ class _StrictLoader(yaml.SafeLoader):
         # PyYAML composes recursively: stop deep nesting here, before Python's recursion limit
         if self._depth > MAX_YAML_DEPTH:
             raise _TooDeep(self.peek_event().start_mark)
+        # and count while composing: a flat list of millions of items stops here, not after it is built
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooMany(self.peek_event().start_mark)
         self._depth += 1
         try:
             return Composer.compose_node(self, parent, index)
@@ -206,6 +222,12 @@ class _AliasFound(Exception):
 class _TooDeep(Exception):
     def __init__(self, mark: Any) -> None:
         super().__init__("too deep")
+        self.mark = mark
+
+
+class _TooMany(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too many nodes")
         self.mark = mark
 
 
@@ -249,6 +271,11 @@ def parse_yaml(source: SourceFile) -> Optional[YNode]:
             mark = found.mark
             raise YamlProblem(
                 "E009", Span(source.name, mark.line + 1, mark.column + 1, source=source), limit=MAX_YAML_DEPTH
+            ) from None
+        except _TooMany as found:
+            mark = found.mark
+            raise YamlProblem(
+                "E008", Span(source.name, mark.line + 1, mark.column + 1, source=source), limit=MAX_NODES
             ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
