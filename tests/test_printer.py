@@ -25,6 +25,9 @@ numbers = st.one_of(
     st.integers(min_value=0, max_value=10**18 - 1),
     st.decimals(min_value=0, max_value=Decimal("1e17"), allow_nan=False, allow_infinity=False, places=4),
     st.decimals(min_value=0, max_value=1, allow_nan=False, allow_infinity=False, places=12),
+    # negative literals: the parser builds them by folding a minus sign into the number
+    st.integers(min_value=-(10**18) + 1, max_value=-1),
+    st.decimals(min_value=-1000, max_value=0, allow_nan=False, allow_infinity=False, places=3),
 )
 texts = st.text(alphabet=st.sampled_from(list('ab "\\\'\n\t企业劳动者,。x1$@()[]')), max_size=12)
 

@@ -255,7 +255,7 @@ def evaluate_record(policy: Policy, raw: RawRecord, rules: Optional[Sequence[str
                 decision = policy.evaluate(claim, rule, as_of)[0]
                 results.append(RuleResult(rule, decision.outcome, decision.amount, decision.missing, decision))
                 continue
-            verdict = policy.decide(claim, rule, as_of)
+            verdict = policy.decide(claim, rule, as_of, checked_facts=True)
             missing: Tuple[str, ...] = ()
             if verdict.outcome is Outcome.UNDETERMINED:
                 missing = policy.evaluate(claim, rule, as_of)[0].missing

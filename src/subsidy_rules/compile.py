@@ -298,13 +298,16 @@ class _RuleCompiler:
             return "True" if group.op == "all" else "False"
         return "(" + f" {'and' if group.op == 'all' else 'or'} ".join(parts) + ")"
 
-    def emit_decide(self, out: Emitter) -> bool:
-        """Fast path for eligibility rules; checklists and classifications use the explaining code."""
+    def emit_decide(self, out: Emitter, trusted: bool = False) -> bool:
+        """Fast path for eligibility rules; checklists and classifications use the explaining code.
+
+        ``trusted``: for facts already checked against the schema (read_claim, the batch
+        runner): no class checks on numbers, dates and text."""
         rule = self.rule
         if rule.kind != "eligibility":
             return False
         ctx = self.context()
-        decide = Decide(out)
+        decide = Decide(out, trusted)
         out.line("try:")
         with out.block():
             for name, var in self.entity_vars.items():
@@ -359,6 +362,9 @@ class _RuleCompiler:
         info, item_info, extra = self.emit_explain(explain)
         decide = Emitter(self.ns, 2)
         fast = self.emit_decide(decide)
+        trusted = Emitter(self.ns, 2)
+        trusted.counter = decide.counter + 1000
+        self.emit_decide(trusted, trusted=True)
         lines = ["def _factory(P, A, R, V):"] + head.lines
         lines.append("    def _explain3(claim):")
         lines += explain.lines
@@ -375,12 +381,13 @@ class _RuleCompiler:
             lines.append("            return _explain3(claim)")
         else:
             lines.append("        return _explain3(claim)")
-        lines.append("    def _decide(claim):")
-        if fast:
-            lines += decide.lines
-        else:
-            lines.append("        return _explain3(claim)[0]")
-        lines.append("    return _decide, _explain")
+        for name, body in (("_decide", decide), ("_decide_checked_facts", trusted)):
+            lines.append(f"    def {name}(claim):")
+            if fast:
+                lines += body.lines
+            else:
+                lines.append("        return _explain3(claim)[0]")
+        lines.append("    return _decide, _explain, _decide_checked_facts")
         source = "\n".join(lines) + "\n"
         namespace: Dict[str, Any] = dict(HELPERS)
         namespace.update(self.ns.values)

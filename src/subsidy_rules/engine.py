@@ -482,22 +482,26 @@ class Policy:
         return resolve_ref
 
     # ---------------------------------------------------------------- public API
-    def decider(self, rule: str, as_of: Optional[_dt.date] = None, jurisdiction: Optional[str] = None) -> Callable[[Mapping], Verdict]:
+    def decider(self, rule: str, as_of: Optional[_dt.date] = None, jurisdiction: Optional[str] = None,
+                checked_facts: bool = False) -> Callable[[Mapping], Verdict]:
         """A prepared decide-only function for one rule and date: the fast path for batch work.
 
         The returned callable takes the claim's facts (a mapping of entities) and
         returns a Verdict. Like a compiled regular expression, prepare once, call often.
+        ``checked_facts=True`` promises the facts came through ``read_claim`` or
+        ``coerce_claim`` (as in the batch runner), which lets it skip the class
+        checks on numbers, dates and text; missing facts are still handled.
         """
         day = as_of or _dt.date.today()
         compiled = self.compiled(rule, day)
-        decide, _ = self._bind(compiled, day, jurisdiction)
-        return decide
+        bound = self._bind(compiled, day, jurisdiction)
+        return bound[2] if checked_facts else bound[0]
 
     def explainer(self, rule: str, as_of: Optional[_dt.date] = None, jurisdiction: Optional[str] = None) -> Callable[[Mapping], Decision]:
         """A prepared explaining function for one rule and date, returning full Decisions."""
         day = as_of or _dt.date.today()
         compiled = self.compiled(rule, day)
-        _, explain = self._bind(compiled, day, jurisdiction)
+        explain = self._bind(compiled, day, jurisdiction)[1]
         make = self._decision_maker(compiled, day, jurisdiction, explain)
         return make
 
@@ -529,11 +533,11 @@ class Policy:
 
         return make
 
-    def decide(self, claim: Mapping, rule: str, as_of: Optional[_dt.date] = None) -> Verdict:
+    def decide(self, claim: Mapping, rule: str, as_of: Optional[_dt.date] = None, checked_facts: bool = False) -> Verdict:
         """Decide one rule for one claim, without an explanation."""
         day, jurisdiction, facts = self._claim_parts(claim, as_of)
         compiled = self.compiled(rule, day)
-        return self._bind(compiled, day, jurisdiction)[0](facts)
+        return self._bind(compiled, day, jurisdiction)[2 if checked_facts else 0](facts)
 
     def evaluate(self, claim: Mapping, rule: Optional[str] = None, as_of: Optional[_dt.date] = None) -> List[Decision]:
         """Decisions, with explanations, for every rule that applies to the claim (or the one named)."""
@@ -548,7 +552,7 @@ class Policy:
             targets = [c for c in targets if c.rule.applies_to in facts]
         decisions = []
         for compiled in targets:
-            _, explain = self._bind(compiled, day, jurisdiction)
+            explain = self._bind(compiled, day, jurisdiction)[1]
             decisions.append(self._decision_maker(compiled, day, jurisdiction, explain)(facts))
         return decisions
 
@@ -702,5 +706,5 @@ def _not_in_force(compiled: CompiledRule) -> Tuple[Callable, Callable]:
         extra = tuple((None, ()) for _ in (rule.criteria or rule.classes))
         return (verdict, (nodes, observed), tuple(None for _ in rule.notes), None, extra, ())
 
-    return decide, explain
+    return decide, explain, decide
 

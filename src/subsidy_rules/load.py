@@ -240,7 +240,12 @@ def load_model(directory: Path | str) -> Tuple[Optional[m.PolicyModel], List[Dia
     rules_dir = root / "rules"
     if rules_dir.is_dir():
         for path in sorted(rules_dir.glob("*.yaml")) + sorted(rules_dir.glob("*.yml")):
-            rule_nodes.append((path, _load_file(out, path, root, digest)))
+            reported = len(out.diagnostics)
+            node = _load_file(out, path, root, digest)
+            if node is None and len(out.diagnostics) == reported:
+                # an empty (or all-comment) rule file: say so, rather than silently have one rule fewer
+                out.error("E012", Span(str(path), 1, 1), key=path.name, expected=_expected("mapping"), actual=_expected("null"))
+            rule_nodes.append((path, node))
 
     info = read_info(out, info_node, root)
     schema = read_schema(out, schema_node)

@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_YAML_DEPTH = 64
+MAX_INT_BITS = 4096  # far past any real number, and well inside what str() of an int allows
 
 
 @attrs.frozen(eq=False)
@@ -327,9 +328,15 @@ def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span:
         value = loader.construct_object(node, deep=True)
     except ValueError as exc:
         # e.g. 2017-02-30 resolves as a timestamp and fails to construct
-        raise YamlProblem("E013", span, value=node.value, detail=str(exc)) from None
+        if node.tag.endswith(":timestamp"):
+            raise YamlProblem("E013", span, value=node.value, detail=str(exc)) from None
+        # an integer past Python's digit limit (int("9" * 100_000)): a number, not a date
+        raise YamlProblem("E038", span, value=_shorten(node.value)) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("E001", span, detail=str(exc)) from None
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        # 0x or 0b digits are not held to Python's digit limit, but str() of the result is
+        raise YamlProblem("E038", span, value=_shorten(node.value))
     if isinstance(value, _dt.datetime):
         value = value  # kept: the loader rejects datetimes where dates are expected
     if isinstance(value, float):
@@ -343,6 +350,10 @@ def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span:
         if not value.is_finite():
             raise YamlProblem("E014", span, value=node.value)
     return YScalar(span, value, node.value, node.style, node.start_mark.index, node.end_mark.index)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else text[:24] + "…"
 
 
 def plain(node: Optional[YNode]) -> Any:

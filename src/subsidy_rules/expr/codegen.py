@@ -357,11 +357,15 @@ class Explain:
 
 
 class Decide:
-    """Two-valued Python expressions; anything unexpected raises _Bail or a lookup error."""
+    """Two-valued Python expressions; anything unexpected raises _Bail or a lookup error.
 
-    def __init__(self, out: Emitter) -> None:
+    ``trusted``: the facts were checked against the schema already, so numbers,
+    dates and text need no class check (a missing one still raises on use)."""
+
+    def __init__(self, out: Emitter, trusted: bool = False) -> None:
         self.out = out
         self.ns = out.ns
+        self.trusted = trusted
 
     def expr(self, node: ast.Expr, ctx: Context) -> str:
         return getattr(self, "_" + type(node).__name__)(node, ctx)
@@ -372,12 +376,13 @@ class Decide:
     _TextLit = _BoolLit = _DateLit = _NumberLit
 
     def _typed(self, kind: str, expr: str, values: Tuple[str, ...] = ()) -> str:
+        if kind == "bool":
+            # read twice on the false path rather than bind: cheaper where it counts (a pure lookup)
+            return f"({expr} is True or ({expr} is not False and _bail()))"
         w = self.out.fresh("_w")
         bind = f"({w} := {expr})"
-        if kind == "bool":
-            return f"({bind} is True or ({w} is not False and _bail()))"
-        if kind == "record":
-            return expr  # subscripting anything but a mapping raises TypeError
+        if kind == "record" or (self.trusted and kind in ("integer", "decimal", "money", "date", "text")):
+            return expr  # subscripting anything but a mapping raises TypeError; None fails on use
         if kind == "list":
             return f"_lst({expr})"  # no assignment expression in a comprehension's iterable
         test = {
