@@ -298,9 +298,6 @@ class TestRounding:
         assert decision.outcome is U
 
 
-@pytest.mark.xfail(strict=True, reason="the explaining code evaluates the conditions of items that `where` "
-                                      "leaves out, so a division by zero there fails evaluate() while decide() "
-                                      "skips the item")
 def test_where_guards_an_error_in_item_conditions(mini_dir):
     write(mini_dir / "rules" / "g.yaml", """
         id: g

@@ -252,6 +252,11 @@ class _RuleCompiler:
                 considered = "True"
                 if items.where is not None:
                     considered = self.explain_value(out, items.where, inner)
+                    # an item that `where` leaves out is not decided at all (its conditions may not apply)
+                    out.line(f"if {considered} is False:")
+                    with out.block():
+                        out.line(f"{records}.append(({index}, False, None, None, (), None, False, ()))")
+                        out.line("continue")
                 iroot, itree, item_info = self.explain_tree(out, items.conditions, inner, "_i")
                 state = out.fresh("_s")
                 out.line(f"{state} = False if {considered} is False else (None if {considered} is None else {iroot})")

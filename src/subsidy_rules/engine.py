@@ -318,7 +318,11 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         return ()
     over = rule.items.over.text
     found = []
-    for index, state, amount, (values, observed), notes, name, considered, amount_obs in decision.raw[3]:
+    for index, state, amount, tree, notes, name, considered, amount_obs in decision.raw[3]:
+        if tree is None:  # left out by `where`
+            found.append(ItemDecision(index, f"{over}[{index}]", name, False, OUTCOME_OF[False], None, (), ()))
+            continue
+        values, observed = tree
         root = _tree_reasons(compiled.item_tree, values, observed, decision, rule.items.entity)
         reasons = root.children if root.kind == "all" and root.id is None else (root,)
         path = f"{over}[{index}]"
@@ -661,9 +665,10 @@ class Policy:
                 source = interpret(rule.items.over.tree, env)
             except Exception:  # pragma: no cover - the explaining pass already validated it
                 source = None
-            for index, state, amount, (ivalues, _), _, _, considered, _ in raw[3]:
-                if state is not None and considered is not None:
+            for index, state, amount, tree, _, _, considered, _ in raw[3]:
+                if tree is None or (state is not None and considered is not None):
                     continue
+                ivalues = tree[0]
                 if source is None:
                     break
                 frame = ((source[index], f"{over}[{index}]"),)
