@@ -423,17 +423,16 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
         for index, hire in enumerate(hires or []):
             path = f"employer.hires[{index}]"
             keep = True if where_tree is None else interpret(policy, where_tree, facts, "hire", hire, path)
-            state = interpret(policy, cond_tree, facts, "hire", hire, path)
-            if keep is False and state is EvaluationError:
-                # a known bug (test_engine.py::test_where_guards_an_error_in_item_conditions):
-                # the explaining path evaluates the conditions of items `where` leaves out
-                failed = None
-                break
-            if keep is EvaluationError or state is EvaluationError:
+            if keep is EvaluationError:
                 failed = True
                 break
-            if keep is not True:
-                state = keep  # an item not considered is false; one that may not be is unknown
+            # an item `where` leaves out is not decided at all: its conditions may not apply to it
+            state = False if keep is False else interpret(policy, cond_tree, facts, "hire", hire, path)
+            if state is EvaluationError:
+                failed = True
+                break
+            if keep is None:
+                state = None  # an item that may or may not count is unknown
             value = None
             if state is True:
                 value = interpret(policy, amount_tree, facts, "hire", hire, path)
@@ -447,8 +446,6 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
             states.append(state)
             amounts.append(value)
             considered.append(keep)
-        if failed is None:
-            continue
         decided = run(lambda: decide(facts))
         evaluated = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
         if failed:
@@ -461,6 +458,9 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
             assert item.amount == (value if state is True else None)
             assert item.considered is keep
         for item, hire in zip(evaluated.items, hires or []):
+            if item.considered is False:
+                assert item.reasons == ()  # left out by `where`: not decided at all
+                continue
             expected = interpret(policy, cond_tree, facts, "hire", hire, item.path)
             assert item.reasons[0].result is expected
         counted = [s for s, keep in zip(states, considered) if keep is not False]
@@ -512,6 +512,23 @@ def test_examples(build, condition, facts, expected):
     assert decision.reasons[0].result is expected
     assert decision.outcome is OUTCOME[expected]
     assert policy.decider("t", AS_OF)(facts) == decision.verdict
+
+
+def test_values_shown_by_both_explaining_paths_line_up(build):
+    """An `if` whose condition and branch both hold shown values: the fast explaining path (all facts
+    given) and the three-valued one (a fact missing) must pair each value with its own key."""
+    policy = build(_rule_yaml("if @w1 then as_of >= add_months(as_of, labourer.age) else false", None))
+    complete = {"labourer": {"rural_registered_poor": False, "attended_entrepreneurship_training": False,
+                             "self_employed": False, "organising_business": False, "age": 0}}
+    for facts in (complete, {"labourer": {"age": 0}}):
+        values = policy.explain(facts, "t", as_of=AS_OF).reasons[0].value_map()
+        assert values["@w1"] is False
+        assert values["add_months(as_of, labourer.age)"] is None   # not computed: the condition was false
+    complete["labourer"]["age"] = 20
+    complete["labourer"].update(rural_registered_poor=True, attended_entrepreneurship_training=True, self_employed=True)
+    values = policy.explain(complete, "t", as_of=AS_OF).reasons[0].value_map()
+    assert values["@w1"] is True
+    assert values["add_months(as_of, labourer.age)"] == dt.date(2019, 3, 31)
 
 
 def test_division_by_zero_raises_on_every_path(build):

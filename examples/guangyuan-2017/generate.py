@@ -317,8 +317,9 @@ class City:
         rng = self.rng
         s = self.scale
         n = len(self.people)
-        employed = min(n, scaled(LETTER["employed"], s))
-        pwp = min(employed, scaled(LETTER["public_welfare_posts"], s, 1))
+        # in proportion to the labourers actually made (exact at scale 1.0, where n = 45,600)
+        employed = min(n, int(round(LETTER["employed"] * n / LETTER["labourers"])))
+        pwp = min(employed, max(1, int(round(LETTER["public_welfare_posts"] * n / LETTER["labourers"]))))
         e_split = split(employed - pwp, list(EMPLOYED_SPLIT.values()))
         u_split = split(n - employed, list(NOT_EMPLOYED_SPLIT.values()))
         statuses = ["public_welfare_post"] * pwp
@@ -985,7 +986,7 @@ def corrupt_lines(labourer_records: List[dict]) -> Tuple[List[str], List[Tuple[i
     for position in range(1, 25):
         if position == 3:
             text = dumps(labourer_records[18])
-            bad(text[: len(text) // 2], "unparsable: the line is cut off in the middle")
+            bad(text[: text.index(', "household"')], "unparsable: the line is cut off (closing braces missing)")
         elif position == 7:
             bad(edited(19, lambda r: r["labourer"].__setitem__("age", "四十二")), "wrong type: labourer.age is text")
         elif position == 11:
@@ -1108,7 +1109,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be in (0, 10]")
-    generate(Path(args.out), args.scale, args.seed, args.quiet)
+    try:
+        generate(Path(args.out), args.scale, args.seed, args.quiet)
+    except BrokenPipeError:  # the summary piped into head: the files are written all the same
+        sys.stderr.close()
     return 0
 
 

@@ -135,7 +135,9 @@ class _RuleCompiler:
             if isinstance(node, ast.Param) and ("param", node.name) not in observed:
                 observed.append(("param", node.name))
                 observed_vars.append(ctx.params[node.name])
-        for node, temp in explain.computed:
+        position = {id(node): index for index, node in enumerate(ast.walk(expr.tree))}
+        # both generated paths must list computed values in the same order: source order
+        for node, temp in sorted(explain.computed, key=lambda pair: position.get(id(pair[0]), 0)):
             key = ("rule", "@" + node.rule_id) if isinstance(node, ast.RuleRef) else ("computed", to_text(node))
             if key not in observed:
                 observed.append(key)
@@ -187,6 +189,8 @@ class _RuleCompiler:
     def emit_explain(self, out: Emitter) -> Tuple[TreeInfo, Optional[TreeInfo], Tuple[Observed, ...]]:
         rule = self.rule
         ctx = self.context()
+        if not self.fast:
+            out.line("if claim.__class__ is not _dict: _claim(claim)")  # a list or None: C001 at $, not AttributeError
         for name, var in self.entity_vars.items():
             if self.fast:
                 out.line(f"{var} = claim[{name!r}]" if name == rule.applies_to else f"{var} = claim.get({name!r})")

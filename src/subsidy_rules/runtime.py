@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Optional
 
 from .errors import ClaimError, EvaluationError
 from .expr.types import BUILTINS
-from .facts import bad, check_value
+from .facts import MAX_LIST, bad, check_value, describe
 
 FEN = Decimal("0.01")
 
@@ -119,15 +119,21 @@ def _known(record: Any, names: tuple) -> bool:
 
 
 def _lst(value: Any) -> list:
-    if value.__class__ is list:
+    if value.__class__ is list and len(value) <= MAX_LIST:
         return value
-    raise Bail()
+    raise Bail()  # the explaining code says what is wrong (C010 for an over-long list)
 
 
 def _ref(value: Optional[bool]) -> bool:
     if value is None:
         raise Bail()
     return value
+
+
+def _claim(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value
+    raise ClaimError("C001", "$", expected="键值表 / a mapping", actual=describe(value))
 
 
 def _rec(value: Any, path: str) -> Any:
@@ -145,7 +151,7 @@ BAIL_ERRORS = (Bail, KeyError, TypeError, AttributeError, IndexError, InvalidOpe
 HELPERS = {
     "_bail": _bail, "_fen": fen, "_getm": _getm, "_item": _item, "_chk": _chk, "_div": _div,
     "_in3": _in3, "_call": _call, "_min": min, "_max": max, "_min1": _min1, "_max1": _max1,
-    "_known": _known, "_lst": _lst, "_ref": _ref, "_rec": _rec, "_mk": _mk, "_BAIL": BAIL_ERRORS,
+    "_known": _known, "_lst": _lst, "_ref": _ref, "_rec": _rec, "_claim": _claim, "_mk": _mk, "_BAIL": BAIL_ERRORS,
     "_enumerate": enumerate, "_len": len,
     "_dict": dict, "_list": list, "_int": int, "_bool": bool, "_str": str, "_Dec": Decimal, "_date": _dt.date,
     "_ZERO": Decimal("0.00"),

@@ -252,8 +252,55 @@ def read_source(path: Union[str, _FsPath], display: Optional[str] = None) -> Sou
     return SourceFile(name, decode_source(file_path.read_bytes(), name))
 
 
+_FAST = getattr(yaml, "__with_libyaml__", False)
+
+
 def parse_yaml(source: SourceFile) -> Optional[YNode]:
-    """Compose one YAML document into position-keeping nodes (None for an empty file)."""
+    """Compose one YAML document into position-keeping nodes (None for an empty file).
+
+    Uses libyaml when PyYAML has it (about ten times faster; same marks), else the
+    pure-Python composer. Either way aliases are refused: libyaml hands back the
+    anchored node again, which _convert notices by identity.
+    """
+    if _FAST:
+        return _parse_fast(source)
+    return _parse_pure(source)
+
+
+def _parse_fast(source: SourceFile) -> Optional[YNode]:
+    if "*" in source.text:  # maybe an alias: find it in the event stream, to point at it
+        events = yaml.CSafeLoader(source.text)
+        try:
+            while events.check_event():
+                event = events.get_event()
+                if isinstance(event, AliasEvent):
+                    mark = event.start_mark
+                    raise YamlProblem("E003", Span(source.name, mark.line + 1, mark.column + 1, source=source))
+        except yaml.YAMLError:
+            pass  # reported with its position by the composing pass below
+        finally:
+            events.dispose()
+    loader = yaml.CSafeLoader(source.text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+            raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=detail) from None
+        except yaml.YAMLError as exc:
+            position = getattr(exc, "position", None)
+            line, column = source.position(min(position, len(source.text))) if isinstance(position, int) else (1, 1)
+            raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=str(exc)) from None
+        if root is None:
+            return None
+        return _convert(root, source, loader, [0], 0, set())
+    finally:
+        loader.dispose()
+
+
+def _parse_pure(source: SourceFile) -> Optional[YNode]:
     try:
         loader = _StrictLoader(source.text)
     except yaml.reader.ReaderError as exc:
@@ -295,9 +342,14 @@ def parse_yaml(source: SourceFile) -> Optional[YNode]:
         loader.dispose()
 
 
-def _convert(node: Any, source: SourceFile, loader: yaml.SafeLoader, counter: List[int], level: int) -> YNode:
+def _convert(node: Any, source: SourceFile, loader: Any, counter: List[int], level: int,
+             visited: Optional[set] = None) -> YNode:
     counter[0] += 1
     span = _span_of(node, source)
+    if visited is not None:
+        if id(node) in visited:  # the same node again: an alias
+            raise YamlProblem("E003", span)
+        visited.add(id(node))
     if counter[0] > MAX_NODES:
         raise YamlProblem("E008", span, limit=MAX_NODES)
     if level > MAX_YAML_DEPTH:
@@ -305,12 +357,12 @@ def _convert(node: Any, source: SourceFile, loader: yaml.SafeLoader, counter: Li
     if isinstance(node, ScalarNode):
         return _scalar(node, source, loader, span)
     if isinstance(node, SequenceNode):
-        return YSeq(span, tuple(_convert(item, source, loader, counter, level + 1) for item in node.value))
+        return YSeq(span, tuple(_convert(item, source, loader, counter, level + 1, visited) for item in node.value))
     if isinstance(node, MappingNode):
         seen: Dict[Any, Span] = {}
         entries = []
         for key_node, value_node in node.value:
-            key = _convert(key_node, source, loader, counter, level + 1)
+            key = _convert(key_node, source, loader, counter, level + 1, visited)
             if not isinstance(key, YScalar):
                 raise YamlProblem("E004", key.span)
             hashable = key.value if not isinstance(key.value, (list, dict)) else repr(key.value)
@@ -318,7 +370,7 @@ def _convert(node: Any, source: SourceFile, loader: yaml.SafeLoader, counter: Li
                 first = seen[hashable]
                 raise YamlProblem("E002", key.span, key=key.value, first=f"{first.line}:{first.column}")
             seen[hashable] = key.span
-            entries.append((key, _convert(value_node, source, loader, counter, level + 1)))
+            entries.append((key, _convert(value_node, source, loader, counter, level + 1, visited)))
         return YMap(span, tuple(entries))
     raise YamlProblem("E001", span, detail="unsupported node")  # pragma: no cover
 
@@ -349,7 +401,7 @@ def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span:
             raise YamlProblem("E014", span, value=node.value) from None
         if not value.is_finite():
             raise YamlProblem("E014", span, value=node.value)
-    return YScalar(span, value, node.value, node.style, node.start_mark.index, node.end_mark.index)
+    return YScalar(span, value, node.value, node.style or None, node.start_mark.index, node.end_mark.index)
 
 
 def _shorten(text: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
+from ..facts import MAX_LIST
 from . import ast
 from .interpret import region_paths
 from .printer import to_text
@@ -36,7 +37,8 @@ CLASS_CHECK = {
     "date": "{t}.__class__ is not _date",
     "text": "{t}.__class__ is not _str",
     "enum": "({t}.__class__ is not _str or {t} not in {values})",
-    "list": "{t}.__class__ is not _list",
+    # an over-long list goes to _chk too, which rejects it (C010) as reading a claim file does
+    "list": "({t}.__class__ is not _list or _len({t}) > " + str(MAX_LIST) + ")",
     "record": "{t}.__class__ is not _dict",
 }
 

@@ -7,6 +7,7 @@ code generator, so all three agree on what a name means.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from decimal import Decimal
 from typing import Callable, Dict, Optional, Tuple
 
@@ -134,6 +135,7 @@ class ResolveError(Exception):
         self.part = part  # index of the offending part of the path
 
 
+@functools.lru_cache(maxsize=16384)
 def resolve(parts: Tuple[str, ...], scope: Scope) -> Resolved:
     entities = scope.schema.entities
     head = parts[0]
