@@ -98,3 +98,13 @@ def test_example_claim_explains_as_named(policy, path):
     code = main(["explain", str(path), "--rule", rule], stdout=out, stderr=err)
     assert "Traceback" not in err.getvalue()
     assert code == _EXIT[expected], out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("path", _examples, ids=[p.name for p in _examples])
+def test_decide_agrees_with_evaluate_on_every_rule(policy, path):
+    """Regression: checklist rules once decided on their (empty) condition tree alone."""
+    claim = subsidy_rules.read_claim(path, policy.schema, policy.info.counties)
+    for decision in policy.evaluate(claim):
+        for checked in (False, True):
+            verdict = policy.decide(claim, decision.rule_id, checked_facts=checked)
+            assert (verdict.outcome, verdict.amount) == (decision.outcome, decision.amount), decision.rule_id

@@ -349,10 +349,12 @@ def test_condition_agrees_with_interpreter(build, condition, claims):
     policy = build(_rule_yaml(to_text(condition), None))
     tree = policy.compiled("t", AS_OF).rule.conditions.children[0].expr.tree
     decide = policy.decider("t", AS_OF)
+    decide_checked = policy.decider("t", AS_OF, checked_facts=True)  # for facts known to fit the schema
     explain = policy.explainer("t", AS_OF)
     for facts in claims:
         expected = interpret(policy, tree, facts)
         decided = run(lambda: decide(facts))
+        assert run(lambda: decide_checked(facts)) == decided
         evaluated = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
         explained = run(lambda: explain(facts))
         if expected is EvaluationError:
@@ -378,6 +380,7 @@ def test_amount_agrees_with_interpreter(build, condition, amount, claims):
     rule = policy.compiled("t", AS_OF).rule
     cond_tree, amount_tree = rule.conditions.children[0].expr.tree, rule.amount.tree
     decide = policy.decider("t", AS_OF)
+    decide_checked = policy.decider("t", AS_OF, checked_facts=True)  # for facts known to fit the schema
     for facts in claims:
         cond = interpret(policy, cond_tree, facts)
         value = None
@@ -386,6 +389,7 @@ def test_amount_agrees_with_interpreter(build, condition, amount, claims):
             if value is not EvaluationError and value is not None:
                 value = run(lambda: fen(value))
         decided = run(lambda: decide(facts))
+        assert run(lambda: decide_checked(facts)) == decided
         evaluated = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
         if cond is EvaluationError or value is EvaluationError:
             assert decided is EvaluationError and evaluated is EvaluationError
@@ -416,6 +420,7 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
     amount_tree = rule.items.amount.tree
     where_tree = rule.items.where.tree if rule.items.where is not None else None
     decide = policy.decider("t", AS_OF)
+    decide_checked = policy.decider("t", AS_OF, checked_facts=True)  # for facts known to fit the schema
     for facts in claims:
         employer = facts["employer"]
         hires = None if employer is None else employer.get("hires")
@@ -447,6 +452,7 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
             amounts.append(value)
             considered.append(keep)
         decided = run(lambda: decide(facts))
+        assert run(lambda: decide_checked(facts)) == decided
         evaluated = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
         if failed:
             assert decided is EvaluationError and evaluated is EvaluationError

@@ -224,10 +224,15 @@ class TestRefused:
         found = by_code(diagnostics, "E013")[0]
         assert found.span.file.endswith("w2.yaml") and found.span.line == 4
 
-    def test_syntax_error_is_e001_with_position(self):
-        found = problem("a: [1, 2\nb: 3\n")
+    @pytest.mark.parametrize("text, line, column", [
+        ("a: [1, 2\nb: 3\n", 2, 2),      # the unclosed flow sequence is noticed on the next line
+        ("a: 1\n  b: 2\n", 2, 4),        # a mapping value where none is allowed
+    ])
+    def test_syntax_error_is_e001_with_position(self, text, line, column):
+        found = problem(text)
         assert found.code == "E001"
-        assert found.span.line >= 1
+        assert (found.span.line, found.span.column) == (line, column)
+        assert found.args_["detail"]
 
 
 class TestEncodings:

@@ -41,9 +41,24 @@ FORMATS = ("jsonl", "csv", "yaml", "json")
 
 @attrs.frozen
 class RawRecord:
+    """One input record: parsed data, or the text of a JSON line still to parse (parsing is
+    left to the worker that evaluates it), or the error that made it unreadable."""
+
     line: int
     data: Any = None
     error: Optional[ClaimError] = None
+    text: Optional[str] = None
+    entity: Optional[str] = None
+    entities: Tuple[str, ...] = ()
+
+    def parsed(self) -> "RawRecord":
+        if self.text is None:
+            return self
+        try:
+            data = json.loads(self.text, parse_float=Decimal, parse_constant=_reject)
+        except ValueError as exc:
+            return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
+        return RawRecord(self.line, _wrap(data, self.entity, self.entities))
 
 
 def detect_format(name: str) -> str:
@@ -57,16 +72,12 @@ def detect_format(name: str) -> str:
 
 def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
     """Plain records with their line numbers; parse errors become records with an error."""
+    entities = tuple(schema.entities)
     if fmt == "jsonl":
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line, parse_float=Decimal, parse_constant=_reject)
-            except ValueError as exc:
-                yield RawRecord(number, error=ClaimError("C004", "", detail=str(exc)))
-                continue
-            yield RawRecord(number, _wrap(data, entity))
+            yield RawRecord(number, text=line, entity=entity, entities=entities)
     elif fmt == "csv":
         yield from _read_csv(stream, schema, entity)
     else:
@@ -79,15 +90,16 @@ def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[st
             yield RawRecord(1, error=ClaimError("C001", "$", expected="列表 / a list", actual=type(data).__name__))
             return
         for index, item in enumerate(data, start=1):
-            yield RawRecord(index, _wrap(item, entity))
+            yield RawRecord(index, _wrap(item, entity, entities))
 
 
 def _reject(name: str) -> Any:
     raise ValueError(f"{name} is not a number a record may hold")
 
 
-def _wrap(data: Any, entity: Optional[str]) -> Any:
-    if entity and isinstance(data, dict) and entity not in data:
+def _wrap(data: Any, entity: Optional[str], entities: Tuple[str, ...] = ()) -> Any:
+    """A bare record of `entity` becomes a claim; a record that already names entities is left alone."""
+    if entity and isinstance(data, dict) and entity not in data and not any(k in entities for k in data):
         extra = {k: data.pop(k) for k in ("as_of", "jurisdiction", "id") if k in data}
         return dict(extra, **{entity: data})
     return data
@@ -235,6 +247,7 @@ class RecordResult:
 
 def evaluate_record(policy: Policy, raw: RawRecord, rules: Optional[Sequence[str]], as_of: Optional[_dt.date],
                     explain: bool) -> RecordResult:
+    raw = raw.parsed()
     if raw.error is not None:
         return RecordResult(raw.line, None, error=raw.error)
     ident = raw.data.get("id") if isinstance(raw.data, dict) else None
@@ -511,6 +524,7 @@ def _reason_text(reason, lang: str) -> str:
 
 
 def classify_record(policy: Policy, raw: RawRecord, rule: str, as_of: Optional[_dt.date], lang: str = "zh") -> ListResult:
+    raw = raw.parsed()
     if raw.error is not None:
         return ListResult(raw.line, None, {}, error=raw.error)
     ident = raw.data.get("id") if isinstance(raw.data, dict) else None

@@ -468,6 +468,8 @@ class Policy:
             verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
                         Verdict(Outcome.UNDETERMINED, None))
             bound = compiled.factory(params, as_of, refs, verdicts) if in_force else _not_in_force(compiled)
+            if in_force and compiled.rule.kind != "eligibility":
+                bound = _with_post_verdict(compiled.rule, bound)
         with self._lock:
             if len(self._bound) > 8192:
                 self._bound.clear()
@@ -694,6 +696,16 @@ def _post_verdict(rule: m.Rule, raw: tuple) -> Verdict:
         score = _checklist_score(rule, raw[4])
         return Verdict(OUTCOME_OF[_kleene_and(root, score["passed"])], None)
     return Verdict(OUTCOME_OF[root], None)
+
+
+def _with_post_verdict(rule: m.Rule, bound: Tuple[Callable, ...]) -> Tuple[Callable, ...]:
+    """Checklists and classifications decide through their explaining code, then their pass rule."""
+    explain = bound[1]
+
+    def decide(claim: Mapping) -> Verdict:
+        return _post_verdict(rule, explain(claim))
+
+    return decide, explain, decide
 
 
 def _not_in_force(compiled: CompiledRule) -> Tuple[Callable, Callable]:

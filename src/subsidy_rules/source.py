@@ -17,13 +17,14 @@ import attrs
 import yaml
 import yaml.reader
 from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_YAML_DEPTH = 64
 MAX_INT_BITS = 4096  # far past any real number, and well inside what str() of an int allows
+MAX_EXPONENT = 1000  # the same for decimals (1.0e+999999999 would overflow any arithmetic)
 
 
 @attrs.frozen(eq=False)
@@ -268,18 +269,32 @@ def parse_yaml(source: SourceFile) -> Optional[YNode]:
 
 
 def _parse_fast(source: SourceFile) -> Optional[YNode]:
-    if "*" in source.text:  # maybe an alias: find it in the event stream, to point at it
-        events = yaml.CSafeLoader(source.text)
-        try:
-            while events.check_event():
-                event = events.get_event()
+    # libyaml composes recursively in C (a flow nesting some 50,000 deep overflows the C stack)
+    # and builds every node before _convert counts them: walk the event stream first, refusing
+    # aliases, deep nesting and too many nodes where they occur, as the pure composer does
+    events = yaml.CSafeLoader(source.text)
+    depth = nodes = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, NodeEvent):
+                mark = event.start_mark
+                where = Span(source.name, mark.line + 1, mark.column + 1, source=source)
                 if isinstance(event, AliasEvent):
-                    mark = event.start_mark
-                    raise YamlProblem("E003", Span(source.name, mark.line + 1, mark.column + 1, source=source))
-        except yaml.YAMLError:
-            pass  # reported with its position by the composing pass below
-        finally:
-            events.dispose()
+                    raise YamlProblem("E003", where)
+                if depth > MAX_YAML_DEPTH:
+                    raise YamlProblem("E009", where, limit=MAX_YAML_DEPTH)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise YamlProblem("E008", where, limit=MAX_NODES)
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # reported with its position by the composing pass below
+    finally:
+        events.dispose()
     loader = yaml.CSafeLoader(source.text)
     try:
         try:
@@ -291,6 +306,8 @@ def _parse_fast(source: SourceFile) -> Optional[YNode]:
             raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=detail) from None
         except yaml.YAMLError as exc:
             position = getattr(exc, "position", None)
+            if isinstance(position, int):  # libyaml counts bytes of UTF-8, not characters
+                position = len(source.text.encode("utf-8")[:position].decode("utf-8", "ignore"))
             line, column = source.position(min(position, len(source.text))) if isinstance(position, int) else (1, 1)
             raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=str(exc)) from None
         if root is None:
@@ -401,6 +418,9 @@ def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span:
             raise YamlProblem("E014", span, value=node.value) from None
         if not value.is_finite():
             raise YamlProblem("E014", span, value=node.value)
+        if value and abs(value.adjusted()) > MAX_EXPONENT:
+            # 1.0e+999999999 is a finite Decimal, but abs() or any sum of it overflows the context
+            raise YamlProblem("E038" if value.adjusted() > 0 else "E014", span, value=_shorten(node.value))
     return YScalar(span, value, node.value, node.style or None, node.start_mark.index, node.end_mark.index)
 
 

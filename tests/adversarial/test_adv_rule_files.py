@@ -91,8 +91,7 @@ def test_duplicate_keys_that_differ_only_in_quoting(tmp_path):
 def test_tabs_for_indentation(tmp_path):
     text = MINI_RULE.replace("  - id: registered-poor", "\t- id: registered-poor")
     directory, found = _fails_with(tmp_path, text, "E001")
-    assert found.span.line == text.splitlines().index("\t- id: registered-poor") + 1
-    assert "\\t" in found.message("en")
+    assert (found.span.line, found.span.column) == (text.splitlines().index("\t- id: registered-poor") + 1, 1)
     _cli_check(directory, "error[E001]")
 
 
@@ -126,7 +125,7 @@ def test_non_utf8_bytes_name_the_byte_and_its_position(tmp_path):
 
 @pytest.mark.parametrize("encoding", ["utf-16", "gb18030", "latin-1"])
 def test_other_encodings_are_refused(tmp_path, encoding):
-    text = MINI_RULE if encoding != "latin-1" else MINI_RULE.replace("创业培训补贴", "café")
+    text = MINI_RULE if encoding != "latin-1" else "id: café\n"
     _fails_with(tmp_path, text.encode(encoding), "E006")
 
 
@@ -157,18 +156,11 @@ def test_block_yaml_nested_deeply(tmp_path):
     _fails_with(tmp_path, text, "E009")
 
 
-def test_a_flat_list_of_millions_of_nodes_stops_at_the_node_limit(tmp_path):
-    # 3.5 M tiny items in 7 MB (under the size limit): the node limit must stop it early,
-    # not after millions of nodes are built
-    data = b"x: [" + b"1," * 3_500_000 + b"1]\n"
-    _, found = _fails_with(tmp_path, data, "E008", seconds=20, memory_mb=1500)
-    assert "200000" in found.message("en")
-
-
-def test_too_many_nodes_are_counted_while_composing(tmp_path):
-    # with the limit set low, a 2 MB flat list is refused in a fraction of the time a full parse takes
+def test_too_many_nodes_are_counted_before_they_are_built(tmp_path):
+    # 3.5 M tiny items in 7 MB (under the size limit), with the node limit set low: refused in a
+    # fraction of the time (and memory) that building millions of nodes takes
     directory = mini_copy(tmp_path)
-    (directory / "rules" / "w1.yaml").write_bytes(b"x: [" + b"1," * 1_000_000 + b"1]\n")
+    (directory / "rules" / "w1.yaml").write_bytes(b"x: [" + b"1," * 3_500_000 + b"1]\n")
 
     def run():
         from subsidy_rules import source
@@ -176,7 +168,7 @@ def test_too_many_nodes_are_counted_while_composing(tmp_path):
         source.MAX_NODES = 5_000
         return check_dir(directory)
 
-    ok, diagnostics = bounded(run, seconds=6)
+    ok, diagnostics = bounded(run, seconds=5, memory_mb=512)
     assert not ok
     assert "5000" in the_error(diagnostics, "E008").message("en")
 
@@ -191,9 +183,9 @@ def test_too_many_nodes_are_counted_while_composing(tmp_path):
 ], ids=["list", "text", "integer", "empty", "comment", "empty-document"])
 def test_rule_file_that_is_not_a_mapping(tmp_path, content, actual):
     directory, found = _fails_with(tmp_path, content, "E012")
-    assert (found.span.line, found.span.column) == (1, 1)
+    assert found.span.line == (2 if content == "---\n" else 1) and found.span.column == 1
     assert found.message("en") == f"'w1.yaml' should be 键值表 / a mapping, got {_zh(actual)} / {actual}"
-    _cli_check(directory, "w1.yaml:1:1: error[E012]")
+    _cli_check(directory, f"w1.yaml:{found.span.line}:1: error[E012]")
 
 
 def _zh(english: str) -> str:
@@ -205,9 +197,16 @@ def test_two_documents_in_one_file(tmp_path):
     assert found.span.line == MINI_RULE.count("\n") + 1
 
 
-def test_python_tags_are_not_constructed(tmp_path):
-    text = MINI_RULE.replace("applies_to: labourer", "applies_to: !!python/object/apply:os.system ['echo pwned']")
-    _fails_with(tmp_path, text, "E001")
+@pytest.mark.parametrize("tagged", ["!!python/object/apply:os.system ['touch {marker}']",
+                                    "!!python/name:os.system", "!!python/object/new:os.system ['touch {marker}']",
+                                    "!!binary aGVsbG8="])
+def test_python_tags_are_never_constructed(tmp_path, tagged):
+    marker = tmp_path / "pwned"
+    text = MINI_RULE.replace("applies_to: labourer", "applies_to: " + tagged.format(marker=marker))
+    _, ok, diagnostics = _check(tmp_path, text)
+    assert not ok
+    assert errors_of(diagnostics)  # E001 (unknown tag), E012 (a list is no text), E024 (no such entity)
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("value", ["9" * 100_000, "0x" + "f" * 5000, "0b" + "1" * 20_000], ids=["nines", "hex", "binary"])
