@@ -95,7 +95,7 @@ def test_main_files_are_clean(generated, policy):
     out, _ = generated
     for name in MAIN_FILES:
         with open(out / name, encoding="utf-8") as stream:
-            for raw in read_raw(stream, "jsonl", policy.schema):
+            for raw in (r.parsed() for r in read_raw(stream, "jsonl", policy.schema)):
                 assert raw.error is None, (name, raw.line)
                 coerce_claim(raw.data, policy.schema, policy.info.counties)
 

@@ -453,3 +453,30 @@ class TestDeterminism:
         expected = [decide(c) for c in claims]
         with ThreadPoolExecutor(max_workers=8) as pool:
             assert list(pool.map(decide, claims)) == expected
+
+
+def test_checked_facts_path_still_treats_none_as_unknown(mini_dir):
+    """decider(..., checked_facts=True) skips class checks for schema-checked facts; a null in such
+    facts is still unknown (== and `in` would otherwise compare None as a value)."""
+    write(mini_dir / "rules" / "n.yaml", """
+        id: n
+        title: {zh: 姓名, en: Name}
+        source: {document: 测试}
+        in_force: {from: 2016-01-01}
+        applies_to: labourer
+        conditions:
+          - id: named
+            label: {zh: 姓名, en: Name}
+            expr: labourer.name != "张三" and labourer.age in [30, 31]
+        """)
+    policy = subsidy_rules.load_policy(mini_dir)
+    facts = subsidy_rules.coerce_claim(subsidy_rules.parse_text("labourer: {name: null, age: 30}\n"), policy.schema)
+    expected = policy.explain(facts, "n", as_of=AS_OF).verdict
+    assert expected == Verdict(U, None)
+    assert policy.decider("n", AS_OF)(facts) == expected
+    assert policy.decider("n", AS_OF, checked_facts=True)(facts) == expected
+    assert policy.decide(facts, "n", as_of=AS_OF, checked_facts=True) == expected
+    facts["labourer"].update(name="李四", age=None)
+    assert policy.decider("n", AS_OF, checked_facts=True)(facts) == Verdict(U, None)
+    facts["labourer"]["age"] = 31
+    assert policy.decider("n", AS_OF, checked_facts=True)(facts) == Verdict(E, None)

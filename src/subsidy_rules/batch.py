@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 import attrs
 
 from . import model as m
-from .claims import coerce_claim, parse_text
+from .claims import MAX_DEPTH, coerce_claim, parse_text
 from .engine import Decision, Policy
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
@@ -58,6 +58,8 @@ class RawRecord:
             data = json.loads(self.text, parse_float=Decimal, parse_constant=_reject)
         except ValueError as exc:
             return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
+        except RecursionError:  # the json decoder recurses: a record nested very deep ends here
+            return RawRecord(self.line, error=ClaimError("C010", "$", limit=MAX_DEPTH))
         return RawRecord(self.line, _wrap(data, self.entity, self.entities))
 
 

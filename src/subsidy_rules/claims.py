@@ -28,7 +28,8 @@ def parse_text(text: str, name: str = "<claim>") -> Any:
     stripped = text.lstrip("\ufeff").lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
         try:
-            return json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant)
+            return json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant,
+                              object_pairs_hook=_unique_keys)
         except ValueError as exc:
             raise ClaimError("C004", "", detail=str(exc)) from None
         except RecursionError:  # the json decoder recurses: very deep nesting ends here
@@ -49,6 +50,18 @@ def _safe(args: Dict[str, Any]) -> Dict[str, Any]:
             return ""
 
     return _Default(args)
+
+
+def _unique_keys(pairs: list) -> Dict[str, Any]:
+    """A JSON object as a dict; a repeated key is refused, as in YAML (not silently the last one)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key '{key}'")
+            seen.add(key)
+    return data
 
 
 def _reject_constant(name: str) -> Any:

@@ -500,6 +500,7 @@ class Policy:
         """
         day = as_of or _dt.date.today()
         compiled = self.compiled(rule, day)
+        self._check_jurisdiction(jurisdiction)  # a misspelt county would silently get the city's values
         bound = self._bind(compiled, day, jurisdiction)
         return bound[2] if checked_facts else bound[0]
 
@@ -507,6 +508,7 @@ class Policy:
         """A prepared explaining function for one rule and date, returning full Decisions."""
         day = as_of or _dt.date.today()
         compiled = self.compiled(rule, day)
+        self._check_jurisdiction(jurisdiction)
         explain = self._bind(compiled, day, jurisdiction)[1]
         make = self._decision_maker(compiled, day, jurisdiction, explain)
         return make
@@ -584,6 +586,10 @@ class Policy:
         return sort_into_lists(self, records, rule, as_of)
 
     # ---------------------------------------------------------------- helpers
+    def _check_jurisdiction(self, jurisdiction: Any) -> None:
+        if jurisdiction is not None and jurisdiction not in self.info.counties:
+            raise ClaimError("C012", "jurisdiction", did_you_mean(str(jurisdiction), self.info.counties), actual=jurisdiction)
+
     def _claim_parts(self, claim: Mapping, as_of: Optional[_dt.date]) -> Tuple[_dt.date, Optional[str], Mapping]:
         if not isinstance(claim, Mapping):
             raise ClaimError("C001", "$", expected="键值表 / a mapping", actual=type(claim).__name__)
@@ -601,8 +607,7 @@ class Policy:
                 raise ClaimError("C001", "as_of", expected="日期 / a date", actual=repr(given))
             day = given or _dt.date.today()
         jurisdiction = claim.get("jurisdiction")
-        if jurisdiction is not None and jurisdiction not in self.info.counties:
-            raise ClaimError("C012", "jurisdiction", did_you_mean(str(jurisdiction), self.info.counties), actual=jurisdiction)
+        self._check_jurisdiction(jurisdiction)
         entities = self.schema.entities
         for key in claim:
             if key in RESERVED_CLAIM_KEYS:

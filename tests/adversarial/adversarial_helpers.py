@@ -32,6 +32,22 @@ MINI_RULE = (MINI / "rules" / "w1.yaml").read_text(encoding="utf-8")
 LOCATED = r"^.+\.yaml:\d+:\d+$"  # file:line:column
 
 
+def _warm_up() -> None:
+    """Build the expression parser and import every lazily imported module once, here, so the
+    forked children inherit them instead of each paying for them."""
+    from subsidy_rules.cli import build_parser
+    from subsidy_rules.expr.parser import build_parser as expression_parser
+
+    expression_parser()
+    build_parser()
+    policy, _ = subsidy_rules.check_policy(MINI)
+    assert policy is not None
+    from subsidy_rules import explain  # noqa: F401
+
+
+_warm_up()
+
+
 class Crashed(Exception):
     """The child process died without answering (a signal, os._exit, ...)."""
 

@@ -383,8 +383,11 @@ class Decide:
             return f"({expr} is True or ({expr} is not False and _bail()))"
         w = self.out.fresh("_w")
         bind = f"({w} := {expr})"
-        if kind == "record" or (self.trusted and kind in ("integer", "decimal", "money", "date", "text")):
-            return expr  # subscripting anything but a mapping raises TypeError; None fails on use
+        if kind == "record":
+            return expr  # subscripting anything but a mapping raises TypeError
+        if self.trusted and kind in ("integer", "decimal", "money", "date", "text"):
+            # no class check, but None (unknown) must still bail: == != and `in` accept it silently
+            return f"({w} if {bind} is not None else _bail())"
         if kind == "list":
             return f"_lst({expr})"  # no assignment expression in a comprehension's iterable
         test = {
