@@ -199,7 +199,7 @@ class TestSyntaxErrors:
 
     def test_unexpected_token_names_it(self):
         err = syntax_error("a >= 1)")
-        assert "')'" in err.args_["detail"]
+        assert "')'" in err.args_["detail"].get("en") and "“)”" in err.args_["detail"].get("zh")
         assert (err.start, err.end) == (6, 7)
 
     def test_empty(self):

@@ -28,6 +28,7 @@ import attrs
 from . import model as m
 from .claims import MAX_DEPTH, coerce_claim, parse_text
 from .engine import Decision, Policy
+from .messages import type_word
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
 from .runtime import Outcome, Verdict
@@ -89,7 +90,7 @@ def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[st
             yield RawRecord(1, error=exc)
             return
         if not isinstance(data, list):
-            yield RawRecord(1, error=ClaimError("C001", "$", expected="列表 / a list", actual=type(data).__name__))
+            yield RawRecord(1, error=ClaimError("C001", "$", expected=type_word("list"), actual=type(data).__name__))
             return
         for index, item in enumerate(data, start=1):
             yield RawRecord(index, _wrap(item, entity, entities))

@@ -5,6 +5,7 @@ Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Dict, List, Optional, Set
 
 from . import model as m
@@ -12,7 +13,7 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import ANY, Scope
-from .messages import type_name
+from .messages import type_word
 from .source import Span
 
 
@@ -39,7 +40,7 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                 if isinstance(node, ast.Param):
                     used_params.add(node.name)
                     param = policy.parameters.get(node.name)
-                    if param is not None and param.value_on(rule.in_force.start) is None:
+                    if param is not None and rule.in_force.start != _dt.date.min and param.value_on(rule.in_force.start) is None:
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
     from .lint import lint_duplicates, lint_rule
@@ -77,8 +78,8 @@ def _check_rule(policy: m.PolicyModel, rule: m.Rule, checker: Checker, report) -
             report("E041", span, name=name, func="items")
 
 
-def _both(kind: str) -> str:
-    return f"{type_name(kind, 'zh')} / {type_name(kind, 'en')}"
+def _both(kind: str):
+    return type_word(kind)
 
 
 def _check_duplicates(policy: m.PolicyModel, report) -> None:

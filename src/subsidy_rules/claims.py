@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional, Union
 
 from . import model as m
 from .errors import ClaimError, did_you_mean
+from .messages import type_word
 from .facts import LIMIT, MAX_LIST, bad, describe
 from .source import SourceFile, YamlProblem, parse_yaml, plain
 
@@ -37,7 +38,7 @@ def parse_text(text: str, name: str = "<claim>") -> Any:
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:
-        from .messages import DIAGNOSTICS
+        from .messages import DIAGNOSTICS, type_word
 
         detail = f"{problem.span}: {DIAGNOSTICS[problem.code][1].format(**_safe(problem.args_))}"
         raise ClaimError("C004", "", detail=detail) from None
@@ -85,7 +86,7 @@ def read_claim(source: Union[str, Path], schema: m.FactSchema, counties=()) -> D
 def coerce_claim(data: Any, schema: m.FactSchema, counties=()) -> Dict[str, Any]:
     """Plain data -> typed facts. Raises ClaimError naming the bad value's path."""
     if not isinstance(data, Mapping):
-        raise ClaimError("C001", "$", expected="键值表 / a mapping", actual=describe(data))
+        raise ClaimError("C001", "$", expected=type_word("mapping"), actual=describe(data))
     out: Dict[str, Any] = {}
     known = False
     for key, value in data.items():
@@ -94,7 +95,8 @@ def coerce_claim(data: Any, schema: m.FactSchema, counties=()) -> Dict[str, Any]
             out[key] = _date(value, "as_of")
         elif key == "jurisdiction":
             if value is not None and (not isinstance(value, str) or (counties and value not in counties)):
-                raise ClaimError("C012", "jurisdiction", did_you_mean(str(value), counties), actual=value)
+                shown = value if isinstance(value, str) else describe(value)  # str() of any value may fail
+                raise ClaimError("C012", "jurisdiction", did_you_mean(shown, counties), actual=shown)
             out[key] = value
         elif key == "id":
             out[key] = value if isinstance(value, (str, int)) else describe(value)

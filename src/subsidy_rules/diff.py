@@ -167,10 +167,10 @@ def iter_claims(path: Path, schema_hint=None) -> Iterator[Tuple[str, Any]]:
 
 WORDS = {
     "zh": {"head": "比较 {claims} 份申报、{decisions} 项决定:{moved} 份申报的结论或金额有变化,金额变化合计 {money}",
-           "old": "旧", "new": "新", "none": "(不适用)", "rule": "规则", "changed": "变化数", "delta": "金额变化",
+           "old": "旧", "new": "新", "none": "(无此决定)", "rule": "规则", "changed": "变化数", "delta": "金额变化",
            "errors": "无法比较的申报"},
     "en": {"head": "{claims} claim(s), {decisions} decision(s) compared: {moved} claim(s) moved, money moved {money}",
-           "old": "old", "new": "new", "none": "(n/a)", "rule": "rule", "changed": "changed", "delta": "amount change",
+           "old": "old", "new": "new", "none": "(no such decision)", "rule": "rule", "changed": "changed", "delta": "amount change",
            "errors": "claims that could not be compared"},
 }
 
@@ -181,6 +181,8 @@ def _state(decision: Optional[Decision], lang: str) -> str:
     text = decision.outcome.value
     if decision.amount is not None:
         text += " " + money(decision.amount, lang)
+    elif decision.outcome.value == "undetermined":
+        text += " (" + ("金额待定" if lang == "zh" else "amount not yet known") + ")"
     return text
 
 
@@ -203,9 +205,8 @@ def _differing(condition: ConditionChange) -> Optional[set]:
 
 def render_text(report: DiffReport, lang: str = "zh") -> str:
     words = WORDS[lang]
-    signed = report.money_moved
     lines = [words["head"].format(claims=report.claims, decisions=report.decisions, moved=report.moved_claims,
-                                  money=("+" if signed > 0 else "") + money(signed, lang))]
+                                  money=money(report.money_moved, lang, signed=True))]
     for change in report.changes:
         lines.append("")
         lines.append(f"{change.claim} · {change.rule}: {_state(change.old, lang)} → {_state(change.new, lang)}")

@@ -20,9 +20,11 @@ import attrs
 
 from . import model as m
 from .compile import CompiledRule, Observed, TreeInfo, compile_rule
+from .messages import type_word
 from .errors import ClaimError, EvaluationError, did_you_mean
 from .expr.interpret import Env, evaluate as interpret
 from .expr.types import Scope
+from .facts import describe
 from .runtime import OUTCOME_OF, Outcome, Verdict, fen
 
 RESERVED_CLAIM_KEYS = ("as_of", "jurisdiction", "id")
@@ -588,11 +590,12 @@ class Policy:
     # ---------------------------------------------------------------- helpers
     def _check_jurisdiction(self, jurisdiction: Any) -> None:
         if jurisdiction is not None and jurisdiction not in self.info.counties:
-            raise ClaimError("C012", "jurisdiction", did_you_mean(str(jurisdiction), self.info.counties), actual=jurisdiction)
+            shown = jurisdiction if isinstance(jurisdiction, str) else describe(jurisdiction)
+            raise ClaimError("C012", "jurisdiction", did_you_mean(shown, self.info.counties), actual=shown)
 
     def _claim_parts(self, claim: Mapping, as_of: Optional[_dt.date]) -> Tuple[_dt.date, Optional[str], Mapping]:
         if not isinstance(claim, Mapping):
-            raise ClaimError("C001", "$", expected="键值表 / a mapping", actual=type(claim).__name__)
+            raise ClaimError("C001", "$", expected=type_word("mapping"), actual=type(claim).__name__)
         day = as_of
         if day is None:
             given = claim.get("as_of")
@@ -602,9 +605,9 @@ class Policy:
                 try:
                     given = _dt.date.fromisoformat(given)
                 except ValueError:
-                    raise ClaimError("C001", "as_of", expected="日期 / a date", actual=repr(given)) from None
+                    raise ClaimError("C001", "as_of", expected=type_word("date"), actual=repr(given)) from None
             if given is not None and not isinstance(given, _dt.date):
-                raise ClaimError("C001", "as_of", expected="日期 / a date", actual=repr(given))
+                raise ClaimError("C001", "as_of", expected=type_word("date"), actual=describe(given))
             day = given or _dt.date.today()
         jurisdiction = claim.get("jurisdiction")
         self._check_jurisdiction(jurisdiction)

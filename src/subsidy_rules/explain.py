@@ -44,7 +44,7 @@ WORDS = {
 
 THRESHOLD = {
     "zh": {">=": "{t}以上(含)", ">": "超过 {t}", "<=": "{t}以下(含)", "<": "低于 {t}", "==": "等于 {t}", "!=": "不等于 {t}"},
-    "en": {">=": "at least {t}", ">": "more than {t}", "<=": "at most {t}", "<": "less than {t}", "==": "equal to {t}", "!=": "other than {t}"},
+    "en": {">=": "at least {t}", ">": "more than {t}", "<=": "at most {t}", "<": "less than {t}", "==": "exactly {t}", "!=": "anything but {t}"},
 }
 MIRROR = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
 
@@ -140,11 +140,12 @@ def to_json(decisions: Sequence[Decision], lang: str = "zh", as_of: Optional[_dt
 # ------------------------------------------------------------------ words for values
 
 
-def money(amount: Optional[Decimal], lang: str) -> str:
+def money(amount: Optional[Decimal], lang: str, signed: bool = False) -> str:
     if amount is None:
         return "—"
-    text = f"{amount:,.2f}"
-    return f"{text} 元" if lang == "zh" else f"CNY {text}"
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    text = f"{abs(amount):,.2f}"
+    return f"{sign}{text} 元" if lang == "zh" else f"{sign}CNY {text}"
 
 
 def fmt_value(value: Value, lang: str) -> str:
@@ -155,6 +156,9 @@ def fmt_value(value: Value, lang: str) -> str:
     elif isinstance(raw, bool):
         text = words["yes"] if raw else words["no"]
     elif isinstance(raw, Decimal):
+        exponent = raw.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:  # a computed ratio: four places are plenty to read
+            raw = raw.quantize(Decimal("0.0001")).normalize()
         text = format(raw, "f")
     elif isinstance(raw, _dt.date):
         text = raw.isoformat()
@@ -327,7 +331,8 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
         for path in decision.missing:
             lines.append(f"    - {path}")
     if full and rule.interpretation is not None:
-        lines.append(f"  {words['interpretation']}: {rule.interpretation.get(lang)}")
+        text = rule.interpretation.get(lang).strip().replace("\n", "\n    ")
+        lines.append(f"  {words['interpretation']}: {text}")
     return "\n".join(lines)
 
 
@@ -374,7 +379,8 @@ def _text_reason(reason: Reason, lang: str, full: bool, depth: int, lines: List[
     sep = ":" if lang == "zh" else ": "
     lines.append(f"{indent}{mark} {title}" + (f"{sep}{detail}" if detail else ""))
     if full and reason.kind in ("condition", "criterion", "class") and reason.expr:
-        lines.append(f"{indent}    ⟨{reason.expr}⟩" + (f" — {reason.source.text()}" if reason.source else ""))
+        expr = " ".join(reason.expr.split())  # one line, whatever the block scalar's layout
+        lines.append(f"{indent}    ⟨{expr}⟩" + (f" — {reason.source.text()}" if reason.source else ""))
     children = list(reason.children) if full else deciding(reason)
     if reason.kind == "classes":
         children = list(reason.children)
@@ -407,7 +413,7 @@ def _text_items(decision: Decision, lang: str, full: bool, lines: List[str]) -> 
             lines.append(f"        - {words['missing']}: {path}")
         if full and item.amount_reason is not None:
             shown = ", ".join(f"{value_name(v, lang)} = {fmt_value(v, lang)}" for v in item.amount_reason.values)
-            lines.append(f"      {words['amount']}: {item.amount_reason.expr} = {money(item.amount, lang)}"
+            lines.append(f"      {words['amount']}: {' '.join((item.amount_reason.expr or '').split())} = {money(item.amount, lang)}"
                          + (f" ({shown})" if shown else ""))
 
 
@@ -417,7 +423,8 @@ def _amount_text(reason: Reason, decision: Decision, lang: str) -> str:
     if "eligible_items" in values:
         return words["total"].format(n=values["eligible_items"], amount=money(decision.amount, lang))
     shown = ", ".join(f"{value_name(v, lang)} = {fmt_value(v, lang)}" for v in reason.values)
-    return f"{reason.expr} = {money(decision.amount, lang)}" + (f" ({shown})" if shown else "")
+    expr = " ".join((reason.expr or "").split())
+    return f"{expr} = {money(decision.amount, lang)}" + (f" ({shown})" if shown else "")
 
 
 # ------------------------------------------------------------------ Markdown

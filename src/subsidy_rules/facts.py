@@ -13,19 +13,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Optional, Tuple
 
 from .errors import ClaimError
-from .messages import type_name
+from .messages import Word, type_word
 
 LIMIT = Decimal(10) ** 15
 MAX_LIST = 1_000_000
 
 
 def describe(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested past the recursion limit, or an int past the digit limit
+        return f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _expected(kind: str) -> str:
-    return f"{type_name(kind, 'zh')} / {type_name(kind, 'en')}"
+def _expected(kind: str) -> Word:
+    return type_word(kind)
 
 
 def bad(kind: str, value: Any, path: str) -> ClaimError:

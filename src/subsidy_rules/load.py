@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from . import model as m
 from .errors import Diagnostic, did_you_mean
+from .messages import Word, type_word
 from .expr import parser as expr_parser
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YScalar, YSeq, decode_source, parse_yaml
 
@@ -135,18 +136,15 @@ class Fields:
         return list(node.items)
 
 
-def _expected(kind: str) -> str:
-    from .messages import type_name
-
-    return type_name(kind, "zh") + " / " + type_name(kind, "en")
+def _expected(kind: str) -> Word:
+    return type_word(kind)
 
 
 def read_label(out: Collector, node: Optional[YNode], key: str, parent: Span) -> m.Label:
-    if node is None:
-        out.error("E011", parent, key=key)
+    if node is None:  # a missing required label is reported by the mapping that should hold it
         return m.Label("", "")
     if isinstance(node, YScalar) and isinstance(node.value, str):
-        out.error("E018", node.span, lang="英文 / English")
+        out.error("E018", node.span, lang=Word("英文", "English"))
         return m.Label(node.value, node.value)
     fields = Fields(out, node, ("zh", "en"), ("zh", "en"), key)
     return m.Label(fields.text("zh") or "", fields.text("en") or "")

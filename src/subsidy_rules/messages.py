@@ -97,7 +97,7 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "C009": ("规则 “{rule}” 适用于 {entity},但申报材料中没有 {entity}", "rule '{rule}' applies to {entity}, which the claim does not contain"),
     "C010": ("{path}:嵌套过深或列表过长(上限 {limit})", "{path}: nested too deeply or list too long (limit {limit})"),
     "C011": ("无法读取申报材料:{detail}", "cannot read the claim: {detail}"),
-    "C012": ("{path}:未知的县区 “{actual}”", "{path}: unknown county '{actual}'"),
+    "C012": ("{path}:未知的县区 “{actual}”{suggestion}", "{path}: unknown county '{actual}'{suggestion}"),
     "X001": ("计算 {expr} 时除数为零", "division by zero in {expr}"),
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
 }
@@ -119,7 +119,40 @@ TYPE_NAMES: Dict[str, Tuple[str, str]] = {
 }
 
 
+class Word:
+    """Text in both languages, chosen when a message is rendered in one of them."""
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh = zh
+        self.en = en
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+    def __repr__(self) -> str:
+        return f"Word({self.zh!r}, {self.en!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Word) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+    def __reduce__(self):
+        return (Word, (self.zh, self.en))
+
+
+def type_word(kind: str) -> "Word":
+    return Word(type_name(kind, "zh"), type_name(kind, "en"))
+
+
 def render(table: Dict[str, Tuple[str, str]], code: str, lang: str, args: Dict[str, Any]) -> str:
+    args = {key: (value.get(lang) if isinstance(value, Word) else value) for key, value in args.items()}
     zh, en = table[code]
     template = zh if lang == "zh" else en
     try:

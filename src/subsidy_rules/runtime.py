@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple, Optional
 
 from .errors import ClaimError, EvaluationError
+from .messages import type_word
 from .expr.types import BUILTINS
 from .facts import MAX_LIST, bad, check_value, describe
 
@@ -133,7 +134,7 @@ def _ref(value: Optional[bool]) -> bool:
 def _claim(value: Any) -> Any:
     if isinstance(value, Mapping):
         return value
-    raise ClaimError("C001", "$", expected="键值表 / a mapping", actual=describe(value))
+    raise ClaimError("C001", "$", expected=type_word("mapping"), actual=describe(value))
 
 
 def _rec(value: Any, path: str) -> Any:

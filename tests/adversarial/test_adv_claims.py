@@ -246,7 +246,8 @@ def test_yaml_alias_bomb_claim(tmp_path):
 ], ids=["json-list", "json-string", "number", "null", "empty", "yaml-list", "yaml-text"])
 def test_claim_that_is_not_a_mapping(tmp_path, text, actual):
     error = _refused(text, "C001", "$")
-    assert error.message("en") == f"[C001] $: expected 键值表 / a mapping, got {actual}"
+    assert error.message("en") == f"[C001] $: expected a mapping, got {actual}"
+    assert error.message("zh") == f"[C001] $:应当是键值表,实际是 {actual}"
     _cli_explain(tmp_path, text, ".yaml", "[C001] $: expected")
 
 

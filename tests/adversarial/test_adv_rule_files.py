@@ -184,7 +184,8 @@ def test_too_many_nodes_are_counted_before_they_are_built(tmp_path):
 def test_rule_file_that_is_not_a_mapping(tmp_path, content, actual):
     directory, found = _fails_with(tmp_path, content, "E012")
     assert found.span.line == (2 if content == "---\n" else 1) and found.span.column == 1
-    assert found.message("en") == f"'w1.yaml' should be 键值表 / a mapping, got {_zh(actual)} / {actual}"
+    assert found.message("en") == f"'w1.yaml' should be a mapping, got {actual}"
+    assert found.message("zh") == f"“w1.yaml” 应当是键值表,实际是{_zh(actual)}"
     _cli_check(directory, f"w1.yaml:{found.span.line}:1: error[E012]")
 
 

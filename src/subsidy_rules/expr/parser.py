@@ -16,6 +16,7 @@ import lark
 from lark import Token, Tree
 
 from ..resources import grammar_path
+from ..messages import Word
 from ..source import Span
 from . import ast
 
@@ -80,7 +81,7 @@ def parse(text: str, locate: Optional[Locate] = None) -> ast.Expr:
     if len(text) > MAX_LENGTH:
         raise ExprSyntaxError("E037", 0, 1, limit=MAX_LENGTH)
     if not text.strip():
-        raise ExprSyntaxError("E030", 0, 1, detail=_word("empty"))
+        raise ExprSyntaxError("E030", 0, 1, detail=_word("empty").format())
     try:
         tree = _lark().parse(text)
     except lark.exceptions.UnexpectedCharacters as exc:
@@ -106,13 +107,21 @@ def parse(text: str, locate: Optional[Locate] = None) -> ast.Expr:
     return node
 
 
-def _word(key: str) -> str:
+class _Template:
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def format(self, **args: object) -> Word:
+        return Word(self.zh.format(**args), self.en.format(**args))
+
+
+def _word(key: str) -> _Template:
     return {
-        "empty": "表达式为空 / empty expression",
-        "char": "无法识别的字符 “{char}” / unexpected character '{char}'",
-        "eof": "表达式不完整,缺少 {expected} / expression ends early, expected {expected}",
-        "token": "此处不应出现 “{token}”,应为 {expected} / unexpected '{token}', expected {expected}",
-        "keyword": "“{token}” 是保留字,不能用作名称 / '{token}' is a reserved word, not a name",
+        "empty": _Template("表达式为空", "empty expression"),
+        "char": _Template("无法识别的字符 “{char}”", "unexpected character '{char}'"),
+        "eof": _Template("表达式不完整,缺少 {expected}", "expression ends early, expected {expected}"),
+        "token": _Template("此处不应出现 “{token}”,应为 {expected}", "unexpected '{token}', expected {expected}"),
+        "keyword": _Template("“{token}” 是保留字,不能用作名称", "'{token}' is a reserved word, not a name"),
     }[key]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Collection, Dict, Optional, Sequence
 
 from ..errors import did_you_mean
-from ..messages import type_name
+from ..messages import Word, type_name
 from ..source import Span
 from . import ast
 from .types import (AGGREGATES, ANY, BOOL, BUILTINS, DATE, DECIMAL, INTEGER, TEXT, ResolveError, Scope, Type,
@@ -21,10 +21,10 @@ Report = Callable[..., None]  # report(code, span, suggestions=(), **args)
 PARAM_TYPES = {"money": Type("money"), "decimal": DECIMAL, "integer": INTEGER, "bool": BOOL, "date": DATE, "text": TEXT}
 
 
-def _name(t: Type) -> str:
+def _name(t: Type, lang: str = "zh") -> str:
     if t.kind in ("list", "record"):
-        return f"{type_name(t.kind, 'zh')}<{t.entity}> / {type_name(t.kind, 'en')}<{t.entity}>"
-    return f"{type_name(t.kind, 'zh')} / {type_name(t.kind, 'en')}"
+        return f"{type_name(t.kind, lang)}<{t.entity}>"
+    return type_name(t.kind, lang)
 
 
 class Checker:
@@ -38,8 +38,8 @@ class Checker:
     def _span(self, node: ast.Expr) -> Optional[Span]:
         return node.span or self.fallback
 
-    def mismatch(self, node: ast.Expr, detail: str) -> Type:
-        self.report("E034", self._span(node), detail=detail)
+    def mismatch(self, node: ast.Expr, zh: str, en: Optional[str] = None) -> Type:
+        self.report("E034", self._span(node), detail=Word(zh, en if en is not None else zh))
         return ANY
 
     def check(self, node: ast.Expr, scope: Scope) -> Type:
@@ -84,7 +84,7 @@ class Checker:
     def expect_bool(self, node: ast.Expr, scope: Scope) -> Type:
         found = self.check(node, scope)
         if found.kind not in ("bool", "any"):
-            self.mismatch(node, f"需要 是/否,这里是 {_name(found)} / expected yes/no, got {_name(found)}")
+            self.mismatch(node, f"需要 是/否,这里是{_name(found)}", f"expected yes/no, got {_name(found, 'en')}")
         return BOOL
 
     def expect_scalar(self, node: ast.Expr, scope: Scope) -> Type:
@@ -106,7 +106,7 @@ class Checker:
     def _Neg(self, node: ast.Neg, scope: Scope) -> Type:
         found = self.expect_scalar(node.operand, scope)
         if not found.numeric and found.kind != "any":
-            return self.mismatch(node, f"负号需要数值,这里是 {_name(found)} / minus needs a number, got {_name(found)}")
+            return self.mismatch(node, f"负号需要数值,这里是{_name(found)}", f"minus needs a number, got {_name(found, 'en')}")
         return found
 
     def _Compare(self, node: ast.Compare, scope: Scope) -> Type:
@@ -114,7 +114,7 @@ class Checker:
         right = self.expect_scalar(node.right, scope)
         ordering = node.op not in ("==", "!=")
         if not comparable(left, right, ordering):
-            self.mismatch(node, f"{_name(left)} {node.op} {_name(right)}")
+            self.mismatch(node, f"{_name(left)} {node.op} {_name(right)}", f"{_name(left, 'en')} {node.op} {_name(right, 'en')}")
         else:
             self._enum_literal(left, node.right)
             self._enum_literal(right, node.left)
@@ -131,23 +131,23 @@ class Checker:
         if left.kind == "any" or right.kind == "any":
             return ANY
         if not (left.numeric and right.numeric):
-            return self.mismatch(node, f"{_name(left)} {node.op} {_name(right)}")
+            return self.mismatch(node, f"{_name(left)} {node.op} {_name(right)}", f"{_name(left, 'en')} {node.op} {_name(right, 'en')}")
         return numeric_result(node.op, left, right)
 
     def _In(self, node: ast.In, scope: Scope) -> Type:
         item = self.expect_scalar(node.item, scope)
         if not isinstance(node.collection, ast.ListLit):
-            return self.mismatch(node.collection, "in 的右边应当是 [..] 列表 / the right of 'in' must be a [..] list")
+            return self.mismatch(node.collection, "in 的右边应当是 [..] 列表", "the right of 'in' must be a [..] list")
         for element in node.collection.items:
             found = self.expect_scalar(element, scope)
             if not comparable(item, found, False):
-                self.mismatch(element, f"{_name(item)} in [{_name(found)}]")
+                self.mismatch(element, f"{_name(item)} in [{_name(found)}]", f"{_name(item, 'en')} in [{_name(found, 'en')}]")
             else:
                 self._enum_literal(item, element)
         return BOOL
 
     def _ListLit(self, node: ast.ListLit, scope: Scope) -> Type:
-        return self.mismatch(node, "[..] 只能用在 in 的右边 / a [..] list can only follow 'in'")
+        return self.mismatch(node, "[..] 只能用在 in 的右边", "a [..] list can only follow 'in'")
 
     def _If(self, node: ast.If, scope: Scope) -> Type:
         self.expect_bool(node.cond, scope)
@@ -155,7 +155,7 @@ class Checker:
         otherwise = self.expect_scalar(node.otherwise, scope)
         joined = unify(then, otherwise)
         if joined is None:
-            return self.mismatch(node, f"then {_name(then)} / else {_name(otherwise)}")
+            return self.mismatch(node, f"then {_name(then)},else {_name(otherwise)}", f"then {_name(then, 'en')}, else {_name(otherwise, 'en')}")
         return joined
 
     def _Call(self, node: ast.Call, scope: Scope) -> Type:
@@ -173,7 +173,7 @@ class Checker:
             for arg in node.args:
                 found = self.expect_scalar(arg, scope)
                 if not found.numeric and found.kind != "any":
-                    self.mismatch(arg, f"{node.name} 需要数值 / {node.name} needs numbers, got {_name(found)}")
+                    self.mismatch(arg, f"{node.name} 需要数值,这里是{_name(found)}", f"{node.name} needs numbers, got {_name(found, 'en')}")
                     continue
                 result = found if result is None else unify(result, found)
             return result or ANY
@@ -183,14 +183,14 @@ class Checker:
         for arg, kind in zip(node.args, builtin.params):
             if kind == "path":
                 if not isinstance(arg, ast.Path):
-                    self.mismatch(arg, f"{node.name} 需要字段路径 / {node.name} needs a fact path")
+                    self.mismatch(arg, f"{node.name} 需要字段路径", f"{node.name} needs a fact path")
                 else:
                     self.check(arg, scope)
                 continue
             found = self.expect_scalar(arg, scope)
             ok = found.kind == "any" or (found.kind == kind) or (kind == "integer" and found.kind == "integer")
             if not ok:
-                self.mismatch(arg, f"{node.name}: {_name(Type(kind))} ≠ {_name(found)}")
+                self.mismatch(arg, f"{node.name}:需要{_name(Type(kind))},这里是{_name(found)}", f"{node.name}: needs {_name(Type(kind), 'en')}, got {_name(found, 'en')}")
         return Type(builtin.result)
 
     def _Aggregate(self, node: ast.Aggregate, scope: Scope) -> Type:
@@ -213,9 +213,9 @@ class Checker:
                 return ANY
             value = self.expect_scalar(node.value, inner)
             if node.func == "sum" and not value.numeric and value.kind != "any":
-                return self.mismatch(node.value, f"sum 需要数值 / sum needs numbers, got {_name(value)}")
+                return self.mismatch(node.value, f"sum 需要数值,这里是{_name(value)}", f"sum needs numbers, got {_name(value, 'en')}")
             if node.func in ("min", "max") and not (value.numeric or value.kind in ("date", "any")):
-                return self.mismatch(node.value, f"{node.func}: {_name(value)}")
+                return self.mismatch(node.value, f"{node.func}:不能用于{_name(value)}", f"{node.func}: not for {_name(value, 'en')}")
             return value
         if node.value is not None:
             self.report("E043", self._span(node.value), func=node.func)
