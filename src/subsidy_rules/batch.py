@@ -381,9 +381,11 @@ _WORKER: Dict[str, Any] = {}
 
 
 def _init_worker(policy_dir: str) -> None:
-    from . import load_policy
+    """A forked worker inherits the parent's compiled policy; a spawned one loads it."""
+    if "policy" not in _WORKER:
+        from . import load_policy
 
-    _WORKER["policy"] = load_policy(policy_dir)
+        _WORKER["policy"] = load_policy(policy_dir)
 
 
 def process_chunk(policy: Policy, chunk: List[RawRecord], rules, as_of, explain: bool, fmt: str,
@@ -438,6 +440,7 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
     import multiprocessing
 
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
+    _WORKER["policy"] = policy  # inherited by forked workers: no second load
     with context.Pool(jobs, initializer=_init_worker, initargs=(policy_dir,)) as pool:
         pending: List[Any] = []
         exhausted = False

@@ -623,7 +623,7 @@ class Policy:
                  jurisdiction: Optional[str], params: Mapping) -> Tuple[str, ...]:
         """The facts that would settle an undetermined decision: those read by the unknown
         conditions that matter (an unknown under a false 'all' does not)."""
-        found: List[str] = []
+        found: List[str] = _Found()
         refs = self._ref_resolver(day, jurisdiction)
         rule = compiled.rule
 
@@ -682,15 +682,34 @@ class Policy:
                 if source is None:
                     break
                 frame = ((source[index], f"{over}[{index}]"),)
+                before = len(found)  # this item's facts are those found from here on
                 if considered is None and rule.items.where is not None:
                     collect(rule.items.where, frame, rule.items.entity)
                 for leaf in deciding(compiled.item_tree, ivalues):  # type: ignore[arg-type]
                     collect(leaf.expr, frame, rule.items.entity)
-                if state is None and rule.items.amount is not None and not any(f.startswith(f"{over}[{index}]") for f in found):
+                if state is None and rule.items.amount is not None and not any(
+                        f.startswith(f"{over}[{index}]") for f in found[before:]):
                     collect_amount(rule.items.amount, frame, rule.items.entity)
         if rule.amount is not None and not found:
             collect_amount(rule.amount)
         return tuple(found)
+
+
+class _Found(list):
+    """Missing fact paths in the order found, with set membership: the interpreter asks
+    `path in missing` before each append, and a claim may miss thousands."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set = set()
+
+    def append(self, path: str) -> None:
+        if path not in self._seen:
+            self._seen.add(path)
+            super().append(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._seen
 
 
 def _uses_as_of(compiled: CompiledRule) -> bool:
