@@ -121,6 +121,9 @@ def compare(old: Policy, new: Policy, claims: Iterable[Tuple[str, Any]], rules: 
     report = DiffReport()
     for name, raw in claims:
         report.claims += 1
+        if isinstance(raw, SubsidyRulesError):  # unreadable: reported once, not per policy
+            report.errors.append((name, raw.message(lang)))
+            continue
         try:
             before = _decisions(old, raw, rules, as_of)
         except SubsidyRulesError as exc:
@@ -153,7 +156,8 @@ def iter_claims(path: Path, schema_hint=None) -> Iterator[Tuple[str, Any]]:
     if fmt in ("jsonl", "csv"):
         with open(path, encoding="utf-8-sig", newline="") as stream:
             for raw in read_raw(stream, fmt, schema_hint):
-                yield f"{path.name}:{raw.line}", raw.data if raw.error is None else {"__error__": raw.error.message("en")}
+                raw = raw.parsed()
+                yield f"{path.name}:{raw.line}", raw.data if raw.error is None else raw.error
         return
     data = parse_text(path.read_text(encoding="utf-8-sig"), str(path))
     if isinstance(data, list):
