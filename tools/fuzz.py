@@ -152,8 +152,8 @@ class ExprMaker:
                             f"{self.make('bool', entity, prefix, depth - 1)})",
                     lambda: f"{self.make('date', entity, prefix, depth - 1)} {rng.choice(['>=', '<', '=='])} "
                             f"{self.make('date', entity, prefix, depth - 1)}",
-                    lambda: f"if {self.make('bool', entity, prefix, depth - 1)} then {self.make('bool', entity, prefix, depth - 1)} "
-                            f"else {self.make('bool', entity, prefix, depth - 1)}",
+                    lambda: f"(if {self.make('bool', entity, prefix, depth - 1)} then {self.make('bool', entity, prefix, depth - 1)} "
+                            f"else {self.make('bool', entity, prefix, depth - 1)})",
                 ]
                 if fields["enum"]:
                     def enum_test() -> str:
@@ -189,8 +189,8 @@ class ExprMaker:
                             f"{self.make('number', entity, prefix, depth - 1)})",
                     lambda: f"{rng.choice(['months_between', 'days_between', 'years_between'])}("
                             f"{self.make('date', entity, prefix, depth - 1)}, {self.make('date', entity, prefix, depth - 1)})",
-                    lambda: f"if {self.make('bool', entity, prefix, depth - 1)} then {self.make('number', entity, prefix, depth - 1)} "
-                            f"else {self.make('number', entity, prefix, depth - 1)}",
+                    lambda: f"(if {self.make('bool', entity, prefix, depth - 1)} then {self.make('number', entity, prefix, depth - 1)} "
+                            f"else {self.make('number', entity, prefix, depth - 1)})",
                 ]
                 if fields["list"]:
                     choices.append(lambda: self.aggregate(rng.choice(["count", "sum", "min", "max"]), entity, prefix, fields, depth))
@@ -211,8 +211,10 @@ class ExprMaker:
         where = f" where {self.make('bool', inner, '', depth - 1)}" if self.rng.random() < 0.6 else ""
         if func in ("count",):
             return f"count({path}{where})"
-        if func in ("any", "all"):
-            return f"{func}({path}{where})"
+        if func == "any":
+            return f"any({path}{where})"
+        if func == "all":
+            return f"all({self.make('bool', inner, '', depth - 1)} of {path}{where})"
         value = self.make("number", inner, "", depth - 1)
         return f"{func}({value} of {path}{where})"
 

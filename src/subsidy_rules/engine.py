@@ -320,6 +320,7 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         return ()
     over = rule.items.over.text
     found = []
+    by_item = _missing_by_item(decision.missing, over)
     for index, state, amount, tree, notes, name, considered, amount_obs in decision.raw[3]:
         if tree is None:  # left out by `where`
             found.append(ItemDecision(index, f"{over}[{index}]", name, False, OUTCOME_OF[False], None, (), ()))
@@ -330,7 +331,7 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         path = f"{over}[{index}]"
         missing: Tuple[str, ...] = ()
         if state is None:
-            missing = tuple(m for m in decision.missing if m.startswith(path + ".") or m == path)
+            missing = tuple(by_item.get(index, ()))
         amount_reason = None
         if amount is not None and rule.items.amount is not None:
             amount_reason = Reason("amount", m.Label("金额", "Amount"), "amount", True, rule.items.amount.text,
@@ -341,6 +342,21 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         found.append(ItemDecision(index, path, name, considered, outcome, amount, tuple(reasons), missing,
                                   labels, amount_reason))
     return tuple(found)
+
+
+def _missing_by_item(missing: Sequence[str], over: str) -> Dict[int, List[str]]:
+    """The missing facts of each item of `over` (``over[3]`` and ``over[3].…``), in one pass:
+    a claim may have thousands of items, each missing something."""
+    found: Dict[int, List[str]] = {}
+    start = over + "["
+    for path in missing:
+        if not path.startswith(start):
+            continue
+        close = path.find("]", len(start))
+        rest = path[close + 1:]
+        if close > len(start) and path[len(start):close].isdigit() and (not rest or rest.startswith(".")):
+            found.setdefault(int(path[len(start):close]), []).append(path)
+    return found
 
 
 def _checklist_score(rule: m.Rule, results: Sequence[Tuple[Optional[bool], tuple]]) -> Dict[str, Any]:

@@ -303,6 +303,8 @@ def _parse_fast(source: SourceFile) -> Optional[YNode]:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+            if "nesting depth" in detail:  # newer libyaml has its own limit: say it as we do
+                raise YamlProblem("E009", Span(source.name, line, column, source=source), limit=MAX_YAML_DEPTH) from None
             raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=detail) from None
         except yaml.YAMLError as exc:
             position = getattr(exc, "position", None)

@@ -306,15 +306,18 @@ def test_batch_run_with_hostile_records(tmp_path):
 
 
 def test_many_undetermined_items_are_explained_in_linear_time():
-    """Missing facts of 20,000 items: once quadratic (20 s for 8,000 items), now a second or so."""
+    """Missing facts of 10,000 items: once quadratic twice over (finding them: 20 s for 8,000
+    items; sharing them out among the items' explanations: longer still), now about a second."""
     path = Path(__file__).resolve().parents[2] / "examples" / "claims" / "returnee-enterprise-hiring-subsidy-undetermined.yaml"
     data = parse_text(path.read_text(encoding="utf-8"))
     hires = data["employer"]["hires"]
-    data["employer"]["hires"] = (hires * (20_000 // len(hires) + 1))[:20_000]
+    data["employer"]["hires"] = (hires * (10_000 // len(hires) + 1))[:10_000]
 
     def run():
         facts = coerce_claim(data, BUNDLED.schema, BUNDLED.info.counties)
-        return {d.rule_id: (d.outcome.value, len(d.missing)) for d in BUNDLED.evaluate(facts)}
+        decisions = BUNDLED.evaluate(facts)
+        json.dumps([d.to_dict("en") for d in decisions], default=str)
+        return {d.rule_id: (d.outcome.value, len(d.missing), sum(len(i.missing) for i in d.items)) for d in decisions}
 
-    found = bounded(run, seconds=8)
-    assert found["returnee-enterprise-hiring-subsidy"] == ("undetermined", 20_000)
+    found = bounded(run, seconds=10)
+    assert found["returnee-enterprise-hiring-subsidy"] == ("undetermined", 10_000, 10_000)
