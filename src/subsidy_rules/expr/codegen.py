@@ -380,6 +380,8 @@ class Decide:
     def _typed(self, kind: str, expr: str, values: Tuple[str, ...] = ()) -> str:
         if kind == "bool":
             # read twice on the false path rather than bind: cheaper where it counts (a pure lookup)
+            if self.trusted:  # checked facts hold True, False or None: only None needs the slow path
+                return f"({expr} or ({expr} is None and _bail()))"
             return f"({expr} is True or ({expr} is not False and _bail()))"
         w = self.out.fresh("_w")
         bind = f"({w} := {expr})"
