@@ -273,8 +273,8 @@ def _mutate_once(rng: random.Random, data: Any, policy) -> Any:
         for _ in range(rng.choice([1, 5, 40, 2000])):
             value = rng.choice([[value], {"x": value}])
         target[key] = value
-    elif roll < 0.9 and isinstance(target, list) and target:  # longer
-        target.extend([rng.choice(target)] * rng.choice([10, 1000, 100_000]))
+    elif roll < 0.9 and isinstance(target, list) and target:  # longer (past MAX_LIST now and then)
+        target.extend([rng.choice(target)] * rng.choice([10, 1000, 5000, 1000, 1_000_001]))
     elif keys:  # a record where a value was, or the other way round
         key = rng.choice(keys)
         value = target[key]

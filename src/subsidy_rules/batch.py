@@ -328,8 +328,13 @@ class Summary:
         head = ("规则", "符合", "不符合", "待定", "金额合计") if lang == "zh" else ("rule", "eligible", "ineligible", "undetermined", "total amount")
         rows = [head] + [(rule, str(e["eligible"]), str(e["ineligible"]), str(e["undetermined"]), f"{e['amount']:,.2f}")
                          for rule, e in self.by_rule.items()]
-        widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
-        lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+        widths = [max(_width(str(r[i])) for r in rows) for i in range(5)]
+
+        def pad(text: str, width: int, left: bool) -> str:
+            gap = " " * (width - _width(text))
+            return text + gap if left else gap + text
+
+        lines = ["  ".join(pad(str(c), w, i == 0) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
         return "\n".join(lines)
 
     def reconciliation(self, lang: str) -> str:
@@ -339,6 +344,13 @@ class Summary:
 
 
 OUTPUT_COLUMNS = ("line", "id", "rule", "outcome", "amount", "missing")
+
+
+def _width(text: str) -> int:
+    """Columns a text takes on a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def result_rows(result: RecordResult, explain: bool, lang: str) -> List[Dict[str, Any]]:
@@ -523,10 +535,10 @@ def _reason_text(reason, lang: str) -> str:
 
     shown = ", ".join(f"{value_name(v, lang)} = {fmt_value(v, lang)}" for v in reason.values if v.value is not None)
     missing = [value_name(v, lang) for v in reason.values if v.value is None]
-    text = shown
+    parts = [shown] if shown else []
     if missing:
-        text += ("; 未填报: " if lang == "zh" else "; not given: ") + ", ".join(missing)
-    return text
+        parts.append(("未填报: " if lang == "zh" else "not given: ") + ", ".join(missing))
+    return "; ".join(parts)
 
 
 def classify_record(policy: Policy, raw: RawRecord, rule: str, as_of: Optional[_dt.date], lang: str = "zh") -> ListResult:

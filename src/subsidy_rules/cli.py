@@ -187,9 +187,10 @@ def _check(args, out: TextIO, err: TextIO) -> int:
     directory = _policy_dir(args.policy)
     policy, diagnostics = check_policy(directory)
     if args.format == "json":
-        out.write(json.dumps({"ok": policy is not None, "diagnostics": [d.to_dict(args.lang) for d in diagnostics]},
+        ok = policy is not None and not (args.strict and diagnostics)
+        out.write(json.dumps({"ok": ok, "diagnostics": [d.to_dict(args.lang) for d in diagnostics]},
                              ensure_ascii=False, indent=2) + "\n")
-        return EXIT_OK if policy is not None else EXIT_BAD_INPUT
+        return EXIT_OK if ok else EXIT_BAD_INPUT
     for diagnostic in diagnostics:
         (out if policy is not None else err).write(diagnostic.format(args.lang) + "\n")
     if policy is None:
@@ -334,6 +335,10 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     errors = open(args.errors, "w", encoding="utf-8") if args.errors else err
     show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
     progress = Progress(err, size, tell) if show else None
+    if args.format == "csv":
+        from .batch import OUTPUT_COLUMNS
+
+        target.write(",".join(OUTPUT_COLUMNS) + "\n")
     try:
         summary = run(policy, str(directory), read_raw(stream, fmt, policy.schema, args.entity), rules=args.rule,
                       as_of=args.as_of, explain=args.explain, fmt=args.format, lang=args.lang, jobs=max(1, args.jobs),
@@ -363,7 +368,8 @@ def _lists(args, out: TextIO, err: TextIO) -> int:
     policy = load_policy(directory)
     compiled = policy.compiled(args.rule, _dt.date.today())
     if compiled.rule.kind != "classification":
-        raise ClaimError("C008", "", rule=args.rule)
+        raise ClaimError("C013", "", rule=args.rule,
+                         choices=", ".join(r.id for r in policy.rules if r.kind == "classification"))
     stream, _, _ = _open_input(args.input)
     fmt = args.input_format or detect_format(args.input)
     entity = args.entity or compiled.rule.applies_to
@@ -406,8 +412,8 @@ def _diff(args, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(to_dict(report, args.lang), ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(render_text(report, args.lang))
-    if report.errors and not report.changes and report.claims == len(report.errors):
-        return EXIT_BAD_INPUT
+    if report.errors and not report.changes and report.claims == len({name for name, _ in report.errors}):
+        return EXIT_BAD_INPUT  # nothing could be compared at all
     return EXIT_OK if not report.changes else EXIT_INELIGIBLE
 
 
@@ -425,6 +431,7 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
         out.write(f"{target}\n")
         return EXIT_OK
     if not args.kind:
-        raise ClaimError("C011", "", detail="name a kind: " + ", ".join(KINDS))
+        err.write(("请指定类型:" if args.lang == "zh" else "name a kind: ") + ", ".join(KINDS) + "\n")
+        return EXIT_BAD_INPUT
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK

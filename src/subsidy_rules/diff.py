@@ -127,12 +127,12 @@ def compare(old: Policy, new: Policy, claims: Iterable[Tuple[str, Any]], rules: 
         try:
             before = _decisions(old, raw, rules, as_of)
         except SubsidyRulesError as exc:
-            report.errors.append((name, "old: " + exc.message(lang)))
+            report.errors.append((name, WORDS[lang]["old"] + ": " + exc.message(lang)))
             before = {}
         try:
             after = _decisions(new, raw, rules, as_of)
         except SubsidyRulesError as exc:
-            report.errors.append((name, "new: " + exc.message(lang)))
+            report.errors.append((name, WORDS[lang]["new"] + ": " + exc.message(lang)))
             after = {}
         for rule in list(before) + [r for r in after if r not in before]:
             report.decisions += 1

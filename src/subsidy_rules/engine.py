@@ -126,6 +126,15 @@ class Decision(tuple):
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Decision is immutable")
 
+    def __copy__(self) -> "Decision":
+        return self  # immutable: a copy is the same decision
+
+    def __deepcopy__(self, memo: Any) -> "Decision":
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Decision refers to its compiled rule and is not pickled; store decision.to_dict() instead")
+
     def __repr__(self) -> str:
         return f"Decision(rule={self.rule_id!r}, outcome={self.outcome.value!r}, amount={self.amount!r}, as_of={self.as_of})"
 

@@ -197,7 +197,11 @@ def shortfall(reason: Reason, lang: str) -> Optional[str]:
     text = f"{value_name(subject, lang)} {fmt_value(subject, lang)}{sep}{WORDS[lang]['needs']} {need}"
     gap = _gap(subject.value, _operand_value(limit, values), op)
     if gap is not None:
-        text += f"({'差' if lang == 'zh' else 'short by '}{gap})" if lang == "zh" else f" (short by {gap})"
+        over = op in ("<=", "<")
+        if lang == "zh":
+            text += f"({'超出' if over else '差'}{gap})"
+        else:
+            text += f" ({'over by' if over else 'short by'} {gap})"
     return text
 
 

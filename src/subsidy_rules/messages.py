@@ -71,7 +71,7 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "W002": ("条件 “{id}” 永远不可能成立:{expr}", "condition '{id}' can never be true: {expr}"),
     "W003": ("条件 “{id}” 总是成立(只要已填报),不起作用:{expr}", "condition '{id}' is always true when known, so it decides nothing: {expr}"),
     "W004": ("条件 “{id}” 与同组的条件 “{other}” 互相矛盾,这一组永远不可能全部成立", "condition '{id}' contradicts '{other}' in the same group: the group can never be met"),
-    "W005": ("规则 “{id}” 与规则 “{other}” 的适用对象、生效期间和条件完全相同", "rule '{id}' has the same entity, period and conditions as rule '{other}'"),
+    "W005": ("规则 “{id}” 与规则 “{other}” 的适用对象和条件完全相同,生效期间又有重叠", "rule '{id}' has the same entity and conditions as rule '{other}', and their periods overlap"),
 }
 
 HINTS: Dict[str, Tuple[str, str]] = {
@@ -98,6 +98,7 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "C010": ("{path}:嵌套过深或列表过长(上限 {limit})", "{path}: nested too deeply or list too long (limit {limit})"),
     "C011": ("无法读取申报材料:{detail}", "cannot read the claim: {detail}"),
     "C012": ("{path}:未知的县区 “{actual}”{suggestion}", "{path}: unknown county '{actual}'{suggestion}"),
+    "C013": ("规则 “{rule}” 不是名单分类规则,可用:{choices}", "rule '{rule}' is not a classification; use one of: {choices}"),
     "X001": ("计算 {expr} 时除数为零", "division by zero in {expr}"),
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
 }

@@ -127,12 +127,21 @@ def mini_copy(tmp_path: Path) -> Path:
 
 
 def check_dir(directory: Path) -> Tuple[bool, List[Diagnostic]]:
-    """check_policy, reduced to what pickles: (ok, diagnostics)."""
+    """check_policy, reduced to what pickles: (ok, diagnostics). A refused policy must also
+    make load_policy raise PolicyError with the same diagnostics."""
     policy, diagnostics = subsidy_rules.check_policy(directory)
     for diagnostic in diagnostics:  # rendering must not fail either
         diagnostic.format("zh")
         diagnostic.format("en")
         diagnostic.to_dict("en")
+    if policy is None:
+        try:
+            subsidy_rules.load_policy(directory)
+        except subsidy_rules.PolicyError as exc:
+            assert [d.code for d in exc.diagnostics] == [d.code for d in diagnostics]
+            exc.message("zh")
+        else:
+            raise AssertionError("load_policy accepted a policy that check_policy refused")
     return policy is not None, diagnostics
 
 
