@@ -32,6 +32,7 @@ import datetime as _dt
 import faulthandler
 import json
 import random
+import reprlib
 import resource
 import shutil
 import signal
@@ -48,9 +49,11 @@ sys.path.insert(0, str(REPO / "src"))
 
 import subsidy_rules  # noqa: E402
 from subsidy_rules import SubsidyRulesError, coerce_claim, parse_text  # noqa: E402
-from subsidy_rules.expr.types import AGGREGATES, BUILTINS  # noqa: E402
 
 CASE_SECONDS = 10  # one case taking longer than this is reported as a hang
+SHOW = reprlib.Repr()  # inputs as shown in findings: bounded however deep or long the data
+SHOW.maxlevel, SHOW.maxlist, SHOW.maxdict, SHOW.maxtuple = 30, 30, 30, 30
+SHOW.maxstring = SHOW.maxother = SHOW.maxlong = 300
 
 
 class Hang(BaseException):
@@ -433,10 +436,9 @@ class Fuzzer:
 
         def show() -> str:
             try:
-                text = repr(data)
-            except (RecursionError, ValueError) as exc:
+                return SHOW.repr(data) + f"\n(mutated from {name})"
+            except (RecursionError, ValueError, MemoryError) as exc:
                 return f"<not printable: {exc}>; mutated from {name}"
-            return text if len(text) < 20_000 else text[:20_000] + f"... ({len(text)} characters)"
 
         def run() -> None:
             try:

@@ -8,6 +8,7 @@ with its JSON path, whichever evaluator meets it.
 from __future__ import annotations
 
 import datetime as _dt
+import reprlib
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional, Tuple
@@ -19,10 +20,17 @@ LIMIT = Decimal(10) ** 15
 MAX_LIST = 1_000_000
 
 
+_SHORT = reprlib.Repr()  # containers shown only as far as the message shows them
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxset = 6, 20, 20, 20, 20
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
 def describe(value: Any) -> str:
     try:
-        text = repr(value)
-    except (RecursionError, ValueError):  # nested past the recursion limit, or an int past the digit limit
+        # a full repr of a list of a million records (or one nested past the recursion limit)
+        # would cost far more than the 40 characters shown
+        text = _SHORT.repr(value) if isinstance(value, (list, tuple, dict, set, frozenset)) else repr(value)
+    except (RecursionError, ValueError):  # an int past Python's digit limit
         return f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
 

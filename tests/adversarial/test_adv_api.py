@@ -209,3 +209,32 @@ def test_enormous_integers_through_the_api_are_claim_errors():
     with pytest.raises(ClaimError) as caught:
         bounded(run)
     assert (caught.value.code, caught.value.path) == ("C005", "labourer.age")
+
+
+def _deep(levels: int):
+    value: object = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("claim, code, path", [
+    ({"as_of": _deep(5000), "labourer": LABOURER}, "C001", "as_of"),
+    ({"jurisdiction": _deep(5000), "labourer": LABOURER}, "C012", "jurisdiction"),
+    ({"labourer": _deep(5000)}, "C001", "labourer"),
+    ({"labourer": [[{"a": list(range(1000))}] * 1000] * 1000}, "C001", "labourer"),
+    (_hires(HIRE, dict(HIRE, contract_months=_deep(5000))), "C001", "employer.hires[1].contract_months"),
+], ids=["deep-date", "deep-county", "deep-record", "huge-shared-record", "deep-number"])
+def test_values_too_deep_or_too_big_to_print(claim, code, path):
+    """Naming a bad value must not print all of it (a RecursionError, or minutes of repr)."""
+    def run():
+        found = []
+        for call in (lambda: subsidy_rules.coerce_claim(claim, POLICY.schema, POLICY.info.counties),
+                     lambda: POLICY.evaluate(claim, as_of=None if "as_of" in claim else DAY)):
+            with pytest.raises(ClaimError) as caught:
+                call()
+            assert len(caught.value.message("en")) < 200
+            found.append((caught.value.code, caught.value.path))
+        return found
+
+    assert bounded(run, seconds=5, memory_mb=512) == [(code, path)] * 2
