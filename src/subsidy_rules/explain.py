@@ -358,6 +358,10 @@ def _reason_title(reason: Reason, lang: str) -> str:
         values = reason.value_map()
         title = words["score"].format(score=_num(values.get("score")), max=_num(values.get("max_score")),
                                       min=_num(values.get("min_score")))
+        if values.get("vetoes_met") is False:
+            title += ";否决项未满足" if lang == "zh" else "; a veto item is not met"
+        elif values.get("vetoes_met") is None:
+            title += ";否决项待定" if lang == "zh" else "; a veto item is undecided"
     if reason.kind == "classes":
         title = words["classes"]
     return title
