@@ -14,7 +14,6 @@ import csv
 import datetime as _dt
 import io
 import json
-import os
 import re
 import sys
 import time
@@ -31,7 +30,7 @@ from .engine import Decision, Policy
 from .messages import type_word
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
-from .runtime import Outcome, Verdict
+from .runtime import Outcome
 
 CHUNK = 256
 FORMATS = ("jsonl", "csv", "yaml", "json")
@@ -439,15 +438,18 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
     2 × jobs chunks are in flight."""
     summary = Summary()
     chunks = _chunks(records, CHUNK)
+
+    def take(text: str, errors: str, part: Summary) -> None:
+        write(text)
+        if errors:
+            write_error(errors)
+        summary.merge(part)
+        if progress:
+            progress.update(summary.read)
+
     if jobs <= 1:
         for chunk in chunks:
-            text, errors, part = process_chunk(policy, chunk, rules, as_of, explain, fmt, lang)
-            write(text)
-            if errors:
-                write_error(errors)
-            summary.merge(part)
-            if progress:
-                progress.update(summary.read)
+            take(*process_chunk(policy, chunk, rules, as_of, explain, fmt, lang))
         return summary
     import multiprocessing
 
@@ -465,13 +467,7 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
                 pending.append(pool.apply_async(_worker_chunk, ((chunk, rules, as_of, explain, fmt, lang),)))
             if not pending:
                 break
-            text, errors, part = pending.pop(0).get()
-            write(text)
-            if errors:
-                write_error(errors)
-            summary.merge(part)
-            if progress:
-                progress.update(summary.read)
+            take(*pending.pop(0).get())
     return summary
 
 

@@ -12,7 +12,7 @@ from . import model as m
 from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
-from .expr.types import ANY, Scope
+from .expr.types import Scope
 from .messages import type_word
 from .source import Span
 

@@ -38,7 +38,7 @@ def parse_text(text: str, name: str = "<claim>") -> Any:
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:
-        from .messages import DIAGNOSTICS, type_word
+        from .messages import DIAGNOSTICS
 
         detail = f"{problem.span}: {DIAGNOSTICS[problem.code][1].format(**_safe(problem.args_))}"
         raise ClaimError("C004", "", detail=detail) from None

@@ -345,7 +345,7 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
                       write=target.write, write_error=errors.write, progress=progress)
     finally:
         if progress:
-            progress.update(progress_count(progress), final=True)
+            progress.update(progress.records, final=True)
         if args.out:
             target.close()
         if args.errors:
@@ -355,10 +355,6 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     err.write(summary.table(args.lang) + "\n")
     err.write(summary.reconciliation(args.lang) + "\n")
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
-
-
-def progress_count(progress) -> int:
-    return getattr(progress, "records", 0)
 
 
 def _lists(args, out: TextIO, err: TextIO) -> int:

@@ -7,7 +7,6 @@ compiled under the name ``<policy RULE-FILE>`` so tracebacks say which rule.
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
@@ -217,19 +216,27 @@ class _RuleCompiler:
             amount = out.fresh("_amt")
             amount_obs = out.fresh("_amo")
             out.line(f"{amount} = None; {amount_obs} = ()")
-            out.line(f"if {root} is True:")
-            with out.block():
-                value, vars_, self.amount_observed = self.explain_region(out, rule.amount, ctx)
-                out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
-                rounded = value if self._rounded(rule.amount) else f"_fen({value})"
-                out.line(f"{amount} = None if {value} is None else {rounded}")
-                out.line(f"if {amount} is None: {root} = None")
+            self.amount_observed = self.emit_amount(out, rule.amount, ctx, root, amount, amount_obs)
         if self.rule.items is None and (rule.amount is None or self._rounded(rule.amount)):
             verdict = f"(_V_ok if {code} is True else (_V_no if {code} is False else _V_unk))"
         else:
             verdict = f"_mk({code}, {amount} if {code} is True else None)"
         out.line(f"return ({verdict}, {tree_expr}, {notes}, {items_var}, {extra}, {amount_obs})")
         return info, item_info, tuple(extra_obs)
+
+    def emit_amount(self, out: Emitter, expr: m.Expression, ctx: Context, state: str, amount: str, observed: str,
+                    total: Optional[str] = None) -> Observed:
+        """When `state` is true: compute the amount rounded to the fen; an unknown amount makes `state` unknown."""
+        out.line(f"if {state} is True:")
+        with out.block():
+            value, vars_, info = self.explain_region(out, expr, ctx)
+            out.line(f"{observed} = (" + "".join(v + ", " for v in vars_) + ")")
+            rounded = value if self._rounded(expr) else f"_fen({value})"
+            out.line(f"{amount} = None if {value} is None else {rounded}")
+            out.line(f"if {amount} is None: {state} = None")
+            if total is not None:
+                out.line(f"else: {total} += {amount}")
+        return info
 
     def _rounded(self, expr: m.Expression) -> bool:
         """A money parameter is rounded to the fen when it is bound: no need to round again."""
@@ -269,14 +276,7 @@ class _RuleCompiler:
                 out.line(f"{amount} = None; {amount_obs} = ()")
                 self.item_amount_observed: Observed = ()
                 if items.amount is not None:
-                    out.line(f"if {state} is True:")
-                    with out.block():
-                        value, vars_, self.item_amount_observed = self.explain_region(out, items.amount, inner)
-                        out.line(f"{amount_obs} = (" + "".join(v + ", " for v in vars_) + ")")
-                        rounded = value if self._rounded(items.amount) else f"_fen({value})"
-                        out.line(f"{amount} = None if {value} is None else {rounded}")
-                        out.line(f"if {amount} is None: {state} = None")
-                        out.line(f"else: {total} += {amount}")
+                    self.item_amount_observed = self.emit_amount(out, items.amount, inner, state, amount, amount_obs, total)
                 name = "None"
                 if items.name is not None:
                     name = self.explain_value(out, items.name, inner)

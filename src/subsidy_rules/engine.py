@@ -693,7 +693,6 @@ class Policy:
                     collect(entry.expr)
         if rule.items is not None and raw[3] is not None:
             over = rule.items.over.text
-            items = claim.get(rule.applies_to) if isinstance(claim, Mapping) else None
             source = None
             try:
                 env = Env(claim, params, day, Scope(self.schema), missing=found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import model as m
 from .engine import Decision, ItemDecision, Reason, Value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import reprlib
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional, Tuple
 
 from .errors import ClaimError
@@ -41,15 +41,6 @@ def _expected(kind: str) -> Word:
 
 def bad(kind: str, value: Any, path: str) -> ClaimError:
     return ClaimError("C001", path, expected=_expected(kind), actual=describe(value))
-
-
-def check_number(value: Any, path: str) -> Any:
-    if isinstance(value, Decimal):
-        if not value.is_finite() or abs(value) >= LIMIT or value.as_tuple().exponent < -12:
-            raise ClaimError("C005", path, actual=describe(value))
-    elif abs(value) >= LIMIT:
-        raise ClaimError("C005", path, actual=describe(value))
-    return value
 
 
 def check_value(kind: str, value: Any, path: str, values: Tuple[str, ...] = ()) -> Any:

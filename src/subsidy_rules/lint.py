@@ -5,7 +5,6 @@ comparisons of a fact with constants (intervals) and at a fact and its negation.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import attrs
@@ -55,15 +54,22 @@ def _constant(node: ast.Expr) -> Optional[object]:
     return None
 
 
-def _atoms(expr: ast.Expr) -> List[Tuple[str, str, object, ast.Expr]]:
-    """Comparisons `path op constant` that an expression's truth requires (its top-level `and`s)."""
-    found = []
+def _conjuncts(expr: ast.Expr) -> Iterable[ast.Expr]:
+    """The parts an expression's truth requires: the operands of its top-level `and`s."""
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Logical) and node.op == "and":
             stack.extend(node.operands)
-        elif isinstance(node, ast.Compare):
+        else:
+            yield node
+
+
+def _atoms(expr: ast.Expr) -> List[Tuple[str, str, object, ast.Expr]]:
+    """Comparisons `path op constant` that an expression's truth requires."""
+    found = []
+    for node in _conjuncts(expr):
+        if isinstance(node, ast.Compare):
             left, right = node.left, node.right
             if isinstance(left, ast.Path) and _constant(right) is not None:
                 found.append((left.dotted, node.op, _constant(right), node))
@@ -75,12 +81,8 @@ def _atoms(expr: ast.Expr) -> List[Tuple[str, str, object, ast.Expr]]:
 def _truths(expr: ast.Expr) -> List[Tuple[str, bool, ast.Expr]]:
     """Bare facts an expression requires true (`x`) or false (`not x`)."""
     found = []
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Logical) and node.op == "and":
-            stack.extend(node.operands)
-        elif isinstance(node, ast.Path):
+    for node in _conjuncts(expr):
+        if isinstance(node, ast.Path):
             found.append((node.dotted, True, node))
         elif isinstance(node, ast.Not) and isinstance(node.operand, ast.Path):
             found.append((node.operand.dotted, False, node))

@@ -14,7 +14,7 @@ import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import model as m
 from .errors import Diagnostic, did_you_mean

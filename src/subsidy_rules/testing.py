@@ -16,9 +16,9 @@ import attrs
 
 from .claims import coerce_claim
 from .engine import Decision, Policy, Reason
-from .errors import ClaimError, Diagnostic, EvaluationError, SubsidyRulesError
+from .errors import Diagnostic, SubsidyRulesError
 from .load import Collector, Fields
-from .source import SourceFile, Span, YamlProblem, YMap, YSeq, decode_source, parse_yaml, plain
+from .source import SourceFile, Span, YamlProblem, YMap, decode_source, parse_yaml, plain
 
 CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description")
 EXPECT_KEYS = ("outcome", "amount", "failed", "passed", "missing", "designation", "classes", "items")

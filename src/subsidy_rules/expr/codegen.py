@@ -14,8 +14,6 @@ No text of a rule file is ever formatted into code.
 
 from __future__ import annotations
 
-import datetime as _dt
-from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
 import attrs

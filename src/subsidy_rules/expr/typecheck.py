@@ -7,7 +7,7 @@ which silences follow-on errors).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Dict, Optional, Sequence
+from typing import Any, Callable, Collection, Dict, Optional
 
 from ..errors import did_you_mean
 from ..messages import Word, type_name
