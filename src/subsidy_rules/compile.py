@@ -260,13 +260,16 @@ class _RuleCompiler:
             out.line(f"for {index}, {item} in _enumerate({src}):")
             with out.block():
                 out.line(f"if {item}.__class__ is not _dict: {item} = _item({item}, {level.path_expr(self.ns)})")
+                name = "None"
+                if items.name is not None:
+                    name = self.explain_value(out, items.name, inner)
                 considered = "True"
                 if items.where is not None:
                     considered = self.explain_value(out, items.where, inner)
                     # an item that `where` leaves out is not decided at all (its conditions may not apply)
                     out.line(f"if {considered} is False:")
                     with out.block():
-                        out.line(f"{records}.append(({index}, False, None, None, (), None, False, ()))")
+                        out.line(f"{records}.append(({index}, False, None, None, (), {name}, False, ()))")
                         out.line("continue")
                 iroot, itree, item_info = self.explain_tree(out, items.conditions, inner, "_i")
                 state = out.fresh("_s")
@@ -277,9 +280,6 @@ class _RuleCompiler:
                 self.item_amount_observed: Observed = ()
                 if items.amount is not None:
                     self.item_amount_observed = self.emit_amount(out, items.amount, inner, state, amount, amount_obs, total)
-                name = "None"
-                if items.name is not None:
-                    name = self.explain_value(out, items.name, inner)
                 notes = self.explain_notes(out, items.notes, inner)
                 out.line(f"if {considered} is not False:")
                 with out.block():
