@@ -117,6 +117,7 @@ CASES = [
     ('labourer.name', "E039", 0, ()),
     ("count(employer.name) > 1", "E041", 6, ()),
     ("sum(employer.hires) > 1", "E042", 0, ()),
+    ("any(employer.hires)", "E046", 0, ()),
     ("count(contract_months of employer.hires) > 1", "E043", 6, ()),
     ("labourer > 1", "E044", 0, ()),
     ("employer.hires.contract_months > 1", "E044", 0, ()),

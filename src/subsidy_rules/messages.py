@@ -60,6 +60,7 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E042": ("{func} 需要 “of” 前的取值表达式,例如 sum(months of posts)", "{func} needs a value before 'of', e.g. sum(months of posts)"),
     "E043": ("{func} 不接受 “of” 取值表达式", "{func} takes no value before 'of'"),
     "E044": ("“{name}” 是列表或记录,请取其中的字段或使用 count/any/all", "'{name}' is a list or record; use one of its fields or count/any/all"),
+    "E046": ("{func} 需要 where 条件,例如 {func}(employer.hires where social_insurance)", "{func} needs a `where` condition, e.g. {func}(employer.hires where social_insurance)"),
     "E045": ("枚举 “{field}” 没有取值 “{value}”{suggestion}", "enum '{field}' has no value '{value}'{suggestion}"),
     # parameters
     "E050": ("{county} 的 “{name}” = {value},低于市级底线 {floor}(自 {start} 起)", "{county} sets '{name}' = {value}, below the city floor {floor} (from {start})"),

@@ -220,5 +220,5 @@ class Checker:
         if node.value is not None:
             self.report("E043", self._span(node.value), func=node.func)
         if node.func in ("any", "all") and node.where is None:
-            self.report("E042", self._span(node), func=node.func + "(… where …)")
+            self.report("E046", self._span(node), func=node.func)
         return INTEGER if node.func == "count" else BOOL
