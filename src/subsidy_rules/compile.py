@@ -31,6 +31,19 @@ class TreeInfo:
     leaves: Tuple[m.Condition, ...]
     observed: Tuple[Observed, ...]
 
+    @property
+    def slices(self) -> Tuple[slice, ...]:
+        """Where each leaf's values sit in the flat tuple of observed values."""
+        found, start = [], 0
+        for meta in self.observed:
+            found.append(slice(start, start + len(meta)))
+            start += len(meta)
+        return tuple(found)
+
+    @property
+    def width(self) -> int:
+        return sum(len(meta) for meta in self.observed)
+
 
 @attrs.frozen(eq=False)
 class CompiledRule:
@@ -158,7 +171,7 @@ class _RuleCompiler:
                 var = out.fresh(prefix + "l")
                 out.line(f"{var} = {result}")
             values[id(leaf)] = var
-            observed_exprs.append("(" + "".join(v + ", " for v in vars_) + ")")
+            observed_exprs.extend(vars_)
             observed_info.append(info)
         for node in reversed(nodes):
             if isinstance(node, m.Group):
@@ -173,6 +186,7 @@ class _RuleCompiler:
                 values[id(node)] = var
         nodes_expr = "(" + "".join(values[id(n)] + ", " for n in nodes) + ")"
         observed_var = out.fresh(prefix + "o")
+        # one flat tuple (one allocation); each leaf's values are a slice of it
         out.line(f"{observed_var} = (" + "".join(o + ", " for o in observed_exprs) + ")")
         info = TreeInfo(tuple(nodes), tuple(leaves), tuple(observed_info))
         return values[id(group)], f"({nodes_expr}, {observed_var})", info

@@ -276,7 +276,7 @@ def _field_of(schema: m.FactSchema, dotted: str, item_entity: Optional[str]) -> 
 
 def _tree_reasons(info: TreeInfo, values: tuple, observed: tuple, decision: Decision, item_entity: Optional[str]) -> Reason:
     results = {id(node): value for node, value in zip(info.nodes, values)}
-    leaf_observed = {id(leaf): obs for leaf, obs in zip(info.leaves, observed)}
+    leaf_observed = {id(leaf): observed[part] for leaf, part in zip(info.leaves, info.slices)}
     leaf_meta = {id(leaf): meta for leaf, meta in zip(info.leaves, info.observed)}
 
     def build(node: m.Node) -> Reason:
@@ -770,7 +770,7 @@ def _not_in_force(compiled: CompiledRule) -> Tuple[Callable, Callable]:
 
     def explain(claim: Mapping) -> tuple:
         nodes = (False,) + (None,) * (n_nodes - 1)
-        observed = tuple(() for _ in compiled.tree.leaves)
+        observed = (None,) * compiled.tree.width
         extra = tuple((None, ()) for _ in (rule.criteria or rule.classes))
         return (verdict, (nodes, observed), tuple(None for _ in rule.notes), None, extra, ())
 

@@ -52,7 +52,23 @@ MIRROR = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
 # ------------------------------------------------------------------ JSON
 
 
+_HUGE = 10 ** 15
+
+
+def _huge(value: Any) -> Optional[str]:
+    """Numbers beyond what a claim may hold (they can come from arithmetic) in short scientific form."""
+    try:
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and not -_HUGE < value < _HUGE:
+            return format(Decimal(value), ".6e")
+    except ArithmeticError:
+        return str(value)  # NaN / infinity: their own short names
+    return None
+
+
 def json_value(value: Any) -> Any:
+    huge = _huge(value)
+    if huge is not None:
+        return huge
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, Decimal):
@@ -155,6 +171,8 @@ def fmt_value(value: Value, lang: str) -> str:
         text = words["unknown"]
     elif isinstance(raw, bool):
         text = words["yes"] if raw else words["no"]
+    elif _huge(raw) is not None:
+        text = _huge(raw) or ""
     elif isinstance(raw, Decimal):
         exponent = raw.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -4:  # a computed ratio: four places are plenty to read

@@ -43,6 +43,16 @@ def bad(kind: str, value: Any, path: str) -> ClaimError:
     return ClaimError("C001", path, expected=_expected(kind), actual=describe(value))
 
 
+def _in_range(value: Any, path: str) -> Any:
+    """Numbers a claim may hold: finite and below 10^15 in size (as read_claim requires)."""
+    try:
+        if -LIMIT < value < LIMIT:
+            return value
+    except (ArithmeticError, TypeError):
+        pass
+    raise ClaimError("C005", path, actual=describe(value))
+
+
 def check_value(kind: str, value: Any, path: str, values: Tuple[str, ...] = ()) -> Any:
     """Validate an already-typed Python value for a field kind. None passes (unknown)."""
     if value is None:
@@ -53,10 +63,10 @@ def check_value(kind: str, value: Any, path: str, values: Tuple[str, ...] = ()) 
             return value
     elif kind == "integer":
         if isinstance(value, int) and cls is not bool:
-            return value
+            return _in_range(value, path)
     elif kind in ("decimal", "money"):
         if (isinstance(value, (int, Decimal))) and cls is not bool:
-            return value
+            return _in_range(value, path)
     elif kind == "date":
         if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
             return value

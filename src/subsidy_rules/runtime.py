@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Optional
 from .errors import ClaimError, EvaluationError
 from .messages import type_word
 from .expr.types import BUILTINS
-from .facts import MAX_LIST, bad, check_value, describe
+from .facts import LIMIT, MAX_LIST, bad, check_value, describe
 
 FEN = Decimal("0.01")
 
@@ -119,6 +119,14 @@ def _known(record: Any, names: tuple) -> bool:
     return True
 
 
+def _inlim(value: Any) -> bool:
+    """Within the range a claim may hold (NaN and infinities are not)."""
+    try:
+        return -LIMIT < value < LIMIT
+    except (InvalidOperation, TypeError):
+        return False
+
+
 def _lst(value: Any) -> list:
     if value.__class__ is list and len(value) <= MAX_LIST:
         return value
@@ -152,7 +160,7 @@ BAIL_ERRORS = (Bail, KeyError, TypeError, AttributeError, IndexError, InvalidOpe
 HELPERS = {
     "_bail": _bail, "_fen": fen, "_getm": _getm, "_item": _item, "_chk": _chk, "_div": _div,
     "_in3": _in3, "_call": _call, "_min": min, "_max": max, "_min1": _min1, "_max1": _max1,
-    "_known": _known, "_lst": _lst, "_ref": _ref, "_rec": _rec, "_claim": _claim, "_mk": _mk, "_BAIL": BAIL_ERRORS,
+    "_known": _known, "_lst": _lst, "_inlim": _inlim, "_LIM": int(LIMIT), "_NLIM": -int(LIMIT), "_ref": _ref, "_rec": _rec, "_claim": _claim, "_mk": _mk, "_BAIL": BAIL_ERRORS,
     "_enumerate": enumerate, "_len": len,
     "_dict": dict, "_list": list, "_int": int, "_bool": bool, "_str": str, "_Dec": Decimal, "_date": _dt.date,
     "_ZERO": Decimal("0.00"),

@@ -29,9 +29,10 @@ PY_ARITH = {"+": "+", "-": "-", "*": "*"}
 
 CLASS_CHECK = {
     "bool": "{t}.__class__ is not _bool",
-    "integer": "{t}.__class__ is not _int",
-    "decimal": "{t}.__class__ is not _Dec and {t}.__class__ is not _int",
-    "money": "{t}.__class__ is not _Dec and {t}.__class__ is not _int",
+    # numbers out of range go to _chk too, which rejects them (C005) as reading a claim file does
+    "integer": "({t}.__class__ is not _int or not _NLIM < {t} < _LIM)",
+    "decimal": "(({t}.__class__ is not _Dec and {t}.__class__ is not _int) or not _inlim({t}))",
+    "money": "(({t}.__class__ is not _Dec and {t}.__class__ is not _int) or not _inlim({t}))",
     "date": "{t}.__class__ is not _date",
     "text": "{t}.__class__ is not _str",
     "enum": "({t}.__class__ is not _str or {t} not in {values})",
@@ -362,6 +363,8 @@ class Decide:
     ``trusted``: the facts were checked against the schema already, so numbers,
     dates and text need no class check (a missing one still raises on use)."""
 
+    ranging = False  # range-check numbers as they are read (set while reading values to show)
+
     def __init__(self, out: Emitter, trusted: bool = False) -> None:
         self.out = out
         self.ns = out.ns
@@ -399,6 +402,8 @@ class Decide:
             "enum": f"({bind}.__class__ is _str and {w} in {self.ns.const(frozenset(values))})",
             "list": f"{bind}.__class__ is _list",
         }[kind]
+        if self.ranging and kind in ("integer", "decimal", "money"):
+            test += f" and _NLIM < {w} < _LIM"  # a value that will be shown must be one a claim may hold
         return f"({w} if {test} else _bail())"
 
     def _Path(self, node, ctx):
@@ -499,7 +504,11 @@ class FastExplain(Decide):
         for path in region_paths(node):
             if path.dotted not in reads:
                 temp = self.out.fresh()
-                self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
+                self.ranging = True
+                try:
+                    self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
+                finally:
+                    self.ranging = False
                 reads[path.dotted] = temp
             self.read_ids[id(path)] = reads[path.dotted]
         return self.expr(node, ctx), reads
