@@ -254,12 +254,46 @@ def _values(observed: Observed, raw_values: Sequence[Any], decision: Decision, i
         if kind == "param":
             param = decision.context.parameters.get(key)
             found.append(Value("$" + key, value, "param", param.label if param else None, param.unit if param else None))
-        elif kind in ("computed", "rule"):
+        elif kind == "computed":
+            found.append(Value(key, value, kind, _computed_label(schema, key, item_entity)))
+        elif kind == "rule":
             found.append(Value(key, value, kind))
         else:
             field = _field_of(schema, key, item_entity)
             found.append(Value(key, value, "fact", field.label if field else None, field.unit if field else None))
     return tuple(found)
+
+
+_AGGREGATE_WORDS = {
+    "count": ("{list}中符合条件的数量", "number of {list} that qualify"),
+    "sum": ("{list}中符合条件的合计", "total over {list} that qualify"),
+    "any": ("{list}中有符合条件的", "some of {list} qualify"),
+    "all": ("{list}全部符合条件", "all of {list} qualify"),
+    "min": ("{list}中符合条件的最小值", "least among {list} that qualify"),
+    "max": ("{list}中符合条件的最大值", "greatest among {list} that qualify"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _computed_label(schema: m.FactSchema, text: str, item_entity: Optional[str]) -> Optional[m.Label]:
+    """A readable name for an aggregate shown in an explanation ("吸纳的劳动者中符合条件的数量");
+    the expression text stays the key, so the JSON is unchanged."""
+    from .expr import ast as _ast
+    from .expr.parser import ExprSyntaxError, parse
+
+    try:
+        node = parse(text)
+    except ExprSyntaxError:
+        return None
+    if not isinstance(node, _ast.Aggregate) or not isinstance(node.source, _ast.Path):
+        return None
+    field = _field_of(schema, node.source.dotted, item_entity)
+    if field is None:
+        return None
+    zh, en = _AGGREGATE_WORDS[node.func]
+    name = field.label.en
+    name = name[:1].lower() + name[1:] if name[1:2].islower() else name  # mid-sentence: "hired workers"
+    return m.Label(zh.format(list=field.label.zh), en.format(list=name))
 
 
 @functools.lru_cache(maxsize=4096)
