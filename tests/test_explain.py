@@ -120,7 +120,7 @@ class TestText:
     def test_aggregate_shortfall(self, mini_policy):
         out = lines(text_of(mini_policy, SHORT, "en", "w2"))
         assert out[0] == "✗ Employment base (w2) — not eligible"
-        assert "✗ 10 or more new poor hires: number of hires that qualify 1; needs at least 10 (short by 9)" in out
+        assert "  ✗ 10 or more new poor hires: number of hires that qualify 1; needs at least 10 (short by 9)" in out
 
     def test_not_in_force(self, mini_policy):
         decisions = mini_policy.evaluate(GOOD, "w1", as_of=dt.date(2015, 1, 1))
