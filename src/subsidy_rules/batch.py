@@ -380,7 +380,8 @@ def format_rows(rows: List[Dict[str, Any]], fmt: str) -> str:
     return "".join(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n" for row in rows)
 
 
-def error_line(result: RecordResult, lang: str) -> str:
+def error_line(result: Any, lang: str) -> str:
+    """`line N: message` for a rejected record (a RecordResult or a ListResult)."""
     assert result.error is not None
     word = "第 {n} 行" if lang == "zh" else "line {n}"
     return f"{word.format(n=result.line)}: {result.error.message(lang)}\n"

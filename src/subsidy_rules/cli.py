@@ -358,7 +358,7 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
 
 
 def _lists(args, out: TextIO, err: TextIO) -> int:
-    from .batch import ListWriter, detect_format, read_raw, sort_into_lists
+    from .batch import ListWriter, detect_format, error_line, read_raw, sort_into_lists
 
     directory = _policy_dir(args.policy)
     policy = load_policy(directory)
@@ -377,8 +377,7 @@ def _lists(args, out: TextIO, err: TextIO) -> int:
             read += 1
             if result.error is not None:
                 rejected += 1
-                word = "第 {n} 行" if args.lang == "zh" else "line {n}"
-                errors.write(f"{word.format(n=result.line)}: {result.error.message(args.lang)}\n")
+                errors.write(error_line(result, args.lang))
                 continue
             writer.add(result)
     finally:
