@@ -19,7 +19,7 @@ import attrs
 
 from .errors import EvaluationError
 from .expr import ast
-from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace, uses_known
+from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace
 from .expr.types import Scope, resolve
 from .ir import nodes as ir
 from .ir.reference import checklist_score
@@ -138,8 +138,21 @@ class _RuleCompiler:
         out.line(f"{observed_var} = (" + "".join(o + ", " for o in observed) + ")")
         return values[tree.root.index], nodes_var, observed_var
 
-    def notes(self, out: Emitter, notes: Tuple[ir.Note, ...], ctx: Context) -> str:
-        return "(" + "".join(self.region(out, note.when, ctx)[0] + ", " for note in notes) + ")"
+    def notes(self, out: Emitter, notes: Tuple[ir.Note, ...], ctx: Context, item: str = "None", index: str = "None") -> str:
+        """Notes often ask about facts a claim need not give: one that the fast code cannot
+        decide is decided by the reference evaluator alone, not the whole claim."""
+        found = []
+        for number, note in enumerate(notes):
+            var = out.fresh("_nt")
+            out.line("try:")
+            with out.block():
+                result, _ = self.region(out, note.when, ctx)
+                out.line(f"{var} = {result}")
+            out.line("except _BAIL:")
+            with out.block():
+                out.line(f"{var} = NOTE(claim, {number}, {item}, {index})")
+            found.append(var)
+        return "(" + "".join(v + ", " for v in found) + ")"
 
     def amount(self, out: Emitter, amount: ir.Amount, ctx: Context) -> Tuple[str, str]:
         """(amount variable, observed tuple) of an amount computed when the claim is eligible."""
@@ -215,7 +228,7 @@ class _RuleCompiler:
                 with out.block():
                     var, obs = self.amount(out, items.amount, inner)
                     out.line(f"_ia = {var}; _iao = {obs}; _ist = {_const(PAID)}; _total += {var}")
-            notes = self.notes(out, items.notes, inner)
+            notes = self.notes(out, items.notes, inner, item, index)
             out.line(f"if {iroot}: _yes = True")
             out.line("else: _no = True")
             out.line(f"_items.append(_RI({index}, {iroot}, {amount}, {inodes}, {iobserved}, {notes}, {name}, True, "
@@ -287,16 +300,12 @@ class _RuleCompiler:
         if self.rule.params:
             head.line(", ".join(self.param_vars[p] for p in self.rule.params) + ", = P")
         head.line("_V_ok, _V_no, _V_unk, _ST_ok = V")
-        lines = ["def _factory(P, A, R, V, REF):"] + head.lines
-        fast_explain = not any(uses_known(region.expr) for region in _regions(self.rule))
+        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines
         lines.append("    def _explain(claim):")
-        if fast_explain:
-            explain = Emitter(self.ns, 3)
-            self.emit_explain(explain)
-            lines += ["        try:"] + explain.lines
-            lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
-        else:
-            lines.append("        return REF(claim)")
+        explain = Emitter(self.ns, 3)
+        self.emit_explain(explain)
+        lines += ["        try:"] + explain.lines
+        lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
         decide = Emitter(self.ns, 3)
         fast_decide = self.emit_decide(decide)
         trusted = Emitter(self.ns, 3)

@@ -71,7 +71,9 @@ def _at_least(sure: Any, open_: Any, wanted: Any) -> Truth:
 
 
 class _Evaluator:
-    def __init__(self, bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs) -> None:
+    def __init__(self, bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs,
+                 absent: Optional[List[str]] = None) -> None:
+        self.absent = absent
         self.bound = bound
         self.rule = bound.ir
         self.claim = claim
@@ -80,7 +82,8 @@ class _Evaluator:
         self.refs = refs
 
     def env(self) -> Env:
-        return Env(self.claim, self.params, self.bound.as_of, Scope(self.schema), lambda rid: self.refs(rid, self.claim))
+        return Env(self.claim, self.params, self.bound.as_of, Scope(self.schema), lambda rid: self.refs(rid, self.claim),
+                   absent=self.absent)
 
     # ---------------------------------------------------------------- regions
     def region(self, region: ir.Region, env: Env) -> Tuple[Tracked, Tuple[Any, ...]]:
@@ -232,6 +235,21 @@ def _or(parts: List[Tracked]) -> Tracked:
     return Tracked(None, merge(*(p.unknown for p in unknown))) if unknown else Tracked(False)
 
 
+def note_value(bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs, number: int,
+               item: Any = None, index: Optional[int] = None) -> Truth:
+    """One note of a rule (or, with an item, of its items) for one claim."""
+    evaluator = _Evaluator(bound, claim, schema, refs)
+    env = evaluator.env()
+    rule = bound.ir
+    if item is None:
+        return evaluator.region(rule.notes[number].when, env)[0].value
+    assert rule.items is not None
+    source, _ = evaluator.region(rule.items.over, env)
+    base = env.values[rule.items.over.expr.dotted][1]  # type: ignore[union-attr]
+    inner = env.enter(rule.items.entity, item, f"{base}[{index}]")
+    return evaluator.region(rule.items.notes[number].when, inner)[0].value
+
+
 def not_in_force(rule: ir.RuleIR) -> RawResult:
     """A rule out of force on the date decides ineligible and reads nothing."""
     nodes = (False,) + (None,) * (len(rule.conditions.nodes) - 1)
@@ -241,8 +259,9 @@ def not_in_force(rule: ir.RuleIR) -> RawResult:
 
 
 def evaluate(bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema,
-             refs: RuleRefs = lambda rule_id, claim: Tracked(None)) -> RawResult:
-    """The meaning of a bound rule for one claim."""
+             refs: RuleRefs = lambda rule_id, claim: Tracked(None), absent: Optional[List[str]] = None) -> RawResult:
+    """The meaning of a bound rule for one claim; ``absent``, when given, collects every fact it read
+    that the claim does not give (whether or not it mattered)."""
     if not bound.in_force:
         return not_in_force(bound.ir)
-    return _Evaluator(bound, claim, schema, refs).run()
+    return _Evaluator(bound, claim, schema, refs, absent).run()
