@@ -40,7 +40,8 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                 if isinstance(node, ast.Param):
                     used_params.add(node.name)
                     param = policy.parameters.get(node.name)
-                    if param is not None and rule.in_force.start != _dt.date.min and param.value_on(rule.in_force.start) is None:
+                    if (param is not None and not param.no_standard and rule.in_force.start != _dt.date.min
+                            and param.value_on(rule.in_force.start) is None):
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
     from .lint import lint_duplicates, lint_rule

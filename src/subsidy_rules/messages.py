@@ -66,6 +66,9 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E050": ("{county} 的 “{name}” = {value},低于市级底线 {floor}(自 {start} 起)", "{county} sets '{name}' = {value}, below the city floor {floor} (from {start})"),
     "E051": ("参数 “{name}” 的值 {value} 不是{expected}", "parameter '{name}' value {value} is not {expected}"),
     "E052": ("参数 “{name}” 在 {date} 没有生效的取值,而规则 “{rule}” 此时生效", "parameter '{name}' has no value in force on {date}, when rule '{rule}' is"),
+    # implied facts (schema `implied_by`)
+    "E070": ("“{name}” 的 implied_by 只能写同一记录中的其他是/否字段,“{source}” 不是",
+             "implied_by of '{name}' may only name other yes/no fields of the same record; '{source}' is not one"),
     "E053": ("未知的县区 “{name}”{suggestion}", "unknown county '{name}'{suggestion}"),
     # warnings
     "W001": ("参数 “{name}” 没有被任何规则使用", "parameter '{name}' is not used by any rule"),
