@@ -13,8 +13,8 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import KIND_WORDS, type_word
-from .quotes import locate_all, nearest_passage
+from .messages import KIND_WORDS, trace_word_pair, type_word
+from .quotes import locate_all, nearest_passage, normalise
 from .source import Span
 
 
@@ -73,8 +73,15 @@ def _check_quotes(policy: m.PolicyModel, report) -> None:
         if located.document is None:
             report("W011", span, severity="warning", what=what, id=ident, document=citation.source.document)
         elif not located.found:
-            report("E063", span, what=what, id=ident, document=located.document.id,
+            shipped = located.document.id
+            document = shipped if _same(citation.source.document, shipped) else trace_word_pair(
+                "restating", shipped=shipped, cited=citation.source.document)
+            report("E063", span, what=what, id=ident, document=document,
                    file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote))
+
+
+def _same(cited: str, shipped: str) -> bool:
+    return normalise(cited)[0] == normalise(shipped)[0]
 
 
 def _check_rule(policy: m.PolicyModel, rule: m.Rule, checker: Checker, report) -> None:

@@ -157,6 +157,7 @@ TRACE: Dict[str, Tuple[str, str]] = {
     "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
     "sentence": ("第{index}句", "sentence {index}"),
     "links": ("引用", "Quoted by"),
+    "restating": ("{shipped}(它转述了 {cited})", "{shipped} (which restates {cited})"),
     "section": ("部分", "Section"),
     "text": ("原文", "Text"),
 }
@@ -164,6 +165,11 @@ TRACE: Dict[str, Tuple[str, str]] = {
 
 def trace_word(key: str, lang: str, **args: Any) -> str:
     return render(TRACE, key, lang, args)
+
+
+def trace_word_pair(key: str, **args: Any) -> "Word":
+    """A trace phrase in both languages, for a diagnostic argument worded when it is shown."""
+    return Word(trace_word(key, "zh", **args), trace_word(key, "en", **args))
 
 
 class Word:
