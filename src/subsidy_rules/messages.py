@@ -157,6 +157,8 @@ TRACE: Dict[str, Tuple[str, str]] = {
     "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
     "sentence": ("第{index}句", "sentence {index}"),
     "links": ("引用", "Quoted by"),
+    "problem_quote": ("{where} {what}:“{quote}”", "{where} {what}: “{quote}”"),
+    "problem_document": ("{where} {what}:{document}", "{where} {what}: {document}"),
     "restating": ("{shipped}(它转述了 {cited})", "{shipped} (which restates {cited})"),
     "section": ("部分", "Section"),
     "text": ("原文", "Text"),

@@ -273,14 +273,18 @@ def _mark(sentence: Sentence) -> str:
 
 def _problem_lines(trace: Trace, lang: str, bullet: str) -> List[str]:
     lines: List[str] = []
+
+    def what(q: QuoteProblem) -> str:
+        return _link_text(Link(q.kind, q.rule, q.id, m.Label("", "")), lang).strip()
+
     if trace.quotes_not_found:
         lines.append(trace_word("not_found_head", lang))
         for q in trace.quotes_not_found:
-            lines.append(f"{bullet}{q.file}:{q.line}:{q.column} {_link_text(Link(q.kind, q.rule, q.id, m.Label('', '')), lang).strip()}:“{q.quote}”")
+            lines.append(bullet + trace_word("problem_quote", lang, where=f"{q.file}:{q.line}:{q.column}", what=what(q), quote=q.quote))
     if trace.quotes_unshipped:
         lines.append(trace_word("unshipped_head", lang))
         for q in trace.quotes_unshipped:
-            lines.append(f"{bullet}{q.file}:{q.line}:{q.column} {_link_text(Link(q.kind, q.rule, q.id, m.Label('', '')), lang).strip()}:{q.document}")
+            lines.append(bullet + trace_word("problem_document", lang, where=f"{q.file}:{q.line}:{q.column}", what=what(q), document=q.document))
     return lines
 
 
@@ -352,10 +356,11 @@ def render_markdown(trace: Trace, lang: str = "zh", only_uncovered: bool = False
         lines.append(f"- **[{sentence.index}]** {_mark(sentence).strip()} {_md(sentence.text)}{tail}".replace("  ", " "))
         for link in sentence.links:
             lines.append(f"  - {_md(_link_text(link, lang))}")
-    lines.append("")
-    lines.extend(_md(line) for line in _summary(trace, lang))
-    problems = _problem_lines(trace, lang, "- ")
-    if problems:
-        lines.append("")
-        lines.extend(line if line.startswith("- ") else _md(line) for line in problems)
+    for line in _summary(trace, lang):
+        lines += ["", _md(line)]
+    for line in _problem_lines(trace, lang, ""):
+        if line in (trace_word("not_found_head", lang), trace_word("unshipped_head", lang)):
+            lines += ["", _md(line), ""]
+        else:
+            lines.append("- " + _md(line))
     return "\n".join(lines) + "\n"
