@@ -220,6 +220,19 @@ class TestFixtureTrace:
         assert set(data["quotes_unshipped"][0]) == {"kind", "rule", "id", "quote", "document", "file", "line", "column"}
         assert [s["index"] for s in traced.to_dict("zh", only_uncovered=True)["sentences"]] == [7, 11]
 
+    def test_a_quote_over_two_sentences_links_both(self, tmp_path):
+        target = _clean_traced(tmp_path)
+        _edit(target / "parameters.yaml", "    type: integer\n",
+              "    type: integer\n    source: {document: 测试函〔2017〕1号, quote: 作为就业扶贫基地;县区每年至少报告一次}\n")
+        trace = subsidy_rules.trace_policy(target)
+        for index in (6, 7):
+            assert ("parameter", "base_threshold") in {(l.kind, l.id) for l in trace.sentences[index - 1].links}
+        assert trace.uncovered == (11,)
+
+    def test_a_loaded_policy_traces_like_its_model(self, tmp_path):
+        target = _clean_traced(tmp_path)
+        assert build_trace(subsidy_rules.load_policy(target)) == subsidy_rules.trace_policy(target)
+
     def test_a_policy_without_documents_traces_to_nothing(self):
         model, _ = load_model(MINI)
         trace = build_trace(model)
@@ -373,6 +386,7 @@ class TestCommand:
         assert "\n## 一、培训政策,突出精准 · （一）基地建设\n" in out
         assert "\n- **[7]** ✗ 县区每年至少报告一次。 **(未覆盖)**\n" in out
         assert "\n  - 条件 award/contract 签订1年以上劳动合同\n" in out
+        assert f"\n- {TRACED / 'rules' / 'w2.yaml'}:10:47 条件 w2/ten-hires:“新吸纳20名以上贫困家庭劳动者”\n" in out
 
     def test_json(self):
         code, out, _ = run("trace", "--policy", str(TRACED), "--format", "json", "--lang", "en")

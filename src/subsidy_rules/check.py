@@ -13,7 +13,7 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import KIND_WORDS, trace_word_pair, type_word
+from .messages import kind_word, trace_word_pair, type_word
 from .quotes import locate_all, nearest_passage, normalise
 from .source import Span
 
@@ -68,7 +68,7 @@ def _check_quotes(policy: m.PolicyModel, report) -> None:
     for located in locate_all(policy):
         citation = located.citation
         span = citation.source.quote_span
-        what = KIND_WORDS[citation.kind]
+        what = kind_word(citation.kind)
         ident = citation.id if citation.kind in ("rule", "parameter") else f"{citation.rule}/{citation.id}"
         if located.document is None:
             report("W011", span, severity="warning", what=what, id=ident, document=citation.source.document)

@@ -153,20 +153,22 @@ TRACE: Dict[str, Tuple[str, str]] = {
     "uncovered_head": ("没有任何规则引用的规范性语句:{list}", "Normative sentences no rule quotes: {list}"),
     "not_found_head": ("引文在来函中找不到(请改正 quote,见 subsidy-rules check):", "Quotes not found in the letter (correct the quote; see subsidy-rules check):"),
     "unshipped_head": ("引用了未随政策提供的文件,无法核对:", "Quotes of documents the policy does not ship, not checked:"),
-    "none": ("无", "none"),
     "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
     "sentence": ("第{index}句", "sentence {index}"),
-    "links": ("引用", "Quoted by"),
     "problem_quote": ("{where} {what}:“{quote}”", "{where} {what}: “{quote}”"),
     "problem_document": ("{where} {what}:{document}", "{where} {what}: {document}"),
     "restating": ("{shipped}(它转述了 {cited})", "{shipped} (which restates {cited})"),
-    "section": ("部分", "Section"),
-    "text": ("原文", "Text"),
 }
 
 
 def trace_word(key: str, lang: str, **args: Any) -> str:
     return render(TRACE, key, lang, args)
+
+
+def kind_word(kind: str) -> "Word":
+    """What cites the letter (rule, condition, criterion, list, parameter), in both languages."""
+    zh, en = TRACE_KINDS[kind]
+    return Word(zh, en)
 
 
 def trace_word_pair(key: str, **args: Any) -> "Word":
@@ -228,6 +230,3 @@ def type_name(kind: str, lang: str) -> str:
     if pair is None:
         return kind
     return pair[0] if lang == "zh" else pair[1]
-
-
-KIND_WORDS: Dict[str, Word] = {kind: Word(zh, en) for kind, (zh, en) in TRACE_KINDS.items()}

@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from . import model as m
-from .messages import KIND_WORDS, trace_word
+from .messages import kind_word, trace_word
 from .quotes import DocumentIndex, Located, locate_all, normalise
 
 NORMATIVE_MARKERS = (
@@ -255,7 +255,7 @@ def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = N
 
 
 def _link_text(link: Link, lang: str) -> str:
-    kind = KIND_WORDS[link.kind].get(lang)
+    kind = kind_word(link.kind).get(lang)
     if link.kind == "parameter":
         name = f"${link.id}"
     elif link.kind == "rule":
