@@ -15,11 +15,11 @@ subsection; its heading (up to its first full stop) is the section of the
 sentences that follow, not a sentence itself. A part of the document without a
 numbered heading is named in the document's metadata (`parts`).
 
-Normative, by a heuristic: the sentence contains one of NORMATIVE_MARKERS or a
-sum of money (1800万元), and
-none of REPORT_MARKERS, and is not a title (shorter than TITLE_LENGTH with no comma); a sentence some citation quotes is normative too (the
-policy reads a rule into it). The document's `normative` / `not_normative`
-fragments override both, for every sentence that contains the fragment.
+Normative, by a heuristic: the sentence contains one of NORMATIVE_MARKERS or
+a sum of money (1800万元), none of REPORT_MARKERS, and is not a title (shorter
+than TITLE_LENGTH with no comma). A sentence some citation quotes is normative
+too (the policy reads a rule into it). The document's `normative` /
+`not_normative` fragments override both, for every sentence that contains one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import attrs
 
 from . import model as m
 from .messages import kind_word, trace_word
-from .quotes import DocumentIndex, Located, locate_all, normalise
+from .quotes import Located, locate_all, normalise
 
 NORMATIVE_MARKERS = (
     "给予", "补贴", "奖补", "奖励", "贴息", "标准",      # an amount or what is paid
@@ -107,8 +107,9 @@ TITLE_LENGTH = 20
 def heuristic_normative(sentence: str) -> bool:
     """Does a sentence look like it states a condition, an amount, a target or an obligation?
 
-    A marker word (NORMATIVE_MARKERS) or a sum of money, and no report word (REPORT_MARKERS); a short sentence
-    without a comma is a title (一是创新就业服务补贴政策。), not a rule.
+    A marker word (NORMATIVE_MARKERS) or a sum of money, and no report word
+    (REPORT_MARKERS); a short sentence without a comma is a title
+    (一是创新就业服务补贴政策。), not a rule.
     """
     folded = normalise(sentence)[0]
     if len(folded) < TITLE_LENGTH and "," not in folded:
