@@ -152,6 +152,24 @@ class TestMatching:
         assert quote_parts("1000/人 …… 的奖补", restoration) == ["1000元/人", "的奖补"]
 
 
+LETTER = POLICY / "documents" / "guangrenshehan-2017-207.txt"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_any_passage_of_the_letter_is_found_wherever_its_commas_are_full_width(data):
+    text = LETTER.read_text(encoding="utf-8")
+    start = data.draw(st.integers(0, len(text) - 2))
+    end = data.draw(st.integers(start + 1, min(len(text), start + 120)))
+    passage = text[start:end]
+    if len(quote_parts(passage)) == 0 or "…" in passage or "..." in passage:
+        return
+    index = DocumentIndex(m.Document("d", m.Label("d", "d"), None, text, text, "d.txt"))
+    for quote in (passage, passage.replace(",", "，").replace("(", "（").replace(")", "）"), "\n  ".join(passage.split("\n"))):
+        matches = index.find(quote)
+        assert any(a < end and start < b for match in matches for a, b in match.pieces), quote
+
+
 # ------------------------------------------------------------------ the traced fixture
 
 
@@ -185,6 +203,12 @@ class TestFixtureTrace:
         assert traced.uncovered == (7, 11)
         for sentence in traced.sentences:
             assert (sentence.index in traced.uncovered) == (sentence.normative and not sentence.links)
+
+    def test_sentences_for_a_rule_or_a_parameter(self, traced):
+        assert [s.index for s in traced.sentences_for(rule="award")] == [5]
+        assert [s.index for s in traced.sentences_for(rule="lists")] == [10]
+        assert [s.index for s in traced.sentences_for(parameter="training_subsidy")] == [4]
+        assert traced.sentences_for(rule="no-such-rule") == ()
 
     def test_a_made_up_quote_is_not_found_with_its_position(self, traced):
         (problem,) = traced.quotes_not_found

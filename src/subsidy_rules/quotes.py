@@ -16,6 +16,7 @@ An ellipsis (…… or ...) in a quote skips words: the parts must occur in orde
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -225,8 +226,6 @@ def uncited(model: m.PolicyModel) -> Iterator[Tuple[str, m.Rule, str, object]]:
 
 def nearest_passage(document: m.Document, quote: str, limit: int = 80) -> str:
     """The words of the document most like a quote that is not in it (for the hint of a diagnostic)."""
-    import difflib
-
     folded_quote = "".join(quote_parts(quote, document.restorations))
     if not folded_quote:
         return ""

@@ -184,6 +184,15 @@ class Trace:
     def uncovered(self) -> Tuple[int, ...]:
         return tuple(s.index for s in self.sentences if s.uncovered)
 
+    def sentences_for(self, rule: Optional[str] = None, parameter: Optional[str] = None) -> Tuple[Sentence, ...]:
+        """The sentences a rule (itself or any of its conditions, criteria, classes) or a parameter quotes:
+        what a rule browser shows beside the rule."""
+        def wanted(link: Link) -> bool:
+            if parameter is not None:
+                return link.kind == "parameter" and link.id == parameter
+            return link.rule == rule
+        return tuple(s for s in self.sentences if any(wanted(link) for link in s.links))
+
     def to_dict(self, lang: str = "zh", only_uncovered: bool = False) -> Dict[str, Any]:
         """The stable JSON shape (docs/cli.md, trace). ``lang`` picks the document title's language."""
         doc = self.document
