@@ -244,6 +244,16 @@ class TestFixtureTrace:
         assert set(data["quotes_unshipped"][0]) == {"kind", "rule", "id", "quote", "document", "file", "line", "column"}
         assert [s["index"] for s in traced.to_dict("zh", only_uncovered=True)["sentences"]] == [7, 11]
 
+    def test_a_quote_of_an_unshipped_document_in_the_letters_words_is_linked(self, tmp_path):
+        target = _clean_traced(tmp_path)
+        _edit(target / "rules" / "lists.yaml", "    source: {document: 测试函〔2017〕1号, quote: 做到",
+              "    source: {document: 草拟标准.md(草拟), quote: 做到")
+        trace = subsidy_rules.trace_policy(target)
+        assert ("class", "employed") in {(l.kind, l.id) for l in trace.sentences[9].links}
+        assert trace.quotes_unshipped == () and trace.quotes_not_found == ()
+        _, diagnostics = subsidy_rules.check_policy(target)
+        assert not [d for d in diagnostics if d.code in ("W011", "E063")]
+
     def test_a_quote_over_two_sentences_links_both(self, tmp_path):
         target = _clean_traced(tmp_path)
         _edit(target / "parameters.yaml", "    type: integer\n",

@@ -643,7 +643,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
             label = read_label(out, kf.get("label"), "label", item.span)
             expr = read_expression(out, kf.get("expr"), "expr", item.span)
             if kid and expr is not None:
-                classes.append(m.ClassDef(kid, label, expr, read_source_ref(out, kf.get("source")), item.span))
+                classes.append(m.ClassDef(kid, label, expr, item.span, read_source_ref(out, kf.get("source"))))
         if not fields.has("classes"):
             out.error("E011", node.span, key="classes")
     elif fields.has("classes"):

@@ -190,8 +190,8 @@ class ClassDef:
     id: str
     label: Label
     expr: Expression
-    source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional[SourceRef] = None
 
 
 @attrs.frozen
