@@ -105,13 +105,14 @@ class TestNormative:
         "对参加创业培训的农村建卡贫困家庭劳动者,按每人1500元给予创业培训补贴。",
         "新吸纳10名以上贫困家庭劳动者就业的,作为就业扶贫基地。",
         "明确县区每年至少打造1至3个就业扶贫示范村。",
+        "做到“就业状态清、创业意愿清”。",  # short, no comma, and still a rule
         "筹集地方财政资金1800万元建立贫困劳动者返乡创业分险基金,为返乡创业提供融资支持。",
     ])
     def test_conditions_amounts_and_targets(self, sentence):
         assert heuristic_normative(sentence)
 
     @pytest.mark.parametrize("sentence", [
-        "二是创新就业服务补贴政策。",  # a title: short, no comma
+        "二是创新就业服务补贴政策。",  # a title: 二是…, no comma
         "截至目前,全市开发公益类岗位1551个,安置贫困劳动者1551人就业。",  # a report
         "今年上半年,我们率先在利州区试点,并已逐步推广到全市。",
     ])
@@ -253,6 +254,30 @@ class TestFixtureTrace:
         assert trace.quotes_unshipped == () and trace.quotes_not_found == ()
         _, diagnostics = subsidy_rules.check_policy(target)
         assert not [d for d in diagnostics if d.code in ("W011", "E063")]
+
+    def test_a_short_quote_found_in_several_places_links_where_its_rule_is(self, tmp_path):
+        target = _clean_traced(tmp_path)
+        _edit(target / "rules" / "award.yaml", "      expr: worker.rural_registered_poor\n",
+              "      expr: worker.rural_registered_poor\n      source: {document: 测试函〔2017〕1号, quote: 贫困家庭劳动者}\n")
+        _edit(target / "parameters.yaml", "    type: integer\n",
+              "    type: integer\n    source: {document: 测试函〔2017〕1号, quote: 贫困家庭劳动者}\n")
+        trace = subsidy_rules.trace_policy(target)
+        where = {kind_id: [s.index for s in trace.sentences if kind_id in {(l.kind, l.id) for l in s.links}]
+                 for kind_id in (("condition", "poor"), ("parameter", "base_threshold"))}
+        assert where == {("condition", "poor"): [5], ("parameter", "base_threshold"): [6]}  # it occurs in 4, 5 and 6
+        model, _ = load_model(target)
+        (located,) = [l for l in locate_all(model) if l.citation.id == "poor"]
+        assert len(located.matches) == 3
+
+    def test_a_quoted_narrative_sentence_stays_narrative(self, tmp_path):
+        target = _clean_traced(tmp_path)
+        _edit(target / "rules" / "lists.yaml", "    expr: labourer.status == \"unemployed\"\n",
+              "    expr: labourer.status == \"unemployed\"\n    source: {document: 测试函〔2017〕1号, quote: 全市已建成基地94个}\n")
+        trace = subsidy_rules.trace_policy(target)
+        sentence = trace.sentences[7]
+        assert sentence.links and not sentence.normative and 8 not in trace.uncovered
+        code, out, _ = run("trace", "--policy", str(target))
+        assert "  [8] ○ 截至目前,全市已建成基地94个。\n        ↳ 名单 lists/unemployed 失业名单\n" in out
 
     def test_a_quote_over_two_sentences_links_both(self, tmp_path):
         target = _clean_traced(tmp_path)

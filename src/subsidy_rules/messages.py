@@ -143,8 +143,8 @@ TRACE_KINDS: Dict[str, Tuple[str, str]] = {
 
 TRACE: Dict[str, Tuple[str, str]] = {
     "heading": ("{id} {title}({date})", "{id} {title} ({date})"),
-    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;无标记的是叙述性语句。",
-               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; no mark: narrative."),
+    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;○ 叙述性语句,有规则引用;无标记的是叙述性语句。",
+               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; ○ narrative, quoted; no mark: narrative."),
     "restored": ("来函发布时缺失的字已补回:{list}", "Characters lost in the published text are restored: {list}"),
     "uncovered_mark": ("未覆盖", "not covered"),
     "preamble": ("(开头)", "(opening)"),

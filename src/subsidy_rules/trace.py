@@ -16,10 +16,15 @@ sentences that follow, not a sentence itself. A part of the document without a
 numbered heading is named in the document's metadata (`parts`).
 
 Normative, by a heuristic: the sentence contains one of NORMATIVE_MARKERS or
-a sum of money (1800万元), none of REPORT_MARKERS, and is not a title (shorter
-than TITLE_LENGTH with no comma). A sentence some citation quotes is normative
-too (the policy reads a rule into it). The document's `normative` /
-`not_normative` fragments override both, for every sentence that contains one.
+a sum of money (1800万元), none of REPORT_MARKERS, and is not a title (一是…,
+二是… with no comma).
+The document's `normative` / `not_normative` fragments override it, for every
+sentence that contains one. Whether something quotes a sentence does not make
+it normative: a drafted criterion may quote a report of results.
+
+Links: every sentence a quote touches is linked. A quote found in several
+places (a condition's 自主创业) links only where its rule's own quote is, when
+it occurs there; a parameter's, where the quotes of the rules using it are.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ import attrs
 
 from . import model as m
 from .messages import kind_word, trace_word
-from .quotes import Located, locate_all, normalise
+from .expr import ast
+from .quotes import Located, Match, locate_all, normalise
 
 NORMATIVE_MARKERS = (
     "给予", "补贴", "奖补", "奖励", "贴息", "标准",      # an amount or what is paid
@@ -101,18 +107,18 @@ def split_sentences(text: str, parts: Sequence[m.DocumentPart] = ()) -> List[Pie
     return pieces
 
 
-TITLE_LENGTH = 20
+_TITLE = re.compile(r"^[一二三四五六七八九十]+是")
 
 
 def heuristic_normative(sentence: str) -> bool:
     """Does a sentence look like it states a condition, an amount, a target or an obligation?
 
     A marker word (NORMATIVE_MARKERS) or a sum of money, and no report word
-    (REPORT_MARKERS); a short sentence without a comma is a title
-    (一是创新就业服务补贴政策。), not a rule.
+    (REPORT_MARKERS); a sentence that begins 一是, 二是 … and has no comma is a
+    title (二是创新就业服务补贴政策。), not a rule.
     """
     folded = normalise(sentence)[0]
-    if len(folded) < TITLE_LENGTH and "," not in folded:
+    if _TITLE.match(folded) and "," not in folded:
         return False
     if any(marker in folded for marker in REPORT_MARKERS):
         return False
@@ -219,6 +225,19 @@ def _contains(folded_sentence: str, fragment: str) -> bool:
     return normalise(fragment)[0] in folded_sentence
 
 
+def _parameter_users(model: m.PolicyModel) -> Dict[str, Tuple[str, ...]]:
+    """Parameter name -> ids of the rules whose expressions use it."""
+    found: Dict[str, List[str]] = {}
+    for rule in model.rules:
+        for expression, _, _ in m.rule_expressions(rule):
+            if expression.tree is None:
+                continue
+            for node in ast.walk(expression.tree):
+                if isinstance(node, ast.Param) and rule.id not in found.setdefault(node.name, []):
+                    found[node.name].append(rule.id)
+    return {name: tuple(ids) for name, ids in found.items()}
+
+
 def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = None) -> Trace:
     """The trace of a policy's shipped document (the first, or the one with id ``document``).
 
@@ -236,21 +255,37 @@ def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = N
     if chosen is None:
         return Trace(None, (), (), unshipped)
     pieces = split_sentences(chosen.reading, chosen.parts)
+    mine = [entry for entry in located if entry.document is chosen]
+
+    def touched(match: Match) -> List[int]:
+        return [number for number, piece in enumerate(pieces)
+                if any(piece.start < end and start < piece.end for start, end in match.pieces)]
+
+    # the sentences each rule's own quote is in: where its conditions' short quotes are meant
+    rule_sentences: Dict[str, set] = {}
+    for entry in mine:
+        if entry.citation.kind == "rule":
+            for match in entry.matches:
+                rule_sentences.setdefault(entry.citation.id, set()).update(touched(match))
+    users = _parameter_users(model)
     links: List[List[Link]] = [[] for _ in pieces]
-    for entry in located:
-        if entry.document is not chosen:
-            continue
+    for entry in mine:
         citation = entry.citation
         link = Link(citation.kind, citation.rule if citation.kind != "parameter" else None, citation.id, citation.label)
-        for match in entry.matches:
-            for start, end in match.pieces:
-                for number, piece in enumerate(pieces):
-                    if piece.start < end and start < piece.end and link not in links[number]:
-                        links[number].append(link)
+        found = [touched(match) for match in entry.matches]
+        if len(found) > 1:
+            rules = users.get(citation.id, ()) if citation.kind == "parameter" else (citation.rule,)
+            context = set().union(*(rule_sentences.get(r, set()) for r in rules if r)) if rules else set()
+            in_context = [numbers for numbers in found if context.intersection(numbers)]
+            found = in_context or found
+        for numbers in found:
+            for number in numbers:
+                if link not in links[number]:
+                    links[number].append(link)
     sentences = []
     for number, piece in enumerate(pieces):
         folded = normalise(piece.text)[0]
-        normative = heuristic_normative(piece.text) or bool(links[number])
+        normative = heuristic_normative(piece.text)
         if any(_contains(folded, f) for f in chosen.normative):
             normative = True
         if any(_contains(folded, f) for f in chosen.not_normative):
@@ -277,7 +312,7 @@ def _link_text(link: Link, lang: str) -> str:
 
 def _mark(sentence: Sentence) -> str:
     if not sentence.normative:
-        return " "
+        return "○" if sentence.links else " "
     return "●" if sentence.links else "✗"
 
 
