@@ -63,8 +63,8 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
 
 
 def _check_quotes(policy: m.PolicyModel, report) -> None:
-    """A quote is an error when its document is shipped and the words are not in it; a warning when
-    its document is not shipped (nothing to check it against)."""
+    """A quote is an error when its document is shipped (or restated by a shipped one) and the words
+    are not in it; a warning when its document is not shipped and its words are in none that is."""
     for located in locate_all(policy):
         citation = located.citation
         span = citation.source.quote_span
@@ -77,7 +77,7 @@ def _check_quotes(policy: m.PolicyModel, report) -> None:
             document = shipped if _same(citation.source.document, shipped) else trace_word_pair(
                 "restating", shipped=shipped, cited=citation.source.document)
             report("E063", span, what=what, id=ident, document=document,
-                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote))
+                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote) or "…")
 
 
 def _same(cited: str, shipped: str) -> bool:
