@@ -64,6 +64,38 @@ def checklist_score(checklist: ir.Checklist, truths: Tuple[Truth, ...]) -> Score
     return Score(score, total, open_points, checklist.min_score, met, vetoes, and3(checks))
 
 
+EXACT_CRITERIA = 12  # open criteria up to which the pass rule is settled by trying every completion
+
+
+def checklist_passes(checklist: ir.Checklist, criteria: List[Tracked]) -> Tracked:
+    """Whether the checklist passes, and the facts that could change that.
+
+    A veto criterion also counts in the score, so bounds on each check alone can
+    leave open what every completion agrees on (a failed veto fails whatever the
+    score). With few open criteria, every completion is tried: the answer is then
+    exact, and so is the list of criteria whose facts matter."""
+    truths = tuple(c.value for c in criteria)
+    passed = checklist_score(checklist, truths).passed
+    if passed is not None:
+        return Tracked(passed)
+    open_ = [i for i, t in enumerate(truths) if t is None]
+    if len(open_) > EXACT_CRITERIA:
+        return Tracked(None, merge(*(criteria[i].unknown for i in open_)))
+    results: Dict[Tuple[bool, ...], Truth] = {}
+    for bits in range(1 << len(open_)):
+        choice = tuple(bool(bits >> k & 1) for k in range(len(open_)))
+        completed = list(truths)
+        for position, value in zip(open_, choice):
+            completed[position] = value
+        results[choice] = checklist_score(checklist, tuple(completed)).passed
+    answers = set(results.values())
+    if len(answers) == 1:
+        return Tracked(answers.pop())
+    matters = [position for k, position in enumerate(open_)
+               if any(results[c] != results[c[:k] + (not c[k],) + c[k + 1:]] for c in results)]
+    return Tracked(None, merge(*(criteria[i].unknown for i in matters)))
+
+
 def _at_least(sure: Any, open_: Any, wanted: Any) -> Truth:
     if sure >= wanted:
         return True
@@ -190,9 +222,7 @@ class _Evaluator:
         if rule.checklist is not None:
             found = [self.region(c.region, env) for c in rule.checklist.criteria]
             extra = tuple((f.value, obs) for f, obs in found)
-            score = checklist_score(rule.checklist, tuple(f.value for f, _ in found))
-            parts.append(Tracked(score.passed, merge(*(f.unknown for f, _ in found if f.value is None))
-                                 if score.passed is None else ()))
+            parts.append(checklist_passes(rule.checklist, [f for f, _ in found]))
         if rule.classification is not None:
             found = [self.region(k.region, env) for k in rule.classification.classes]
             extra = tuple((f.value, obs) for f, obs in found)
