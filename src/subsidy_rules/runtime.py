@@ -133,7 +133,9 @@ def _lst(value: Any) -> list:
     raise Bail()  # the explaining code says what is wrong (C010 for an over-long list)
 
 
-def _ref(value: Optional[bool]) -> bool:
+def _ref(found: Any) -> bool:
+    """A referenced rule's result (a Tracked truth); unknown goes to the reference evaluator."""
+    value = found.value
     if value is None:
         raise Bail()
     return value
