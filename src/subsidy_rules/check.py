@@ -6,6 +6,7 @@ Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from typing import Dict, List, Optional, Set
 
 from . import model as m
@@ -13,7 +14,7 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import Word, type_word
+from .messages import parameter_kind_word, type_word
 from .source import Span
 
 
@@ -142,13 +143,12 @@ def _check_overrides(policy: m.PolicyModel, report) -> None:
             if param.kind in ("fixed", "threshold"):
                 for entry in history:
                     report("E056", entry.span, county=county, name=name, value=entry.value,
-                           limit=param.value_on(entry.start), kind=_KIND_WORDS[param.kind])
+                           limit=param.value_on(entry.start), kind=parameter_kind_word(param.kind))
                 continue
             if param.kind not in ("floor", "cap"):
                 continue
             code = "E050" if param.kind == "floor" else "E055"
-            worse = (lambda county_value, city: county_value < city) if param.kind == "floor" else \
-                (lambda county_value, city: county_value > city)
+            worse = operator.lt if param.kind == "floor" else operator.gt  # (county value, city value)
             for entry in history:
                 limit = param.value_on(entry.start)
                 if limit is not None and worse(entry.value, limit):
@@ -164,6 +164,3 @@ def _check_overrides(policy: m.PolicyModel, report) -> None:
                     report(code, county_value.span, county=county, name=name, value=county_value.value,
                            floor=city.value, limit=city.value, start=city.start)
 
-
-_KIND_WORDS = {"fixed": Word("来函规定的固定标准", "a fixed amount set by the letter"),
-               "threshold": Word("来函规定的条件数值", "a threshold set by the letter")}

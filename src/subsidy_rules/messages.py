@@ -118,6 +118,12 @@ IN_FORCE: Dict[str, Tuple[str, str]] = {
                     "⚠ in-force date to be confirmed: this rule is applied from {start}; the source does not give the date"),
 }
 
+# parameter kinds a county may not override (check E056), named in its message
+PARAMETER_KINDS: Dict[str, Tuple[str, str]] = {
+    "fixed": ("来函规定的固定标准", "a fixed amount set by the letter"),
+    "threshold": ("来函规定的条件数值", "a threshold set by the letter"),
+}
+
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "bool": ("是/否", "a yes/no value"),
     "integer": ("整数", "an integer"),
@@ -189,3 +195,8 @@ def type_name(kind: str, lang: str) -> str:
     if pair is None:
         return kind
     return pair[0] if lang == "zh" else pair[1]
+
+
+def parameter_kind_word(kind: str) -> "Word":
+    zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
+    return Word(zh, en)
