@@ -1,4 +1,4 @@
-"""Whole-policy checks: expression types, references, cycles, floors, periods.
+"""Whole-policy checks: expression types, references, cycles, county overrides, periods.
 
 Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 """
@@ -6,6 +6,7 @@ Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from typing import Dict, List, Optional, Set
 
 from . import model as m
@@ -13,7 +14,7 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import kind_word, trace_word_pair, type_word
+from .messages import kind_word, parameter_kind_word, trace_word_pair, type_word
 from .quotes import locate_all, nearest_passage, normalise
 from .source import Span
 
@@ -56,7 +57,7 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
         lint_quotes(policy, report)
     _check_duplicates(policy, report)
     _check_cycles(refs, ref_spans, report)
-    _check_floors(policy, report)
+    _check_overrides(policy, report)
     for name, param in policy.parameters.items():
         if name not in used_params:
             report("W001", param.span, severity="warning", name=name)
@@ -153,22 +154,41 @@ def _check_cycles(refs: Dict[str, Set[str]], spans: Dict[tuple, Span], report) -
             visit(name)
 
 
-def _check_floors(policy: m.PolicyModel, report) -> None:
+def _check_overrides(policy: m.PolicyModel, report) -> None:
+    """A county override needs its source, and must respect the parameter's kind.
+
+    floor (不低于): only raised; cap (不超过): only lowered; fixed / threshold (set by the
+    letter): not overridden at all. A parameter without a kind takes any value, with a source.
+    """
     for county, table in policy.overrides.items():
         for name, history in table.items():
             param = policy.parameters.get(name)
-            if param is None or not param.floor:
+            if param is None:
                 continue
             for entry in history:
-                floor = param.value_on(entry.start)
-                if floor is not None and entry.value < floor:
-                    report("E050", entry.span, county=county, name=name, value=entry.value, floor=floor, start=entry.start)
-            # a later city rise can also put an earlier county value below the floor
+                if entry.source is None or not entry.source.document:
+                    report("E054", entry.span, county=county, name=name, value=entry.value, start=entry.start)
+            if param.kind in ("fixed", "threshold"):
+                for entry in history:
+                    report("E056", entry.span, county=county, name=name, value=entry.value,
+                           limit=param.value_on(entry.start), kind=parameter_kind_word(param.kind))
+                continue
+            if param.kind not in ("floor", "cap"):
+                continue
+            code = "E050" if param.kind == "floor" else "E055"
+            worse = operator.lt if param.kind == "floor" else operator.gt  # (county value, city value)
+            for entry in history:
+                limit = param.value_on(entry.start)
+                if limit is not None and worse(entry.value, limit):
+                    report(code, entry.span, county=county, name=name, value=entry.value, floor=limit, limit=limit,
+                           start=entry.start)
+            # a later city change can also put an earlier county value on the wrong side
             for city in param.values:
                 county_value = None
                 for entry in history:
                     if entry.start <= city.start:
                         county_value = entry
-                if county_value is not None and county_value.value < city.value and county_value.start < city.start:
-                    report("E050", county_value.span, county=county, name=name, value=county_value.value,
-                           floor=city.value, start=city.start)
+                if county_value is not None and worse(county_value.value, city.value) and county_value.start < city.start:
+                    report(code, county_value.span, county=county, name=name, value=county_value.value,
+                           floor=city.value, limit=city.value, start=city.start)
+

@@ -169,12 +169,13 @@ def read_period(out: Collector, node: Optional[YNode], parent: Span) -> m.Period
     if node is None:
         out.error("E011", parent, key="in_force")
         return m.Period(_dt.date.min)
-    fields = Fields(out, node, ("from", "until"), ("from",), "in_force")
+    fields = Fields(out, node, ("from", "until", "confirmed"), ("from",), "in_force")
     start = fields.scalar("from", "date") or _dt.date.min
     until = fields.scalar("until", "date")
     if until is not None and until < start:
         out.error("E017", fields.span("until"), start=start, until=until)
-    return m.Period(start, until)
+    confirmed = fields.scalar("confirmed", "bool")
+    return m.Period(start, until, True if confirmed is None else confirmed)
 
 
 def read_id(out: Collector, fields: Fields, key: str = "id", required: bool = True) -> Optional[str]:
@@ -396,14 +397,14 @@ def read_history(out: Collector, node: Optional[YNode], kind: str, name: str) ->
         out.error("E012", node.span, key="values", expected=_expected("sequence"), actual=_expected(_kind_of(node)))
         return ()
     for item in node.items:
-        fields = Fields(out, item, ("from", "value", "note"), ("from", "value"), "values")
+        fields = Fields(out, item, ("from", "value", "note", "source"), ("from", "value"), "values")
         if not fields.ok:
             continue
         start = fields.scalar("from", "date")
         value_node = fields.get("value")
         value = _param_value(out, kind, value_node, name) if value_node is not None else None
         if start is not None and value is not None:
-            entries.append(m.ParameterValue(start, value, item.span))
+            entries.append(m.ParameterValue(start, value, item.span, read_source_ref(out, fields.get("source"))))
     for before, after in zip(entries, entries[1:]):
         if after.start <= before.start and after.span is not None:
             out.error("E028", after.span, name=name)
@@ -422,23 +423,35 @@ def read_parameters(out: Collector, node: Optional[YNode], info: m.PolicyInfo):
             name = str(key.value)
             if not NAME_PATTERN.match(name):
                 out.error("E015", key.span, value=name)
-            pf = Fields(out, value, ("label", "type", "unit", "floor", "source", "values", "description", "no_standard"), ("label", "type", "values"), name)
+            pf = Fields(out, value, ("label", "type", "unit", "kind", "floor", "source", "values", "description",
+                                     "interpretation", "no_standard"), ("label", "type", "values"), name)
             if not pf.ok:
                 continue
             kind = pf.text("type") or "money"
             if kind not in m.PARAMETER_TYPES:
                 out.error("E016", pf.span("type"), key="type", value=kind, choices=", ".join(m.PARAMETER_TYPES))
                 continue
+            override_kind = pf.text("kind")
+            if override_kind is not None and override_kind not in m.PARAMETER_KINDS:
+                out.error("E016", pf.span("kind"), did_you_mean(override_kind, m.PARAMETER_KINDS), key="kind",
+                          value=override_kind, choices=", ".join(m.PARAMETER_KINDS))
+                override_kind = None
+            if pf.scalar("floor", "bool"):  # `floor: true` is the older spelling of `kind: floor`
+                if override_kind not in (None, "floor"):
+                    out.error("E016", pf.span("floor"), key="floor", value="true", choices=f"kind: {override_kind}")
+                override_kind = override_kind or "floor"
             parameters[name] = m.Parameter(
                 name,
                 read_label(out, pf.get("label"), "label", value.span),
                 kind,
                 read_history(out, pf.get("values"), kind, name),
-                bool(pf.scalar("floor", "bool")),
-                read_label(out, pf.get("unit"), "unit", value.span) if pf.has("unit") else None,
-                read_source_ref(out, pf.get("source")),
-                key.span,
-                bool(pf.scalar("no_standard", "bool")),
+                kind=override_kind,
+                unit=read_label(out, pf.get("unit"), "unit", value.span) if pf.has("unit") else None,
+                source=read_source_ref(out, pf.get("source")),
+                span=key.span,
+                interpretation=(read_label(out, pf.get("interpretation"), "interpretation", value.span)
+                                if pf.has("interpretation") else None),
+                no_standard=bool(pf.scalar("no_standard", "bool")),
             )
     elif params_node is not None:
         out.error("E012", params_node.span, key="parameters", expected=_expected("mapping"), actual=_expected(_kind_of(params_node)))

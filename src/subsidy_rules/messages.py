@@ -70,6 +70,10 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E070": ("“{name}” 的 implied_by 只能写同一记录中的其他是/否字段,“{source}” 不是",
              "implied_by of '{name}' may only name other yes/no fields of the same record; '{source}' is not one"),
     "E053": ("未知的县区 “{name}”{suggestion}", "unknown county '{name}'{suggestion}"),
+    # county overrides checked by the parameter's kind (floor / cap / fixed / threshold)
+    "E054": ("{county} 的 “{name}” = {value}(自 {start} 起)没有注明依据", "{county} sets '{name}' = {value} (from {start}) without a source"),
+    "E055": ("{county} 的 “{name}” = {value},高于市级上限 {limit}(自 {start} 起)", "{county} sets '{name}' = {value}, above the city cap {limit} (from {start})"),
+    "E056": ("{county} 不能改变 “{name}”(改为 {value}):这是{kind} {limit}", "{county} cannot change '{name}' (to {value}): it is {kind}, {limit}"),
     # warnings
     "W001": ("参数 “{name}” 没有被任何规则使用", "parameter '{name}' is not used by any rule"),
     "W002": ("条件 “{id}” 永远不可能成立:{expr}", "condition '{id}' can never be true: {expr}"),
@@ -93,7 +97,11 @@ HINTS: Dict[str, Tuple[str, str]] = {
     "E030": ("检查括号、引号和运算符;字段路径用点号连接,如 employer.hires", "check brackets, quotes and operators; fact paths use dots, e.g. employer.hires"),
     "E034": ("比较两边必须是同一类数据:数字和数字、日期和日期、文字和文字", "both sides must be the same kind of data: numbers, dates or text"),
     "E036": ("把长条件拆成几个有编号的条件,放进 all/any 中", "split the condition into several named conditions under all/any"),
-    "E050": ("县区只能提高市级底线标准,不能降低", "a county may raise a city floor, never lower it"),
+    "E050": ("“不低于”的标准县区只能提高,不能降低:把这个值改到市级底线以上(含),或删去这一行", "a county may raise a \"not lower than\" (不低于) standard, never lower it: set the value to the city floor or above, or delete the line"),
+    # county overrides checked by the parameter's kind
+    "E054": ("在这一条下面加上 source: {{document: 县区文件号, clause: 条款, quote: 原文}},写明县区标准出自哪个文件", "add source: {{document: the county's document number, clause: ..., quote: ...}} under this entry, naming the document that sets the county value"),
+    "E055": ("“不超过”的上限县区只能降低,不能提高:把这个值改到市级上限以下(含),或删去这一行", "a county may lower a \"not more than\" (不超过) cap, never raise it: set the value to the city cap or below, or delete the line"),
+    "E056": ("来函规定的固定标准和条件数值县区不能改变:删去这一行;如果来函的数值本身有误,请修改 parameters.yaml 中的市级取值并注明依据", "a fixed amount or threshold set by the letter cannot be changed by a county: delete the line; if the letter's value itself is wrong, change the city value in parameters.yaml with its source"),
     # --- trace ---
     "E063": ("把 quote 改成来函中的原话(可只摘一部分,中间省略处写 ……);来函中最接近的是:“{nearest}”。运行 subsidy-rules trace 可逐句查看来函", "copy the words of the letter into quote (a part is enough; write …… where words are left out); the closest words in the letter are: “{nearest}”. Run subsidy-rules trace to read the letter sentence by sentence"),
     "W010": ("在条件或规则的 source 下加 quote: 来函中规定这一条的原话", "add quote: under the source of the condition or its rule, with the letter's words that state it"),
@@ -116,6 +124,18 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "C013": ("规则 “{rule}” 不是名单分类规则,可用:{choices}", "rule '{rule}' is not a classification; use one of: {choices}"),
     "X001": ("计算 {expr} 时除数为零", "division by zero in {expr}"),
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
+}
+
+# in-force dates the source does not give (rule `in_force: {confirmed: false}`), flagged in every decision
+IN_FORCE: Dict[str, Tuple[str, str]] = {
+    "unconfirmed": ("⚠ 生效日期待核实:本规则按 {start} 起生效计算,来函未写明这一日期",
+                    "⚠ in-force date to be confirmed: this rule is applied from {start}; the source does not give the date"),
+}
+
+# parameter kinds a county may not override (check E056), named in its message
+PARAMETER_KINDS: Dict[str, Tuple[str, str]] = {
+    "fixed": ("来函规定的固定标准", "a fixed amount set by the letter"),
+    "threshold": ("来函规定的条件数值", "a threshold set by the letter"),
 }
 
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
@@ -233,3 +253,8 @@ def type_name(kind: str, lang: str) -> str:
     if pair is None:
         return kind
     return pair[0] if lang == "zh" else pair[1]
+
+
+def parameter_kind_word(kind: str) -> "Word":
+    zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
+    return Word(zh, en)

@@ -17,6 +17,10 @@ from .source import Span
 
 FIELD_TYPES = ("bool", "integer", "decimal", "money", "date", "text", "enum", "list", "record")
 PARAMETER_TYPES = ("bool", "integer", "decimal", "money", "date", "text")
+# How a county may override a parameter (see check.py): a floor (不低于) only upwards, a cap
+# (不超过) only downwards, a fixed amount or a threshold set by the letter not at all.
+# No kind: the letter sets no value (e.g. a standard "按规定" set elsewhere); any override with its source.
+PARAMETER_KINDS = ("floor", "cap", "fixed", "threshold")
 NUMERIC = ("integer", "decimal", "money")
 
 
@@ -47,6 +51,8 @@ class SourceRef:
 class Period:
     start: _dt.date
     until: Optional[_dt.date] = None
+    # False where the source does not give the date: decisions then say "生效日期待核实"
+    confirmed: bool = True
 
     def contains(self, day: _dt.date) -> bool:
         return self.start <= day and (self.until is None or day <= self.until)
@@ -56,7 +62,8 @@ class Period:
         return self.start <= (other.until or far) and other.start <= (self.until or far)
 
     def to_dict(self) -> Dict[str, Optional[str]]:
-        return {"from": self.start.isoformat(), "until": self.until.isoformat() if self.until else None}
+        return {"from": self.start.isoformat(), "until": self.until.isoformat() if self.until else None,
+                "confirmed": self.confirmed}
 
 
 @attrs.frozen
@@ -98,6 +105,7 @@ class ParameterValue:
     start: _dt.date
     value: Any
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional["SourceRef"] = None  # required on a county override (check E054)
 
 
 @attrs.frozen
@@ -106,11 +114,16 @@ class Parameter:
     label: Label
     type: str
     values: Tuple[ParameterValue, ...]
-    floor: bool = False
+    kind: Optional[str] = None  # one of PARAMETER_KINDS, or None
     unit: Optional[Label] = None
     source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    interpretation: Optional[Label] = None  # the reading, where the letter does not state the value
     no_standard: bool = False  # the source sets no standard: no value is intended, amounts reading it are absent
+
+    @property
+    def floor(self) -> bool:
+        return self.kind == "floor"
 
     def value_on(self, day: _dt.date) -> Any:
         """The value in force on ``day`` (None before the first)."""
