@@ -69,7 +69,7 @@ def test_every_example_claim_agrees_with_the_reference(policy):
     counts = {"complete": 0, "incomplete": 0}
     for path in EXAMPLES:
         _check(policy, read_claim(path, policy.schema, policy.info.counties), counts)
-    assert counts["complete"] >= 20 and counts["incomplete"] >= 5, counts
+    assert counts["complete"] >= 15 and counts["incomplete"] >= 5, counts
 
 
 def test_every_city_record_agrees_with_the_reference(policy, city_claims):

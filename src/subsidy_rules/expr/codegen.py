@@ -285,11 +285,7 @@ class FastExplain(Decide):
                     # asked only whether it is given: absent is an answer, not a reason to hand over
                     self.out.line(f"{temp} = {self._optional(path, ctx)}")
                 else:
-                    self.ranging = True
-                    try:
-                        self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
-                    finally:
-                        self.ranging = False
+                    self.out.line(f"{temp} = {self._nullable(path, ctx)}")
                 reads[path.dotted] = temp
             self.read_ids[id(path)] = reads[path.dotted]
         return self.expr(node, ctx), reads
@@ -307,9 +303,37 @@ class FastExplain(Decide):
             return f"({temp} is not None)"
         return Decide._Call(self, node, ctx)
 
+    def _nullable(self, path: ast.Path, ctx: Context) -> str:
+        """Read a region's fact up front, checked but possibly absent: a fact the expression
+        turns out not to need (a short-circuit) must not hand the claim over."""
+        resolved = resolve(path.parts, ctx.scope)
+        if resolved.root == "as_of":
+            return "A"
+        base, _, _ = _base(resolved, ctx)
+        expr = base
+        for field in resolved.fields[:-1]:
+            expr = f"{expr}[{field.name!r}]"
+        last = resolved.fields[-1]
+        expr = f"{expr}.get({last.name!r})"
+        w = self.out.fresh("_w")
+        test = {
+            "bool": f"{w}.__class__ is _bool",
+            "integer": f"({w}.__class__ is _int and _NLIM < {w} < _LIM)",
+            "decimal": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "money": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "date": f"{w}.__class__ is _date",
+            "text": f"{w}.__class__ is _str",
+            "enum": f"({w}.__class__ is _str and {w} in {self.ns.const(frozenset(last.values))})",
+            "list": f"({w}.__class__ is _list and _len({w}) <= {MAX_LIST})",
+            "record": f"{w}.__class__ is _dict",
+        }[last.type]
+        return f"({w} if ({w} := {expr}) is None or {test} else _bail())"
+
     def _Path(self, node, ctx):
         temp = self.read_ids.get(id(node))
-        return temp if temp is not None else Decide._Path(self, node, ctx)
+        if temp is None:
+            return Decide._Path(self, node, ctx)
+        return temp if temp == "A" else f"({temp} if {temp} is not None else _bail())"
 
     def _watched(self, node: ast.Expr, expr: str) -> str:
         temp = self.out.fresh("_c")
