@@ -12,6 +12,7 @@ the first record, naming the column and the closest names.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -20,7 +21,7 @@ import attrs
 
 from .. import model as m
 from ..errors import ClaimError, SubsidyRulesError, did_you_mean
-from ..messages import RESERVED_COLUMNS, table_word
+from ..messages import RESERVED_COLUMNS, Word, table_word
 from .records import RESERVED
 
 _INDEX = re.compile(r"^(.*?)((?:\[\d+\])+)$")
@@ -32,7 +33,7 @@ Part = Union[str, int]
 @attrs.frozen
 class ColumnPlan:
     """Where one column's cells go: the path (field names and list indices) and the field's type
-    (``special`` for as_of, jurisdiction and id; ``record``/``list`` for a whole nested value)."""
+    (``special`` for id; ``record``/``list`` for a whole nested value)."""
 
     index: int
     header: str
@@ -51,7 +52,8 @@ class HeaderError(SubsidyRulesError):
         if duplicate_of is not None:
             self.inner = ClaimError("T006", where, first=duplicate_of + 1)
         elif choices:
-            self.inner = ClaimError("T002", where, choices="、".join(choices), example=choices[0])
+            self.inner = ClaimError("T002", where, choices=Word("、".join(choices), ", ".join(choices)),
+                                    example=choices[0])
         else:
             self.inner = ClaimError("T001", where, suggestions)
         super().__init__(self.message("en"))
@@ -99,21 +101,37 @@ def _names(piece: str, pool: Dict[str, Any]) -> List[str]:
 def _spellings(pool: Dict[str, Any]) -> List[str]:
     found = []
     for name, item in pool.items():
-        found.extend((name, item.label.zh))
+        found.extend((name, item.label.zh, item.label.en))
     return found
 
 
-def _split(name: str) -> List[Part]:
-    parts: List[Part] = []
-    for piece in name.split("."):
-        piece = piece.strip()
-        match = _INDEX.match(piece)
-        if match:
-            parts.append(match.group(1).strip())
-            parts.extend(int(n) for n in _DIGITS.findall(match.group(2)))
-        else:
-            parts.append(piece)
-    return parts
+def _closest(name: str, pool: Sequence[str]) -> Tuple[str, ...]:
+    """'Did you mean' for a header: as for field names, then more leniently, since a Chinese label
+    has few characters and one wrong character (年令 for 年龄) halves the likeness."""
+    found = did_you_mean(name, pool)
+    if not found:
+        found = tuple(difflib.get_close_matches(name, sorted(set(pool)), n=3, cutoff=0.5))
+    return found
+
+
+def _piece(text: str) -> Tuple[str, List[int]]:
+    """``hires[0]`` -> ("hires", [0])."""
+    text = text.strip()
+    match = _INDEX.match(text)
+    if match:
+        return match.group(1).strip(), [int(n) for n in _DIGITS.findall(match.group(2))]
+    return text, []
+
+
+def _take(raw: Sequence[str], start: int, pool: Dict[str, Any]) -> Tuple[List[str], int, List[int]]:
+    """Match the piece at ``start`` against ``pool``; a label that itself holds dots ("e.g.")
+    is matched by joining it with the pieces after it. Returns (names found, next start, indices)."""
+    for end in range(start + 1, len(raw) + 1):
+        name, indices = _piece(".".join(raw[start:end]))
+        found = _names(name, pool)
+        if found:
+            return found, end, indices
+    return [], start + 1, _piece(raw[start])[1]
 
 
 def _reserved(name: str) -> Optional[str]:
@@ -126,27 +144,28 @@ def _reserved(name: str) -> Optional[str]:
     return None
 
 
-def _walk(entity: m.Entity, rest: Sequence[Part], schema: m.FactSchema, header: str, position: Optional[int]
+def _walk(entity: m.Entity, raw: Sequence[str], schema: m.FactSchema, header: str, position: Optional[int]
           ) -> Tuple[List[Part], str]:
-    """Field names for the pieces below an entity, and the last field's type."""
+    """Field names (and list indices) for the pieces below an entity, and the last field's type."""
     current: Optional[m.Entity] = entity
     parts: List[Part] = []
     kind = "record"
-    for part in rest:
-        if isinstance(part, int):
-            parts.append(part)
-            continue
+    at = 0
+    while at < len(raw):
         if current is None:
             raise HeaderError(header, position=position)
-        found = _names(part, current.fields)
+        found, at_next, indices = _take(raw, at, current.fields)
         if not found:
-            raise HeaderError(header, did_you_mean(part, _spellings(current.fields)), position=position)
+            wanted = _piece(raw[at])[0]
+            raise HeaderError(header, _closest(wanted, _spellings(current.fields)), position=position)
         if len(found) > 1:
             raise HeaderError(header, position=position, choices=[".".join(map(str, parts + [f])) for f in found])
         field = current.fields[found[0]]
         parts.append(field.name)
+        parts.extend(indices)
         kind = field.type
         current = schema.entities.get(field.of or "") if field.type in ("list", "record") else None
+        at = at_next
     return parts, kind
 
 
@@ -155,30 +174,31 @@ def resolve(header: str, schema: m.FactSchema, entity: Optional[str] = None, pos
     """One header to (path, kind). Raises HeaderError naming the column and the closest names."""
     name = header.strip()
     special = _reserved(name)
-    if special is not None:
-        return (special,), "special"
-    pieces = _split(name)
-    first = pieces[0]
-    if not isinstance(first, str) or not first:
+    if special is not None:  # as_of is read as a date, jurisdiction as text, id as text or an integer
+        return (special,), {"as_of": "date", "jurisdiction": "text"}.get(special, "special")
+    raw = name.split(".")
+    first, first_indices = _piece(raw[0])
+    if not first or first_indices and first in schema.entities:
         raise HeaderError(name, position=position)
-    top = _names(first, schema.entities) if first else []
+    top = _names(first, schema.entities)
     if entity is not None and entity in schema.entities:
-        if top == [entity] and len(pieces) > 1:
-            pieces = pieces[1:]
-        parts, kind = _walk(schema.entities[entity], pieces, schema, name, position)
+        rest = raw[1:] if top == [entity] and len(raw) > 1 else raw
+        parts, kind = _walk(schema.entities[entity], rest, schema, name, position)
         return (entity, *parts), kind
     if len(top) == 1:
-        parts, kind = _walk(schema.entities[top[0]], pieces[1:], schema, name, position)
+        parts, kind = _walk(schema.entities[top[0]], raw[1:], schema, name, position)
         return (top[0], *parts), kind
     # no entity named: a field label (or name) that exactly one entity has
-    candidates = [(ent, found) for ent, item in schema.entities.items() for found in _names(first, item.fields)]
+    candidates = [(ent, found) for ent, item in schema.entities.items()
+                  for found in _take(raw, 0, item.fields)[0]]
     if len(candidates) == 1:
         ent = candidates[0][0]
-        parts, kind = _walk(schema.entities[ent], pieces, schema, name, position)
+        parts, kind = _walk(schema.entities[ent], raw, schema, name, position)
         return (ent, *parts), kind
     if len(candidates) > 1:
         raise HeaderError(name, position=position, choices=[f"{ent}.{field}" for ent, field in candidates])
-    raise HeaderError(name, did_you_mean(str(first), _spellings(schema.entities)), position=position)
+    pool = _spellings(schema.entities) + [s for item in schema.entities.values() for s in _spellings(item.fields)]
+    raise HeaderError(name, _closest(first, pool), position=position)
 
 
 def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[str] = None, *,
