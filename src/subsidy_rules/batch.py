@@ -249,7 +249,7 @@ def process_chunk(policy: Policy, chunk: List[RawRecord], rules, as_of, explain:
     return Chunk("", tuple(rows), len(rows), "".join(errors), summary)
 
 
-def _worker_chunk(args: tuple) -> Chunk:
+def _worker_chunk(args: tuple) -> "Chunk":
     chunk, rules, as_of, explain, fmt, lang = args
     return process_chunk(_WORKER["policy"], chunk, rules, as_of, explain, fmt, lang)
 
@@ -290,24 +290,79 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
         for chunk in chunks:
             take(process_chunk(policy, chunk, rules, as_of, explain, fmt, lang))
         return summary
+    _run_workers(policy, policy_dir, chunks, (rules, as_of, explain, fmt, lang), jobs, take)
+    return summary
+
+
+def _worker_main(conn: Any, policy_dir: str) -> None:
+    """A worker process: chunks in, Chunks out, one at a time, until told to stop (None)."""
+    _init_worker(policy_dir)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            result: Tuple[str, Any] = ("ok", _worker_chunk(task))
+        except Exception as exc:  # a bug, not a bad record: the parent raises it
+            result = ("error", exc)
+        conn.send(result)
+
+
+def _run_workers(policy: Policy, policy_dir: str, chunks: Iterator[List[RawRecord]], options: tuple, jobs: int,
+                 take: Callable[[Chunk], None]) -> None:
+    """Chunk k goes to worker k mod jobs and its result is taken in order k, so output order is input
+    order. A worker holds one chunk at a time: the parent never sends to a worker that may be
+    sending to it, so no pipe fills up both ways. No threads: when Ctrl-C or SIGTERM stops the
+    parent, it kills its workers and returns at once (multiprocessing.Pool can hang there, its
+    task thread blocked on a pipe whose readers were killed)."""
     import multiprocessing
+    from collections import deque
 
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
     _WORKER["policy"] = policy  # inherited by forked workers: no second load
-    with context.Pool(jobs, initializer=_init_worker, initargs=(policy_dir,)) as pool:
-        pending: List[Any] = []
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * jobs:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending.append(pool.apply_async(_worker_chunk, ((chunk, rules, as_of, explain, fmt, lang),)))
-            if not pending:
+    workers: List[Tuple[Any, Any]] = []
+    finished = False
+    try:
+        for _ in range(jobs):
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_worker_main, args=(theirs, policy_dir), daemon=True)
+            process.start()
+            theirs.close()
+            workers.append((process, mine))
+        order: Any = deque()
+        for index, (_, conn) in enumerate(workers):
+            chunk = next(chunks, None)
+            if chunk is None:
                 break
-            take(pending.pop(0).get())
-    return summary
+            conn.send((chunk,) + options)
+            order.append(index)
+        while order:
+            index = order.popleft()
+            process, conn = workers[index]
+            try:
+                status, value = conn.recv()
+            except (EOFError, OSError):
+                raise RuntimeError(f"worker process {process.pid} ended unexpectedly "
+                                   f"(exit code {process.exitcode})") from None
+            if status == "error":
+                raise value
+            chunk = next(chunks, None)  # give the worker its next chunk before writing this one out
+            if chunk is not None:
+                conn.send((chunk,) + options)
+                order.append(index)
+            take(value)
+        for _, conn in workers:
+            conn.send(None)
+        finished = True
+    finally:
+        for process, conn in workers:
+            conn.close()
+            if not finished:
+                process.kill()
+            process.join()
 
 
 class Progress:

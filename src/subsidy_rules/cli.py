@@ -363,8 +363,8 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
         outputs.abort()
         if progress:
             progress.update(progress.records, final=True)
-        err.write(stop_report(exc, outputs.files, summary.read, outputs.writers[0].rows if outputs.writers else 0,
-                              args.lang))
+        files = [name for name in (args.out, args.errors) if name]
+        err.write(stop_report(exc, files, summary.read, outputs.writers[0].rows if outputs.writers else 0, args.lang))
         return stop_code(exc)
     except BaseException:
         outputs.abort()

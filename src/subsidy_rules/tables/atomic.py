@@ -10,8 +10,8 @@ temporary file, and its name says it is partial.
 
 from __future__ import annotations
 
-import errno
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Optional, Union
@@ -49,8 +49,13 @@ class OutputError(SubsidyRulesError):
 
     @classmethod
     def wrap(cls, path: Union[str, Path], exc: OSError) -> "OutputError":
-        detail = exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, "")
-        return cls(str(path), detail, exc.errno)
+        """The system's words for the error (pyarrow puts the errno only in its text)."""
+        number = exc.errno
+        if number is None:
+            match = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+            number = int(match.group(1)) if match else None
+        detail = (os.strerror(number) if number else "") or exc.strerror or str(exc)
+        return cls(str(path), detail, number)
 
 
 def _rebuild_output_error(path: str, detail: str, errno_: Optional[int], code: Optional[str], args: dict) -> OutputError:

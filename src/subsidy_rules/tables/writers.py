@@ -269,17 +269,38 @@ class XlsxWriter(RowWriter):
             self.rows += 1
 
     def close(self) -> None:
+        import zipfile
+
+        from openpyxl.writer.excel import ExcelWriter
+
+        stream = self._file.open_binary()
+        archive = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         try:
-            self._book.save(str(self._file.temp))
+            ExcelWriter(self._book, archive).save()  # what Workbook.save does, with a zip file of ours
         except OSError as exc:
+            try:
+                archive.close()  # now, not in a garbage collector's "Exception ignored" later
+            except OSError:
+                pass
             raise self._failed(exc) from None
         self._file.commit()
 
     def abort(self) -> None:
         self._file.discard()
+        # openpyxl streams the sheet's rows through two generators into a temporary file of its
+        # own; close them now and remove that file, or the garbage collector closes them later
+        # and prints "Exception ignored" for a file already gone
+        writer = getattr(self._sheet, "_writer", None)
+        for generator in (getattr(self._sheet, "_rows", None), getattr(writer, "xf", None)):
+            try:
+                if generator is not None:
+                    generator.close()
+            except Exception:  # a half-written sheet: nothing of it is kept anyway
+                pass
         try:
-            self._book.close()
-        except Exception:  # a half-written workbook: nothing of it is kept anyway
+            if writer is not None:
+                writer.cleanup()
+        except Exception:
             pass
 
 
