@@ -418,3 +418,31 @@ def test_lists_writes_workbooks_too(city, tmp_path):
     with open(out / "transferred-out.csv", encoding="utf-8-sig", newline="") as stream:
         from_csv = list(csv.reader(stream))
     assert [[("" if v is None else str(v)) for v in row] for row in rows] == from_csv
+
+
+def test_the_example_township_workbook_of_the_docs(tmp_path):
+    """docs/zh/excel.md and docs/en/excel.md show these figures."""
+    spec = importlib.util.spec_from_file_location(
+        "make_workbook", Path(__file__).resolve().parent.parent / "examples" / "township" / "make_workbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    book = tmp_path / "运山镇.xlsx"
+    module.make(str(book))
+    out = tmp_path / "结果.xlsx"
+    code, _, err = run("evaluate", book, "--entity", "labourer", "--rule", TRAINING, "--out", out)
+    assert code == 2
+    assert err.splitlines()[0] == "第 6 行: [C001] labourer.age:应当是整数,实际是 '三十五'"
+    assert err.splitlines()[-1] == "读入 5 条 = 已判定 4 条 + 已拒绝 1 条"
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert [(r[0], r[1], r[3], r[4]) for r in rows[1:]] == [
+        (3, "YS-001", "ineligible", None), (4, "YS-002", "eligible", 1500), (5, "YS-003", "ineligible", None),
+        (7, "YS-005", "eligible", 1500)]
+    code, out_text, _ = run("lists", book, "--out", tmp_path / "名单", "--format", "xlsx")
+    assert out_text.splitlines()[:6] == [
+        "基础信息名单 (basic-information): 4", "转移输出名单 (transferred-out): 1", "就业培训名单 (employment-training): 3",
+        "自主创业名单 (self-employment): 2", "公益性岗位安置名单 (public-welfare-post): 1", "信息不全记录 (incomplete): 1"]
+    sheet = openpyxl.load_workbook(book).active
+    sheet["F2"] = "年令"
+    sheet.parent.save(tmp_path / "错.xlsx")
+    code, _, err = run("evaluate", tmp_path / "错.xlsx", "--entity", "labourer")
+    assert (code, err) == (2, "错误:表头:[T001] 第 6 列(F)“年令”:未知的列,是否想写 “年龄”?\n")
