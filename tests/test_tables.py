@@ -446,3 +446,21 @@ def test_the_example_township_workbook_of_the_docs(tmp_path):
     sheet.parent.save(tmp_path / "错.xlsx")
     code, _, err = run("evaluate", tmp_path / "错.xlsx", "--entity", "labourer")
     assert (code, err) == (2, "错误:表头:[T001] 第 6 列(F)“年令”:未知的列,是否想写 “年龄”?\n")
+
+
+def test_more_rows_than_a_sheet_holds(city, tmp_path, monkeypatch):
+    from subsidy_rules.tables import writers
+
+    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 11)
+    out = tmp_path / "d.xlsx"
+    code, _, err = run("evaluate", city / "employers.jsonl", "--out", out, "--lang", "en")
+    assert code == 4
+    assert err.startswith(f"cannot write {out}: [T008] an xlsx sheet holds at most 10 rows and the output has more")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_does_not_exist(city, tmp_path):
+    out = tmp_path / "no" / "d.jsonl"
+    code, _, err = run("evaluate", city / "employers.jsonl", "--out", out, "--lang", "en")
+    assert code == 4
+    assert err.startswith(f"cannot write {out}: No such file or directory; the file was not made")
