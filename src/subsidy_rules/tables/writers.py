@@ -200,13 +200,6 @@ class TextWriter(RowWriter):
             self._file.discard()
 
 
-def _clean_text(value: str) -> str:
-    """Characters an xlsx cell cannot hold (control characters) become U+FFFD."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-
-
 class XlsxWriter(RowWriter):
     """One sheet, header in ``lang``, written in openpyxl's write-only (streaming) mode."""
 
@@ -216,10 +209,12 @@ class XlsxWriter(RowWriter):
         super().__init__(columns, lang, str(target))
         openpyxl = need("openpyxl", "xlsx")
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
         self._cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
         self._file = AtomicFile(target)
         self._book = openpyxl.Workbook(write_only=True)
         self._sheet = self._book.create_sheet(title=_sheet_title(sheet or table_word("sheet", lang)))
@@ -256,7 +251,10 @@ class XlsxWriter(RowWriter):
             value = str(value)
         if isinstance(value, int):
             return value
-        cell = self._cell(self._sheet, _clean_text(value))
+        value = self._illegal.sub("\ufffd", value)  # control characters no xlsx cell may hold
+        if not value.startswith("="):
+            return value  # (a plain str is a text cell; the common case, kept cheap)
+        cell = self._cell(self._sheet, value)
         cell.data_type = "s"  # text stays text: "=…" is never a formula
         return cell
 
