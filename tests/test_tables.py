@@ -377,11 +377,13 @@ def test_parquet_output_is_typed(outputs):
 
 def test_text_in_an_xlsx_output_never_becomes_a_formula(tmp_path):
     claims = tmp_path / "c.jsonl"
-    claims.write_text(json.dumps({"id": "=HYPERLINK(\"http://x\")", "labourer": {"age": 40}}) + "\n", encoding="utf-8")
+    claims.write_text(json.dumps({"id": "=HYPERLINK(\"http://x\")", "labourer": {"age": 40}}) + "\n"
+                      + json.dumps({"id": "bell\x07", "labourer": {"age": 40}}) + "\n", encoding="utf-8")
     out = tmp_path / "d.xlsx"
     run("evaluate", claims, "--rule", TRAINING, "--out", out)
-    cell = openpyxl.load_workbook(out).worksheets[0]["B2"]
-    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    assert sheet["B2"].value == '=HYPERLINK("http://x")' and sheet["B2"].data_type == "s"
+    assert sheet["B3"].value == "bell\ufffd"  # a control character no cell may hold
 
 
 def test_the_out_suffix_chooses_the_format_and_binary_formats_need_a_file(city, tmp_path):
