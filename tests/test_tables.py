@@ -466,3 +466,14 @@ def test_an_output_folder_that_does_not_exist(city, tmp_path):
     code, _, err = run("evaluate", city / "employers.jsonl", "--out", out, "--lang", "en")
     assert code == 4
     assert err.startswith(f"cannot write {out}: No such file or directory; the file was not made")
+
+
+def test_without_the_tables_extra_the_message_names_the_package(tmp_path, monkeypatch):
+    import sys
+
+    book = tmp_path / "t.xlsx"
+    write_xlsx(book, ["编号", "年龄"], [["T1", 40]])
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if it were not installed
+    code, _, err = run("evaluate", book, "--entity", "labourer", "--lang", "en")
+    assert (code, err) == (2, "error: [T003] xlsx files need the Python package openpyxl: "
+                              "pip install 'subsidy-rules[tables]'\n")

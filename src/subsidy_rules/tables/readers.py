@@ -26,7 +26,7 @@ from ..messages import type_word
 from .cells import text_cell, typed_cell
 from .headers import ColumnPlan, HeaderError, letter, plan_columns, put
 from .records import RawRecord, wrap
-from .writers import need
+from .optional import need
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet", "yaml", "json")
 TEXT_FORMATS = ("jsonl", "csv", "yaml", "json")

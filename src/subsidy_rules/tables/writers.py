@@ -15,6 +15,7 @@ column names and types the columns (amount as decimal(38, 2), missing as a list)
 
 from __future__ import annotations
 
+import abc
 import csv
 import io
 import json
@@ -24,9 +25,9 @@ from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, S
 
 import attrs
 
-from ..errors import ClaimError
 from ..messages import column_label, table_word
 from .atomic import AtomicFile, OutputError
+from .optional import need
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
 TEXT_FORMATS = ("jsonl", "csv")
@@ -48,17 +49,6 @@ class Column:
 
 Row = Mapping[str, Any]
 Target = Union[str, Path, TextIO]
-
-
-def need(module: str, fmt: str) -> Any:
-    """Import an optional dependency, or say which package to install."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        package = module.split(".")[0]
-        raise ClaimError("T003", "", fmt=fmt, package=package) from None
 
 
 # ====================================================================== text encoders
@@ -99,7 +89,7 @@ def encoder(fmt: str, columns: Sequence[Column], lineterminator: str = "\n") -> 
 # ====================================================================== writers
 
 
-class RowWriter:
+class RowWriter(abc.ABC):
     """Rows to one output. ``rows`` counts the rows written so far."""
 
     fmt = ""
@@ -110,28 +100,27 @@ class RowWriter:
         self.name = name  # the path as the user gave it, or "" for standard output
         self.rows = 0
 
-    @property
-    def to_file(self) -> bool:
-        return bool(self.name)
-
     def headers(self) -> List[str]:
         return [column_label(c.key, self.lang) for c in self.columns]
 
     def write(self, row: Row) -> None:
         self.write_many((row,))
 
-    def write_many(self, rows: Iterable[Row]) -> None:  # pragma: no cover - every writer overrides it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def write_many(self, rows: Iterable[Row]) -> None:
+        """Write rows, in order."""
 
     def write_encoded(self, text: str, rows: int) -> None:
         """Text made by ``encoder`` for this format (text formats only)."""
         raise TypeError(f"{self.fmt} rows cannot be pre-encoded")
 
-    def close(self) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Every row is written: make the file appear under its name."""
 
-    def abort(self) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """The run stopped: leave no file (never raises)."""
 
     def __enter__(self) -> "RowWriter":
         return self
@@ -420,10 +409,6 @@ def open_writer(target: Target, fmt: str, columns: Sequence[Column], lang: str =
     if fmt == "parquet":
         return ParquetWriter(target, columns, lang)  # type: ignore[arg-type]
     raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-def suffix(fmt: str) -> str:
-    return "." + fmt
 
 
 __all__ = ["Column", "RowWriter", "TextFile", "open_writer", "encoder", "FORMATS", "TEXT_FORMATS", "OutputError", "need",
