@@ -477,3 +477,44 @@ def test_without_the_tables_extra_the_message_names_the_package(tmp_path, monkey
     code, _, err = run("evaluate", book, "--entity", "labourer", "--lang", "en")
     assert (code, err) == (2, "error: [T003] xlsx files need the Python package openpyxl: "
                               "pip install 'subsidy-rules[tables]'\n")
+
+
+# ====================================================================== a property: every format reads back what was written
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
+    lambda t: t.strip() == t and not t.startswith("="))  # (a test workbook made by openpyxl: "=" is a formula)
+LABOURER = st.fixed_dictionaries({"age": st.integers(0, 120)}, optional={
+    "name": TEXT,
+    "rural_registered_poor": st.booleans(),
+    "entrepreneurship_training_attended": st.booleans(),
+    "employment_status": st.sampled_from(["transferred_out", "self_employed", "farming"]),
+})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(LABOURER, min_size=1, max_size=6), fmt=st.sampled_from(["csv", "xlsx", "parquet"]))
+def test_a_table_reads_back_as_the_claims_it_was_made_from(policy, tmp_path, people, fmt):
+    from subsidy_rules.claims import coerce_claim
+
+    columns = ["id", "labourer.name", "labourer.age", "labourer.rural_registered_poor",
+               "labourer.entrepreneurship_training_attended", "labourer.employment_status"]
+    rows = [[f"R{i}"] + [person.get(c.split(".")[1]) for c in columns[1:]] for i, person in enumerate(people)]
+    path = tmp_path / f"t.{fmt}"
+    if fmt == "csv":
+        import csv
+
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(columns)
+            writer.writerows([["" if v is None else ("是" if v is True else "否" if v is False else v) for v in row]
+                              for row in rows])
+    elif fmt == "xlsx":
+        write_xlsx(path, [label_path(policy, c) for c in columns], rows)
+    else:
+        pq.write_table(pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)}), path)
+    with open_records(str(path), None, policy.schema) as source:
+        got = [coerce_claim(r.data, policy.schema) for r in source.records]
+    assert got == [{"id": f"R{i}", "labourer": person} for i, person in enumerate(people)]
