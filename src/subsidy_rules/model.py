@@ -36,6 +36,8 @@ class SourceRef:
     document: str
     clause: str = ""
     quote: str = ""
+    # where the quote's text starts in its file (for "quote not found" diagnostics)
+    quote_span: Optional[Span] = attrs.field(default=None, eq=False)
 
     def text(self) -> str:
         return f"{self.document} {self.clause}".strip()
@@ -75,6 +77,7 @@ class Field:
     values: Tuple[str, ...] = ()
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
 
 
 @attrs.frozen
@@ -107,6 +110,7 @@ class Parameter:
     unit: Optional[Label] = None
     source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    no_standard: bool = False  # the source sets no standard: no value is intended, amounts reading it are absent
 
     def value_on(self, day: _dt.date) -> Any:
         """The value in force on ``day`` (None before the first)."""
@@ -189,6 +193,7 @@ class ClassDef:
     label: Label
     expr: Expression
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional[SourceRef] = None
 
 
 @attrs.frozen
@@ -229,6 +234,47 @@ class PolicyInfo:
 
 
 @attrs.frozen
+class Restoration:
+    """Characters the printed text lost, put back for reading and quoting (1000/人 -> 1000元/人)."""
+
+    printed: str
+    reads: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class DocumentPart:
+    """Where a part of a document without a numbered heading begins (下一步…), and its name."""
+
+    at: str
+    section: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Document:
+    """A source document shipped with the policy (policy/documents/*.yaml plus its text).
+
+    ``text`` is the file as published; ``reading`` is that text with the restorations
+    applied, which is what sentences are cut from and quotes are matched in.
+    ``normative`` / ``not_normative`` are fragments that override the sentence heuristic.
+    """
+
+    id: str
+    title: Label
+    date: Optional[_dt.date]
+    text: str
+    reading: str
+    file: str
+    restates: Tuple[str, ...] = ()
+    restorations: Tuple[Restoration, ...] = ()
+    parts: Tuple[DocumentPart, ...] = ()
+    normative: Tuple[str, ...] = ()
+    not_normative: Tuple[str, ...] = ()
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class PolicyModel:
     """Everything loaded from a policy folder, before compilation."""
 
@@ -239,6 +285,7 @@ class PolicyModel:
     rules: Tuple[Rule, ...]
     digest: str
     root: str
+    documents: Tuple[Document, ...] = ()
 
 
 def leaves(node: Node):

@@ -119,6 +119,8 @@ class _Evaluator:
         return tuple(self.region(note.when, env)[0].value for note in notes)
 
     def amount(self, amount: ir.Amount, env: Env) -> Tuple[Optional[Decimal], str, Tuple[str, ...], Tuple[Any, ...]]:
+        if any(self.params.get(name) is None for name in amount.params):
+            return None, NO_STANDARD, (), ()  # it reads a standard the source does not set
         found, observed = self.region(amount.region, env)
         if found.value is not None:
             return fen(found.value), PAID, (), observed
