@@ -173,12 +173,10 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         with terminate_raises():
             return handler(args, out, err)
     except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
-        err.write(table_word("interrupted", lang) + "
-")
+        err.write(table_word("interrupted", lang) + "\n")
         return stop_code(exc)
     except OutputError as exc:
-        err.write(exc.message(lang) + "
-")
+        err.write(exc.message(lang) + "\n")
         return stop_code(exc)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
