@@ -261,3 +261,18 @@ def test_a_real_full_disk(big, tmp_path, fmt):
     assert result.stdout.splitlines() == ["exit 4", f"d.{fmt}", "before"], result.stderr
     assert result.stderr.startswith(f"cannot write disk/d.{fmt}: No space left on device; the file was not made")
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+def test_schema_write_on_a_full_disk_keeps_the_old_schemas(tmp_path, full_disk):
+    import shutil as _shutil
+
+    from subsidy_rules.resources import bundled_policy_dir
+
+    policy = tmp_path / "p"
+    _shutil.copytree(bundled_policy_dir(), policy)
+    before = {p.name: p.read_bytes() for p in (policy / "schemas").iterdir()}
+    full_disk(1_000)
+    code, _, err = run("schema", "--write", "--policy", policy, "--lang", "en")
+    assert code == 4, err
+    assert err.startswith(f"error: [T009] cannot write {policy / 'schemas'}") and "No space left on device" in err
+    assert {p.name: p.read_bytes() for p in (policy / "schemas").iterdir()} == before

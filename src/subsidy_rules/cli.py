@@ -24,6 +24,7 @@ from .messages import table_word
 from .resources import bundled_policy_dir
 from .runtime import Outcome
 from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError
+from .tables.atomic import write_text
 from .tables.guard import STOPS, Outputs, Terminated, stop_code, stop_report, terminate_raises
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_BAD_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
@@ -175,8 +176,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
         err.write(table_word("interrupted", lang) + "\n")
         return stop_code(exc)
-    except OutputError as exc:
-        err.write(exc.message(lang) + "\n")
+    except OutputError as exc:  # (evaluate and lists report their own, with counts)
+        err.write(table_word("error", lang) + exc.message(lang) + "\n")
         return stop_code(exc)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -459,7 +460,7 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
         target.mkdir(exist_ok=True)
         for kind in KINDS:
             text = json.dumps(schema_for(kind, policy.schema), ensure_ascii=False, indent=2) + "\n"
-            (target / f"{kind}.schema.json").write_text(text, encoding="utf-8")
+            write_text(target / f"{kind}.schema.json", text)  # never a half-written schema
         out.write(f"{target}\n")
         return EXIT_OK
     if not args.kind:

@@ -135,6 +135,7 @@ CLAIM.update({
 
 TABLES: Dict[str, Tuple[str, str]] = {
     "header": ("表头:", "column header: "),
+    "error": ("错误:", "error: "),
     "column": ("第 {n} 列({letter})“{name}”", "column {n} ({letter}) '{name}'"),
     "interrupted": ("已中断。", "interrupted."),
     "interrupted-file": ("已中断:{path} 没有生成(输出不完整,临时文件已删除);中断前已处理 {records} 条记录,写出 {rows} 行",

@@ -132,3 +132,18 @@ class AtomicFile:
             os.unlink(self.temp)
         except OSError:
             pass
+
+
+def write_text(path: Union[str, Path], text: str) -> None:
+    """A whole small text file (UTF-8), atomically: the old file or the new one, never half of it."""
+    target = AtomicFile(path)
+    try:
+        stream = target.open_text()
+        stream.write(text)
+    except OSError as exc:
+        target.discard()
+        raise OutputError.wrap(path, exc) from None
+    except BaseException:
+        target.discard()
+        raise
+    target.commit()
