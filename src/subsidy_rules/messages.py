@@ -138,6 +138,82 @@ PARAMETER_KINDS: Dict[str, Tuple[str, str]] = {
     "threshold": ("来函规定的条件数值", "a threshold set by the letter"),
 }
 
+# ---- tables: reading and writing whole tables (tables/ package: evaluate, lists)
+CLAIM.update({
+    "T001": ("{path}:未知的列{suggestion}", "{path}: unknown column{suggestion}"),
+    "T002": ("{path}:列名有歧义,可能是 {choices};请写成带点号的路径,如 {example}",
+             "{path}: ambiguous column name, it could be {choices}; write the dotted path, e.g. {example}"),
+    "T003": ("读取或写出 {fmt} 文件需要 Python 包 {package}:pip install 'subsidy-rules[tables]'",
+             "{fmt} files need the Python package {package}: pip install 'subsidy-rules[tables]'"),
+    "T004": ("无法读取 {fmt} 文件:{detail}", "cannot read the {fmt} file: {detail}"),
+    "T005": ("{path}:这一列没有表头,却填了内容", "{path}: this column has no header but holds a value"),
+    "T006": ("{path}:这一列与第 {first} 列重复", "{path}: the same column as column {first}"),
+    "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
+    "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
+    "T009": ("无法写出 {detail}", "cannot write {detail}"),
+})
+
+TABLES: Dict[str, Tuple[str, str]] = {
+    "header": ("表头:", "column header: "),
+    "error": ("错误:", "error: "),
+    "column": ("第 {n} 列({letter})“{name}”", "column {n} ({letter}) '{name}'"),
+    "interrupted": ("已中断。", "interrupted."),
+    "interrupted-file": ("已中断:{path} 没有生成(输出不完整,临时文件已删除);中断前已处理 {records} 条记录,写出 {rows} 行",
+                         "interrupted: {path} was not written (the output was incomplete; its temporary file was removed); "
+                         "{records} record(s) done, {rows} row(s) written before the interruption"),
+    "interrupted-stdout": ("已中断:标准输出上的结果不完整;中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the output on standard output is incomplete; {records} record(s) done, "
+                           "{rows} row(s) written before the interruption"),
+    "failed-file": ("无法写出 {path}:{detail};该文件没有生成(临时文件已删除);此前已处理 {records} 条记录,写出 {rows} 行",
+                    "cannot write {path}: {detail}; the file was not made (its temporary file was removed); "
+                    "{records} record(s) done, {rows} row(s) written before the failure"),
+    "interrupted-folder": ("已中断:{path} 中的名单文件没有生成(输出不完整,临时文件已删除;原有的同名文件保持不变);"
+                           "中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the list files in {path} were not written (the output was incomplete; its "
+                           "temporary files were removed, files already there are as they were); {records} record(s) "
+                           "done, {rows} row(s) written before the interruption"),
+    "needs-out": ("--format {fmt} 需要用 --out 指定输出文件", "--format {fmt} needs an output file: give --out FILE"),
+    "sheet": ("判定结果", "results"),
+}
+
+# output column headers, by the key the JSON Lines rows use
+COLUMNS: Dict[str, Tuple[str, str]] = {
+    "line": ("行号", "line"),
+    "id": ("编号", "id"),
+    "rule": ("规则", "rule"),
+    "outcome": ("结果", "outcome"),
+    "amount": ("金额", "amount"),
+    "missing": ("待补充的信息", "missing"),
+    "decision": ("判定详情", "decision"),
+    "name": ("姓名", "name"),
+    "county": ("县区", "county"),
+    "township": ("乡镇", "township"),
+    "village": ("村", "village"),
+    "reason": ("理由", "reason"),
+}
+
+# what an input column may be called besides as_of, jurisdiction and id
+RESERVED_COLUMNS: Dict[str, Tuple[str, ...]] = {
+    "id": ("编号", "ID"),
+    "as_of": ("评估日期", "判定日期", "As of"),
+    "jurisdiction": ("管辖县区", "Jurisdiction"),
+}
+
+
+def table_word(key: str, lang: str, **args: Any) -> str:
+    """A word of the table readers and writers (TABLES), filled in."""
+    return render(TABLES, key, lang, args)
+
+
+def column_label(key: str, lang: str) -> str:
+    """The header of an output column in ``lang``; an unknown key is its own header."""
+    pair = COLUMNS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+# ---- end tables
+
+
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "bool": ("是/否", "a yes/no value"),
     "integer": ("整数", "an integer"),
