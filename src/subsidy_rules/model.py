@@ -75,6 +75,7 @@ class Field:
     values: Tuple[str, ...] = ()
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    description: Optional[Label] = attrs.field(default=None, eq=False)  # help text for forms
 
 
 @attrs.frozen
