@@ -92,6 +92,8 @@ const WORDS = {
     "link-condition": "条件",
     "link-parameter": "参数",
     "loading": "正在载入…",
+    "reason-sep": ":",
+    "list-sep": ";",
     "load-failed": "无法载入:{detail}",
   },
   en: {
@@ -182,6 +184,8 @@ const WORDS = {
     "link-condition": "condition",
     "link-parameter": "parameter",
     "loading": "Loading…",
+    "reason-sep": ": ",
+    "list-sep": "; ",
     "load-failed": "Could not load: {detail}",
   },
 };
@@ -399,7 +403,7 @@ function inputFor(field, parts) {
       h("option", { value: "false" }, t("bool-no")));
   } else if (field.type === "enum") {
     input = h("select", common, h("option", { value: "" }, t("enum-unknown")),
-      (field.values || []).map((v) => h("option", { value: v.value }, L(v.label, v.value))));
+      (field.values || []).map((v) => h("option", { value: v.value }, enumLabel(field, v))));
   } else if (field.type === "date") {
     input = h("input", Object.assign({ type: "date" }, common));
   } else if (field.type === "integer") {
@@ -418,6 +422,17 @@ function inputFor(field, parts) {
   input.addEventListener(input.tagName === "SELECT" ? "change" : "input", onEdit);
   if (input.tagName !== "SELECT") input.addEventListener("change", onEdit);
   return input;
+}
+
+// A choice's words: the schema's label; where it only repeats the value, the field's help text
+// often spells it out ("取值:enterprise = 企业;farmer_cooperative = 农民专业合作社").
+function enumLabel(field, choice) {
+  const label = L(choice.label, choice.value);
+  if (label !== choice.value) return label;
+  const help = L(field.description);
+  const m = new RegExp("(?:^|[:：;；,，]\\s*)" + choice.value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "\\s*=\\s*([^;；]+)").exec(help);
+  const words = m ? m[1].trim() : "";
+  return words && words !== choice.value ? words + " (" + choice.value + ")" : label;
 }
 
 function scalarRow(field, parts) {
@@ -650,7 +665,7 @@ function showFailing(decision) {
     list.append(h("li", { "data-testid": "failing-item", "data-path": item.path },
       h("a", { href: "#claim", class: "item-link", onclick: (ev) => { ev.preventDefault(); focusField(item.path); } },
         "[" + item.index + "] " + (item.name || item.path)),
-      h("ul", {}, reasons.map((r) => h("li", { "data-testid": "failing-reason", "data-reason": r.id }, reasonText(r))))));
+      h("ul", {}, reasons.map((r) => h("li", { "data-testid": "failing-reason", "data-reason": r.id }, reasonText(r, item.path))))));
   }
   box.hidden = failing.length === 0;
 }
@@ -667,10 +682,16 @@ function failedLeaves(reasons) {
   return out;
 }
 
-function reasonText(reason) {
-  const values = Object.entries(reason.values || {}).filter(([key]) => !key.startsWith("$"));
-  const shown = values.map(([key, value]) => key.split(".").pop() + " = " + (value === null ? t("bool-unknown") : typeof value === "boolean" ? t(value ? "bool-yes" : "bool-no") : value));
-  return reason.label + (shown.length ? "(" + shown.join(",") + ")" : "");
+// "签订1年以上(含1年)劳动合同:劳动合同期限 = 11" — the condition and the facts it read, in words.
+function reasonText(reason, itemPath) {
+  const values = Object.entries(reason.values || {}).filter(([key]) => !key.startsWith("$") && /^[A-Za-z_][A-Za-z0-9_.]*$/.test(key));
+  const shown = values.map(([key, value]) => {
+    const full = itemPath && !key.includes(".") || (itemPath && !entityOf(key.split(".")[0])) ? itemPath + "." + key : key;
+    const words = fieldLabelOf(full).split(" · ").pop();
+    const text = value === null ? t("bool-unknown") : typeof value === "boolean" ? t(value ? "bool-yes" : "bool-no") : String(value);
+    return words + " = " + text;
+  });
+  return reason.label + (shown.length ? t("reason-sep") + shown.join(t("list-sep")) : "");
 }
 
 function fieldLabelOf(path) {
@@ -856,7 +877,7 @@ function renderExamplePicker() {
   const mine = state.examples.filter((e) => (e.rules || []).includes(state.ruleId));
   const shown = mine.length ? mine : state.examples;
   select.replaceChildren(h("option", { value: "" }, t("example-none")),
-    shown.map((e) => h("option", { value: e.name, title: e.comment || "" }, e.name)));
+    ...shown.map((e) => h("option", { value: e.name, title: e.comment || "" }, e.name)));
   if (shown.some((e) => e.name === keep)) select.value = keep;
 }
 
@@ -910,6 +931,7 @@ function quoteBox(source) {
 
 function conditionNode(node, focusId) {
   if (!node) return null;
+  if (Array.isArray(node)) return h("div", { class: "group-body" }, node.map((c) => conditionNode(c, focusId)));
   if (node.kind === "condition") {
     return h("div", { class: "cond" + (node.id === focusId ? " highlight" : ""), "data-testid": "condition", "data-condition": node.id, id: "cond-" + node.id },
       h("div", { class: "words" },
