@@ -165,11 +165,16 @@ class RequestContext:
             }, ensure_ascii=True))
 
 
+SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
+DIGIT_RUN = re.compile(r"[0-9]{6}")
+
+
 def _logged_path(scope: Scope) -> str:
-    """The path only (never the query string), percent-encoded and cut short: an id in a path is no place for data."""
-    raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "replace")
-    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
-    return text.split("?", 1)[0][:200]
+    """The path only (never the query string); a segment that could be data (non-ASCII, long, an ID-like
+    run of digits) is logged as '*', so a name or ID number put into a URL never reaches the log."""
+    segments = str(scope.get("path", "")).split("/")
+    kept = [seg if SAFE_SEGMENT.match(seg) and not DIGIT_RUN.search(seg) else "*" for seg in segments]
+    return "/".join(kept)[:200]
 
 
 def _header(scope: Scope, name: bytes) -> Optional[str]:
