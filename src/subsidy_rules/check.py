@@ -13,7 +13,8 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import type_word
+from .messages import KIND_WORDS, type_word
+from .quotes import locate_all, nearest_passage
 from .source import Span
 
 
@@ -43,11 +44,15 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                     if param is not None and rule.in_force.start != _dt.date.min and param.value_on(rule.in_force.start) is None:
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
-    from .lint import lint_duplicates, lint_rule
+    from .lint import lint_duplicates, lint_quotes, lint_rule
 
     for rule in policy.rules:
         lint_rule(rule, report)
     lint_duplicates(policy.rules, report)
+    if policy.documents:
+        # a policy that ships its source documents promises every quote is in them
+        _check_quotes(policy, report)
+        lint_quotes(policy, report)
     _check_duplicates(policy, report)
     _check_cycles(refs, ref_spans, report)
     _check_floors(policy, report)
@@ -55,6 +60,21 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
         if name not in used_params:
             report("W001", param.span, severity="warning", name=name)
     return found
+
+
+def _check_quotes(policy: m.PolicyModel, report) -> None:
+    """A quote is an error when its document is shipped and the words are not in it; a warning when
+    its document is not shipped (nothing to check it against)."""
+    for located in locate_all(policy):
+        citation = located.citation
+        span = citation.source.quote_span
+        what = KIND_WORDS[citation.kind]
+        ident = citation.id if citation.kind in ("rule", "parameter") else f"{citation.rule}/{citation.id}"
+        if located.document is None:
+            report("W011", span, severity="warning", what=what, id=ident, document=citation.source.document)
+        elif not located.found:
+            report("E063", span, what=what, id=ident, document=located.document.id,
+                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote))
 
 
 def _check_rule(policy: m.PolicyModel, rule: m.Rule, checker: Checker, report) -> None:

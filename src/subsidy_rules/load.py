@@ -156,7 +156,13 @@ def read_source_ref(out: Collector, node: Optional[YNode]) -> Optional[m.SourceR
     if isinstance(node, YScalar) and isinstance(node.value, str):
         return m.SourceRef(node.value)
     fields = Fields(out, node, ("document", "clause", "quote"), ("document",), "source")
-    return m.SourceRef(fields.text("document") or "", fields.text("clause") or "", fields.text("quote") or "")
+    quote = fields.text("quote") or ""
+    quote_node = fields.get("quote")
+    quote_span = None
+    if isinstance(quote_node, YScalar):
+        # the first character of the quoted text itself, not the key or an opening quote mark
+        quote_span = quote_node.offset_span(0, len(quote)) if isinstance(quote_node.value, str) and quote else quote_node.span
+    return m.SourceRef(fields.text("document") or "", fields.text("clause") or "", quote, quote_span)
 
 
 def read_period(out: Collector, node: Optional[YNode], parent: Span) -> m.Period:
@@ -245,6 +251,12 @@ def load_model(directory: Path | str) -> Tuple[Optional[m.PolicyModel], List[Dia
                 out.error("E012", Span(str(path), 1, 1), key=path.name, expected=_expected("mapping"), actual=_expected("null"))
             rule_nodes.append((path, node))
 
+    document_nodes: List[Tuple[Path, Optional[YNode]]] = []
+    documents_dir = root / "documents"
+    if documents_dir.is_dir():
+        for path in sorted(documents_dir.glob("*.yaml")):
+            document_nodes.append((path, _load_file(out, path, root, digest)))
+
     info = read_info(out, info_node, root)
     schema = read_schema(out, schema_node)
     parameters, overrides = read_parameters(out, params_node, info)
@@ -255,7 +267,14 @@ def load_model(directory: Path | str) -> Tuple[Optional[m.PolicyModel], List[Dia
         rule = read_rule(out, node, path, schema)
         if rule is not None:
             rules.append(rule)
-    policy = m.PolicyModel(info, schema, parameters, overrides, tuple(rules), digest.hexdigest(), str(root))
+    documents: List[m.Document] = []
+    for path, node in document_nodes:
+        if node is not None:
+            document = read_document(out, node, path, root, digest)
+            if document is not None:
+                documents.append(document)
+    policy = m.PolicyModel(info, schema, parameters, overrides, tuple(rules), digest.hexdigest(), str(root),
+                           tuple(documents))
     return policy, out.diagnostics
 
 
@@ -628,7 +647,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
         out.error("E010", fields.span("criteria" if fields.has("criteria") else "pass"), key="criteria", allowed="kind: checklist")
     if kind == "classification":
         for item in fields.seq("classes"):
-            kf = Fields(out, item, ("id", "label", "expr", "description"), ("id", "label", "expr"), "classes")
+            kf = Fields(out, item, ("id", "label", "expr", "source", "description"), ("id", "label", "expr"), "classes")
             if not kf.ok:
                 continue
             kid = read_id(out, kf)
@@ -636,7 +655,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
             label = read_label(out, kf.get("label"), "label", item.span)
             expr = read_expression(out, kf.get("expr"), "expr", item.span)
             if kid and expr is not None:
-                classes.append(m.ClassDef(kid, label, expr, item.span))
+                classes.append(m.ClassDef(kid, label, expr, read_source_ref(out, kf.get("source")), item.span))
         if not fields.has("classes"):
             out.error("E011", node.span, key="classes")
     elif fields.has("classes"):
@@ -664,3 +683,79 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
         interpretation=interpretation,
         span=node.span,
     )
+
+
+# ------------------------------------------------------------------ documents
+
+DOCUMENT_KEYS = ("id", "title", "date", "text", "restates", "restorations", "parts", "normative", "not_normative",
+                 "description")
+
+
+def _texts(out: Collector, fields: Fields, key: str) -> List[Tuple[str, Span]]:
+    found = []
+    for item in fields.seq(key):
+        if isinstance(item, YScalar) and isinstance(item.value, str) and item.value.strip():
+            found.append((item.value, item.span))
+        else:
+            out.error("E012", item.span, key=key, expected=_expected("text"), actual=_expected(_kind_of(item)))
+    return found
+
+
+def read_document(out: Collector, node: YNode, path: Path, root: Path, digest: "hashlib._Hash") -> Optional[m.Document]:
+    """A document's metadata (policy/documents/NAME.yaml) and the text file it names, read whole."""
+    fields = Fields(out, node, DOCUMENT_KEYS, ("id", "title", "text"), path.name)
+    if not fields.ok:
+        return None
+    ident = fields.text("id")
+    name = fields.text("text")
+    if not ident or not name:
+        return None
+    title = read_label(out, fields.get("title"), "title", node.span)
+    date = fields.scalar("date", "date")
+    text_path = path.parent / name
+    if Path(name).name != name or not text_path.is_file():
+        out.error("E060", fields.span("text"), name=name)
+        return None
+    data = text_path.read_bytes()
+    digest.update(str(text_path.relative_to(root)).replace("\\", "/").encode("utf-8") + b"\0")
+    digest.update(hashlib.sha256(data).digest())
+    try:
+        text = decode_source(data, str(text_path))
+    except YamlProblem as problem:
+        out.error(problem.code, problem.span, **problem.args_)
+        return None
+    restorations: List[m.Restoration] = []
+    reading = text
+    for item in fields.seq("restorations"):
+        rf = Fields(out, item, ("printed", "reads", "note"), ("printed", "reads"), "restorations")
+        printed, reads = rf.text("printed"), rf.text("reads")
+        if not printed or reads is None:
+            continue
+        count = text.count(printed)
+        if count != 1:
+            out.error("E061", rf.span("printed"), text=printed, count=count, file=str(text_path))
+            continue
+        restorations.append(m.Restoration(printed, reads, item.span))
+        reading = reading.replace(printed, reads)
+    parts: List[m.DocumentPart] = []
+    for item in fields.seq("parts"):
+        pf = Fields(out, item, ("at", "section"), ("at", "section"), "parts")
+        at, section = pf.text("at"), pf.text("section")
+        if at is None or section is None:
+            continue
+        if at not in reading:
+            out.error("E062", pf.span("at"), text=at, file=str(text_path))
+            continue
+        parts.append(m.DocumentPart(at, section, item.span))
+    overrides: Dict[str, Tuple[str, ...]] = {}
+    for key in ("normative", "not_normative"):
+        kept = []
+        for fragment, span in _texts(out, fields, key):
+            if fragment not in reading:
+                out.error("E062", span, text=fragment, file=str(text_path))
+            else:
+                kept.append(fragment)
+        overrides[key] = tuple(kept)
+    restates = tuple(value for value, _ in _texts(out, fields, "restates"))
+    return m.Document(ident.strip(), title, date, text, reading, str(text_path), restates, tuple(restorations),
+                      tuple(parts), overrides["normative"], overrides["not_normative"], node.span)

@@ -73,6 +73,13 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "W003": ("条件 “{id}” 总是成立(只要已填报),不起作用:{expr}", "condition '{id}' is always true when known, so it decides nothing: {expr}"),
     "W004": ("条件 “{id}” 与同组的条件 “{other}” 互相矛盾,这一组永远不可能全部成立", "condition '{id}' contradicts '{other}' in the same group: the group can never be met"),
     "W005": ("规则 “{id}” 与规则 “{other}” 的适用对象和条件完全相同,生效期间又有重叠", "rule '{id}' has the same entity and conditions as rule '{other}', and their periods overlap"),
+    # --- trace: source documents and quotes of the letter (policy/documents/) ---
+    "E060": ("未找到文件正文 “{name}”:请把正文文件放在本元数据文件旁边", "document text '{name}' not found: put the text file beside this metadata file"),
+    "E061": ("“{text}” 在 {file} 中出现 {count} 次,修补原文时应当恰好出现 1 次", "'{text}' occurs {count} times in {file}; a restoration must occur exactly once"),
+    "E062": ("“{text}” 不在 {file} 中", "'{text}' does not occur in {file}"),
+    "E063": ("{what} “{id}” 引用的原文不在 {document} 中", "the quote of {what} '{id}' does not occur in {document}"),
+    "W010": ("{what} “{id}” 没有引用来函原文:它和它的规则都没有 source.quote", "{what} '{id}' quotes no words of the letter: neither it nor its rule has a source.quote"),
+    "W011": ("{what} “{id}” 引用的文件 “{document}” 没有随政策提供,无法核对原文", "{what} '{id}' quotes '{document}', which the policy does not ship, so the quote cannot be checked"),
 }
 
 HINTS: Dict[str, Tuple[str, str]] = {
@@ -84,6 +91,10 @@ HINTS: Dict[str, Tuple[str, str]] = {
     "E034": ("比较两边必须是同一类数据:数字和数字、日期和日期、文字和文字", "both sides must be the same kind of data: numbers, dates or text"),
     "E036": ("把长条件拆成几个有编号的条件,放进 all/any 中", "split the condition into several named conditions under all/any"),
     "E050": ("县区只能提高市级底线标准,不能降低", "a county may raise a city floor, never lower it"),
+    # --- trace ---
+    "E063": ("把 quote 改成来函中的原话(可只摘一部分,中间省略处写 ……);来函中最接近的是:“{nearest}”。运行 subsidy-rules trace 可逐句查看来函", "copy the words of the letter into quote (a part is enough; write …… where words are left out); the closest words in the letter are: “{nearest}”. Run subsidy-rules trace to read the letter sentence by sentence"),
+    "W010": ("在条件或规则的 source 下加 quote: 来函中规定这一条的原话", "add quote: under the source of the condition or its rule, with the letter's words that state it"),
+    "W011": ("把该文件放进 policy/documents/,或在已有文件的 restates 中列出它", "ship the document in policy/documents/, or list it under restates of a shipped one"),
 }
 
 CLAIM: Dict[str, Tuple[str, str]] = {
@@ -119,6 +130,40 @@ TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "sequence": ("列表", "a list"),
     "null": ("空值", "nothing"),
 }
+
+
+# --- trace: kinds of things that cite the letter, and the words of the trace report ---
+TRACE_KINDS: Dict[str, Tuple[str, str]] = {
+    "rule": ("规则", "rule"),
+    "condition": ("条件", "condition"),
+    "criterion": ("标准", "criterion"),
+    "class": ("名单", "list"),
+    "parameter": ("参数", "parameter"),
+}
+
+TRACE: Dict[str, Tuple[str, str]] = {
+    "heading": ("{id} {title}({date})", "{id} {title} ({date})"),
+    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;无标记的是叙述性语句。",
+               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; no mark: narrative."),
+    "restored": ("来函发布时缺失的字已补回:{list}", "Characters lost in the published text are restored: {list}"),
+    "uncovered_mark": ("未覆盖", "not covered"),
+    "preamble": ("(开头)", "(opening)"),
+    "summary": ("共 {sentences} 句,其中规范性语句 {normative} 句:已覆盖 {covered} 句,未覆盖 {uncovered} 句。",
+                "{sentences} sentences, {normative} of them normative: {covered} covered, {uncovered} not covered."),
+    "uncovered_head": ("没有任何规则引用的规范性语句:{list}", "Normative sentences no rule quotes: {list}"),
+    "not_found_head": ("引文在来函中找不到(请改正 quote,见 subsidy-rules check):", "Quotes not found in the letter (correct the quote; see subsidy-rules check):"),
+    "unshipped_head": ("引用了未随政策提供的文件,无法核对:", "Quotes of documents the policy does not ship, not checked:"),
+    "none": ("无", "none"),
+    "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
+    "sentence": ("第{index}句", "sentence {index}"),
+    "links": ("引用", "Quoted by"),
+    "section": ("部分", "Section"),
+    "text": ("原文", "Text"),
+}
+
+
+def trace_word(key: str, lang: str, **args: Any) -> str:
+    return render(TRACE, key, lang, args)
 
 
 class Word:
@@ -202,3 +247,5 @@ SERVER: Dict[str, Tuple[str, str]] = {
     "S027": ('开启', 'on'),  # serve: on
     "S028": ('关闭', 'off'),  # serve: off
 }
+
+KIND_WORDS: Dict[str, Word] = {kind: Word(zh, en) for kind, (zh, en) in TRACE_KINDS.items()}

@@ -36,6 +36,8 @@ class SourceRef:
     document: str
     clause: str = ""
     quote: str = ""
+    # where the quote's text starts in its file (for "quote not found" diagnostics)
+    quote_span: Optional[Span] = attrs.field(default=None, eq=False)
 
     def text(self) -> str:
         return f"{self.document} {self.clause}".strip()
@@ -189,6 +191,7 @@ class ClassDef:
     id: str
     label: Label
     expr: Expression
+    source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
 
 
@@ -230,6 +233,47 @@ class PolicyInfo:
 
 
 @attrs.frozen
+class Restoration:
+    """Characters the printed text lost, put back for reading and quoting (1000/人 -> 1000元/人)."""
+
+    printed: str
+    reads: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class DocumentPart:
+    """Where a part of a document without a numbered heading begins (下一步…), and its name."""
+
+    at: str
+    section: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Document:
+    """A source document shipped with the policy (policy/documents/*.yaml plus its text).
+
+    ``text`` is the file as published; ``reading`` is that text with the restorations
+    applied, which is what sentences are cut from and quotes are matched in.
+    ``normative`` / ``not_normative`` are fragments that override the sentence heuristic.
+    """
+
+    id: str
+    title: Label
+    date: Optional[_dt.date]
+    text: str
+    reading: str
+    file: str
+    restates: Tuple[str, ...] = ()
+    restorations: Tuple[Restoration, ...] = ()
+    parts: Tuple[DocumentPart, ...] = ()
+    normative: Tuple[str, ...] = ()
+    not_normative: Tuple[str, ...] = ()
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class PolicyModel:
     """Everything loaded from a policy folder, before compilation."""
 
@@ -240,6 +284,7 @@ class PolicyModel:
     rules: Tuple[Rule, ...]
     digest: str
     root: str
+    documents: Tuple[Document, ...] = ()
 
 
 def leaves(node: Node):

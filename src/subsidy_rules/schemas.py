@@ -100,7 +100,8 @@ def rule_schema() -> Dict[str, Any]:
             "classes": _t("名单", "classes", type="array", items={
                 "type": "object", "additionalProperties": False, "required": ["id", "label", "expr"],
                 "properties": {"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"},
-                               "expr": {"$ref": "#/definitions/expr"}, "description": {"type": "string"}}}),
+                               "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
+                               "description": {"type": "string"}}}),
         },
     }
 
