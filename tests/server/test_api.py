@@ -260,6 +260,17 @@ def test_openapi_names_every_endpoint(client):
     validator.validate(doc)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trace_is_the_cli_report(client, lang):
+    response = client.get("/api/v1/trace", params={"lang": lang})
+    assert response.status_code == 200
+    body = response.json()
+    assert body == cli_json("trace", "--format", "json", "--lang", lang)
+    assert body["document"]["id"] == "广人社函〔2017〕207号"
+    assert body["sentences"] and all({"index", "text", "normative", "links"} <= set(s) for s in body["sentences"])
+    assert any(link["rule"] == "hiring-award" for s in body["sentences"] for link in s["links"])
+
+
 def test_the_page_is_served_next_to_the_api(client):
     response = client.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")

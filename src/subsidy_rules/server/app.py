@@ -31,6 +31,7 @@ from starlette.responses import Response
 from ..engine import Policy
 from ..messages import LANGS, SERVER, render
 from ..resources import examples_dir
+from ..trace import build_trace
 from . import api, page
 from .api import Limits, Served, dumps, error_body, serve_policy
 from .documents import load_examples
@@ -91,12 +92,8 @@ def build_app(policy: Policy, options: ServerOptions = ServerOptions()) -> Starl
     return app
 
 
-def trace_for(policy: Policy) -> Optional[Callable[[str], Dict[str, Any]]]:
-    """The traceability report of the shipped letter, built once per policy (None without the trace module)."""
-    try:
-        from ..trace import build_trace
-    except ImportError:
-        return None
+def trace_for(policy: Policy) -> Callable[[str], Dict[str, Any]]:
+    """The traceability report of the shipped letter, built once per policy, its words once per language."""
     report = build_trace(policy)
     cache: Dict[str, Dict[str, Any]] = {}
 
