@@ -55,6 +55,7 @@ const WORDS = {
     "source": "依据",
     "letter-quote": "原文",
     "no-quote": "(未引原文)",
+    "quote-inherited": "(原文同规则依据,见上)",
     "conditions": "条件",
     "group-all": "以下全部满足",
     "group-any": "以下满足其一",
@@ -147,6 +148,7 @@ const WORDS = {
     "source": "Source",
     "letter-quote": "The letter",
     "no-quote": "(no quote)",
+    "quote-inherited": "(the rule's sentence above)",
     "conditions": "Conditions",
     "group-all": "All of these hold",
     "group-any": "At least one of these holds",
@@ -922,8 +924,8 @@ function renderRuleList() {
       class: r.id === state.rulesSelected ? "current" : null }, L(r.title, r.id), h("small", {}, r.id)))));
 }
 
-function quoteBox(source) {
-  if (!source || !source.quote) return h("div", { class: "quote none" }, t("no-quote"));
+function quoteBox(source, inherited) {
+  if (!source || !source.quote) return h("div", { class: "quote none" }, t(inherited ? "quote-inherited" : "no-quote"));
   return h("blockquote", { class: "quote", "data-testid": "condition-quote" },
     h("p", {}, source.quote),
     h("cite", {}, [source.document, source.clause].filter(Boolean).join(" ")));
@@ -938,7 +940,7 @@ function conditionNode(node, focusId) {
         h("strong", {}, L(node.words, L(node.label, node.id))),
         L(node.words) && L(node.label) !== L(node.words) ? h("div", { class: "sub" }, L(node.label)) : null,
         node.expr ? h("code", {}, node.expr) : null),
-      quoteBox(node.source));
+      quoteBox(node.source, true));
   }
   const head = L(node.label) || t("group-" + node.kind);
   return h("div", { class: "group", "data-condition": node.id || null },
