@@ -277,3 +277,29 @@ def test_rule_browser(page, live_server, screenshot_dir):
     expect(param.locator("tr[data-county=苍溪县]")).to_contain_text("400")
     expect(param).to_contain_text("300")
     shot(page, screenshot_dir, "08-rule-browser-county", full=True)
+
+
+def test_letter_links_lead_to_conditions_and_parameters(page, live_server):
+    open_page(page, live_server, "#trace")
+    sentence = page.get_by_test_id("trace-sentence").filter(has_text="签订1年以上劳动合同并参加社会保险的,给予企业1000元/人的奖补")
+    expect(sentence).to_have_count(1)
+    expect(sentence).to_have_class(re.compile(r"\bnormative\b"))
+    # a condition link opens the rule with that condition marked
+    sentence.locator("[data-testid=trace-link][data-kind=condition]").first.click()
+    expect(page.get_by_test_id("rule-title")).to_contain_text("hiring-award")
+    expect(page.locator("#cond-contract-1-year")).to_have_class(re.compile(r"\bhighlight\b"))
+    # a parameter link opens a rule that reads it, at its dated values
+    page.go_back()
+    expect(page.get_by_test_id("view-trace")).to_be_visible()
+    sentence.locator("[data-testid=trace-link][data-kind=parameter][data-id=hiring_award_per_worker]").click()
+    param = page.locator("#param-hiring_award_per_worker")
+    expect(param).to_have_class(re.compile(r"\bhighlight\b"))
+    expect(param).to_contain_text("2016-06-01")
+    # sentences no rule covers are listed, each leading to its place in the letter
+    uncovered = page.get_by_test_id("uncovered-link")
+    page.go_back()
+    expect(uncovered.first).to_be_visible()
+    index = uncovered.first.get_attribute("data-index")
+    uncovered.first.click()
+    expect(page.locator(f"#s-{index}")).to_have_class(re.compile(r"\buncovered\b"))
+    expect(page.locator(f"#s-{index}")).to_be_in_viewport()

@@ -691,9 +691,10 @@ function reasonText(reason, itemPath) {
     const full = itemPath && !key.includes(".") || (itemPath && !entityOf(key.split(".")[0])) ? itemPath + "." + key : key;
     const words = fieldLabelOf(full).split(" · ").pop();
     const text = value === null ? t("bool-unknown") : typeof value === "boolean" ? t(value ? "bool-yes" : "bool-no") : String(value);
-    return words + " = " + text;
+    return [words, words + " = " + text];
   });
-  return reason.label + (shown.length ? t("reason-sep") + shown.join(t("list-sep")) : "");
+  if (shown.length === 1 && shown[0][0] === reason.label) return shown[0][1]; // "已参加社会保险 = 否"
+  return reason.label + (shown.length ? t("reason-sep") + shown.map((pair) => pair[1]).join(t("list-sep")) : "");
 }
 
 function fieldLabelOf(path) {
@@ -1024,6 +1025,12 @@ async function renderTrace() {
       return;
     }
   }
+  // a parameter belongs to no rule in the report: link it to the first rule that reads it
+  const readers = new Map();
+  await Promise.all(state.rules.map((r) => ensureDetail(r.id)));
+  for (const r of state.rules) {
+    for (const p of (state.details.get(r.id) || {}).parameters || []) if (!readers.has(p.name)) readers.set(p.name, r.id);
+  }
   const report = state.trace;
   const sentences = report.sentences || [];
   const uncovered = new Set(report.uncovered || []);
@@ -1031,8 +1038,10 @@ async function renderTrace() {
   const docTitle = L(doc.title) || doc.name || doc.document || doc.id || "";
   const byIndex = new Map(sentences.map((s) => [s.index, s]));
   const linkFor = (link) => {
-    const target = link.kind === "rule" ? "#rules/" + link.rule : "#rules/" + link.rule + "/" + link.id;
-    return h("a", { href: target, class: "trace-link kind-" + link.kind, "data-testid": "trace-link", "data-kind": link.kind, "data-rule": link.rule || null },
+    const rule = link.rule || readers.get(link.id);
+    const target = !rule ? null : link.kind === "rule" ? "#rules/" + rule : "#rules/" + rule + "/" + link.id;
+    return h(target ? "a" : "span", { href: target, class: "trace-link kind-" + link.kind, "data-testid": "trace-link", "data-kind": link.kind,
+      "data-rule": rule || null, "data-id": link.id || null },
       h("span", { class: "tag" }, t("link-" + link.kind)), " ", L(link.label, link.id || link.rule));
   };
   const items = sentences.map((s) => h("li", {
@@ -1062,6 +1071,8 @@ async function renderTrace() {
 
 // ------------------------------------------------------------------ views
 function showView(name, rest) {
+  const before = document.querySelector(".view:not([hidden])");
+  if (before && before.id !== "view-" + name) window.scrollTo(0, 0);
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
   for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("current", tab.dataset.view === name);
   if (name === "rules") renderRuleDetail(rest[0] || state.rulesSelected || state.ruleId || (state.rules[0] && state.rules[0].id), rest[1]);
