@@ -26,6 +26,11 @@ const WORDS = {
     "download-decision-md": "结果 Markdown",
     "missing-title": "补充这些材料即可确定",
     "failing-title": "不符合条件的项目",
+    "failed-conditions-title": "未满足的条件",
+    "score": "得分",
+    "score-value": "{score} / {max}(需要 {min} 分以上)",
+    "designation": "认定",
+    "classes-caption": "列入名单",
     "footer": "本页面不联网、不保存任何申报内容;测算结果仅供参考,以经办机构审核为准。",
     "outcome-eligible": "符合条件",
     "outcome-ineligible": "不符合条件",
@@ -119,6 +124,11 @@ const WORDS = {
     "download-decision-md": "Decision Markdown",
     "missing-title": "Facts that would settle it",
     "failing-title": "Items that do not qualify",
+    "failed-conditions-title": "Conditions not met",
+    "score": "Score",
+    "score-value": "{score} / {max} ({min} or more needed)",
+    "designation": "Designated",
+    "classes-caption": "Lists",
     "footer": "This page uses no internet and keeps no claim data; results are a guide, the case office's review decides.",
     "outcome-eligible": "Eligible",
     "outcome-ineligible": "Not eligible",
@@ -652,12 +662,48 @@ function showDecision(doc, text) {
     amount.textContent = formatAmount(decision.amount);
     unit.textContent = t("currency-" + (decision.currency || "CNY"));
   }
+  showExtra(decision);
   showMissing(decision.missing || []);
-  showFailing(decision);
+  showFailedConditions(decision, text);
+  showFailing(decision, text);
   paintRowMarks();
 }
 
-function showFailing(decision) {
+// What a checklist scored, what a rule designates, which lists a classification puts the claim on.
+function showExtra(decision) {
+  const box = document.getElementById("verdict-extra");
+  const caption = document.getElementById("verdict-extra-caption");
+  const value = document.getElementById("verdict-extra-value");
+  box.hidden = true;
+  const score = decision.score;
+  if (score) {
+    caption.textContent = t("score");
+    value.textContent = score.min_score !== null && score.min_score !== undefined
+      ? t("score-value", { score: score.score, max: score.max_score, min: score.min_score })
+      : score.score + " / " + score.max_score;
+    box.hidden = false;
+  } else if (decision.classes && decision.classes.length) {
+    const detail = state.details.get(decision.rule);
+    const labels = new Map(((detail && detail.classes) || []).map((c) => [c.id, L(c.label, c.id)]));
+    caption.textContent = t("classes-caption");
+    value.textContent = decision.classes.map((id) => labels.get(id) || id).join(t("list-sep"));
+    box.hidden = false;
+  } else if (decision.designation && decision.outcome === "eligible") {
+    caption.textContent = t("designation");
+    value.textContent = L(decision.designation.label, decision.designation.id);
+    box.hidden = false;
+  }
+}
+
+function showFailedConditions(decision, text) {
+  const box = document.getElementById("failed-conditions");
+  const list = document.getElementById("failed-conditions-list");
+  const failed = decision.outcome === "ineligible" ? failedLeaves(decision.reasons || []) : [];
+  list.replaceChildren(...failed.map((r) => h("li", { "data-testid": "failed-condition", "data-reason": r.id }, failedText(r, null, null, text))));
+  box.hidden = failed.length === 0;
+}
+
+function showFailing(decision, text) {
   const box = document.getElementById("failing");
   const list = document.getElementById("failing-list");
   list.replaceChildren();
@@ -667,7 +713,7 @@ function showFailing(decision) {
     list.append(h("li", { "data-testid": "failing-item", "data-path": item.path },
       h("a", { href: "#claim", class: "item-link", onclick: (ev) => { ev.preventDefault(); focusField(item.path); } },
         "[" + item.index + "] " + (item.name || item.path)),
-      h("ul", {}, reasons.map((r) => h("li", { "data-testid": "failing-reason", "data-reason": r.id }, reasonText(r, item.path))))));
+      h("ul", {}, reasons.map((r) => h("li", { "data-testid": "failing-reason", "data-reason": r.id }, failedText(r, item.path, item.index, text))))));
   }
   box.hidden = failing.length === 0;
 }
@@ -682,6 +728,37 @@ function failedLeaves(reasons) {
   };
   reasons.forEach(walk);
   return out;
+}
+
+// A failed condition in the CLI's own sentence ("劳动合同期限 11个月,需要 12个月以上(含)(差1)"),
+// taken from the text explanation (under the item's line for an item); else built from its facts.
+function failedText(reason, itemPath, itemIndex, text) {
+  const sentence = cliSentence(text || "", reason.label, itemIndex);
+  if (sentence === null) return reasonText(reason, itemPath);
+  if (sentence.startsWith(reason.label + " = ")) return sentence;
+  return reason.label + t("reason-sep") + sentence;
+}
+
+function cliSentence(text, label, itemIndex) {
+  const lines = text.split("\n");
+  let from = 0;
+  let to = lines.length;
+  if (itemIndex !== null && itemIndex !== undefined) {
+    const head = lines.findIndex((line) => /^\s*[✓✗?] \[(\d+)\] /.exec(line) && /^\s*[✓✗?] \[(\d+)\] /.exec(line)[1] === String(itemIndex));
+    if (head < 0) return null;
+    const indent = lines[head].search(/\S/);
+    from = head + 1;
+    to = from;
+    while (to < lines.length && lines[to].search(/\S/) > indent) to++;
+  }
+  for (let i = from; i < to; i++) {
+    const line = lines[i].trim();
+    if (line.startsWith("✗ " + label)) {
+      const rest = line.slice(2 + label.length).replace(/^[:：]\s*/, "").trim();
+      return rest || null;
+    }
+  }
+  return null;
 }
 
 // "签订1年以上(含1年)劳动合同:劳动合同期限 = 11" — the condition and the facts it read, in words.
@@ -733,6 +810,8 @@ function showError(err) {
   document.getElementById("explanation-text").textContent = "";
   document.getElementById("missing").hidden = true;
   document.getElementById("failing").hidden = true;
+  document.getElementById("failed-conditions").hidden = true;
+  document.getElementById("verdict-extra").hidden = true;
   if (!(err instanceof ApiError)) {
     outcome.textContent = "—";
     outcome.dataset.outcome = "";
