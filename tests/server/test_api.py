@@ -61,6 +61,7 @@ def test_one_rule_has_conditions_in_words_and_parameters_by_date_and_county(clie
     assert contract["words"]["zh"] == "劳动合同期限 12个月以上(含)"
     assert contract["words"]["en"].endswith("at least 12 months")
     assert body["conditions"][0]["children"] == []
+    assert body["conditions"][0]["words"] == {"zh": "单位类型 = enterprise", "en": "Kind = enterprise"}
     names = {p["name"]: p for p in body["parameters"]}
     award = names["hiring_award_per_worker"]
     assert award["values"][0] == {"from": "2016-06-01", "value": 1000}

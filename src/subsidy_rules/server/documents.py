@@ -119,6 +119,8 @@ class _Wording:
             threshold = self.operand(tree.right, field, lang)
             if field is None or threshold is None:
                 return None
+            if tree.op == "==":  # as the explanation shows it: 单位类型 = enterprise
+                return f"{field.label.get(lang)} = {threshold}"
             return f"{field.label.get(lang)} {THRESHOLD[lang][tree.op].format(t=threshold)}"
         return None
 
