@@ -303,3 +303,13 @@ def test_letter_links_lead_to_conditions_and_parameters(page, live_server):
     uncovered.first.click()
     expect(page.locator(f"#s-{index}")).to_have_class(re.compile(r"\buncovered\b"))
     expect(page.locator(f"#s-{index}")).to_be_in_viewport()
+
+
+def test_every_page_word_has_chinese_and_english(page, live_server):
+    open_page(page, live_server)
+    zh, en = page.evaluate("[Object.keys(WORDS.zh), Object.keys(WORDS.en)]")
+    assert sorted(zh) == sorted(en)
+    used = page.evaluate("[...document.querySelectorAll('[data-i18n]')].map((n) => n.dataset.i18n)")
+    assert set(used) <= set(zh)
+    missing = page.evaluate("Object.entries(WORDS.en).filter(([k, v]) => !v || v === WORDS.zh[k] && /[\\u4e00-\\u9fff]/.test(v)).map(([k]) => k)")
+    assert missing == [], missing

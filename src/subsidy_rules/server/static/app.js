@@ -987,6 +987,9 @@ async function loadExample(name) {
   const claim = await api("examples/" + encodeURIComponent(name));
   const example = state.examples.find((e) => e.name === name);
   state.claim = claim;
+  const comment = document.getElementById("example-comment");
+  comment.textContent = example && example.comment ? example.comment : "";
+  comment.hidden = !comment.textContent;
   if (example && example.rules && example.rules.length && !example.rules.includes(state.ruleId)) {
     state.ruleId = example.rules[0];
     renderRulePicker();
@@ -1188,7 +1191,13 @@ async function start() {
   document.querySelector("[data-testid=lang-switch]").addEventListener("click", switchLanguage);
   document.getElementById("rule-select").addEventListener("change", (ev) => chooseRule(ev.target.value));
   document.getElementById("example-load").addEventListener("click", () => loadExample(document.getElementById("example-select").value).catch(showError));
-  document.getElementById("form-clear").addEventListener("click", () => { state.claim = {}; renderForm(); scheduleExplain(); });
+  document.getElementById("form-clear").addEventListener("click", () => {
+    state.claim = {};
+    document.getElementById("example-comment").hidden = true;
+    renderForm();
+    scheduleExplain();
+  });
+  document.getElementById("claim-form").addEventListener("submit", (ev) => ev.preventDefault());
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => download(button.dataset.download).catch(showError));
   }
