@@ -31,17 +31,18 @@ _SHOTS_KEY = pytest.StashKey[Path]()
 class LiveServer:
     """A uvicorn server in a thread, on a socket bound before it starts (no race for the port)."""
 
-    def __init__(self) -> None:
+    def __init__(self, options=None) -> None:
         import uvicorn
 
-        from subsidy_rules.server.app import build_app
+        from subsidy_rules.server.app import ServerOptions, build_app
 
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(build_app(subsidy_rules.load_policy()), log_level="warning", lifespan="on")
+        app = build_app(subsidy_rules.load_policy(), options or ServerOptions())
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
@@ -63,6 +64,18 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     with LiveServer() as server:
+        yield server
+
+
+GUARD_TOKEN = "page-test-token"
+
+
+@pytest.fixture(scope="module")
+def guarded_server() -> Iterator[LiveServer]:
+    """A server that requires a bearer token (the page itself stays public)."""
+    from subsidy_rules.server.app import ServerOptions
+
+    with LiveServer(ServerOptions(tokens=(GUARD_TOKEN,))) as server:
         yield server
 
 

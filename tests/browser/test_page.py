@@ -313,3 +313,26 @@ def test_every_page_word_has_chinese_and_english(page, live_server):
     assert set(used) <= set(zh)
     missing = page.evaluate("Object.entries(WORDS.en).filter(([k, v]) => !v || v === WORDS.zh[k] && /[\\u4e00-\\u9fff]/.test(v)).map(([k]) => k)")
     assert missing == [], missing
+
+
+def test_a_server_with_tokens_asks_for_one(page, guarded_server, problems):
+    problems.allowed_status.add(401)
+    page.goto(guarded_server.url + "/")
+    box = page.get_by_test_id("token-box")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("此服务需要访问令牌")
+    expect(page.get_by_test_id("view-claim")).to_be_hidden()
+    page.get_by_test_id("token-input").fill("wrong")
+    page.get_by_test_id("token-submit").click()
+    expect(page.get_by_test_id("token-refused")).to_be_visible()
+    page.get_by_test_id("token-input").fill("page-test-token")
+    page.get_by_test_id("token-submit").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(box).to_be_hidden()
+    choose_rule(page, "hiring-award")
+    load_example(page, EXAMPLE)
+    expect(page.get_by_test_id("amount")).to_have_text("9,000.00")
+    # kept for the tab: a reload does not ask again
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(box).to_be_hidden()

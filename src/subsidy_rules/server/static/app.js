@@ -101,6 +101,11 @@ const WORDS = {
     "reason-sep": ":",
     "list-sep": ";",
     "load-failed": "无法载入:{detail}",
+    "token-title": "此服务需要访问令牌",
+    "token-help": "请输入管理员发给您的访问令牌。令牌只保存在本浏览器标签页中。",
+    "token-label": "访问令牌",
+    "token-submit": "确定",
+    "token-refused": "令牌不正确,请重新输入。",
   },
   en: {
     "page-title": "Subsidy rules · try a claim",
@@ -199,12 +204,18 @@ const WORDS = {
     "reason-sep": ": ",
     "list-sep": "; ",
     "load-failed": "Could not load: {detail}",
+    "token-title": "This service needs an access token",
+    "token-help": "Enter the access token your administrator gave you. It is kept in this browser tab only.",
+    "token-label": "Access token",
+    "token-submit": "OK",
+    "token-refused": "That token was not accepted; please enter it again.",
   },
 };
 
 const MARKS = { eligible: "✓", ineligible: "✗", undetermined: "?" };
 const DEBOUNCE_MS = 250;
 const LANG_KEY = "subsidy-rules.lang";
+const TOKEN_KEY = "subsidy-rules.token";
 
 const state = {
   lang: "zh",
@@ -220,6 +231,7 @@ const state = {
   trace: null,
   traceLang: null,
   rulesSelected: null,
+  token: "",          // bearer token, when the server requires one
 };
 
 // ------------------------------------------------------------------ words
@@ -281,6 +293,7 @@ async function api(path, { method = "GET", body, params = {}, as = "json" } = {}
   url.searchParams.set("lang", state.lang);
   for (const [key, value] of Object.entries(params)) if (value !== null && value !== undefined) url.searchParams.set(key, value);
   const init = { method, headers: { Accept: as === "json" ? "application/json" : "text/plain, text/markdown" } };
+  if (state.token) init.headers.Authorization = "Bearer " + state.token;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = "application/json";
@@ -1202,15 +1215,45 @@ async function start() {
     button.addEventListener("click", () => download(button.dataset.download).catch(showError));
   }
   window.addEventListener("hashchange", route);
+  document.getElementById("token-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    state.token = document.getElementById("token-input").value.trim();
+    try { sessionStorage.setItem(TOKEN_KEY, state.token); } catch (e) { /* private mode */ }
+    loadAll();
+  });
+  try { state.token = sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { state.token = ""; }
+  await loadAll();
+}
+
+// A server that requires tokens asks for one; it is kept for this browser tab only.
+function askForToken(refused) {
+  const box = document.getElementById("token-form");
+  box.hidden = false;
+  document.querySelector("main").hidden = true;
+  document.getElementById("token-refused").hidden = !refused;
+  document.getElementById("token-input").focus();
+}
+
+async function loadAll() {
+  document.querySelector("[data-testid=load-error]").hidden = true;
   try {
-    const [rules, facts, examples] = await Promise.all([api("rules"), api("facts"), api("examples").catch(() => ({ examples: [] }))]);
+    const [rules, facts, examples] = await Promise.all([api("rules"), api("facts"), api("examples").catch((err) => {
+      if (err instanceof ApiError && err.status === 401) throw err;
+      return { examples: [] };
+    })]);
     state.rules = rules.rules || [];
     state.facts = facts;
     state.examples = examples.examples || [];
   } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      askForToken(Boolean(state.token));
+      return;
+    }
     showLoadError(err);
     return;
   }
+  document.getElementById("token-form").hidden = true;
+  document.querySelector("main").hidden = false;
   api("health").then((health) => {
     const p = health.policy || {};
     document.querySelector("[data-testid=policy-name]").textContent = [p.name, p.version].filter(Boolean).join(" ");
