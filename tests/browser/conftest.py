@@ -85,6 +85,7 @@ def browser():
         "playwright.sync_api", reason="browser tests need the pip package `playwright` (pip install playwright)")
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Chromium at /usr/bin/chromium: install the Debian package `chromium`")
+    sync_api.expect.set_options(timeout=15_000)  # a busy machine answers slowly; a broken page never does
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
