@@ -17,6 +17,7 @@ import pytest
 
 import subsidy_rules
 from subsidy_rules.claims import coerce_claim, parse_text
+from subsidy_rules.explain import render_text
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="browser tests need the pip package `playwright` (pip install playwright)")
@@ -77,6 +78,9 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     expect(text).to_contain_text("✓ 企业吸纳就业奖补 (hiring-award) — 符合条件 · 金额 9,000.00 元")
     expect(text).to_contain_text("✗ [10] 徐长林 — 不符合条件")
     expect(text).to_contain_text("劳动合同期限 11个月,需要 12个月以上(含)(差1)")
+    policy = subsidy_rules.load_policy()
+    claim = coerce_claim(parse_text((REPO / "examples" / "claims" / f"{EXAMPLE}.yaml").read_text("utf-8")), policy.schema)
+    assert text.text_content() == render_text(policy.evaluate(claim, rule="hiring-award"), "zh")
     expect(page.get_by_test_id("row-employer.hires[10]").locator(".mark")).to_have_text("✗")
     expect(page.get_by_test_id("row-employer.hires[0]").locator(".mark")).to_have_text("✓")
     shot(page, screenshot_dir, "02-example-9000")
