@@ -463,7 +463,10 @@ function enumLabel(field, choice) {
 function scalarRow(field, parts) {
   const path = pathString(parts);
   const unit = L(field.unit);
-  const help = L(field.description);
+  // help that only spells out the choices is already in the choices
+  const worded = field.type === "enum" && (field.values || []).length > 0
+    && field.values.every((v) => enumLabel(field, v) !== v.value && L(v.label, v.value) === v.value);
+  const help = worded ? "" : L(field.description);
   return h("div", { class: "field", "data-field": path },
     h("label", { for: "f-" + path }, L(field.label, field.name)),
     h("div", { class: "control" }, inputFor(field, parts), unit ? h("span", { class: "unit" }, unit) : null),
