@@ -148,3 +148,32 @@ def in_process(app, method: str, url: str, **kwargs: Any) -> "httpx.Response":
             return await c.request(method, url, **kwargs)
 
     return asyncio.run(go())
+
+
+# ------------------------------------------------------------------ fixtures (imported by the test modules;
+# a conftest.py here would shadow tests/conftest.py for the tests that `from conftest import ...`)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The bundled policy, no auth (loopback), small limits."""
+    live = LiveServer(tmp_path_factory.mktemp("live"), ["--max-body", str(MAX_BODY), "--body-timeout", str(BODY_TIMEOUT)])
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """Bearer tokens required."""
+    tmp = tmp_path_factory.mktemp("auth")
+    tokens = tmp / "tokens.txt"
+    tokens.write_text("# tokens for the test\n" + "\n".join(TOKENS) + "\n\n", encoding="utf-8")
+    live = LiveServer(tmp, ["--tokens", str(tokens)], "auth")
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def client(server: LiveServer) -> Iterator["httpx.Client"]:
+    with httpx.Client(base_url=server.url, timeout=30.0) as c:
+        yield c

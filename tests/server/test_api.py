@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from server_helpers import EXAMPLES, example, httpx
+from server_helpers import EXAMPLES, example, httpx, client, server  # noqa: F401 (fixtures)
 
 import subsidy_rules
 from subsidy_rules import cli

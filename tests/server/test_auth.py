@@ -13,7 +13,7 @@ from typing import List, Sequence
 
 import pytest
 
-from server_helpers import TOKENS, example, httpx, in_process
+from server_helpers import TOKENS, example, httpx, in_process, auth_server  # noqa: F401 (fixtures)
 
 import subsidy_rules
 from subsidy_rules import cli

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from server_helpers import (BODY_TIMEOUT, MAX_BODY, body_of, example, good_request_works, httpx, raw_request,
-                            status_of)
+from server_helpers import (BODY_TIMEOUT, MAX_BODY, body_of, client, example, good_request_works, httpx,  # noqa: F401
+                            raw_request, server, status_of)
 
 JSON = {"content-type": "application/json"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server_helpers import REPO, LiveServer, example, good_request_works, httpx
+from server_helpers import REPO, LiveServer, example, good_request_works, httpx, client, server  # noqa: F401 (fixtures)
 
 import subsidy_rules
 
