@@ -356,7 +356,8 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
             out.error("E011", node.span, key="values")
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span, _description(fields.get("description")))
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span,
+                   description=_description(fields.get("description")))
 
 
 def _description(node: Optional[YNode]) -> Optional[m.Label]:

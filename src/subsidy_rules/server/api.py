@@ -104,12 +104,20 @@ def error_body(code: str, message: str, path: Optional[str], rid: str,
 
 
 def claim_error(exc: SubsidyRulesError, lang: str) -> Tuple[str, str, Optional[str], List[Dict[str, Any]]]:
-    """(code, message, path, diagnostics) of one of the package's own errors."""
+    """(code, message, path, diagnostics) of one of the package's own errors: one diagnostic per problem."""
     code = getattr(exc, "code", "E000")
     path = getattr(exc, "path", None) or None
     message = exc.message(lang)
-    diagnostics = [{"code": code, "message": message, "path": path,
-                    "line": getattr(exc, "line", None), "column": getattr(exc, "column", None)}]
+    diagnostics = []
+    problems = getattr(exc, "problems", None)  # a ClaimError that collected every problem of the claim
+    if problems:
+        for problem in problems:
+            span = getattr(problem, "span", None)
+            diagnostics.append({"code": problem.code, "message": f"[{problem.code}] " + problem.message(lang),
+                                "path": problem.path or None, "line": getattr(span, "line", None),
+                                "column": getattr(span, "column", None)})
+    else:
+        diagnostics.append({"code": code, "message": message, "path": path, "line": None, "column": None})
     for d in getattr(exc, "diagnostics", ()) or ():  # a PolicyError lists every problem
         entry = d.to_dict(lang)
         diagnostics.append({"code": entry.get("code"), "message": entry.get("message"), "path": entry.get("file"),

@@ -183,8 +183,14 @@ def _field(field: m.Field) -> Dict[str, Any]:
     return {
         "name": field.name, "type": field.type, "label": label(field.label),
         "description": label(field.description), "unit": label(field.unit), "of": field.of,
-        "values": [{"value": v, "label": {"zh": v, "en": v}} for v in field.values],
+        "values": [{"value": v, "label": label(_value_label(field, v)) or {"zh": v, "en": v}} for v in field.values],
     }
+
+
+def _value_label(field: m.Field, value: str) -> Optional[m.Label]:
+    """The schema's words for an enum value, when the schema gives them (else the value is shown as written)."""
+    lookup = getattr(field, "value_label", None)
+    return lookup(value) if lookup is not None else None
 
 
 # ------------------------------------------------------------------ examples
