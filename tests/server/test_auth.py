@@ -158,6 +158,28 @@ def test_tokens_file_is_read_and_checked(tmp_path: Path):
     assert cli.main(["serve", "--tokens", str(tmp_path / "absent")], stdout=io.StringIO(), stderr=io.StringIO()) == 2
 
 
+def test_cors_origins_on_the_command_line(monkeypatch):
+    from subsidy_rules.server import serve
+
+    seen = {}
+    monkeypatch.setattr(serve, "main", lambda args, out, err: seen.setdefault("args", args) and 0)
+    cli.main(["serve", "--cors-origin", "https://a.example", "https://b.example", "--cors-origin", "https://c.example",
+              "--port", "9", "--reload"], stdout=io.StringIO(), stderr=io.StringIO())
+    args = seen["args"]
+    assert args.cors_origin == ("https://a.example", "https://b.example", "https://c.example")
+    assert (args.host, args.port, args.reload, args.tokens, args.no_auth) == ("127.0.0.1", 9, True, None, False)
+
+
+def test_a_port_in_use_is_a_clear_failure():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)], stdout=io.StringIO(), stderr=io.StringIO()) == 2
+
+
 def test_a_broken_policy_is_not_served(tmp_path: Path):
     (tmp_path / "policy.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     err = io.StringIO()

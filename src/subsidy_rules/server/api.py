@@ -34,6 +34,7 @@ LOG = logging.getLogger("subsidy_rules.server")
 FORMATS = ("json", "text", "markdown")
 LIST_OPTIONS = ("as_of", "rule", "lang", "format")
 JSON_TYPE = "application/json; charset=utf-8"
+INLINE_BYTES = 32 * 1024  # bodies up to this are decided on the event loop; larger ones in a worker thread
 
 
 @attrs.frozen
@@ -208,9 +209,15 @@ async def read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json(request: Request, limits: Limits) -> Any:
-    """JSON only (no YAML over HTTP): NaN, Infinity and repeated keys refused by parse_text; depth bounded."""
+async def read_json(request: Request, limits: Limits) -> Tuple[Any, int]:
+    """(data, body size). JSON only (no YAML over HTTP): NaN, Infinity and repeated keys refused by parse_text."""
     body = await read_body(request, limits)
+    if len(body) > INLINE_BYTES:
+        return await run_in_threadpool(_parse, body), len(body)
+    return _parse(body), len(body)
+
+
+def _parse(body: bytes) -> Any:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -310,7 +317,7 @@ TEXT_TYPES = {"text": "text/plain; charset=utf-8", "markdown": "text/markdown; c
 
 async def _answer(request: Request, served: Served, lang: str, explain: bool) -> Response:
     limits: Limits = request.app.state.limits
-    data = await read_json(request, limits)
+    data, size = await read_json(request, limits)
     claims, single, options = _claims_and_options(request, data, lang, limits)
     policy = served.policy
 
@@ -321,11 +328,15 @@ async def _answer(request: Request, served: Served, lang: str, explain: bool) ->
             return None, exc
 
     if claims is None:
-        decisions = _decisions(policy, single, options)
-        if options.format != "json":
-            text = _render(decisions, options) if explain else _short_text(decisions, options)
-            return Response(text, media_type=TEXT_TYPES[options.format])
-        return json_response(document(decisions, options.lang) if explain else _short(decisions))
+        def answer() -> Response:
+            decisions = _decisions(policy, single, options)
+            if options.format != "json":
+                text = _render(decisions, options) if explain else _short_text(decisions, options)
+                return Response(text, media_type=TEXT_TYPES[options.format])
+            return json_response(document(decisions, options.lang) if explain else _short(decisions))
+
+        # a small claim takes well under a millisecond: a thread hop would cost more than it saves
+        return answer() if size <= INLINE_BYTES else await run_in_threadpool(answer)
 
     outcomes = await run_in_threadpool(lambda: [one(item) for item in claims])  # keep the loop answering others
     if options.format != "json":

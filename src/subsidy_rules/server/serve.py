@@ -137,5 +137,8 @@ def main(args: ServeArgs, out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, server_header=False,
                             limit_concurrency=512, timeout_keep_alive=5, h11_max_incomplete_event_size=64 * 1024,
                             log_level="warning", lifespan="on")
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except SystemExit as exc:  # uvicorn exits 1 when it cannot bind (it has said why on standard error)
+        return EXIT_BAD_INPUT if exc.code else EXIT_OK
     return EXIT_OK
