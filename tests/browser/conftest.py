@@ -61,7 +61,7 @@ class LiveServer:
         self.socket.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server() -> Iterator[LiveServer]:
     with LiveServer() as server:
         yield server
@@ -79,8 +79,10 @@ def guarded_server() -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # package scope: Playwright's sync API keeps an event loop running in this thread while it
+    # is open, which would break asyncio.run() in the tests that come after these
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="browser tests need the pip package `playwright` (pip install playwright)")
     if not CHROMIUM.exists():
