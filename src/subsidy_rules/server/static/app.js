@@ -1013,6 +1013,7 @@ async function loadExample(name) {
   }
   renderForm();
   await explainNow();
+  document.getElementById("claim-form").dataset.example = name; // the example the form started from
 }
 
 // ------------------------------------------------------------------ the rule browser
@@ -1210,6 +1211,7 @@ async function start() {
   document.getElementById("form-clear").addEventListener("click", () => {
     state.claim = {};
     document.getElementById("example-comment").hidden = true;
+    delete document.getElementById("claim-form").dataset.example;
     renderForm();
     scheduleExplain();
   });
