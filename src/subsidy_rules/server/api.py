@@ -161,7 +161,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         except Exception as exc:  # never a traceback to the caller, never claim content in the log
             LOG.error(json.dumps({"event": "internal_error", "request_id": request_id(request),
                                   "error": exc.__class__.__name__}))
-            return error_response(request, 500, "S010", render(SERVER, "S010", lang, {"request_id": request_id(request)}), None)
+            return api_error_response(request, ApiError(500, "S010", request_id=request_id(request)), lang)
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__

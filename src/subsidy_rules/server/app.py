@@ -67,7 +67,7 @@ def build_app(policy: Policy, options: ServerOptions = ServerOptions()) -> Starl
     async def lifespan(app: Starlette):
         watcher = None
         if options.reload_dir is not None:
-            def swap(new: Policy) -> None:
+            def swap(new: Policy) -> None:  # runs in a worker thread; one assignment makes the switch
                 app.state.served = serve_policy(new, load_examples(folder, new), trace_for(new))
 
             watcher = PolicyWatcher(options.reload_dir, swap, LOG, options.reload_interval)

@@ -34,7 +34,7 @@ def snapshot(folder: Path) -> Snapshot:
 
 
 class PolicyWatcher:
-    """Polls ``folder`` and calls ``replace`` with each newly checked policy."""
+    """Polls ``folder`` and calls ``replace`` (in a worker thread) with each newly checked policy."""
 
     def __init__(self, folder: Path, replace: Callable[[Policy], None], log: logging.Logger, interval: float = 1.0) -> None:
         self.folder = Path(folder)
@@ -77,7 +77,7 @@ class PolicyWatcher:
                 "diagnostics": [d.to_dict("en") for d in diagnostics if d.severity == "error"],
                 "kept": "the running policy"}, ensure_ascii=False, default=str))
             return False
-        self.replace(policy)
+        await asyncio.to_thread(self.replace, policy)  # documents for the new policy are built off the loop too
         self.log.info(json.dumps({"event": "policy_reloaded", "folder": str(self.folder),
                                   "policy": policy.ref.to_dict()}, ensure_ascii=False))
         return True
