@@ -57,6 +57,8 @@ const WORDS = {
     "from": "起",
     "until": "止",
     "in-force": "施行",
+    "in-force-from": "{from} 起",
+    "in-force-range": "{from} 至 {until}",
     "source": "依据",
     "letter-quote": "原文",
     "no-quote": "(未引原文)",
@@ -160,6 +162,8 @@ const WORDS = {
     "from": "from",
     "until": "until",
     "in-force": "In force",
+    "in-force-from": "from {from}",
+    "in-force-range": "{from} to {until}",
     "source": "Source",
     "letter-quote": "The letter",
     "no-quote": "(no quote)",
@@ -1077,11 +1081,11 @@ async function renderRuleDetail(id, focusId) {
   const parts = [
     h("h2", { "data-testid": "rule-title" }, L(detail.title, id), " ", h("small", {}, id + " · v" + detail.version + " · " + t("rule-kind-" + detail.kind))),
     h("p", { class: "meta" }, t("source") + ": " + [src.document, src.clause].filter(Boolean).join(" "),
-      " · " + t("in-force") + ": " + (detail.in_force ? (detail.in_force.from || "") + (detail.in_force.until ? " – " + detail.in_force.until : " " + t("from")) : "")),
+      detail.in_force ? " · " + t("in-force") + ": " + t(detail.in_force.until ? "in-force-range" : "in-force-from", { from: detail.in_force.from, until: detail.in_force.until }) : ""),
     src.quote ? quoteBox(src) : null,
-    h("h3", {}, t("conditions")),
-    conditionNode(detail.conditions, focusId),
   ];
+  const conditions = detail.conditions;
+  if (conditions && (!Array.isArray(conditions) || conditions.length)) parts.push(h("h3", {}, t("conditions")), conditionNode(conditions, focusId));
   if (detail.items) {
     parts.push(h("h3", {}, t("items", { label: L(detail.items.label) })), h("p", {}, h("code", {}, detail.items.over)),
       h("div", { class: "group-body" }, (detail.items.conditions || []).map((c) => conditionNode(c, focusId))));
