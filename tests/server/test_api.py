@@ -149,7 +149,10 @@ def test_explain_without_rule_decides_every_rule_that_applies(client):
 
 
 def test_decide_gives_outcome_and_amount_only(client):
-    body = client.post("/api/v1/decide", params={"rule": "hiring-award"}, json=example("hiring-award-eligible")).json()
+    response = client.post("/api/v1/decide", params={"rule": "hiring-award"}, json=example("hiring-award-eligible"))
+    assert response.headers["cache-control"] == "no-store"  # answers about people are never cached
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = response.json()
     assert body == {"decisions": [{"rule": "hiring-award", "outcome": "eligible", "amount": "9000.00"}]}
     base = client.post("/api/v1/decide", params={"rule": "employment-base"}, json=example("hiring-award-eligible")).json()
     assert base["decisions"][0]["outcome"] == "ineligible"

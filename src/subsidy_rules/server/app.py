@@ -135,10 +135,15 @@ class RequestContext:
         started = time.perf_counter()
         state = {"status": 0, "bytes": 0}
 
+        api_path = str(scope.get("path", "")).startswith("/api/")
+
         async def send_with_id(message: Dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                message["headers"] = list(message.get("headers", [])) + [(b"x-request-id", rid.encode())]
+                headers = list(message.get("headers", [])) + [(b"x-request-id", rid.encode())]
+                if api_path:  # answers may hold claim data: no caches, no content sniffing
+                    headers += [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
+                message["headers"] = headers
             elif message["type"] == "http.response.body":
                 state["bytes"] += len(message.get("body", b""))
             await send(message)
