@@ -381,7 +381,11 @@ def test_every_example_shows_in_the_form_and_decides_as_the_cli(page, live_serve
                 continue
             assert path in shown, (example["name"], path)
             assert shown[path] == _shown(value), (example["name"], path, shown[path], value)
-        decision = policy.evaluate(coerce_claim(data, policy.schema), rule=rule)[0]
+        # the claim as the page would download it reads back as the same claim, in YAML and in JSON
+        expected = coerce_claim(data, policy.schema)
+        assert coerce_claim(parse_text(page.evaluate("toYaml(cleanClaim())")), policy.schema) == expected, example["name"]
+        assert coerce_claim(json.loads(page.evaluate("JSON.stringify(cleanClaim())")), policy.schema) == expected
+        decision = policy.evaluate(expected, rule=rule)[0]
         outcome = page.get_by_test_id("outcome")
         expect(outcome).to_have_attribute("data-outcome", decision.outcome.value)
         amount = page.get_by_test_id("amount")
@@ -389,3 +393,15 @@ def test_every_example_shows_in_the_form_and_decides_as_the_cli(page, live_serve
             expect(amount).to_have_text("—")
         else:
             expect(amount).to_have_text(f"{decision.amount:,.2f}")
+
+
+def test_an_example_of_another_rule_brings_its_rule(page, live_server):
+    open_page(page, live_server)
+    choose_rule(page, "hiring-award")
+    select = page.get_by_test_id("example-select")
+    expect(select.locator("optgroup").first.locator("option")).to_have_count(3)  # hiring-award's own three
+    load_example(page, "job-placement-service-subsidy-eligible-cangxi-override")
+    expect(page.get_by_test_id("rule-select")).to_have_value("job-placement-service-subsidy")
+    expect(page.get_by_test_id("entity-job_agency")).to_be_visible()
+    expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "eligible")
+    expect(page.get_by_test_id("example-comment")).to_be_visible()

@@ -15,6 +15,8 @@ const WORDS = {
     "example": "示例申报",
     "example-none": "(选择示例)",
     "example-load": "载入示例",
+    "examples-this-rule": "本规则的示例",
+    "examples-other-rules": "其他规则的示例",
     "form-clear": "清空",
     "outcome": "结果",
     "amount": "金额",
@@ -120,6 +122,8 @@ const WORDS = {
     "example": "Example claim",
     "example-none": "(choose an example)",
     "example-load": "Load example",
+    "examples-this-rule": "Examples for this rule",
+    "examples-other-rules": "Examples for other rules",
     "form-clear": "Clear",
     "outcome": "Outcome",
     "amount": "Amount",
@@ -976,11 +980,14 @@ function renderRulePicker() {
 function renderExamplePicker() {
   const select = document.getElementById("example-select");
   const keep = select.value;
+  // this rule's examples first; any other example may be loaded too (it picks its own rule)
   const mine = state.examples.filter((e) => (e.rules || []).includes(state.ruleId));
-  const shown = mine.length ? mine : state.examples;
-  select.replaceChildren(h("option", { value: "" }, t("example-none")),
-    ...shown.map((e) => h("option", { value: e.name, title: e.comment || "" }, e.name)));
-  if (shown.some((e) => e.name === keep)) select.value = keep;
+  const others = state.examples.filter((e) => !(e.rules || []).includes(state.ruleId));
+  const option = (e) => h("option", { value: e.name, title: e.comment || "" }, e.name);
+  select.replaceChildren(...[h("option", { value: "" }, t("example-none")),
+    mine.length ? h("optgroup", { label: t("examples-this-rule") }, mine.map(option)) : null,
+    others.length ? h("optgroup", { label: t("examples-other-rules") }, others.map(option)) : null].filter(Boolean));
+  if (state.examples.some((e) => e.name === keep)) select.value = keep;
 }
 
 async function chooseRule(id) {
