@@ -311,11 +311,11 @@ def test_letter_links_lead_to_conditions_and_parameters(page, live_server):
 
 def test_every_page_word_has_chinese_and_english(page, live_server):
     open_page(page, live_server)
-    zh, en = page.evaluate("[Object.keys(WORDS.zh), Object.keys(WORDS.en)]")
+    zh, en = page.evaluate("[Object.keys(subsidyPage.WORDS.zh), Object.keys(subsidyPage.WORDS.en)]")
     assert sorted(zh) == sorted(en)
     used = page.evaluate("[...document.querySelectorAll('[data-i18n]')].map((n) => n.dataset.i18n)")
     assert set(used) <= set(zh)
-    missing = page.evaluate("Object.entries(WORDS.en).filter(([k, v]) => !v || v === WORDS.zh[k] && /[\\u4e00-\\u9fff]/.test(v)).map(([k]) => k)")
+    missing = page.evaluate("Object.entries(subsidyPage.WORDS.en).filter(([k, v]) => !v || v === subsidyPage.WORDS.zh[k] && /[\\u4e00-\\u9fff]/.test(v)).map(([k]) => k)")
     assert missing == [], missing
 
 
@@ -383,8 +383,8 @@ def test_every_example_shows_in_the_form_and_decides_as_the_cli(page, live_serve
             assert shown[path] == _shown(value), (example["name"], path, shown[path], value)
         # the claim as the page would download it reads back as the same claim, in YAML and in JSON
         expected = coerce_claim(data, policy.schema)
-        assert coerce_claim(parse_text(page.evaluate("toYaml(cleanClaim())")), policy.schema) == expected, example["name"]
-        assert coerce_claim(json.loads(page.evaluate("JSON.stringify(cleanClaim())")), policy.schema) == expected
+        assert coerce_claim(parse_text(page.evaluate("subsidyPage.toYaml(subsidyPage.cleanClaim())")), policy.schema) == expected, example["name"]
+        assert coerce_claim(json.loads(page.evaluate("JSON.stringify(subsidyPage.cleanClaim())")), policy.schema) == expected
         decision = policy.evaluate(expected, rule=rule)[0]
         outcome = page.get_by_test_id("outcome")
         expect(outcome).to_have_attribute("data-outcome", decision.outcome.value)

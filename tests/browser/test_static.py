@@ -15,7 +15,7 @@ import pytest
 
 from subsidy_rules.server import page
 
-FILES = ("index.html", "app.js", "app.css")
+FILES = tuple(sorted(p.name for p in page.STATIC_DIR.iterdir() if p.suffix in (".html", ".js", ".css")))
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,13 @@ def test_index_is_the_page(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "charset=utf-8" in response.headers["content-type"]
-    assert '<script src="/static/app.js"' in response.text
+    assert '<script type="module" src="/static/main.js">' in response.text
     assert response.headers.get("x-request-id")
     policy = response.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy
 
 
-@pytest.mark.parametrize("name, kind", [("app.js", "javascript"), ("app.css", "text/css"), ("index.html", "text/html")])
+@pytest.mark.parametrize("name, kind", [("main.js", "javascript"), ("form.js", "javascript"), ("app.css", "text/css"), ("index.html", "text/html")])
 def test_static_files_are_served_with_their_type(client, name, kind):
     response = client.get(f"/static/{name}")
     assert response.status_code == 200
@@ -93,6 +93,20 @@ def test_font_stack_names_debian_cjk_fonts():
     sans = re.search(r"--sans:\s*([^;]+);", css).group(1)
     assert sans.index('"Noto Sans CJK SC"') < sans.index("sans-serif")
     assert sans.index('"WenQuanYi Micro Hei"') < sans.index("sans-serif")
+
+
+def test_every_module_the_page_imports_is_served(client):
+    """main.js and the modules it imports, each imported by relative path and present."""
+    seen, todo = set(), ["main.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        todo += re.findall(r'^import \{[^}]*\} from "\./([\w-]+\.js)";$', response.text, flags=re.M)
+    assert seen == {name for name in FILES if name.endswith(".js")}  # no file left unused
 
 
 def test_assets_ship_inside_the_package():
