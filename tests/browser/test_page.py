@@ -405,3 +405,20 @@ def test_an_example_of_another_rule_brings_its_rule(page, live_server):
     expect(page.get_by_test_id("entity-job_agency")).to_be_visible()
     expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "eligible")
     expect(page.get_by_test_id("example-comment")).to_be_visible()
+
+
+def test_rule_browser_links_back_to_the_letter(page, live_server):
+    open_page(page, live_server, "#rules/hiring-award")
+    detail = page.get_by_test_id("rule-detail")
+    # the rule's sentence and its condition on contract months both lead to the letter's sentence
+    rule_link = detail.locator("blockquote").first.get_by_test_id("letter-link")
+    expect(rule_link).to_have_count(1)
+    expect(detail.locator("[data-condition=contract-1-year]").get_by_test_id("letter-link")).to_have_count(1)
+    index = rule_link.get_attribute("data-index")
+    rule_link.click()
+    expect(page.get_by_test_id("view-trace")).to_be_visible()
+    sentence = page.locator(f"#s-{index}")
+    expect(sentence).to_have_class(re.compile(r"\bhighlight\b"))
+    expect(sentence).to_be_in_viewport()
+    expect(sentence).to_contain_text("签订1年以上劳动合同并参加社会保险")
+    expect(sentence.locator("[data-testid=trace-link][data-rule=hiring-award]").first).to_be_visible()

@@ -15,7 +15,7 @@ export function showView(name, rest) {
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
   for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("current", tab.dataset.view === name);
   if (name === "rules") renderRuleDetail(rest[0] || state.rulesSelected || state.ruleId || (state.rules[0] && state.rules[0].id), rest[1]);
-  if (name === "trace") renderTrace();
+  if (name === "trace") renderTrace(rest[0] !== undefined && rest[0] !== "" ? Number(rest[0]) : null);
 }
 
 export function route() {

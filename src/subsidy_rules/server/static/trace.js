@@ -4,13 +4,47 @@ import { h } from "./dom.js";
 import { state } from "./state.js";
 import { L, t } from "./words.js";
 
-export async function renderTrace() {
+// The report of the shipped letter, fetched once per language.
+export async function ensureTrace() {
+  if (!state.trace || state.traceLang !== state.lang) {
+    const report = await api("trace");
+    state.trace = report;
+    state.traceLang = state.lang;
+  }
+  return state.trace;
+}
+
+function citeKey(kind, rule, id) {
+  return kind === "condition" ? "condition:" + rule + "/" + id : kind === "rule" ? "rule:" + (rule || id) : kind + ":" + id;
+}
+
+// Which sentences cite a rule, a condition or a parameter: the way back from the rule browser to the letter.
+export function citations(report) {
+  const found = new Map();
+  for (const s of report.sentences || []) {
+    for (const link of s.links || []) {
+      const key = citeKey(link.kind, link.rule, link.id);
+      if (!found.has(key)) found.set(key, []);
+      if (!found.get(key).includes(s.index)) found.get(key).push(s.index);
+    }
+  }
+  return { of: (kind, rule, id) => found.get(citeKey(kind, rule, id)) || [] };
+}
+
+function showSentence(index) {
+  const el = document.getElementById("s-" + index);
+  if (!el) return;
+  for (const old of document.querySelectorAll("ol.sentences .highlight")) old.classList.remove("highlight");
+  el.scrollIntoView({ block: "center" });
+  el.classList.add("highlight");
+}
+
+export async function renderTrace(focusIndex) {
   const box = document.getElementById("trace");
   if (!state.trace || state.traceLang !== state.lang) {
     box.replaceChildren(h("p", {}, t("loading")));
     try {
-      state.trace = await api("trace");
-      state.traceLang = state.lang;
+      await ensureTrace();
     } catch (err) {
       box.replaceChildren(h("p", { class: "explain-error", "data-testid": "trace-error" }, t("load-failed", { detail: err.message })));
       return;
@@ -49,7 +83,7 @@ export async function renderTrace() {
     h("p", { "data-testid": "trace-summary" }, t("trace-summary", { total: sentences.length, normative, uncovered: uncovered.size })),
     h("section", { class: "uncovered-box", "data-testid": "trace-uncovered" }, h("h3", {}, t("trace-uncovered")),
       uncovered.size ? h("ol", {}, [...uncovered].map((i) => h("li", {}, h("a", { href: "#trace", "data-testid": "uncovered-link", "data-index": i,
-        onclick: (ev) => { ev.preventDefault(); const el = document.getElementById("s-" + i); if (el) { el.scrollIntoView({ block: "center" }); el.classList.add("highlight"); } } },
+        onclick: (ev) => { ev.preventDefault(); showSentence(i); } },
         "#" + i + " " + ((byIndex.get(i) || {}).text || ""))))) : h("p", {}, t("trace-none-uncovered"))),
   ];
   if ((report.quotes_not_found || []).length) {
@@ -58,4 +92,5 @@ export async function renderTrace() {
   }
   parts.push(h("ol", { class: "sentences" }, items));
   box.replaceChildren(...parts);
+  if (focusIndex !== null && focusIndex !== undefined) showSentence(focusIndex);
 }
