@@ -94,6 +94,9 @@ def test_huge_numbers_are_refused(client):
     assert response.status_code in (400, 422) and response.json()["error"]["code"] in ("C004", "C005")
     assert_refused(post_raw(client, "/api/v1/explain", b'{"employer": {"kind": "enterprise", "hires": [{"contract_months": 1e400}]}}'),
                    422, "C005")
+    # an exponent past what Decimal can hold: refused while parsing, not a 500
+    assert_refused(post_raw(client, "/api/v1/explain", b'{"employer": {"kind": "enterprise", "x": 1e9999999999999999999999}}'),
+                   400, "C004")
     good_request_works(client)
 
 
