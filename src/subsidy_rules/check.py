@@ -13,8 +13,8 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import KIND_WORDS, type_word
-from .quotes import locate_all, nearest_passage
+from .messages import kind_word, trace_word_pair, type_word
+from .quotes import locate_all, nearest_passage, normalise
 from .source import Span
 
 
@@ -41,7 +41,8 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                 if isinstance(node, ast.Param):
                     used_params.add(node.name)
                     param = policy.parameters.get(node.name)
-                    if param is not None and rule.in_force.start != _dt.date.min and param.value_on(rule.in_force.start) is None:
+                    if (param is not None and not param.no_standard and rule.in_force.start != _dt.date.min
+                            and param.value_on(rule.in_force.start) is None):
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
     from .lint import lint_duplicates, lint_quotes, lint_rule
@@ -63,18 +64,25 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
 
 
 def _check_quotes(policy: m.PolicyModel, report) -> None:
-    """A quote is an error when its document is shipped and the words are not in it; a warning when
-    its document is not shipped (nothing to check it against)."""
+    """A quote is an error when its document is shipped (or restated by a shipped one) and the words
+    are not in it; a warning when its document is not shipped and its words are in none that is."""
     for located in locate_all(policy):
         citation = located.citation
         span = citation.source.quote_span
-        what = KIND_WORDS[citation.kind]
+        what = kind_word(citation.kind)
         ident = citation.id if citation.kind in ("rule", "parameter") else f"{citation.rule}/{citation.id}"
         if located.document is None:
             report("W011", span, severity="warning", what=what, id=ident, document=citation.source.document)
         elif not located.found:
-            report("E063", span, what=what, id=ident, document=located.document.id,
-                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote))
+            shipped = located.document.id
+            document = shipped if _same(citation.source.document, shipped) else trace_word_pair(
+                "restating", shipped=shipped, cited=citation.source.document)
+            report("E063", span, what=what, id=ident, document=document,
+                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote) or "…")
+
+
+def _same(cited: str, shipped: str) -> bool:
+    return normalise(cited)[0] == normalise(shipped)[0]
 
 
 def _check_rule(policy: m.PolicyModel, rule: m.Rule, checker: Checker, report) -> None:

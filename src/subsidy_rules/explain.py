@@ -29,6 +29,8 @@ WORDS = {
         "points": "{points} 分", "interpretation": "解释", "designation": "认定", "classes": "所属名单",
         "notes": "说明", "total": "合计 {n} 项,共 {amount}", "computed": "计算", "currency": "元",
         "more": "(共 {n} 项;使用 --full 查看全部)", "in_force": "生效期间",
+        "pending": "金额待定", "amount_missing": "确定金额还需", "no_standard": "金额:来函未规定标准",
+        "floor": "金额按来函规定的最低标准(不低于)支付,县区可提高",
     },
     "en": {
         Outcome.ELIGIBLE: "eligible", Outcome.INELIGIBLE: "not eligible", Outcome.UNDETERMINED: "undetermined (facts missing)",
@@ -39,6 +41,9 @@ WORDS = {
         "points": "{points} pts", "interpretation": "Interpretation", "designation": "Designation", "classes": "Lists",
         "notes": "Notes", "total": "{n} item(s), total {amount}", "computed": "Computed", "currency": "CNY",
         "more": "({n} in all; --full shows every one)", "in_force": "In force",
+        "pending": "amount to be determined", "amount_missing": "Facts that would fix the amount",
+        "no_standard": "amount: no standard in the source",
+        "floor": "The amount is the floor the source sets (at least); a county may pay more",
     },
 }
 
@@ -123,6 +128,9 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "title": rule.title.get(lang),
         "outcome": decision.outcome.value,
         "amount": json_value(decision.amount),
+        "amount_status": decision.amount_status,
+        "amount_standard": decision.amount_standard,
+        "amount_missing": list(decision.amount_missing),
         "currency": decision.currency,
         "source": rule.source.text(),
         "reasons": [reason_to_dict(r, lang) for r in decision.reasons],
@@ -332,6 +340,8 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
     head = f"{MARKS[_outcome_truth(decision.outcome)]} {rule.title.get(lang)} ({rule.id}) — {words[decision.outcome]}"
     if decision.amount is not None:
         head += f" · {words['amount']} {money(decision.amount, lang)}"
+    elif decision.amount_status in ("pending", "no_standard"):
+        head += f" · {words[decision.amount_status]}"
     lines.append(head)
     if decision.designation is not None:
         lines.append(f"  {words['designation']}: {decision.designation.label.get(lang)}")
@@ -348,9 +358,15 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
         lines.append(f"  {words['amount']}: {_amount_text(amount_reason, decision, lang)}")
     for note in decision.notes:
         lines.append(f"  ※ {note.get(lang)}")
+    if decision.amount is not None and decision.amount_standard == "floor":
+        lines.append(f"  ※ {words['floor']}")
     if decision.missing:
         lines.append(f"  {words['missing']}:")
         for path in decision.missing:
+            lines.append(f"    - {path}")
+    if decision.amount_missing:
+        lines.append(f"  {words['amount_missing']}:")
+        for path in decision.amount_missing:
             lines.append(f"    - {path}")
     if full and rule.interpretation is not None:
         text = rule.interpretation.get(lang).strip().replace("\n", "\n    ")

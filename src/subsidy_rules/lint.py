@@ -12,7 +12,7 @@ import attrs
 from . import model as m
 from .expr import ast
 from .expr.printer import to_text
-from .messages import KIND_WORDS
+from .messages import kind_word
 from .quotes import uncited
 
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
@@ -190,4 +190,4 @@ def lint_duplicates(rules: Iterable[m.Rule], report) -> None:
 def lint_quotes(policy: m.PolicyModel, report) -> None:
     """A condition, criterion or class that cites no words of the letter, on itself or on its rule."""
     for kind, rule, ident, span in uncited(policy):
-        report("W010", span or rule.span, severity="warning", what=KIND_WORDS[kind], id=f"{rule.id}/{ident}")
+        report("W010", span or rule.span, severity="warning", what=kind_word(kind), id=f"{rule.id}/{ident}")

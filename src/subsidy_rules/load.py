@@ -326,16 +326,22 @@ def read_schema(out: Collector, node: Optional[YNode]) -> m.FactSchema:
         elif fields_node is not None:
             out.error("E012", fields_node.span, key="fields", expected=_expected("mapping"), actual=_expected(_kind_of(fields_node)))
         entities[name] = m.Entity(name, label, fields_map, key.span)
-    # references between entities
+    # references between entities, and implications within one
     for entity in entities.values():
         for field in entity.fields.values():
+            for source in field.implied_by:
+                other = entity.fields.get(source)
+                if field.type != "bool" or other is None or other.type != "bool" or source == field.name:
+                    out.error("E070", field.span, did_you_mean(source, [f for f, d in entity.fields.items()
+                                                                          if d.type == "bool" and f != field.name]),
+                              name=field.name, source=source)
             if field.type in ("list", "record") and field.of not in entities and field.span is not None:
                 out.error("E024", field.span, did_you_mean(field.of or "", entities), name=field.of)
     return m.FactSchema(entities)
 
 
 def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
-    fields = Fields(out, node, ("type", "label", "of", "values", "unit", "description"), ("type", "label"), name)
+    fields = Fields(out, node, ("type", "label", "of", "values", "unit", "description", "implied_by"), ("type", "label"), name)
     if not fields.ok:
         return None
     kind = fields.text("type")
@@ -356,7 +362,8 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
             out.error("E011", node.span, key="values")
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span,
+    implied_by = tuple(str(item.value) for item in fields.seq("implied_by") if isinstance(item, YScalar))
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by,
                    description=_description(fields.get("description")))
 
 
@@ -428,7 +435,7 @@ def read_parameters(out: Collector, node: Optional[YNode], info: m.PolicyInfo):
             name = str(key.value)
             if not NAME_PATTERN.match(name):
                 out.error("E015", key.span, value=name)
-            pf = Fields(out, value, ("label", "type", "unit", "floor", "source", "values", "description"), ("label", "type", "values"), name)
+            pf = Fields(out, value, ("label", "type", "unit", "floor", "source", "values", "description", "no_standard"), ("label", "type", "values"), name)
             if not pf.ok:
                 continue
             kind = pf.text("type") or "money"
@@ -444,6 +451,7 @@ def read_parameters(out: Collector, node: Optional[YNode], info: m.PolicyInfo):
                 read_label(out, pf.get("unit"), "unit", value.span) if pf.has("unit") else None,
                 read_source_ref(out, pf.get("source")),
                 key.span,
+                bool(pf.scalar("no_standard", "bool")),
             )
     elif params_node is not None:
         out.error("E012", params_node.span, key="parameters", expected=_expected("mapping"), actual=_expected(_kind_of(params_node)))
@@ -656,7 +664,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
             label = read_label(out, kf.get("label"), "label", item.span)
             expr = read_expression(out, kf.get("expr"), "expr", item.span)
             if kid and expr is not None:
-                classes.append(m.ClassDef(kid, label, expr, read_source_ref(out, kf.get("source")), item.span))
+                classes.append(m.ClassDef(kid, label, expr, item.span, read_source_ref(out, kf.get("source"))))
         if not fields.has("classes"):
             out.error("E011", node.span, key="classes")
     elif fields.has("classes"):

@@ -66,6 +66,9 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E050": ("{county} 的 “{name}” = {value},低于市级底线 {floor}(自 {start} 起)", "{county} sets '{name}' = {value}, below the city floor {floor} (from {start})"),
     "E051": ("参数 “{name}” 的值 {value} 不是{expected}", "parameter '{name}' value {value} is not {expected}"),
     "E052": ("参数 “{name}” 在 {date} 没有生效的取值,而规则 “{rule}” 此时生效", "parameter '{name}' has no value in force on {date}, when rule '{rule}' is"),
+    # implied facts (schema `implied_by`)
+    "E070": ("“{name}” 的 implied_by 只能写同一记录中的其他是/否字段,“{source}” 不是",
+             "implied_by of '{name}' may only name other yes/no fields of the same record; '{source}' is not one"),
     "E053": ("未知的县区 “{name}”{suggestion}", "unknown county '{name}'{suggestion}"),
     # warnings
     "W001": ("参数 “{name}” 没有被任何规则使用", "parameter '{name}' is not used by any rule"),
@@ -143,8 +146,8 @@ TRACE_KINDS: Dict[str, Tuple[str, str]] = {
 
 TRACE: Dict[str, Tuple[str, str]] = {
     "heading": ("{id} {title}({date})", "{id} {title} ({date})"),
-    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;无标记的是叙述性语句。",
-               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; no mark: narrative."),
+    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;○ 叙述性语句,有规则引用;无标记的是叙述性语句。",
+               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; ○ narrative, quoted; no mark: narrative."),
     "restored": ("来函发布时缺失的字已补回:{list}", "Characters lost in the published text are restored: {list}"),
     "uncovered_mark": ("未覆盖", "not covered"),
     "preamble": ("(开头)", "(opening)"),
@@ -153,17 +156,27 @@ TRACE: Dict[str, Tuple[str, str]] = {
     "uncovered_head": ("没有任何规则引用的规范性语句:{list}", "Normative sentences no rule quotes: {list}"),
     "not_found_head": ("引文在来函中找不到(请改正 quote,见 subsidy-rules check):", "Quotes not found in the letter (correct the quote; see subsidy-rules check):"),
     "unshipped_head": ("引用了未随政策提供的文件,无法核对:", "Quotes of documents the policy does not ship, not checked:"),
-    "none": ("无", "none"),
     "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
     "sentence": ("第{index}句", "sentence {index}"),
-    "links": ("引用", "Quoted by"),
-    "section": ("部分", "Section"),
-    "text": ("原文", "Text"),
+    "problem_quote": ("{where} {what}:“{quote}”", "{where} {what}: “{quote}”"),
+    "problem_document": ("{where} {what}:{document}", "{where} {what}: {document}"),
+    "restating": ("{shipped}(它转述了 {cited})", "{shipped} (which restates {cited})"),
 }
 
 
 def trace_word(key: str, lang: str, **args: Any) -> str:
     return render(TRACE, key, lang, args)
+
+
+def kind_word(kind: str) -> "Word":
+    """What cites the letter (rule, condition, criterion, list, parameter), in both languages."""
+    zh, en = TRACE_KINDS[kind]
+    return Word(zh, en)
+
+
+def trace_word_pair(key: str, **args: Any) -> "Word":
+    """A trace phrase in both languages, for a diagnostic argument worded when it is shown."""
+    return Word(trace_word(key, "zh", **args), trace_word(key, "en", **args))
 
 
 class Word:
@@ -247,5 +260,3 @@ SERVER: Dict[str, Tuple[str, str]] = {
     "S027": ('开启', 'on'),  # serve: on
     "S028": ('关闭', 'off'),  # serve: off
 }
-
-KIND_WORDS: Dict[str, Word] = {kind: Word(zh, en) for kind, (zh, en) in TRACE_KINDS.items()}

@@ -77,6 +77,7 @@ class Field:
     values: Tuple[str, ...] = ()
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
     description: Optional[Label] = attrs.field(default=None, eq=False)  # help text for forms
 
 
@@ -110,6 +111,7 @@ class Parameter:
     unit: Optional[Label] = None
     source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    no_standard: bool = False  # the source sets no standard: no value is intended, amounts reading it are absent
 
     def value_on(self, day: _dt.date) -> Any:
         """The value in force on ``day`` (None before the first)."""
@@ -191,8 +193,8 @@ class ClassDef:
     id: str
     label: Label
     expr: Expression
-    source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional[SourceRef] = None
 
 
 @attrs.frozen

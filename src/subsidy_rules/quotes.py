@@ -16,6 +16,7 @@ An ellipsis (…… or ...) in a quote skips words: the parts must occur in orde
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -174,11 +175,15 @@ def document_for(documents: Sequence[m.Document], cited: str) -> Optional[m.Docu
 
 @attrs.frozen
 class Located:
-    """A citation and what became of it: its document and matches (none: not found), or no document."""
+    """A citation and what became of it: the document it was looked for in and the matches there
+    (none: not found), or no document (it cites one that is not shipped, and its words are in none
+    that is). ``cited`` is False when the words were found in a shipped document the citation
+    does not name (a quote of a draft or a secondary source that repeats the letter's words)."""
 
     citation: Citation
     document: Optional[m.Document]
     matches: Tuple[Match, ...] = ()
+    cited: bool = True
 
     @property
     def shipped(self) -> bool:
@@ -190,18 +195,32 @@ class Located:
 
 
 def locate_all(model: m.PolicyModel) -> List[Located]:
-    """Every citation of the policy, looked for in the document it names."""
+    """Every citation of the policy, looked for in the document it names.
+
+    A citation of a document that is not shipped is looked for in every shipped one: where its
+    words are found it is linked there (``cited`` False); found nowhere, it has no document.
+    """
     indexes: Dict[str, DocumentIndex] = {}
-    out: List[Located] = []
-    for citation in citations(model):
-        document = document_for(model.documents, citation.source.document)
-        if document is None:
-            out.append(Located(citation, None))
-            continue
+
+    def index_of(document: m.Document) -> DocumentIndex:
         index = indexes.get(document.file)
         if index is None:
             index = indexes[document.file] = DocumentIndex(document)
-        out.append(Located(citation, document, tuple(index.find(citation.source.quote))))
+        return index
+
+    out: List[Located] = []
+    for citation in citations(model):
+        document = document_for(model.documents, citation.source.document)
+        if document is not None:
+            out.append(Located(citation, document, tuple(index_of(document).find(citation.source.quote))))
+            continue
+        for other in model.documents:
+            matches = tuple(index_of(other).find(citation.source.quote))
+            if matches:
+                out.append(Located(citation, other, matches, cited=False))
+                break
+        else:
+            out.append(Located(citation, None))
     return out
 
 
@@ -225,8 +244,6 @@ def uncited(model: m.PolicyModel) -> Iterator[Tuple[str, m.Rule, str, object]]:
 
 def nearest_passage(document: m.Document, quote: str, limit: int = 80) -> str:
     """The words of the document most like a quote that is not in it (for the hint of a diagnostic)."""
-    import difflib
-
     folded_quote = "".join(quote_parts(quote, document.restorations))
     if not folded_quote:
         return ""

@@ -121,6 +121,8 @@ def parameters_schema() -> Dict[str, Any]:
                     "type": _t("类型", "type", enum=list(m.PARAMETER_TYPES)),
                     "unit": {"$ref": "#/definitions/label"},
                     "floor": _t("市级底线(县区只能提高)", "city floor (counties may only raise it)", type="boolean"),
+                    "no_standard": _t("来函未规定标准:没有取值,读取它的金额不给出(不是0)",
+                                      "the source sets no standard: no value, amounts reading it are absent (not 0)", type="boolean"),
                     "source": {"$ref": "#/definitions/source"},
                     "values": {"$ref": "#/definitions/history"},
                     "description": {}}}),
@@ -136,7 +138,9 @@ def facts_schema() -> Dict[str, Any]:
         "label": {"$ref": "#/definitions/label"},
         "of": _t("列表或记录的实体", "entity of list/record items", type="string"),
         "values": _t("可选值", "allowed values", type="array", items={"type": "string"}),
-        "unit": {"$ref": "#/definitions/label"}, "description": {}}}
+        "unit": {"$ref": "#/definitions/label"}, "description": {},
+        "implied_by": _t("由这些是/否字段推出为“是”(同一记录中)", "made true by these yes/no fields of the same record",
+                         type="array", items={"type": "string"})}}
     return {
         "$schema": DRAFT, **_t("事实结构", "fact schema"), "type": "object", "additionalProperties": False,
         "required": ["entities"], "definitions": {"label": LABEL, "field": field},

@@ -15,11 +15,16 @@ subsection; its heading (up to its first full stop) is the section of the
 sentences that follow, not a sentence itself. A part of the document without a
 numbered heading is named in the document's metadata (`parts`).
 
-Normative, by a heuristic: the sentence contains one of NORMATIVE_MARKERS or a
-sum of money (1800万元), and
-none of REPORT_MARKERS, and is not a title (shorter than TITLE_LENGTH with no comma); a sentence some citation quotes is normative too (the
-policy reads a rule into it). The document's `normative` / `not_normative`
-fragments override both, for every sentence that contains the fragment.
+Normative, by a heuristic: the sentence contains one of NORMATIVE_MARKERS or
+a sum of money (1800万元), none of REPORT_MARKERS, and is not a title (一是…,
+二是… with no comma).
+The document's `normative` / `not_normative` fragments override it, for every
+sentence that contains one. Whether something quotes a sentence does not make
+it normative: a drafted criterion may quote a report of results.
+
+Links: every sentence a quote touches is linked. A quote found in several
+places (a condition's 自主创业) links only where its rule's own quote is, when
+it occurs there; a parameter's, where the quotes of the rules using it are.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from . import model as m
-from .messages import KIND_WORDS, trace_word
-from .quotes import DocumentIndex, Located, locate_all, normalise
+from .messages import kind_word, trace_word
+from .expr import ast
+from .quotes import Located, Match, locate_all, normalise
 
 NORMATIVE_MARKERS = (
     "给予", "补贴", "奖补", "奖励", "贴息", "标准",      # an amount or what is paid
@@ -101,17 +107,18 @@ def split_sentences(text: str, parts: Sequence[m.DocumentPart] = ()) -> List[Pie
     return pieces
 
 
-TITLE_LENGTH = 20
+_TITLE = re.compile(r"^[一二三四五六七八九十]+是")
 
 
 def heuristic_normative(sentence: str) -> bool:
     """Does a sentence look like it states a condition, an amount, a target or an obligation?
 
-    A marker word (NORMATIVE_MARKERS) or a sum of money, and no report word (REPORT_MARKERS); a short sentence
-    without a comma is a title (一是创新就业服务补贴政策。), not a rule.
+    A marker word (NORMATIVE_MARKERS) or a sum of money, and no report word
+    (REPORT_MARKERS); a sentence that begins 一是, 二是 … and has no comma is a
+    title (二是创新就业服务补贴政策。), not a rule.
     """
     folded = normalise(sentence)[0]
-    if len(folded) < TITLE_LENGTH and "," not in folded:
+    if _TITLE.match(folded) and "," not in folded:
         return False
     if any(marker in folded for marker in REPORT_MARKERS):
         return False
@@ -183,6 +190,15 @@ class Trace:
     def uncovered(self) -> Tuple[int, ...]:
         return tuple(s.index for s in self.sentences if s.uncovered)
 
+    def sentences_for(self, rule: Optional[str] = None, parameter: Optional[str] = None) -> Tuple[Sentence, ...]:
+        """The sentences a rule (itself or any of its conditions, criteria, classes) or a parameter quotes:
+        what a rule browser shows beside the rule."""
+        def wanted(link: Link) -> bool:
+            if parameter is not None:
+                return link.kind == "parameter" and link.id == parameter
+            return link.rule == rule
+        return tuple(s for s in self.sentences if any(wanted(link) for link in s.links))
+
     def to_dict(self, lang: str = "zh", only_uncovered: bool = False) -> Dict[str, Any]:
         """The stable JSON shape (docs/cli.md, trace). ``lang`` picks the document title's language."""
         doc = self.document
@@ -209,6 +225,19 @@ def _contains(folded_sentence: str, fragment: str) -> bool:
     return normalise(fragment)[0] in folded_sentence
 
 
+def _parameter_users(model: m.PolicyModel) -> Dict[str, Tuple[str, ...]]:
+    """Parameter name -> ids of the rules whose expressions use it."""
+    found: Dict[str, List[str]] = {}
+    for rule in model.rules:
+        for expression, _, _ in m.rule_expressions(rule):
+            if expression.tree is None:
+                continue
+            for node in ast.walk(expression.tree):
+                if isinstance(node, ast.Param) and rule.id not in found.setdefault(node.name, []):
+                    found[node.name].append(rule.id)
+    return {name: tuple(ids) for name, ids in found.items()}
+
+
 def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = None) -> Trace:
     """The trace of a policy's shipped document (the first, or the one with id ``document``).
 
@@ -226,21 +255,37 @@ def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = N
     if chosen is None:
         return Trace(None, (), (), unshipped)
     pieces = split_sentences(chosen.reading, chosen.parts)
+    mine = [entry for entry in located if entry.document is chosen]
+
+    def touched(match: Match) -> List[int]:
+        return [number for number, piece in enumerate(pieces)
+                if any(piece.start < end and start < piece.end for start, end in match.pieces)]
+
+    # the sentences each rule's own quote is in: where its conditions' short quotes are meant
+    rule_sentences: Dict[str, set] = {}
+    for entry in mine:
+        if entry.citation.kind == "rule":
+            for match in entry.matches:
+                rule_sentences.setdefault(entry.citation.id, set()).update(touched(match))
+    users = _parameter_users(model)
     links: List[List[Link]] = [[] for _ in pieces]
-    for entry in located:
-        if entry.document is not chosen:
-            continue
+    for entry in mine:
         citation = entry.citation
         link = Link(citation.kind, citation.rule if citation.kind != "parameter" else None, citation.id, citation.label)
-        for match in entry.matches:
-            for start, end in match.pieces:
-                for number, piece in enumerate(pieces):
-                    if piece.start < end and start < piece.end and link not in links[number]:
-                        links[number].append(link)
+        found = [touched(match) for match in entry.matches]
+        if len(found) > 1:
+            rules = users.get(citation.id, ()) if citation.kind == "parameter" else (citation.rule,)
+            context = set().union(*(rule_sentences.get(r, set()) for r in rules if r)) if rules else set()
+            in_context = [numbers for numbers in found if context.intersection(numbers)]
+            found = in_context or found
+        for numbers in found:
+            for number in numbers:
+                if link not in links[number]:
+                    links[number].append(link)
     sentences = []
     for number, piece in enumerate(pieces):
         folded = normalise(piece.text)[0]
-        normative = heuristic_normative(piece.text) or bool(links[number])
+        normative = heuristic_normative(piece.text)
         if any(_contains(folded, f) for f in chosen.normative):
             normative = True
         if any(_contains(folded, f) for f in chosen.not_normative):
@@ -255,7 +300,7 @@ def build_trace(policy: Union["m.PolicyModel", Any], document: Optional[str] = N
 
 
 def _link_text(link: Link, lang: str) -> str:
-    kind = KIND_WORDS[link.kind].get(lang)
+    kind = kind_word(link.kind).get(lang)
     if link.kind == "parameter":
         name = f"${link.id}"
     elif link.kind == "rule":
@@ -267,20 +312,24 @@ def _link_text(link: Link, lang: str) -> str:
 
 def _mark(sentence: Sentence) -> str:
     if not sentence.normative:
-        return " "
+        return "○" if sentence.links else " "
     return "●" if sentence.links else "✗"
 
 
 def _problem_lines(trace: Trace, lang: str, bullet: str) -> List[str]:
     lines: List[str] = []
+
+    def what(q: QuoteProblem) -> str:
+        return _link_text(Link(q.kind, q.rule, q.id, m.Label("", "")), lang).strip()
+
     if trace.quotes_not_found:
         lines.append(trace_word("not_found_head", lang))
         for q in trace.quotes_not_found:
-            lines.append(f"{bullet}{q.file}:{q.line}:{q.column} {_link_text(Link(q.kind, q.rule, q.id, m.Label('', '')), lang).strip()}:“{q.quote}”")
+            lines.append(bullet + trace_word("problem_quote", lang, where=f"{q.file}:{q.line}:{q.column}", what=what(q), quote=q.quote))
     if trace.quotes_unshipped:
         lines.append(trace_word("unshipped_head", lang))
         for q in trace.quotes_unshipped:
-            lines.append(f"{bullet}{q.file}:{q.line}:{q.column} {_link_text(Link(q.kind, q.rule, q.id, m.Label('', '')), lang).strip()}:{q.document}")
+            lines.append(bullet + trace_word("problem_document", lang, where=f"{q.file}:{q.line}:{q.column}", what=what(q), document=q.document))
     return lines
 
 
@@ -352,10 +401,11 @@ def render_markdown(trace: Trace, lang: str = "zh", only_uncovered: bool = False
         lines.append(f"- **[{sentence.index}]** {_mark(sentence).strip()} {_md(sentence.text)}{tail}".replace("  ", " "))
         for link in sentence.links:
             lines.append(f"  - {_md(_link_text(link, lang))}")
-    lines.append("")
-    lines.extend(_md(line) for line in _summary(trace, lang))
-    problems = _problem_lines(trace, lang, "- ")
-    if problems:
-        lines.append("")
-        lines.extend(line if line.startswith("- ") else _md(line) for line in problems)
+    for line in _summary(trace, lang):
+        lines += ["", _md(line)]
+    for line in _problem_lines(trace, lang, ""):
+        if line in (trace_word("not_found_head", lang), trace_word("unshipped_head", lang)):
+            lines += ["", _md(line), ""]
+        else:
+            lines.append("- " + _md(line))
     return "\n".join(lines) + "\n"
