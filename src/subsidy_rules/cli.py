@@ -133,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", action="store_true", help="write every schema into POLICY/schemas/<kind>.schema.json")
     common(schema)
 
+    serve = sub.add_parser("serve", help="the web API and the page for policy staff",
+                           description="Serve the policy over HTTP: JSON API under /api/v1 and a page at /. Binds 127.0.0.1; "
+                                       "any other address needs --tokens FILE or --no-auth. See docs/api.md.")
+    serve.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--reload", action="store_true", help="watch the policy folder; a change that passes check replaces the policy")
+    serve.add_argument("--tokens", metavar="FILE", help="bearer tokens, one per line; required to bind a non-loopback address")
+    serve.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without tokens (prints a warning)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", nargs="+",
+                       help="allow browser calls from this origin (repeatable); CORS is off otherwise")
+    serve.add_argument("--max-body", type=int, default=4 * 1024 * 1024, metavar="BYTES", help="largest request body (default 4 MiB)")
+    serve.add_argument("--body-timeout", type=float, default=10.0, metavar="SECONDS", help="time allowed to send a body (default 10)")
+    common(serve)
+
     trace = sub.add_parser("trace", help="the source letter sentence by sentence, with the rules that quote it",
                            description="Show the letter shipped with the policy (policy/documents/) sentence by sentence, "
                                        "each with the rules, conditions, criteria, lists and parameters whose source.quote "
@@ -170,7 +185,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema, "trace": _trace}[args.command]
+                   "schema": _schema, "serve": _serve, "trace": _trace}[args.command]
         with terminate_raises():
             return handler(args, out, err)
     except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
@@ -469,6 +484,13 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
 
+
+def _serve(args, out: TextIO, err: TextIO) -> int:
+    from .server.serve import ServeArgs, main as serve
+
+    origins = tuple(origin for group in args.cors_origin for origin in group)
+    return serve(ServeArgs(args.policy, args.host, args.port, args.reload, args.tokens, args.no_auth, origins,
+                           args.max_body, args.body_timeout, args.lang), out, err)
 
 def _trace(args, out: TextIO, err: TextIO) -> int:
     from .trace import render_markdown, render_text

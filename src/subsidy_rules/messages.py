@@ -334,3 +334,30 @@ def type_name(kind: str, lang: str) -> str:
 def parameter_kind_word(kind: str) -> "Word":
     zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
     return Word(zh, en)
+
+
+# ---------------------------------------------------------------- web server (subsidy-rules serve)
+SERVER: Dict[str, Tuple[str, str]] = {
+    "S001": ("请求内容过大(上限 {limit} 字节)", "request body too large (limit {limit} bytes)"),
+    "S002": ("请求内容类型应当是 application/json(UTF-8),实际是 “{actual}”", "the request body must be application/json (UTF-8), got '{actual}'"),
+    "S003": ("缺少或无效的访问令牌(请求头 Authorization: Bearer <令牌>)", "missing or invalid access token (header Authorization: Bearer <token>)"),
+    "S004": ("没有这个地址:{path}", "no such address: {path}"),
+    "S005": ("此地址不接受 {method} 请求", "this address does not accept {method}"),
+    "S006": ("请求内容发送过慢,已超时({limit} 秒)", "the request body came too slowly and timed out ({limit} s)"),
+    "S007": ("一次最多提交 {limit} 份申报材料,实际 {actual} 份", "at most {limit} claims per request, got {actual}"),
+    "S008": ("“{value}” 不是有效的编号:只能用小写字母、数字和连字符(如 hiring-award)", "'{value}' is not a valid id: use lower-case letters, digits and hyphens (like hiring-award)"),
+    "S009": ("没有名为 “{name}” 的示例{suggestion}", "no example named '{name}'{suggestion}"),
+    "S010": ("服务器内部错误(请求编号 {request_id})", "internal server error (request id {request_id})"),
+    "S011": ("参数 {name} 的取值 “{value}” 无效,可选:{choices}", "parameter {name} has invalid value '{value}'; choose one of: {choices}"),
+    "S012": ("“{key}” 应当是{expected}", "'{key}' should be {expected}"),
+    "S013": ("服务器正忙,请稍后再试", "the server is busy; try again shortly"),
+    "S020": ('错误:绑定 {host} 会让其他计算机访问申报材料(含姓名、身份证号)。请用 --tokens 文件 指定访问令牌,或明确加上 --no-auth。', 'error: binding {host} lets other computers reach claims (names, ID numbers). Give bearer tokens with --tokens FILE, or say --no-auth explicitly.'),  # serve: needs_auth
+    "S021": ('错误:--tokens 与 --no-auth 不能同时使用。', 'error: --tokens and --no-auth cannot be used together.'),  # serve: both
+    "S022": ('警告:--no-auth:{host}:{port} 上的接口不需要令牌,任何能连到这台计算机的人都能提交和查看申报材料。', 'warning: --no-auth: the API on {host}:{port} takes no token; anyone who can reach this computer can submit and read claims.'),  # serve: no_auth
+    "S023": ('错误:令牌文件 {path}:{detail}', 'error: token file {path}: {detail}'),  # serve: tokens
+    "S024": ('没有令牌(每行一个)', 'no tokens (one per line)'),  # serve: empty
+    "S025": ('第 {line} 行的令牌含有空白字符', 'the token on line {line} contains white space'),  # serve: space
+    "S026": ('subsidy-rules serve:{policy}({rules} 条规则)在 http://{host}:{port}/ ;访问令牌:{auth};跨域:{cors};重新加载:{reload}', 'subsidy-rules serve: {policy} ({rules} rules) at http://{host}:{port}/ ; tokens: {auth}; CORS: {cors}; reload: {reload}'),  # serve: serving
+    "S027": ('开启', 'on'),  # serve: on
+    "S028": ('关闭', 'off'),  # serve: off
+}

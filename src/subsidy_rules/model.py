@@ -85,6 +85,7 @@ class Field:
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
     implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
+    description: Optional[Label] = attrs.field(default=None, eq=False)  # help text for forms
 
 
 @attrs.frozen
