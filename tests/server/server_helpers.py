@@ -117,14 +117,14 @@ def raw_request(port: int, data: bytes, timeout: float = 10.0, read: bool = True
                 if not chunk:
                     break
                 chunks.append(chunk)
-                if b"\r\n\r\n" in b"".join(chunks) and _complete(b"".join(chunks)):
+                if b"\r\n\r\n" in b"".join(chunks) and response_complete(b"".join(chunks)):
                     break
         except (ConnectionResetError, socket.timeout):
             pass
         return b"".join(chunks)
 
 
-def _complete(data: bytes) -> bool:
+def response_complete(data: bytes) -> bool:
     head, _, body = data.partition(b"\r\n\r\n")
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from server_helpers import (BODY_TIMEOUT, MAX_BODY, body_of, client, example, good_request_works, httpx,  # noqa: F401
+from server_helpers import (BODY_TIMEOUT, MAX_BODY, response_complete, body_of, client, example, good_request_works, httpx,  # noqa: F401
                             raw_request, server, status_of)
 
 JSON = {"content-type": "application/json"}
@@ -180,7 +180,7 @@ def test_a_slow_body_is_timed_out_and_others_are_served_meanwhile(client, server
                     if not chunk:
                         break
                     data += chunk
-                    if b"\r\n\r\n" in data:
+                    if response_complete(data):
                         break
             except (BrokenPipeError, ConnectionResetError):
                 pass
