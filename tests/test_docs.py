@@ -1,0 +1,59 @@
+"""Every shell and Python block of the docs runs and prints what the doc shows.
+
+The conventions (what runs, where, what is compared, the doc-test markers) are in
+tests/docblocks.py and docs/decisions.md ("Docs that run"). Each block is a test of its
+own; a file's blocks run once, in order, in a fresh copy of the checkout, the first time
+one of them is asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from docblocks import Outcome, Session, Step, doc_files, steps_of
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS: Dict[str, List[Step]] = {p.relative_to(REPO).as_posix(): steps_of(p, REPO) for p in doc_files(REPO)}
+CASES = [step for steps in STEPS.values() for step in steps if step.kind not in ("write", "append", "replace", "edit")]
+_RESULTS: Dict[str, Dict[str, Outcome]] = {}
+
+
+def _results(path: str, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Outcome]:
+    if path not in _RESULTS:
+        session = Session(REPO, tmp_path_factory.mktemp("doc"))
+        results: Dict[str, Outcome] = {}
+        for step in STEPS[path]:
+            if step.kind == "skip":
+                continue
+            try:
+                outcome = session.apply(step)
+            except Exception as exc:  # a timeout or a broken step: that block fails, the rest still run
+                outcome = Outcome(False, f"{step.id}: {type(exc).__name__}: {exc}")
+            if not outcome.ok and step.kind in ("write", "append", "replace", "edit"):
+                # a file edit the doc describes failed: the next block that runs carries the message
+                results.setdefault("_pending", Outcome(False, ""))
+                results["_pending"] = Outcome(False, (results["_pending"].message + "\n" + outcome.message).strip())
+                continue
+            if "_pending" in results:
+                outcome = Outcome(False, (results.pop("_pending").message + "\n" + outcome.message).strip())
+            results[step.id] = outcome
+        _RESULTS[path] = results
+    return _RESULTS[path]
+
+
+@pytest.mark.parametrize("step", CASES, ids=[s.id for s in CASES])
+def test_doc_block(step: Step, tmp_path_factory: pytest.TempPathFactory) -> None:
+    if step.kind == "skip":
+        pytest.skip(f"illustration: {step.reason}")
+    outcome = _results(step.path, tmp_path_factory)[step.id]
+    assert outcome.ok, outcome.message
+
+
+def test_every_doc_file_is_read() -> None:
+    """The harness sees the docs it is meant to: the tutorials' transcripts among them."""
+    assert "docs/zh/tutorial.md" in STEPS and "README.md" in STEPS
+    kinds = {s.kind for s in STEPS["docs/zh/tutorial.md"]}
+    assert "transcript" in kinds
