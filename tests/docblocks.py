@@ -85,6 +85,7 @@ class Step:
     target: str = ""
     before: str = ""
     reason: str = ""
+    output_line: int = 0  # the fence line of the block showing the output (a transcript: its own)
 
     @property
     def id(self) -> str:
@@ -113,6 +114,9 @@ def read_fences(text: str) -> Tuple[List[Fence], List[Tuple[int, str]]]:
             if pending is not None:
                 loose.append(pending)
             pending = (i + 1, mk.group("body"))
+            if pending[1].startswith("edit "):  # an edit stands on its own
+                loose.append(pending)
+                pending = None
             i += 1
             continue
         if not m:
@@ -172,16 +176,16 @@ def steps_of(path: Path, root: Path) -> List[Step]:
             continue
         if marker:
             raise ValueError(f"{rel}:{fence.line}: unknown doc-test marker: {marker}")
-        expected = None
+        expected, out_line = None, 0
         nxt = fences[n + 1] if n + 1 < len(fences) else None
         if nxt is not None and fence.blank_after and nxt.lang == "text" and not is_transcript(nxt) and not nxt.marker:
-            expected = nxt.text
+            expected, out_line = nxt.text, nxt.line
         if is_transcript(fence):
-            steps.append((fence.line, Step(rel, fence.line, "transcript", text=fence.text)))
+            steps.append((fence.line, Step(rel, fence.line, "transcript", text=fence.text, output_line=fence.line)))
         elif fence.lang == "python":
-            steps.append((fence.line, Step(rel, fence.line, "python", text=fence.text, expected=expected)))
+            steps.append((fence.line, Step(rel, fence.line, "python", text=fence.text, expected=expected, output_line=out_line)))
         elif fence.lang in SHELLS:
-            steps.append((fence.line, Step(rel, fence.line, "shell", text=fence.text, expected=expected)))
+            steps.append((fence.line, Step(rel, fence.line, "shell", text=fence.text, expected=expected, output_line=out_line)))
     return [s for _, s in sorted(steps, key=lambda t: t[0])]
 
 
@@ -228,6 +232,7 @@ class Session:
         for f in self.bin.iterdir():
             f.chmod(0o755)
         self.last_code = 0
+        self.printed: Dict[int, str] = {}  # output fence line -> what the block printed, where it differs
         self.env = dict(os.environ)
         self.env.update({
             "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -318,12 +323,14 @@ class Session:
             path.write_text(content.replace(before, after), encoding="utf-8")
             return Outcome(True)
         if step.kind == "transcript":
-            problems = []
+            problems, rewritten = [], []
             for cmd, shown in split_transcript(step.text):
                 self.last_code, got = self.run_command(cmd)
                 problem = compare(shown, self.normalise(got), f"{step.id} $ {cmd}")
                 if problem:
                     problems.append(problem)
+                rewritten.append(f"$ {cmd}\n" + ((self.normalise(got) + "\n") if problem and got.strip() else (shown + "\n" if shown else "")))
+            self.printed[step.output_line] = "".join(rewritten)
             return Outcome(not problems, "\n\n".join(problems))
         if step.kind in ("shell", "python"):
             if step.kind == "python":
@@ -335,6 +342,8 @@ class Session:
                     return Outcome(False, f"{step.id}: exit {code}, and the doc shows no output:\n{got}")
                 return Outcome(True)
             problem = compare(step.expected, self.normalise(got), step.id)
+            if problem:
+                self.printed[step.output_line] = self.normalise(got) + "\n"
             return Outcome(not problem, problem)
         raise ValueError(step.kind)
 
@@ -390,11 +399,15 @@ def main(argv: List[str]) -> int:
     """`python tests/docblocks.py DOC.md...`: run the docs' blocks and print what each printed.
 
     For writing docs: the output shown here (normalised) is what a ```text block must show.
+    With --accept, each block that differs gets what was printed (then read the diff, and put
+    back the … that shorten long outputs).
     """
     import tempfile
 
     repo = Path(__file__).resolve().parent.parent
     failed = 0
+    accept = "--accept" in argv
+    argv = [a for a in argv if a != "--accept"]
     for name in argv:
         path = Path(name).resolve()
         with tempfile.TemporaryDirectory() as work:
@@ -408,7 +421,24 @@ def main(argv: List[str]) -> int:
                 print(f"--- {step.id} {step.kind}: {'ok' if outcome.ok else 'DIFFERS'}")
                 if not outcome.ok:
                     print(outcome.message)
+            if accept and session.printed:
+                rewrite(path, session.printed)
     return 1 if failed else 0
+
+
+def rewrite(path: Path, printed: Dict[int, str]) -> None:
+    """--accept: put what each differing block printed into the doc (review the diff!)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for start in sorted(printed, reverse=True):
+        i = start - 1
+        m = FENCE.match(lines[i])
+        indent, fence = m.group("indent"), m.group("fence")
+        j = i + 1
+        while lines[j].strip() != fence:
+            j += 1
+        body = [indent + ln if ln else ln for ln in printed[start].rstrip("\n").split("\n")]
+        lines[i + 1:j] = body
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 if __name__ == "__main__":
