@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from . import gcpause
 from . import model as m
-from .engine import Decision, ItemDecision, Reason, Value
+from .engine import Decision, ItemDecision, Reason, Value, missing_by_item
+from .ir import nodes as ir
 from .expr import ast
 from .expr.printer import to_text
 from .messages import IN_FORCE, render
-from .runtime import Outcome
+from .runtime import OUTCOME_OF, Outcome
 
 MARKS = {True: "✓", False: "✗", None: "?"}
 
@@ -72,10 +74,15 @@ def _huge(value: Any) -> Optional[str]:
 
 
 def json_value(value: Any) -> Any:
+    cls = value.__class__
+    if value is None or cls is bool or cls is str:
+        return value
+    if cls is int and -_HUGE < value < _HUGE:
+        return value
     huge = _huge(value)
     if huge is not None:
         return huge
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+    if isinstance(value, bool) or isinstance(value, (int, str)):
         return value
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -120,6 +127,15 @@ def item_to_dict(item: ItemDecision, lang: str) -> Dict[str, Any]:
 
 
 def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
+    with gcpause.paused(_large(decision)):
+        return _decision_to_dict(decision, lang)
+
+
+def _large(decision: Decision) -> bool:
+    return len(decision.raw.items or ()) > gcpause.LARGE
+
+
+def _decision_to_dict(decision: Decision, lang: str) -> Dict[str, Any]:
     rule = decision.rule
     amount_reason = decision.amount_reason
     score = decision.score
@@ -134,9 +150,9 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "amount_missing": list(decision.amount_missing),
         "currency": decision.currency,
         "source": rule.source.text(),
-        "reasons": [reason_to_dict(r, lang) for r in decision.reasons],
+        "reasons": _reasons_json(decision, lang),
         "missing": list(decision.missing),
-        "items": [item_to_dict(i, lang) for i in decision.items],
+        "items": _items_json(decision, lang),
         "amount_explanation": reason_to_dict(amount_reason, lang) if amount_reason else None,
         "notes": [n.get(lang) for n in decision.notes],
         "designation": ({"id": decision.designation.id, "label": decision.designation.label.get(lang)}
@@ -147,6 +163,97 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "jurisdiction": decision.jurisdiction,
         "in_force_confirmed": rule.in_force.confirmed,
     }
+
+
+# The JSON of condition trees straight from the evaluator's record: what reason_to_dict and
+# item_to_dict give for the same decision (tests/test_explain.py holds them equal), without
+# building Reason objects first — a claim may have 200,000 items, a batch millions of claims.
+
+class _TreePlan:
+    """reason_to_dict of every node with its result and values left out, and where those come from."""
+
+    def __init__(self, tree: ir.Tree, lang: str) -> None:
+        self.tree = tree
+        self.static: Dict[int, Dict[str, Any]] = {}
+        self.keys: Dict[int, Tuple[str, ...]] = {}
+        for node in tree.nodes:
+            if isinstance(node, ir.Leaf):
+                proto = Reason(node.id, node.label, "condition", None, node.region.text, (), node.source)
+                self.keys[node.index] = tuple("$" + o.key if o.kind == "param" else o.key for o in node.region.observed)
+            else:
+                proto = Reason(node.id, node.label, node.op, None, None, (), None)
+            self.static[node.index] = reason_to_dict(proto, lang)
+        root = tree.root
+        self.top = root.children if root.op == "all" and root.id is None else (root,)
+
+        slices = tree.leaf_slices
+        # one step per node: (index, its static part, value keys and slice for a leaf, children for a group)
+        self.steps = {node.index: (node.index, self.static[node.index], self.keys.get(node.index),
+                                   slices.get(node.index), getattr(node, "children", ()))
+                      for node in tree.nodes}
+
+    def dicts(self, values: Sequence[Any], observed: Sequence[Any]) -> List[Dict[str, Any]]:
+        steps = self.steps
+
+        def build(step: tuple) -> Dict[str, Any]:
+            index, static, keys, part, children = step
+            found = static.copy()
+            found["result"] = values[index]
+            if keys is not None:
+                found["values"] = {k: json_value(v) for k, v in zip(keys, observed[part])}
+            else:
+                found["children"] = [build(steps[child.index]) for child in children]
+            return found
+
+        return [build(steps[node.index]) for node in self.top]
+
+
+_PLANS: Dict[Tuple[int, str], Tuple[ir.Tree, _TreePlan]] = {}
+
+
+def _plan(tree: ir.Tree, lang: str) -> _TreePlan:
+    found = _PLANS.get((id(tree), lang))
+    if found is None or found[0] is not tree:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        found = _PLANS[(id(tree), lang)] = (tree, _TreePlan(tree, lang))
+    return found[1]
+
+
+def _reasons_json(decision: Decision, lang: str) -> List[Dict[str, Any]]:
+    rule = decision.compiled.ir
+    if not rule.in_force.contains(decision.as_of):
+        return [reason_to_dict(r, lang) for r in decision.reasons]
+    raw = decision.raw
+    found = _plan(rule.conditions, lang).dicts(raw.nodes, raw.observed)
+    if rule.checklist is not None or rule.classification is not None:
+        found.append(reason_to_dict(decision.reasons[-1], lang))  # the score, or the lists
+    return found
+
+
+def _items_json(decision: Decision, lang: str) -> List[Dict[str, Any]]:
+    items = decision.compiled.ir.items
+    if items is None or decision.raw.items is None:
+        return []
+    plan = _plan(items.conditions, lang)
+    over = items.over.text
+    by_item = missing_by_item(decision.missing + decision.amount_missing, over)
+    found = []
+    for raw in decision.raw.items:
+        left_out = raw.nodes is None
+        pending = raw.state is None or raw.amount_status == "pending"
+        found.append({
+            "index": raw.index,
+            "path": f"{over}[{raw.index}]",
+            "name": json_value(raw.name),
+            "considered": False if left_out else raw.considered,
+            "outcome": OUTCOME_OF[False if left_out else raw.state].value,
+            "amount": None if left_out else json_value(raw.amount),
+            "reasons": [] if left_out else plan.dicts(raw.nodes, raw.observed),
+            "missing": list(by_item.get(raw.index, ())) if pending and not left_out else [],
+            "notes": [] if left_out else [note.label.get(lang) for note, hit in zip(items.notes, raw.notes) if hit is True],
+        })
+    return found
 
 
 def document(decisions: Sequence[Decision], lang: str = "zh", as_of: Optional[_dt.date] = None) -> Dict[str, Any]:
@@ -331,7 +438,8 @@ def _root_result(decision: Decision) -> Optional[bool]:
 
 
 def render_text(decisions: Sequence[Decision], lang: str = "zh", full: bool = False) -> str:
-    blocks = [_text_decision(d, lang, full) for d in decisions]
+    with gcpause.paused(any(_large(d) for d in decisions)):
+        blocks = [_text_decision(d, lang, full) for d in decisions]
     return "\n\n".join(blocks) + "\n"
 
 

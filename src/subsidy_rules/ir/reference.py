@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
+from .. import gcpause
 from .. import model as m
 from ..expr.interpret import Env, Tracked, evaluate_tracked, merge
 from ..expr.types import Scope
@@ -165,6 +166,10 @@ class _Evaluator:
         source, _ = self.region(items.over, env)
         if source.value is None:
             return Tracked(None, source.unknown), (), None, NONE, ()
+        with gcpause.paused(len(source.value) > gcpause.LARGE):
+            return self._each_item(items, env, source)
+
+    def _each_item(self, items: ir.Items, env: Env, source: Tracked):
         base = env.values[items.over.expr.dotted][1]  # type: ignore[union-attr]
         records: List[RawItem] = []
         states: List[Tracked] = []
