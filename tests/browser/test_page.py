@@ -471,3 +471,50 @@ def test_rule_browser_links_back_to_the_letter(page, live_server):
     expect(sentence).to_be_in_viewport()
     expect(sentence).to_contain_text("签订1年以上劳动合同并参加社会保险")
     expect(sentence.locator("[data-testid=trace-link][data-rule=hiring-award]").first).to_be_visible()
+
+
+def test_pending_amount_and_the_facts_that_fix_it(page, live_server, screenshot_dir):
+    """Eligible with the amount pending (待定): the facts only the amount needs are links to their fields."""
+    open_page(page, live_server)
+    load_example(page, "startup-loan-interest-subsidy-eligible")
+    expect(page.get_by_test_id("amount")).to_have_text("13,050.00")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+    path = "loan.annual_interest_rate"
+    field = page.get_by_test_id(f"field-{path}")
+    field.fill("")
+    outcome = page.get_by_test_id("outcome")
+    expect(outcome).to_have_attribute("data-outcome", "eligible")  # the rate decides the amount, not eligibility
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "pending")
+    expect(page.get_by_test_id("amount")).to_have_text("—")
+    expect(page.get_by_test_id("amount-unit")).to_have_text("待定")
+    expect(page.get_by_test_id("missing")).to_be_hidden()
+    link = page.get_by_test_id("amount-missing-link")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("data-path", path)
+    expect(page.get_by_test_id("explanation-text")).to_contain_text("金额待定")
+    shot(page, screenshot_dir, "09-amount-pending")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("to be determined")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("待定")
+    link.click()
+    expect(field).to_be_focused()
+    expect(page.locator(f"[data-field='{path}']")).to_have_class(re.compile(r"\bhighlight\b"))
+    # the fact given, the amount follows and the list goes away
+    field.fill("0.0435")
+    expect(page.get_by_test_id("amount")).to_have_text("13,050.00")
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "paid")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+
+
+def test_an_amount_the_source_sets_no_standard_for(page, live_server):
+    """Eligible, but the letter sets no standard for the amount: said so, never shown as 0."""
+    open_page(page, live_server)
+    load_example(page, "returnee-enterprise-hiring-subsidy-eligible")
+    expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "eligible")
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "no_standard")
+    expect(page.get_by_test_id("amount")).to_have_text("—")
+    expect(page.get_by_test_id("amount-unit")).to_have_text("来函未规定标准")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("no standard in the source")
