@@ -361,3 +361,15 @@ SERVER: Dict[str, Tuple[str, str]] = {
     "S027": ('开启', 'on'),  # serve: on
     "S028": ('关闭', 'off'),  # serve: off
 }
+
+
+# ---------------------------------------------------------------- web server: a rule's conditions in words
+# how the rule browser joins the sentences of an `and` / `or` condition ("… 或 …")
+RULE_WORDING: Dict[str, Tuple[str, str]] = {
+    "or": ("{left} 或 {right}", "{left} or {right}"),
+    "and": ("{left} 且 {right}", "{left} and {right}"),
+}
+
+
+def rule_wording(key: str, lang: str, **args: Any) -> str:
+    return render(RULE_WORDING, key, lang, args)
