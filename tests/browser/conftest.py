@@ -19,6 +19,7 @@ from typing import Iterator, List, Optional, Set
 import pytest
 
 import subsidy_rules
+from conftest import skip_without
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -106,7 +107,7 @@ def browser():
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="browser tests need the pip package `playwright` (pip install playwright)")
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Chromium at /usr/bin/chromium: install the Debian package `chromium`")
+        skip_without("browser tests need Chromium at /usr/bin/chromium: install the Debian package `chromium`")
     sync_api.expect.set_options(timeout=15_000)  # a busy machine answers slowly; a broken page never does
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
