@@ -100,5 +100,11 @@ def test_json_from_the_record_is_the_json_of_the_reasons(policy, city_claims):
                 data = decision_to_dict(decision, lang)
                 assert data["reasons"] == [reason_to_dict(r, lang) for r in decision.reasons]
                 assert data["items"] == [item_to_dict(i, lang) for i in decision.items]
+                reason = decision.amount_reason
+                assert data["amount_explanation"] == (reason_to_dict(reason, lang) if reason else None)
+                assert data["notes"] == [n.get(lang) for n in decision.notes]
+                assert data["designation"] == ({"id": decision.designation.id,
+                                                "label": decision.designation.label.get(lang)}
+                                               if decision.designation else None)
             seen += 1
     assert seen > 200

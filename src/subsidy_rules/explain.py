@@ -136,33 +136,77 @@ def _large(decision: Decision) -> bool:
 
 
 def _decision_to_dict(decision: Decision, lang: str) -> Dict[str, Any]:
-    rule = decision.rule
-    amount_reason = decision.amount_reason
-    score = decision.score
+    raw = decision.raw
+    static = _static_json(decision, lang)
+    rule_ir = decision.compiled.ir
+    eligible = raw.verdict.outcome is Outcome.ELIGIBLE
+    if rule_ir.items is None and rule_ir.amount is not None:
+        amount_json = _amount_json(decision, lang) if eligible and raw.verdict.amount is not None else None
+    else:
+        amount_reason = decision.amount_reason
+        amount_json = reason_to_dict(amount_reason, lang) if amount_reason else None
+    score = decision.score if rule_ir.checklist is not None else None
+    designation = rule_ir.designation if eligible else None
     return {
-        "rule": rule.id,
-        "rule_version": rule.version,
-        "title": rule.title.get(lang),
-        "outcome": decision.outcome.value,
-        "amount": json_value(decision.amount),
-        "amount_status": decision.amount_status,
-        "amount_standard": decision.amount_standard,
-        "amount_missing": list(decision.amount_missing),
-        "currency": decision.currency,
-        "source": rule.source.text(),
+        "rule": static["rule"],
+        "rule_version": static["rule_version"],
+        "title": static["title"],
+        "outcome": raw.verdict.outcome.value,
+        "amount": json_value(raw.verdict.amount),
+        "amount_status": raw.amount_status,
+        "amount_standard": static["amount_standard"],
+        "amount_missing": list(raw.amount_missing),
+        "currency": static["currency"],
+        "source": static["source"],
         "reasons": _reasons_json(decision, lang),
-        "missing": list(decision.missing),
+        "missing": list(raw.missing),
         "items": _items_json(decision, lang),
-        "amount_explanation": reason_to_dict(amount_reason, lang) if amount_reason else None,
-        "notes": [n.get(lang) for n in decision.notes],
-        "designation": ({"id": decision.designation.id, "label": decision.designation.label.get(lang)}
-                        if decision.designation else None),
+        "amount_explanation": amount_json,
+        "notes": [note.label.get(lang) for note, hit in zip(rule_ir.notes, raw.notes) if hit is True],
+        "designation": {"id": designation.id, "label": designation.label.get(lang)} if designation else None,
         "score": {k: json_value(v) for k, v in score.items()} if score else None,
-        "classes": list(decision.classes) if rule.kind == "classification" else None,
-        "interpretation": rule.interpretation.get(lang) if rule.interpretation else None,
+        "classes": list(decision.classes) if rule_ir.classification is not None else None,
+        "interpretation": static["interpretation"],
         "jurisdiction": decision.jurisdiction,
-        "in_force_confirmed": rule.in_force.confirmed,
+        "in_force_confirmed": static["in_force_confirmed"],
     }
+
+
+_STATIC: Dict[Tuple[int, str], Tuple[Any, Dict[str, Any]]] = {}
+
+
+def _static_json(decision: Decision, lang: str) -> Dict[str, Any]:
+    """What every decision of one rule version says alike, worked out once per language."""
+    compiled = decision.compiled
+    found = _STATIC.get((id(compiled), lang))
+    if found is None or found[0] is not compiled:
+        rule = compiled.rule
+        part = {
+            "rule": rule.id, "rule_version": rule.version, "title": rule.title.get(lang),
+            "amount_standard": decision.amount_standard, "currency": decision.currency, "source": rule.source.text(),
+            "interpretation": rule.interpretation.get(lang) if rule.interpretation else None,
+            "in_force_confirmed": rule.in_force.confirmed,
+        }
+        if len(_STATIC) > 4096:
+            _STATIC.clear()
+        found = _STATIC[(id(compiled), lang)] = (compiled, part)
+    return found[1]
+
+
+def _amount_json(decision: Decision, lang: str) -> Dict[str, Any]:
+    """reason_to_dict of the amount's reason, its values filled in from the record."""
+    amount = decision.compiled.ir.amount
+    assert amount is not None
+    key = (id(amount), lang)
+    found = _STATIC.get(key)
+    if found is None or found[0] is not amount:
+        proto = Reason("amount", m.Label("金额", "Amount"), "amount", True, amount.region.text, ())
+        keys = tuple("$" + o.key if o.kind == "param" else o.key for o in amount.region.observed)
+        found = _STATIC[key] = (amount, {"static": reason_to_dict(proto, lang), "keys": keys})
+    part = found[1]
+    result = part["static"].copy()
+    result["values"] = {k: json_value(v) for k, v in zip(part["keys"], decision.raw.amount_observed)}
+    return result
 
 
 # The JSON of condition trees straight from the evaluator's record: what reason_to_dict and
