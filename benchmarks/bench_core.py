@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import gc
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -162,7 +161,7 @@ def check_agreement(ours, theirs, claims, name: str) -> None:
 def load_cost() -> dict:
     """Load + check + compile the bundled policy: in-process (warm grammar) and a fresh process."""
     start = time.perf_counter()
-    policy = subsidy_rules.load_policy()
+    subsidy_rules.load_policy()
     warm = time.perf_counter() - start
     code = ("import time; t=time.perf_counter(); import subsidy_rules; p=subsidy_rules.load_policy(); "
             "print(time.perf_counter()-t, len(p.rule_ids))")
@@ -252,7 +251,7 @@ def huge_claim_times(sizes=(25_000, 50_000, 100_000, 200_000)):
     """Explaining one claim with many items (an employer's hires), then reading it as JSON."""
     from subsidy_rules.claims import read_claim
 
-    policy = subsidy_rules.load_policy()
+    subsidy_rules.load_policy()
     claim = read_claim(HERE.parent / "examples" / "claims" / "hiring-award-eligible.yaml", policy.schema)
     hires = claim["employer"]["hires"]
     found = []
