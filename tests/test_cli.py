@@ -116,11 +116,11 @@ class TestExplain:
     def test_undetermined_lists_missing(self, claims):
         _, out, _ = run("explain", claims["undetermined"], "--policy", MINI, "--lang", "en")
         assert "Facts that would settle it:" in out
-        assert "- labourer.self_employed" in out and "- labourer.organising_business" in out
+        assert "- Self-employed" in out and "- Organising a business" in out  # named in words; paths in --full and JSON
 
     def test_ineligible_shortfall(self, claims):
         _, out, _ = run("explain", claims["ineligible"], "--policy", MINI)
-        assert "✗ 年龄16周岁以上:年龄 15岁,需要 16岁以上(含)" in out
+        assert "✗ 年龄16周岁以上:年龄 15岁,需要 16岁 以上(含),差 1岁" in out
 
     def test_json_output(self, claims):
         code, out, _ = run("explain", claims["employer"], "--policy", MINI, "--format", "json", "--rule", "award")
@@ -141,7 +141,7 @@ class TestExplain:
         code, out, _ = run("explain", claims["employer"], "--policy", MINI, "--rule", "award", "--lang", "en", "--full")
         assert code == 0
         assert out.splitlines()[0] == "✓ Hiring award (award) — eligible · Amount CNY 1,000.00"
-        assert "✓ [0] 张三 — eligible · CNY 1,000.00" in out
+        assert "✓ #1 张三 — eligible · CNY 1,000.00" in out
         assert "✗ Contract of 12 months or more: Contract length 8 months; needs at least 12 months" in out
         assert "⟨contract_months >= 12⟩" in out
 

@@ -329,15 +329,25 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
     if kind in ("list", "record") and of is None:
         out.error("E011", node.span, key="of")
     values: List[str] = []
+    value_labels: List[Tuple[str, m.Label]] = []
     if kind == "enum":
         for item in fields.seq("values"):
             if isinstance(item, YScalar) and item.value is not None:
                 values.append(str(item.value if isinstance(item.value, str) else item.raw))
+            elif isinstance(item, YMap):
+                # the labelled form: {value: enterprise, label: {zh: 企业, en: enterprise}}
+                entry = Fields(out, item, ("value", "label"), ("value", "label"), "values")
+                value = entry.text("value")
+                if value is None:
+                    continue
+                values.append(value)
+                if entry.has("label"):
+                    value_labels.append((value, read_label(out, entry.get("label"), "label", item.span)))
         if not values:
             out.error("E011", node.span, key="values")
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span)
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span, tuple(value_labels))
 
 
 def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:

@@ -175,3 +175,73 @@ def type_name(kind: str, lang: str) -> str:
     if pair is None:
         return kind
     return pair[0] if lang == "zh" else pair[1]
+
+
+# ------------------------------------------------------------------ explanations a clerk can read aloud
+# (explain.py: sentences for failed comparisons, people named in missing facts, plurals)
+
+EXPLAIN: Dict[str, Tuple[str, str]] = {
+    # what a comparison needed, after "{subject} {value},"
+    "need>=": ("需要 {t} 以上(含)", "needs at least {t}"),
+    "need>": ("需要超过 {t}", "needs more than {t}"),
+    "need<=": ("需要 {t} 以下(含)", "needs at most {t}"),
+    "need<": ("需要低于 {t}", "needs less than {t}"),
+    "need==": ("应为 {t}", "should be {t}"),
+    "need!=": ("不能是 {t}", "may not be {t}"),
+    "need_in": ("应为 {t} 之一", "should be one of {t}"),
+    "need_not_in": ("不能是 {t}", "may not be any of {t}"),
+    "sentence": ("{subject} {value},{need}", "{subject} {value}; {need}"),
+    "then_need": ("{shown},{need}", "{shown}; {need}"),
+    "short": ("差 {gap}", "short by {gap}"),
+    "over": ("超出 {gap}", "over by {gap}"),
+    "gap_suffix": (",{gap}", " ({gap})"),
+    "points_gap": ("{gap} 个百分点", "{gap} percentage points"),
+    "ratio": ("{num} ÷ {den}", "{num} ÷ {den}"),
+    "ratio_value": ("{num_name} {num} ÷ {den_name} {den} = {pct}", "{num_name} {num} ÷ {den_name} {den} = {pct}"),
+    "ratio_of": ("{num_name}占{den_name}的比例", "share of {den_name} that are {num_name}"),
+    "or": ("、", ", "),
+    # a person (or another item of a list) named for people: positions count from 1
+    "person": ("第{n}名{noun}", "{noun} {n}"),
+    "thing": ("第{n}个{noun}", "{noun} {n}"),
+    "named": ("{who} {name}", "{who} ({name})"),
+    "fact_of": ("{who}:{fact}", "{who}: {fact}"),
+    "item_head": ("第{n}{measure}", "#{n}"),
+    "measure_person": ("名", ""),
+    "measure_thing": ("个", ""),
+    # an ineligible decision: items that met their own conditions are not paid
+    "items_unpaid": ("{ok} 项本项条件符合(整体不符合条件,不计金额),{no} 项不符合,{unk} 项无法确定",
+                     "{ok} met their own conditions (not paid: the claim as a whole is not eligible), {no} not eligible, {unk} undetermined"),
+    "item_unpaid": ("本项条件符合,整体不符合条件,不计金额", "meets its own conditions; not paid, the claim as a whole is not eligible"),
+    "total_one": ("合计 {n} 项,共 {amount}", "{n} item, total {amount}"),
+    "total_many": ("合计 {n} 项,共 {amount}", "{n} items, total {amount}"),
+    "amount_is": ("{amount}({shown})", "{amount} ({shown})"),
+}
+
+# English units and nouns that take a plural: singular form by plural form ("1 village", "2 villages").
+# Chinese has no plural, so only English needs the table.
+PLURALS: Dict[str, str] = {
+    "villages": "village", "months": "month", "years": "year", "persons": "person", "people": "person",
+    "households": "household", "posts": "post", "bases": "base", "businesses": "business", "workers": "worker",
+    "items": "item", "rules": "rule", "errors": "error", "warnings": "warning", "claims": "claim",
+    "decisions": "decision", "cases": "case", "points": "point", "pts": "pt", "townships": "township",
+    "days": "day", "records": "record",
+}
+
+
+def plural_en(count: Any, word: str) -> str:
+    """The English form of ``word`` (given in the plural) that goes with ``count``: 1 village, 2 villages."""
+    try:
+        one = count == 1 and not isinstance(count, bool)
+    except TypeError:  # pragma: no cover - a value that cannot be compared is shown as written
+        one = False
+    if not one:
+        return word
+    head, _, tail = word.partition(" ")  # "yuan per person": only the first word counts
+    single = PLURALS.get(head)
+    if single is None:
+        return word
+    return single + ((" " + tail) if tail else "")
+
+
+def explain_text(code: str, lang: str, **args: Any) -> str:
+    return render(EXPLAIN, code, lang, args)

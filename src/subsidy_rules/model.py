@@ -75,6 +75,16 @@ class Field:
     values: Tuple[str, ...] = ()
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    # an enum's words for each value ("enterprise" -> 企业 / enterprise), in `values` order;
+    # a value written without a label has none here and is shown as written
+    value_labels: Tuple[Tuple[str, Label], ...] = ()
+
+    def value_label(self, value: Any) -> Optional[Label]:
+        """The label of one enum value, if the schema gives one."""
+        for name, label in self.value_labels:
+            if name == value:
+                return label
+        return None
 
 
 @attrs.frozen

@@ -134,7 +134,11 @@ def facts_schema() -> Dict[str, Any]:
         "type": _t("字段类型", "field type", enum=list(m.FIELD_TYPES)),
         "label": {"$ref": "#/definitions/label"},
         "of": _t("列表或记录的实体", "entity of list/record items", type="string"),
-        "values": _t("可选值", "allowed values", type="array", items={"type": "string"}),
+        "values": _t("可选值(可带中英文标签)", "allowed values (each may carry a label)", type="array", items={"anyOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": False, "required": ["value", "label"], "properties": {
+                "value": _t("取值(申报材料中写的文字)", "the value as a claim writes it", type="string"),
+                "label": {"$ref": "#/definitions/label"}}}]}),
         "unit": {"$ref": "#/definitions/label"}, "description": {}}}
     return {
         "$schema": DRAFT, **_t("事实结构", "fact schema"), "type": "object", "additionalProperties": False,
