@@ -155,6 +155,9 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         err.write(exc.message(lang) + "\n")
         err.write(_count_line(exc.diagnostics, lang) + "\n")
         return EXIT_BAD_INPUT
+    except ClaimError as exc:
+        err.write(_claim_error_text(exc, lang))
+        return EXIT_BAD_INPUT
     except SubsidyRulesError as exc:
         err.write(("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n")
         return EXIT_BAD_INPUT
@@ -169,6 +172,14 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
             raise
         err.write(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)\n")
         return EXIT_BAD_INPUT
+
+
+def _claim_error_text(exc: ClaimError, lang: str) -> str:
+    """A claim's problems like a compiler's (file:line:col, the line, a caret), with a count;
+    a problem with no file position keeps the one-line form."""
+    if all(p.span is None for p in exc.problems):
+        return ("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n"
+    return exc.message(lang) + "\n" + exc.count_line(lang) + "\n"
 
 
 def _count_line(diagnostics, lang: str) -> str:

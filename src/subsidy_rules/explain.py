@@ -574,14 +574,7 @@ _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")
 
 
 def _person_field(schema: m.FactSchema, entity: Optional[m.Entity]) -> Optional[m.Field]:
-    """The one record field of an item that is a person (hire.worker, post_assignment.holder)."""
-    if entity is None:
-        return None
-    records = [f for f in entity.fields.values() if f.type == "record"]
-    if len(records) != 1:
-        return None
-    held = schema.entities.get(records[0].of or "")
-    return records[0] if held is not None and "name" in held.fields else None
+    return m.person_field(schema, entity)
 
 
 def _noun(label: m.Label, lang: str) -> str:

@@ -104,6 +104,25 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
 }
 
+# ------------------------------------------------------------------ claim errors a clerk can act on
+CLAIM.update({
+    # C001 for a yes/no value and for a date: say what to write
+    "C001B": ("{path}:请写 true 或 false(是写 true,否写 false),实际是 {actual}",
+              "{path}: write true or false (yes is true, no is false), got {actual}"),
+    "C001D": ("{path}:应当是日期,写成 YYYY-MM-DD(例如 2017-07-31),实际是 {actual}",
+              "{path}: expected a date written YYYY-MM-DD (e.g. 2017-07-31), got {actual}"),
+    "count": ("申报材料中共 {n} 个错误", "{n} error{s} in the claim"),
+})
+
+DIAGNOSTICS["E012B"] = ("“{key}” 应当写 true 或 false(是写 true,否写 false),实际是{actual}",
+                         "'{key}' should be true or false, got {actual}")
+
+CLAIM_HINTS: Dict[str, Tuple[str, str]] = {
+    "C001B": ("不加引号:写 true 而不是 \"是\" 或 \"true\"", "no quotes: write true, not \"yes\" or \"true\""),
+    "C001D": ("日期写成 YYYY-MM-DD,并确认这一天存在", "write dates as YYYY-MM-DD and make sure the day exists"),
+    "C002": ("检查拼写;字段名见 docs/facts.md", "check the spelling; docs/facts.md lists every field"),
+}
+
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "bool": ("是/否", "a yes/no value"),
     "integer": ("整数", "an integer"),

@@ -100,6 +100,18 @@ class FactSchema:
     entities: Dict[str, Entity]
 
 
+def person_field(schema: FactSchema, entity: Optional[Entity]) -> Optional[Field]:
+    """The one record field of a list item that is a person (hire.worker, post_assignment.holder),
+    so that words for people count them as people (第2名劳动者) rather than as records."""
+    if entity is None:
+        return None
+    records = [f for f in entity.fields.values() if f.type == "record"]
+    if len(records) != 1:
+        return None
+    held = schema.entities.get(records[0].of or "")
+    return records[0] if held is not None and "name" in held.fields else None
+
+
 @attrs.frozen
 class ParameterValue:
     start: _dt.date
