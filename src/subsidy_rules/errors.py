@@ -161,6 +161,10 @@ class ClaimProblem:
         args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
         return render(CLAIM, _claim_template(self.code, self.args), lang, args)
 
+    @property
+    def severity(self) -> str:
+        return "error"
+
     def hint(self, lang: str = "zh") -> Optional[str]:
         key = _claim_template(self.code, self.args)
         if key not in CLAIM_HINTS:
@@ -182,6 +186,7 @@ class ClaimProblem:
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
         return {
             "code": self.code,
+            "severity": "error",
             "path": self.path,
             "file": self.span.file if self.span else None,
             "line": self.span.line if self.span else None,

@@ -209,7 +209,7 @@ def _load_file(out: Collector, path: Path, root: Path, digest: "hashlib._Hash") 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        out.error("E005", Span(display, 1, 1), detail=exc.strerror or str(exc))
+        out.error("E005", Span(display, 1, 1), detail=exc.strerror or str(exc), unreadable=True)
         return None
     digest.update(str(path.relative_to(root)).replace("\\", "/").encode("utf-8") + b"\0")
     digest.update(hashlib.sha256(data).digest())
@@ -217,7 +217,9 @@ def _load_file(out: Collector, path: Path, root: Path, digest: "hashlib._Hash") 
         source = SourceFile(display, decode_source(data, display))
         return parse_yaml(source)
     except YamlProblem as problem:
-        out.error(problem.code, problem.span, **problem.args_)
+        # marked: the file is missing from the model, so check_policy stops before checks that
+        # would only report its absence
+        out.error(problem.code, problem.span, unreadable=True, **problem.args_)
         return None
 
 

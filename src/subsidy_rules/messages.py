@@ -264,3 +264,31 @@ def plural_en(count: Any, word: str) -> str:
 
 def explain_text(code: str, lang: str, **args: Any) -> str:
     return render(EXPLAIN, code, lang, args)
+
+
+# ------------------------------------------------------------------ check, test and rules: which folder, tests and claims
+DIAGNOSTICS.update({
+    "E060": ("用例 “{name}” 引用了未知的规则 “{rule}”{suggestion}", "case '{name}' names unknown rule '{rule}'{suggestion}"),
+    "E061": ("用例 “{name}” 期望的条件 “{id}” 不在规则 “{rule}” 中{suggestion}",
+             "case '{name}' expects condition '{id}', which rule '{rule}' does not have{suggestion}"),
+})
+
+CLI: Dict[str, Tuple[str, str]] = {
+    "folder_given": ("策略文件夹:{path}", "policy folder: {path}"),
+    "folder_local": ("策略文件夹:{path}(当前文件夹中的 policy)", "policy folder: {path} (./policy in the current folder)"),
+    "folder_bundled": ("策略文件夹:{path}(随包附带的政策)", "policy folder: {path} (the bundled policy)"),
+    "counts": ("共 {errors} 个错误,{warnings} 个警告", "{errors} error{es}, {warnings} warning{ws}"),
+    "check_ok": ("检查通过:{path} 共 {rules} 条规则、{cases} 个测试用例{claims}{warn}",
+                 "ok: {path}: {rules} rule{rs}, {cases} test case{cs}{claims}{warn}"),
+    "check_claims": ("、{n} 份申报材料", ", {n} claim{s}"),
+    "check_warn": (",{n} 个警告", ", {n} warning{s}"),
+}
+
+
+def cli_text(code: str, lang: str, **args: Any) -> str:
+    return render(CLI, code, lang, args)
+
+
+def plural_s(count: int) -> str:
+    """The English plural ending for a count: 1 rule, 2 rules."""
+    return "" if count == 1 else "s"
