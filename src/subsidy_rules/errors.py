@@ -50,7 +50,10 @@ class Diagnostic:
 
     def hint(self, lang: str = "zh") -> Optional[str]:
         code = self.code
-        if code == "E010" and _looks_like_split_text(str(self.args.get("key", ""))):
+        key = str(self.args.get("key", ""))
+        if code == "E010" and ("：" in key or key.endswith(":")):
+            code = "E010F"  # 键： 值 with a full-width colon reads as one key
+        elif code == "E010" and _looks_like_split_text(key):
             code = "E010C"
         if code not in HINTS:
             return None

@@ -292,3 +292,20 @@ def cli_text(code: str, lang: str, **args: Any) -> str:
 def plural_s(count: int) -> str:
     """The English plural ending for a count: 1 rule, 2 rules."""
     return "" if count == 1 else "s"
+
+
+# ------------------------------------------------------------------ YAML and expression syntax errors that name the fix
+DIAGNOSTICS.update({
+    "E070": ("这一行用 Tab 缩进:请用空格缩进,不要用 Tab", "this line is indented with a tab: indent with spaces, not tabs"),
+    "E071": ("“{found}” 是全角符号:请改用半角 {fix}", "'{found}' is a full-width character: use the half-width {fix}"),
+    "E047": ("表达式中的 “{found}” 是全角符号:请改用半角 {fix}", "'{found}' in the expression is full-width: use the half-width {fix}"),
+    "E048": ("表达式中不能写 “{found}”:用 {fix}", "the expression cannot say '{found}': use {fix}"),
+})
+HINTS.update({
+    "E010F": ("“：” 是全角冒号:请改用半角 “:”,冒号后加一个空格,如 zh: 文字", "'：' is a full-width colon: use ':' followed by a space"),
+    "E070": ("YAML 只认空格缩进;在编辑器中把 Tab 设为插入空格", "YAML only accepts spaces for indentation; set the editor to insert spaces for Tab"),
+    "E071": ("全角符号要改半角:>= , : ( ) 等都用英文输入法输入", "type >= , : ( ) and the like with the English input method"),
+    "E047": ("全角符号要改半角:>= , : ( ) 等都用英文输入法输入", "type >= , : ( ) and the like with the English input method"),
+    "E048": ("条件用 and(并且)、or(或者)、not(不是)连接,如 labourer.age >= 16 and labourer.able_to_work",
+             "join conditions with and, or, not, e.g. labourer.age >= 16 and labourer.able_to_work"),
+})
