@@ -252,7 +252,9 @@ def _check(args, out: TextIO, err: TextIO) -> int:
 
 def _read_claim_arg(path: str, policy) -> dict:
     if path == "-":
-        return coerce_claim(parse_text(sys.stdin.read(), "<stdin>"), policy.schema, policy.info.counties)
+        from .claims import coerce_document, parse_document
+
+        return coerce_document(parse_document(sys.stdin.read(), "<stdin>"), policy.schema, policy.info.counties)
     return read_claim(path, policy.schema, policy.info.counties)
 
 

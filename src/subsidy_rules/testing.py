@@ -105,7 +105,10 @@ def _passed_ids(reasons: Tuple[Reason, ...]) -> List[str]:
 def run_case(policy: Policy, case: Case) -> CaseResult:
     problems: List[str] = []
     try:
-        claim = coerce_claim(case.claim, policy.schema, policy.info.counties)
+        if case.claim_document is not None:  # with positions: a bad claim points into the test file
+            claim = coerce_document(case.claim_document, policy.schema, policy.info.counties)
+        else:
+            claim = coerce_claim(case.claim, policy.schema, policy.info.counties)
         decision = policy.evaluate(claim, rule=case.rule, as_of=case.as_of)[0]
     except SubsidyRulesError as exc:
         expected_error = case.expect.get("outcome") == "error"
