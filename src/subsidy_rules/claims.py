@@ -61,7 +61,7 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:
-        raise ClaimError("C004", "", span=problem.span, detail=_yaml_detail(problem)) from None
+        raise ClaimError("C004", "", span=problem.span, detail=_yaml_detail(problem), cause=problem.code) from None
     values, keys = positions(node)
     return ClaimDocument(plain(node), values, keys)
 

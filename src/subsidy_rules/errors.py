@@ -170,6 +170,9 @@ class ClaimProblem:
 
     def hint(self, lang: str = "zh") -> Optional[str]:
         key = _claim_template(self.code, self.args)
+        cause = self.args.get("cause")
+        if key == "C004" and cause in HINTS:  # the YAML problem's own advice (a tab, a date, …)
+            return render(HINTS, cause, lang, dict(self.args))
         if key not in CLAIM_HINTS:
             return None
         return render(CLAIM_HINTS, key, lang, dict(self.args))
