@@ -70,9 +70,10 @@ def test_the_words_count_from_one_and_the_json_path_from_zero(policy, tmp_path):
     error = refused(policy, path)
     assert error.path == "employer.kind" and error.problems[2].path == "employer.hires[0].contract_months"
     zh = error.message("zh")
-    assert "第1名 employer.hires[1].contract_months:应当是整数,实际是 'twelve'" in zh
-    assert "第2名 employer.hires[2].worker.poor_houshold" in zh
-    assert "employer.hires[1].contract_months (worker 1): expected an integer" in error.message("en")
+    # the person is named by position from 1 and by the name the claim gives
+    assert "第1名 王建国 employer.hires[1].contract_months:应当是整数,实际是 'twelve'" in zh
+    assert "第2名 李秀英 employer.hires[2].worker.poor_houshold" in zh
+    assert "employer.hires[1].contract_months (worker 1, 王建国): expected an integer" in error.message("en")
     assert people_path("a.b[0].c[9]") == "a.b[1].c[10]"
 
 

@@ -18,7 +18,7 @@ import attrs
 
 from . import model as m
 from .errors import ClaimError, ClaimProblem, did_you_mean
-from .messages import Word, type_word
+from .messages import LANGS, Word, claim_words, type_word
 from .facts import LIMIT, MAX_LIST, bad, describe
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
@@ -173,7 +173,8 @@ class _Reader:
             span = problem.span or table.get(path) or self.document.values.get(path)
             if span is None and key:
                 span = self.document.values.get(path)
-            self.problems.append(attrs.evolve(problem, span=span, who=_who(self.schema, problem.path)))
+            who = _who(self.schema, problem.path, self.document.data)
+            self.problems.append(attrs.evolve(problem, span=span, who=who))
 
     def claim(self, data: Any, counties) -> Dict[str, Any]:
         schema = self.schema
@@ -252,10 +253,12 @@ class _Reader:
         return self.guard(lambda: _scalar(value, field, path))
 
 
-def _who(schema: m.FactSchema, path: str) -> Tuple[str, str]:
-    """第2名 / worker 2: the innermost list item a path is in, counted from 1 ('' when none)."""
+def _who(schema: m.FactSchema, path: str, data: Any = None) -> Tuple[str, str]:
+    """第2名 李秀英 / worker 2, 李秀英: the innermost list item a path is in, counted from 1 and
+    named when the claim gives a name ('' when the path is in no list)."""
     parts = path.split(".")
     entity = schema.entities.get(parts[0]) if parts else None
+    current = data.get(parts[0]) if isinstance(data, Mapping) and parts else None
     found = ("", "")
     for part in parts[1:]:
         if entity is None:
@@ -264,21 +267,34 @@ def _who(schema: m.FactSchema, path: str) -> Tuple[str, str]:
         field = entity.fields.get(name)
         if field is None:
             break
+        current = current.get(name) if isinstance(current, Mapping) else None
         if field.type == "list" and rest[:-1].isdigit():
             item = schema.entities.get(field.of or "")
-            number = int(rest[:-1]) + 1
+            index = int(rest[:-1])
+            current = current[index] if isinstance(current, list) and index < len(current) else None
             person = m.person_field(schema, item)
-            if person is not None:
-                found = (f"第{number}名", f"{_lower(person.label.en)} {number}")
-            else:
-                noun = item.label if item is not None else field.label
-                found = (f"第{number}个", f"{_lower(noun.en)} {number}")
+            label = _item_name(current, person)
+            code = "claim_person" if person is not None else "claim_thing"
+            noun = person.label if person is not None else (item.label if item is not None else field.label)
+            found = tuple(claim_words(code, lang, n=index + 1, noun=_lower(noun.get(lang))) for lang in LANGS)  # type: ignore[assignment]
+            if label:
+                found = tuple(claim_words("claim_named", lang, who=who, name=label)  # type: ignore[assignment]
+                              for lang, who in zip(LANGS, found))
             entity = item
         elif field.type == "record":
             entity = schema.entities.get(field.of or "")
         else:
             entity = None
     return found
+
+
+def _item_name(item: Any, person: Optional[m.Field]) -> str:
+    """The name written in a list item (its person's name, or its own), for words about it."""
+    if not isinstance(item, Mapping):
+        return ""
+    holder = item.get(person.name) if person is not None else item
+    name = holder.get("name") if isinstance(holder, Mapping) else None
+    return name if isinstance(name, str) and len(name) <= 40 else ""
 
 
 def _lower(word: str) -> str:

@@ -202,9 +202,8 @@ def _with_unit(text: str, number: Any, unit: Optional[m.Label], lang: str) -> st
     word = _label(unit, lang)
     if not word:
         return text
-    if lang == "zh":
-        return f"{text}{word}"
-    return f"{text} {plural_en(number, word)}"
+    # the plural table holds English words only, so a Chinese unit passes through unchanged
+    return explain_text("with_unit", lang, text=text, unit=plural_en(number, word))
 
 
 def value_name(value: Value, lang: str) -> str:
@@ -607,7 +606,7 @@ def _missing_line(path: str, view: _View) -> str:
     return words
 
 
-def _item_head(item: ItemDecision, decision: Decision, view: _View) -> str:
+def _item_head(item: ItemDecision, view: _View) -> str:
     """第2名 李四 / #2 李四: positions count from 1."""
     schema = view.schema
     entity = schema.entities.get(view.item_entity or "") if schema is not None else None
@@ -783,7 +782,7 @@ def _text_items(decision: Decision, view: _View, lines: List[str]) -> None:
         paid = item.amount is not None and not (unpaid and item.outcome is Outcome.ELIGIBLE)
         amount = f" · {money(item.amount, lang)}" if paid else ""
         mark = "–" if unpaid and item.outcome is Outcome.ELIGIBLE else MARKS[_outcome_truth(item.outcome)]
-        lines.append(f"    {mark} {_item_head(item, decision, view)}{name} — {status}{amount}")
+        lines.append(f"    {mark} {_item_head(item, view)}{name} — {status}{amount}")
         root = Reason(None, None, "all", _outcome_truth(item.outcome), None, (), None, item.reasons)
         for reason in (item.reasons if full else deciding(root)):
             _text_reason(reason, inner, 3, lines)

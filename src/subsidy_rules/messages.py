@@ -117,6 +117,18 @@ CLAIM.update({
 DIAGNOSTICS["E012B"] = ("“{key}” 应当写 true 或 false(是写 true,否写 false),实际是{actual}",
                          "'{key}' should be true or false, got {actual}")
 
+# the person (or other list item) a claim problem is about: positions count from 1
+CLAIM_WORDS: Dict[str, Tuple[str, str]] = {
+    "claim_person": ("第{n}名", "{noun} {n}"),
+    "claim_thing": ("第{n}个", "{noun} {n}"),
+    "claim_named": ("{who} {name}", "{who}, {name}"),
+}
+
+
+def claim_words(code: str, lang: str, **args: Any) -> str:
+    return render(CLAIM_WORDS, code, lang, args)
+
+
 CLAIM_HINTS: Dict[str, Tuple[str, str]] = {
     "C001B": ("不加引号:写 true 而不是 \"是\" 或 \"true\"", "no quotes: write true, not \"yes\" or \"true\""),
     "C001D": ("日期写成 YYYY-MM-DD,并确认这一天存在", "write dates as YYYY-MM-DD and make sure the day exists"),
@@ -234,6 +246,7 @@ EXPLAIN: Dict[str, Tuple[str, str]] = {
     "total_one": ("合计 {n} 项,共 {amount}", "{n} item, total {amount}"),
     "total_many": ("合计 {n} 项,共 {amount}", "{n} items, total {amount}"),
     "amount_is": ("{amount}({shown})", "{amount} ({shown})"),
+    "with_unit": ("{text}{unit}", "{text} {unit}"),
 }
 
 # English units and nouns that take a plural: singular form by plural form ("1 village", "2 villages").

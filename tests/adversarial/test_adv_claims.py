@@ -93,7 +93,7 @@ def test_wrong_types_name_the_exact_path(text, path):
 
 def test_wrong_type_through_the_command_line(tmp_path):
     text = _hires(GOOD_HIRE, GOOD_HIRE, GOOD_HIRE, dict(GOOD_HIRE, contract_months="12"))
-    _cli_explain(tmp_path, text, ".json", "error[C001]: employer.hires[4].contract_months (worker 4): expected")
+    _cli_explain(tmp_path, text, ".json", "error[C001]: employer.hires[4].contract_months (worker 4, 王): expected")
 
 
 def test_enum_value_outside_the_list():
