@@ -109,3 +109,15 @@ def test_no_warning_follows_a_syntax_error(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert main(["check", str(tmp_path / "mini")], stdout=out, stderr=err) == 2
     assert "警告[" not in err.getvalue()
+
+
+def test_a_yes_no_key_in_a_policy_file_says_to_write_true_or_false(tmp_path):
+    policy = tmp_path / "mini"
+    shutil.copytree(MINI, policy)
+    params = policy / "parameters.yaml"
+    params.write_text(params.read_text(encoding="utf-8").replace("floor: true", "floor: 是"), encoding="utf-8")
+    _, found = check_policy(policy)
+    wrong = next(d for d in found if d.code == "E012")
+    assert wrong.message("zh") == "“floor” 应当写 true 或 false(是写 true,否写 false),实际是文字"
+    assert "应当是是/否" not in wrong.message("zh")
+    assert wrong.message("en").startswith("'floor' should be true or false")
