@@ -40,6 +40,7 @@ class Diagnostic:
     def _args(self, lang: str) -> Dict[str, Any]:
         args = dict(self.args)
         args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
+        args.setdefault("es", "" if args.get("expected") == 1 else "s")  # 1 argument, 2 arguments
         return args
 
     def message(self, lang: str = "zh") -> str:

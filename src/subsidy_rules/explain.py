@@ -34,7 +34,7 @@ WORDS = {
         "yes": "是", "no": "否", "unknown": "未填报", "needs": "需要", "all": "以下全部满足", "any": "以下任一满足",
         "not": "以下不成立", "score": "得分 {score} / {max},需要 {min} 分以上", "veto": "否决项",
         "points": "{points} 分", "interpretation": "解释", "designation": "认定", "classes": "所属名单",
-        "notes": "说明", "total": "合计 {n} 项,共 {amount}", "computed": "计算", "currency": "元",
+        "notes": "说明", "computed": "计算", "currency": "元",
         "more": "(共 {n} 项;使用 --full 查看全部)", "in_force": "生效期间",
     },
     "en": {
@@ -44,7 +44,7 @@ WORDS = {
         "yes": "yes", "no": "no", "unknown": "not given", "needs": "needs", "all": "all of", "any": "any of",
         "not": "not", "score": "score {score} / {max}, needs {min}", "veto": "veto",
         "points": "{points} pts", "interpretation": "Interpretation", "designation": "Designation", "classes": "Lists",
-        "notes": "Notes", "total": "{n} item(s), total {amount}", "computed": "Computed", "currency": "CNY",
+        "notes": "Notes", "computed": "Computed", "currency": "CNY",
         "more": "({n} in all; --full shows every one)", "in_force": "In force",
     },
 }

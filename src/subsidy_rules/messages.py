@@ -50,7 +50,7 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E032": ("未知的参数 “${name}”{suggestion}", "unknown parameter '${name}'{suggestion}"),
     "E033": ("未知的函数 “{name}”{suggestion}", "unknown function '{name}'{suggestion}"),
     "E034": ("类型不符:{detail}", "type mismatch: {detail}"),
-    "E035": ("函数 “{name}” 需要 {expected} 个参数,给了 {actual} 个", "function '{name}' takes {expected} argument(s), got {actual}"),
+    "E035": ("函数 “{name}” 需要 {expected} 个参数,给了 {actual} 个", "function '{name}' takes {expected} argument{es}, got {actual}"),
     "E036": ("表达式嵌套过深(超过 {limit} 层),请拆成几个条件", "expression nested too deeply (over {limit} levels); split it into several conditions"),
     "E037": ("表达式过长(超过 {limit} 个字符)", "expression too long (over {limit} characters)"),
     "E038": ("数字过大:{value}", "number too large: {value}"),
