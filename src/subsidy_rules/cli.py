@@ -345,7 +345,8 @@ def _test(args, out: TextIO, err: TextIO) -> int:
         failed += 1
         out.write(f"FAIL {case.rule} · {case.name}  ({case.span})\n")
         for problem in result.problems:
-            out.write(f"     {problem}\n")
+            for line in str(problem).splitlines():  # a claim error may quote its line with a caret
+                out.write(f"     {line}\n")
         if result.decision is not None:
             for line in render_text([result.decision], args.lang).splitlines():
                 out.write(f"     | {line}\n")
