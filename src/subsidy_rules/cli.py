@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
 from . import __version__, check_policy, load_policy
-from .claims import coerce_claim, parse_text, read_claim
+from .claims import read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
 from .messages import cli_text, plural_s
 from .resources import bundled_policy_dir

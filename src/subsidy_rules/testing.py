@@ -17,7 +17,7 @@ import attrs
 from .claims import ClaimDocument, coerce_claim, coerce_document, positions
 from . import model as m
 from .engine import Decision, Policy, Reason
-from .errors import ClaimError, ClaimProblem, Diagnostic, SubsidyRulesError, did_you_mean
+from .errors import ClaimError, Diagnostic, SubsidyRulesError, did_you_mean
 from .load import Collector, Fields
 from .source import SourceFile, Span, YamlProblem, YMap, decode_source, parse_yaml, plain
 
