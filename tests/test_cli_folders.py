@@ -80,10 +80,10 @@ def test_check_checks_the_policy_tests(workdir):
     lines = text.splitlines()
     rule_line = next(i for i, line in enumerate(lines, 1) if "hiring-awrd" in line)
     claim_line = next(i for i, line in enumerate(lines, 1) if "十二" in line)
-    assert re.search(rf"hiring-award.yaml:{rule_line}:\d+: 错误\[E060\]: 用例 “.+” 引用了未知的规则 “hiring-awrd”,是否想写 “hiring-award”", err)
+    assert re.search(rf"hiring-award.yaml:{rule_line}:\d+: 错误\[E080\]: 用例 “.+” 引用了未知的规则 “hiring-awrd”,是否想写 “hiring-award”", err)
     assert re.search(rf"hiring-award.yaml:{claim_line}:\d+: 错误\[C001\]: .*contract_months:应当是整数,实际是 '十二'", err)
     assert "contract-one-year" in text
-    assert re.search(r"错误\[E061\]: 用例 “.+” 期望的条件 “contract-one-year” 不在规则 “hiring-award” 中,是否想写 “contract-1-year”", err)
+    assert re.search(r"错误\[E081\]: 用例 “.+” 期望的条件 “contract-one-year” 不在规则 “hiring-award” 中,是否想写 “contract-1-year”", err)
 
 
 def test_check_checks_claim_files_named_on_the_command_line(workdir, tmp_path):

@@ -69,14 +69,26 @@ class TestThreeValued:
         assert [c.result for c in business.children] == [None, True]
 
     def test_missing_item_fact_has_exact_path(self, mini_policy):
-        claim = {"employer": {"hires": [hire(), hire(), hire(insured=...)]}}
+        claim = {"employer": {"hires": [{**hire(), "contract_months": 11}, hire(insured=...)]}}
         decision = mini_policy.explain(claim, "award", as_of=AS_OF)
         assert decision.outcome is U
-        assert decision.missing == ("employer.hires[2].social_insurance",)
+        assert decision.missing == ("employer.hires[1].social_insurance",)
+        assert [i.outcome for i in decision.items] == [I, U]
+        assert decision.items[1].missing == ("employer.hires[1].social_insurance",)
+        assert decision.items[1].path == "employer.hires[1]"
+        assert mini_policy.decide(claim, "award", as_of=AS_OF).outcome is U
+
+    def test_one_eligible_item_settles_eligibility_and_leaves_the_amount_pending(self, mini_policy):
+        # the award needs one eligible hire: the unknown third changes only how much is paid
+        claim = {"employer": {"hires": [hire(), hire(), hire(insured=...)]}}
+        decision = mini_policy.explain(claim, "award", as_of=AS_OF)
+        assert decision.outcome is E
+        assert decision.missing == ()
+        assert decision.amount is None and decision.amount_status == "pending"
+        assert decision.amount_missing == ("employer.hires[2].social_insurance",)
         assert [i.outcome for i in decision.items] == [E, E, U]
         assert decision.items[2].missing == ("employer.hires[2].social_insurance",)
-        assert decision.items[2].path == "employer.hires[2]"
-        assert mini_policy.decide(claim, "award", as_of=AS_OF).outcome is U
+        assert mini_policy.decide(claim, "award", as_of=AS_OF) == (E, None)
 
     def test_missing_nested_record_field(self, mini_policy):
         claim = {"employer": {"hires": [{"worker": {}, "contract_months": 12, "social_insurance": True}]}}
@@ -97,6 +109,10 @@ class TestThreeValued:
         decision = mini_policy.explain({"employer": {"hires": hires}}, "w2", as_of=AS_OF)
         assert decision.outcome is U   # 9 known, the tenth could make 10
         assert decision.missing == ("employer.hires[9].worker.rural_registered_poor",)
+        hires[0] = hire(months=11)     # 8 known and one unknown cannot reach 10: the count's bounds settle it
+        decision = mini_policy.explain({"employer": {"hires": hires}}, "w2", as_of=AS_OF)
+        assert decision.outcome is I and decision.missing == ()
+        hires[0] = hire()
         hires[-1] = hire()
         assert mini_policy.explain({"employer": {"hires": hires}}, "w2", as_of=AS_OF).outcome is E
         hires[-1] = hire(months=11)

@@ -23,6 +23,7 @@ def hire(name, poor=True, months=12, insured=True):
 
 
 MIXED = {"employer": {"hires": [hire("张三"), hire("李四", months=8), hire("王五", insured=...)]}}
+UNSETTLED = {"employer": {"hires": [hire("李四", months=8), hire("王五", insured=...)]}}
 SHORT = {"employer": {"hires": [hire("张三"), hire("李四", months=8)]}}
 YOUNG = {"labourer": {"rural_registered_poor": True, "attended_entrepreneurship_training": True,
                       "self_employed": False, "organising_business": None, "age": 15}}
@@ -49,7 +50,8 @@ class TestText:
 
     def test_shortfall_zh(self, mini_policy):
         out = lines(text_of(mini_policy, MIXED, "zh", "award"))
-        assert out[0].startswith("? 企业吸纳就业奖补 (award) — 无法确定")
+        # 张三 is eligible: the award is due, only its amount waits for 王五's insurance
+        assert out[0] == "✓ 企业吸纳就业奖补 (award) — 符合条件 · 金额待定"
         item = next(l for l in out if "第2名 李四" in l)
         assert item.strip() == "✗ 第2名 李四 — 不符合条件"
         failed = next(l for l in out if "签订1年以上劳动合同" in l)
@@ -58,17 +60,19 @@ class TestText:
         assert unknown.strip() == "? 参加社会保险:参加社会保险 = 未填报"
         # missing facts named for people (positions from 1); the JSON path is for --full and JSON
         assert out[-1].strip() == "- 第3名劳动者 王五:参加社会保险"
-        assert "需补充的材料:" in [l.strip() for l in out]
+        assert "确定金额还需:" in [l.strip() for l in out]
+        assert "需补充的材料:" not in [l.strip() for l in out]
         # eligible items of an undecided decision are not shown without --full
-        assert not any("[0] 张三" in l for l in out)
+        assert not any("张三" in l for l in out)
 
     def test_shortfall_en(self, mini_policy):
         out = lines(text_of(mini_policy, MIXED, "en", "award"))
-        assert out[0].startswith("? Hiring award (award) — undetermined")
+        assert out[0] == "✓ Hiring award (award) — eligible · amount to be determined"
         failed = next(l for l in out if "Contract of 12 months" in l)
         assert failed.strip().startswith("✗ Contract of 12 months or more: Contract length 8 months; needs at least 12 months")
         assert any(l.strip() == "? Social insurance: Social insurance = not given" for l in out)
-        assert any(l.strip() == "Facts that would settle it:" for l in out)
+        assert any(l.strip() == "Facts that would fix the amount:" for l in out)
+        assert not any(l.strip() == "Facts that would settle it:" for l in out)
 
     def test_labourer_zh_shows_only_what_decided(self, mini_policy):
         out = lines(text_of(mini_policy, YOUNG, "zh", "w1"))
@@ -215,10 +219,18 @@ class TestJson:
         assert age["values"] == {"labourer.age": 15} and age["result"] is False
 
     def test_undetermined_lists_missing(self, mini_policy):
-        (decision,) = document(mini_policy.evaluate(MIXED, "award", as_of=AS_OF))["decisions"]
+        (decision,) = document(mini_policy.evaluate(UNSETTLED, "award", as_of=AS_OF))["decisions"]
         assert decision["outcome"] == "undetermined"
-        assert decision["missing"] == ["employer.hires[2].social_insurance"]
-        assert decision["items"][2]["missing"] == ["employer.hires[2].social_insurance"]
+        assert decision["missing"] == ["employer.hires[1].social_insurance"]
+        assert decision["items"][1]["missing"] == ["employer.hires[1].social_insurance"]
+        assert decision["amount_status"] == "none" and decision["amount_missing"] == []
+
+    def test_pending_amount_lists_what_would_fix_it(self, mini_policy):
+        (decision,) = document(mini_policy.evaluate(MIXED, "award", as_of=AS_OF))["decisions"]
+        assert decision["outcome"] == "eligible" and decision["amount"] is None
+        assert decision["amount_status"] == "pending"
+        assert decision["missing"] == []
+        assert decision["amount_missing"] == ["employer.hires[2].social_insurance"]
 
     def test_values_are_encoded(self, mini_policy):
         decision = mini_policy.explain(GOOD, "w1", as_of=AS_OF)

@@ -65,9 +65,10 @@ def test_a_failed_ratio_reads_in_per_cent_in_english(policy):
 
 def test_a_failed_count_says_what_was_needed_and_the_gap(policy):
     out = text(policy, claim(policy, "hiring-award-ineligible"), "hiring-award")
-    assert "劳动合同期限 11个月,需要 12个月 以上(含),差 1个月" in out
+    # contract_months >= 12 or open_ended_contract: each failed alternative is said
+    assert "劳动合同期限(固定期限合同) 11个月,需要 12个月 以上(含),差 1个月;签订无固定期限劳动合同 = 否" in out
     en = text(policy, claim(policy, "hiring-award-ineligible"), "hiring-award", "en")
-    assert "Length of the labour contract 11 months; needs at least 12 months (short by 1 month)" in en
+    assert "11 months; needs at least 12 months (short by 1 month)" in en
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in CLAIMS.glob("*.yaml")))
@@ -103,17 +104,26 @@ def test_an_enum_in_a_list_names_the_choices(policy):
 
 
 def test_missing_facts_are_named_for_people(policy):
+    facts = claim(policy, "hiring-award-undetermined")
+    decisions = policy.evaluate(facts, rule="hiring-award", as_of=DAY)
+    assert decisions[0].missing == ("employer.hires[1].social_insurance",)
+    out = render_text(decisions, "zh")
+    name = facts["employer"]["hires"][1]["worker"]["name"]
+    assert f"- 第2名劳动者 {name}:已参加社会保险" in out
+    assert "employer.hires[1]" not in out
+    assert f"worker 2 ({name}): Enrolled in social insurance" in render_text(decisions, "en")
+    assert "employer.hires[1].social_insurance" in render_text(decisions, "zh", full=True)
+    assert f"第2名劳动者 {name}:已参加社会保险" in render_markdown(decisions, "zh")
+    assert json.loads(to_json(decisions))["decisions"][0]["missing"] == ["employer.hires[1].social_insurance"]
+
+
+def test_facts_for_the_amount_are_named_for_people_too(policy):
     facts = copy.deepcopy(claim(policy, "employment-base-eligible"))
     del facts["employer"]["hires"][1]["contract_months"]
     decisions = policy.evaluate(facts, rule="hiring-award", as_of=DAY)
-    out = render_text(decisions, "zh")
+    assert "employer.hires[1].contract_months" in decisions[0].amount_missing
     name = facts["employer"]["hires"][1]["worker"]["name"]
-    assert f"- 第2名劳动者 {name}:劳动合同期限" in out
-    assert "employer.hires[1]" not in out
-    assert f"worker 2 ({name}): Length of the labour contract" in render_text(decisions, "en")
-    assert "employer.hires[1].contract_months" in render_text(decisions, "zh", full=True)
-    assert f"第2名劳动者 {name}:劳动合同期限" in render_markdown(decisions, "zh")
-    assert json.loads(to_json(decisions))["decisions"][0]["missing"] == ["employer.hires[1].contract_months"]
+    assert f"第2名劳动者 {name}:劳动合同期限(固定期限合同)" in render_text(decisions, "zh")
 
 
 def test_items_are_counted_from_one(policy):

@@ -7,6 +7,9 @@ checked and compiled, and then for every claim:
 1. the explaining path's condition value equals expr.interpret.evaluate (three-valued);
 2. the fast decide path gives the same Verdict as the explaining path (outcome and amount);
 3. the outcome follows the interpreter: True -> eligible, False -> ineligible, None -> undetermined;
+4. the generated explaining code hands the engine exactly the record the IR's reference evaluator
+   builds (every node's result, every value shown, items, notes, amount) — on complete claims it
+   runs itself, on the rest it hands the claim to the reference;
 
 and a division by zero raises EvaluationError on every path or on none.
 """
@@ -32,7 +35,8 @@ from subsidy_rules import EvaluationError, Outcome
 from subsidy_rules.expr import ast
 from subsidy_rules.expr.ast import (Aggregate, Arith, BoolLit, Call, Compare, DateLit, If, In, ListLit, Logical, Neg,
                                     Not, NumberLit, Param, Path, RuleRef, TextLit)
-from subsidy_rules.expr.interpret import Env, evaluate
+from subsidy_rules.expr.interpret import Env, Tracked, evaluate
+from subsidy_rules.ir.reference import evaluate as reference
 from subsidy_rules.expr.printer import to_text
 from subsidy_rules.expr.types import Scope
 from subsidy_rules.runtime import fen
@@ -281,6 +285,14 @@ def _rule_ref(policy, facts):
     return ref
 
 
+def assert_same_as_reference(policy, facts):
+    """(4): the generated code's record is the reference evaluator's, field by field."""
+    bound = policy.bound_rule("t", AS_OF)
+    expected = run(lambda: reference(bound, facts, policy.schema, policy._ref_resolver(AS_OF, None)))
+    got = run(lambda: policy._bind(policy.compiled("t", AS_OF), AS_OF, None)[1](facts))
+    assert got == expected, (facts,)
+
+
 def interpret(policy, tree, facts, entity: Optional[str] = None, item: Any = None, path: str = ""):
     """The reference interpreter's value, or the EvaluationError class when it raises."""
     rule = policy.compiled("t", AS_OF)
@@ -290,7 +302,8 @@ def interpret(policy, tree, facts, entity: Optional[str] = None, item: Any = Non
     if entity is not None:
         scope = scope.enter(entity)
         items = ((item, path),)
-    env = Env(facts, params, AS_OF, scope, _rule_ref(policy, facts), items, [])
+    ref = _rule_ref(policy, facts)
+    env = Env(facts, params, AS_OF, scope, lambda rule_id: Tracked(ref(rule_id)), items)
     try:
         return evaluate(tree, env)
     except EvaluationError:
@@ -371,6 +384,7 @@ def test_condition_agrees_with_interpreter(build, condition, claims):
         if expected is not None:
             assert evaluated.missing == ()
         assert_missing_are_missing(evaluated, facts)
+        assert_same_as_reference(policy, facts)                                        # (4)
 
 
 @SETTINGS
@@ -400,6 +414,10 @@ def test_amount_agrees_with_interpreter(build, condition, amount, claims):
             assert evaluated.outcome is Outcome.ELIGIBLE
             assert evaluated.amount == value
             assert evaluated.amount.as_tuple().exponent == -2  # always to the fen
+        elif cond is True:  # eligibility never waits for the amount
+            assert evaluated.outcome is Outcome.ELIGIBLE and evaluated.amount is None
+            assert evaluated.amount_status in ("pending", "no_standard")
+            assert evaluated.missing == ()
         elif cond is False:
             assert evaluated.outcome is Outcome.INELIGIBLE and evaluated.amount is None
         else:
@@ -407,6 +425,7 @@ def test_amount_agrees_with_interpreter(build, condition, amount, claims):
         assert decided == evaluated.verdict, (to_text(cond_tree), to_text(amount_tree), facts)
         assert decided.amount is None or decided.amount.as_tuple().exponent == -2
         assert_missing_are_missing(evaluated, facts)
+        assert_same_as_reference(policy, facts)
 
 
 @SETTINGS
@@ -436,15 +455,13 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
             if state is EvaluationError:
                 failed = True
                 break
-            if keep is None:
-                state = None  # an item that may or may not count is unknown
+            if keep is None and state is not False:
+                state = None  # an item that may or may not count, and would qualify if it did, is unknown
             value = None
             if state is True:
                 value = interpret(policy, amount_tree, facts, "hire", hire, path)
                 if value is not EvaluationError and value is not None:
                     value = run(lambda: fen(value))
-                if value is None:
-                    state = None
             if EvaluationError in (state, value):
                 failed = True
                 break
@@ -470,15 +487,22 @@ def test_items_agree_with_interpreter(build, condition, amount, where, claims):
             expected = interpret(policy, cond_tree, facts, "hire", hire, item.path)
             assert item.reasons[0].result is expected
         counted = [s for s, keep in zip(states, considered) if keep is not False]
-        if hires is None or None in counted:
+        if hires is None:
             assert evaluated.outcome is Outcome.UNDETERMINED
-        elif True in counted:
+        elif True in counted:  # one eligible hire settles it; the others change only the amount
             assert evaluated.outcome is Outcome.ELIGIBLE
-            assert evaluated.amount == sum((v for v in amounts if v is not None), Decimal("0.00"))
+            pending = None in counted or any(v is None for s, v in zip(states, amounts) if s is True)
+            if pending:
+                assert evaluated.amount is None and evaluated.amount_status == "pending"
+            else:
+                assert evaluated.amount == sum((v for v in amounts if v is not None), Decimal("0.00"))
+        elif None in counted:
+            assert evaluated.outcome is Outcome.UNDETERMINED
         else:
             assert evaluated.outcome is Outcome.INELIGIBLE
         assert decided == evaluated.verdict, (to_text(cond_tree), to_text(amount_tree), facts)
         assert_missing_are_missing(evaluated, facts)
+        assert_same_as_reference(policy, facts)
 
 
 # ------------------------------------------------------------------ fixed examples of the same property
@@ -490,7 +514,14 @@ EXAMPLES = [
     ("not labourer.self_employed", {"labourer": {}}, None),
     ('labourer.status in ["employed"]', {"labourer": {"status": "unemployed"}}, False),
     ('labourer.status not in ["employed"]', {"labourer": {"status": "unemployed"}}, True),
-    ("count(employer.hires where social_insurance) >= 1", {"labourer": {}, "employer": {"hires": [{"social_insurance": True}, {}]}}, None),
+    # one hire is known to count: at least 1 whatever the other holds
+    ("count(employer.hires where social_insurance) >= 1", {"labourer": {}, "employer": {"hires": [{"social_insurance": True}, {}]}}, True),
+    ("count(employer.hires where social_insurance) >= 2", {"labourer": {}, "employer": {"hires": [{"social_insurance": True}, {}]}}, None),
+    ("count(employer.hires where social_insurance) >= 3", {"labourer": {}, "employer": {"hires": [{"social_insurance": True}, {}]}}, False),
+    ("sum(contract_months of employer.hires where social_insurance) < 20",
+     {"labourer": {}, "employer": {"hires": [{"social_insurance": True, "contract_months": 12}, {"contract_months": 6}]}}, True),
+    ("sum(contract_months of employer.hires where social_insurance) > 12",
+     {"labourer": {}, "employer": {"hires": [{"social_insurance": True, "contract_months": 12}, {"contract_months": 6}]}}, None),
     ("count(employer.hires where social_insurance) >= 1", {"labourer": {}, "employer": {"hires": [{"social_insurance": False}]}}, False),
     ("any(employer.hires where social_insurance)", {"labourer": {}, "employer": {"hires": [{"social_insurance": True}, {}]}}, True),
     ("all(employer.hires where social_insurance)", {"labourer": {}, "employer": {"hires": [{"social_insurance": False}, {}]}}, False),

@@ -120,7 +120,7 @@ def test_every_titled_item_carries_a_chinese_description(policy, kind):
 def test_claim_fields_describe_themselves_in_chinese(policy):
     claim = schema_for("claim", policy.schema)
     months = claim["definitions"]["hire"]["properties"]["contract_months"]
-    assert months["description"].startswith("劳动合同期限(个月) / ")
+    assert months["description"].startswith("劳动合同期限(固定期限合同)(个月) / ")  # the label, then the unit
     kind = claim["definitions"]["employer"]["properties"]["kind"]
     assert "enterprise = 企业 / enterprise" in kind["description"]
     body = kind["anyOf"][0]

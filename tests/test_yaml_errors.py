@@ -39,10 +39,10 @@ def diagnostics_of(tmp_path: Path, rule_text: str, lang="zh"):
 ])
 def test_a_tab_says_indent_with_spaces(text, line):
     found = problem(text)
-    assert found.code == "E070" and found.span.line == line
+    assert found.code == "E072" and found.span.line == line
     from subsidy_rules.errors import Diagnostic
 
-    assert Diagnostic("E070", found.span).message("zh") == "这一行用 Tab 缩进:请用空格缩进,不要用 Tab"
+    assert Diagnostic("E072", found.span).message("zh") == "这一行用 Tab 缩进:请用空格缩进,不要用 Tab"
 
 
 @pytest.mark.parametrize("text, line, column, char", [
@@ -51,10 +51,10 @@ def test_a_tab_says_indent_with_spaces(text, line):
 ])
 def test_full_width_punctuation_is_named_on_its_line(text, line, column, char):
     found = problem(text)
-    assert (found.code, found.span.line, found.span.column, found.args_["found"]) == ("E071", line, column, char)
+    assert (found.code, found.span.line, found.span.column, found.args_["found"]) == ("E073", line, column, char)
     from subsidy_rules.errors import Diagnostic
 
-    message = Diagnostic("E071", found.span, found.args_).message("zh")
+    message = Diagnostic("E073", found.span, found.args_).message("zh")
     assert message == f"“{char}” 是全角符号:请改用半角 {found.args_['fix']}"
 
 
@@ -105,7 +105,7 @@ def test_a_full_width_colon_in_a_key_gets_the_fix_as_hint(tmp_path):
 
 def test_no_warning_follows_a_syntax_error(tmp_path):
     found = diagnostics_of(tmp_path, lambda t: "\t" + t)
-    assert [d.code for d in found] == ["E070"]
+    assert [d.code for d in found] == ["E072"]
     out, err = io.StringIO(), io.StringIO()
     assert main(["check", str(tmp_path / "mini")], stdout=out, stderr=err) == 2
     assert "警告[" not in err.getvalue()

@@ -554,15 +554,21 @@ def classify_record(policy: Policy, raw: RawRecord, rule: str, as_of: Optional[_
                                                         ("township", "township_name"), ("village", "village_name"))}
     lists = []
     incomplete = []
+    outside = None  # on no list, and that is known (every class false)
     for reason in decision.reasons:
         if reason.kind == "classes":
             for klass in reason.children:
+                outside = (outside is not False) and klass.result is False
                 if klass.result is True:
                     lists.append(ListEntry(klass.id or "", klass.label or m.Label("", ""), _reason_text(klass, lang)))
         else:
             for node in reason.walk():
                 if node.result is False and node.kind == "condition":
                     incomplete.append(ListEntry(node.id or "", node.label or m.Label("", ""), _reason_text(node, lang)))
+    if outside:
+        # a record known to be on no list is outside the database (e.g. not a registered-poor
+        # labourer): it is not an incomplete record of the database, so it is not reported as one
+        incomplete = []
     return ListResult(raw.line, ident, fields, tuple(lists), tuple(incomplete), decision.outcome)
 
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
-from . import __version__, check_policy, load_policy
+from . import __version__, check_policy, load_policy, trace_policy
 from .claims import read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
 from .messages import cli_text, plural_s
@@ -128,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", action="store_true", help="write every schema into POLICY/schemas/<kind>.schema.json")
     common(schema)
 
+    trace = sub.add_parser("trace", help="the source letter sentence by sentence, with the rules that quote it",
+                           description="Show the letter shipped with the policy (policy/documents/) sentence by sentence, "
+                                       "each with the rules, conditions, criteria, lists and parameters whose source.quote "
+                                       "occurs in it; normative sentences nothing quotes are marked, and quotes that are not "
+                                       "in the letter are listed with file:line:column. Exit 0; 2 when the policy does not load.")
+    trace.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    trace.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    trace.add_argument("--uncovered", action="store_true", help="only the normative sentences nothing quotes")
+    common(trace)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: ./policy when the current folder has one, else the bundled policy)")
@@ -155,7 +165,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema}[args.command]
+                   "schema": _schema, "trace": _trace}[args.command]
         return handler(args, out, err)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -475,4 +485,17 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
         err.write(("请指定类型:" if args.lang == "zh" else "name a kind: ") + ", ".join(KINDS) + "\n")
         return EXIT_BAD_INPUT
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _trace(args, out: TextIO, err: TextIO) -> int:
+    from .trace import render_markdown, render_text
+
+    report = trace_policy(_policy_dir(args.policy))
+    if args.format == "json":
+        out.write(json.dumps(report.to_dict(args.lang, only_uncovered=args.uncovered), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "markdown":
+        out.write(render_markdown(report, args.lang, args.uncovered))
+    else:
+        out.write(render_text(report, args.lang, args.uncovered))
     return EXIT_OK

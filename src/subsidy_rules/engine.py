@@ -19,12 +19,17 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 import attrs
 
 from . import model as m
-from .compile import CompiledRule, Observed, TreeInfo, compile_rule
-from .messages import type_word
+from .compile import CompiledRule, compile_rule, static_amount
 from .errors import ClaimError, EvaluationError, did_you_mean
-from .expr.interpret import Env, evaluate as interpret
-from .expr.types import Scope
+from .expr import ast
+from .expr.interpret import Tracked
+from .expr.types import ResolveError, Scope, resolve
 from .facts import describe
+from .ir import nodes as ir
+from .ir.lower import bind, lower_rule, parameter_value
+from .ir.reference import checklist_score, evaluate as reference, note_value
+from .ir.result import NO_STANDARD, NONE, PAID, PENDING, RawResult
+from .messages import type_word
 from .runtime import OUTCOME_OF, Outcome, Verdict, fen
 
 RESERVED_CLAIM_KEYS = ("as_of", "jurisdiction", "id")
@@ -109,19 +114,20 @@ class Binding:
     context: PolicyContext = attrs.field(repr=False)
     params: Mapping = attrs.field(repr=False, eq=False)
     jurisdiction: Optional[str] = None
+    bound: Optional[ir.BoundRule] = attrs.field(default=None, repr=False, eq=False)
 
 
 class Decision(tuple):
     """A rule's answer for one claim, with everything needed to explain it.
 
-    Immutable. A tuple underneath — (verdict, raw, binding, missing) — because
+    Immutable. A tuple underneath — (verdict, raw, binding) — because
     building one is on the hot path of explaining a whole batch (see
     docs/decisions.md); the reasons tree, items and notes are built from the
-    explaining evaluator's raw record on first access.
+    evaluator's RawResult on first access.
     """
 
-    def __new__(cls, verdict: Verdict, raw: tuple, binding: "Binding", missing: Tuple[str, ...] = ()) -> "Decision":
-        return tuple.__new__(cls, (verdict, raw, binding, missing))
+    def __new__(cls, verdict: Verdict, raw: RawResult, binding: "Binding") -> "Decision":
+        return tuple.__new__(cls, (verdict, raw, binding))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Decision is immutable")
@@ -143,7 +149,7 @@ class Decision(tuple):
         return self[0]
 
     @property
-    def raw(self) -> tuple:
+    def raw(self) -> RawResult:
         return self[1]
 
     @property
@@ -152,7 +158,24 @@ class Decision(tuple):
 
     @property
     def missing(self) -> Tuple[str, ...]:
-        return self[3]
+        """The facts that would settle an undetermined decision: exactly those that could change it."""
+        return self[1].missing
+
+    @property
+    def amount_status(self) -> str:
+        """paid | pending (待定: facts needed for the amount only) | no_standard (the source sets none) | none."""
+        return self[1].amount_status
+
+    @property
+    def amount_missing(self) -> Tuple[str, ...]:
+        """The facts that would fix a pending amount; they never make the decision undetermined."""
+        return self[1].amount_missing
+
+    @property
+    def amount_standard(self) -> Optional[str]:
+        """How the source sets the amount: set | floor (不低于: the floor is paid) — None without an amount."""
+        amount = self.compiled.ir.amount or (self.compiled.ir.items.amount if self.compiled.ir.items else None)
+        return amount.standard if amount is not None else None
 
     @property
     def compiled(self) -> CompiledRule:
@@ -208,8 +231,7 @@ class Decision(tuple):
 
     @cached_property
     def notes(self) -> Tuple[m.Label, ...]:
-        results = self.raw[2]
-        return tuple(note.label for note, hit in zip(self.rule.notes, results) if hit is True)
+        return tuple(note.label for note, hit in zip(self.compiled.ir.notes, self.raw.notes) if hit is True)
 
     @cached_property
     def amount_reason(self) -> Optional[Reason]:
@@ -220,10 +242,11 @@ class Decision(tuple):
                           f"sum({rule.items.amount.text} of {rule.items.over.text} where eligible)",
                           (Value("eligible_items", len(eligible), "fact", m.Label("符合条件的人数", "eligible items")),
                            Value("total", self.amount, "fact", m.Label("合计", "total"))))
-        if rule.amount is None or self.outcome is not Outcome.ELIGIBLE:
+        amount = self.compiled.ir.amount
+        if amount is None or self.outcome is not Outcome.ELIGIBLE or self.amount is None:
             return None
-        values = _values(self.compiled.amount_observed, self.raw[5], self)
-        return Reason("amount", m.Label("金额", "Amount"), "amount", True, rule.amount.text, values, tree=rule.amount.tree)
+        values = _values(amount.region.observed, self.raw.amount_observed, self)
+        return Reason("amount", m.Label("金额", "Amount"), "amount", True, amount.region.text, values, tree=amount.region.expr)
 
     @property
     def designation(self) -> Optional[m.Designation]:
@@ -233,13 +256,14 @@ class Decision(tuple):
 
     @cached_property
     def score(self) -> Optional[Dict[str, Any]]:
-        if self.rule.kind != "checklist":
+        checklist = self.compiled.ir.checklist
+        if checklist is None:
             return None
-        return _checklist_score(self.rule, self.raw[4])
+        return attrs.asdict(checklist_score(checklist, tuple(value for value, _ in self.raw.extra)))
 
     @cached_property
     def classes(self) -> Tuple[str, ...]:
-        return tuple(k.id for k, (value, _) in zip(self.rule.classes, self.raw[4]) if value is True)
+        return tuple(k.id for k, (value, _) in zip(self.rule.classes, self.raw.extra) if value is True)
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
         from .explain import decision_to_dict
@@ -247,20 +271,21 @@ class Decision(tuple):
         return decision_to_dict(self, lang)
 
 
-def _values(observed: Observed, raw_values: Sequence[Any], decision: Decision, item_entity: Optional[str] = None) -> Tuple[Value, ...]:
+def _values(observed: Tuple[ir.Observed, ...], raw_values: Sequence[Any], decision: Decision,
+            item_entity: Optional[str] = None) -> Tuple[Value, ...]:
     schema = decision.context.schema
     found = []
-    for (kind, key), value in zip(observed, raw_values):
-        if kind == "param":
-            param = decision.context.parameters.get(key)
-            found.append(Value("$" + key, value, "param", param.label if param else None, param.unit if param else None))
-        elif kind == "computed":
-            found.append(Value(key, value, kind, _computed_label(schema, key, item_entity)))
-        elif kind == "rule":
-            found.append(Value(key, value, kind))
+    for slot, value in zip(observed, raw_values):
+        if slot.kind == "param":
+            param = decision.context.parameters.get(slot.key)
+            found.append(Value("$" + slot.key, value, "param", param.label if param else None, param.unit if param else None))
+        elif slot.kind == "computed":
+            found.append(Value(slot.key, value, "computed", _computed_label(schema, slot.node, item_entity)))
+        elif slot.kind == "rule":
+            found.append(Value(slot.key, value, "rule"))
         else:
-            field = _field_of(schema, key, item_entity)
-            found.append(Value(key, value, "fact", field.label if field else None, field.unit if field else None))
+            field = _field_of(schema, slot.key, item_entity)
+            found.append(Value(slot.key, value, "fact", field.label if field else None, field.unit if field else None))
     return tuple(found)
 
 
@@ -275,17 +300,10 @@ _AGGREGATE_WORDS = {
 
 
 @functools.lru_cache(maxsize=4096)
-def _computed_label(schema: m.FactSchema, text: str, item_entity: Optional[str]) -> Optional[m.Label]:
+def _computed_label(schema: m.FactSchema, node: Optional[ast.Expr], item_entity: Optional[str]) -> Optional[m.Label]:
     """A readable name for an aggregate shown in an explanation ("吸纳的劳动者中符合条件的数量");
     the expression text stays the key, so the JSON is unchanged."""
-    from .expr import ast as _ast
-    from .expr.parser import ExprSyntaxError, parse
-
-    try:
-        node = parse(text)
-    except ExprSyntaxError:
-        return None
-    if not isinstance(node, _ast.Aggregate) or not isinstance(node.source, _ast.Path):
+    if not isinstance(node, ast.Aggregate) or not isinstance(node.source, ast.Path):
         return None
     field = _field_of(schema, node.source.dotted, item_entity)
     if field is None:
@@ -298,8 +316,6 @@ def _computed_label(schema: m.FactSchema, text: str, item_entity: Optional[str])
 
 @functools.lru_cache(maxsize=4096)
 def _field_of(schema: m.FactSchema, dotted: str, item_entity: Optional[str]) -> Optional[m.Field]:
-    from .expr.types import ResolveError, resolve
-
     scope = Scope(schema, (item_entity,) if item_entity else ())
     try:
         resolved = resolve(tuple(dotted.split(".")), scope)
@@ -308,48 +324,47 @@ def _field_of(schema: m.FactSchema, dotted: str, item_entity: Optional[str]) -> 
     return resolved.fields[-1] if resolved.fields else None
 
 
-def _tree_reasons(info: TreeInfo, values: tuple, observed: tuple, decision: Decision, item_entity: Optional[str]) -> Reason:
-    results = {id(node): value for node, value in zip(info.nodes, values)}
-    leaf_observed = {id(leaf): observed[part] for leaf, part in zip(info.leaves, info.slices)}
-    leaf_meta = {id(leaf): meta for leaf, meta in zip(info.leaves, info.observed)}
+def _tree_reasons(tree: ir.Tree, values: Sequence[Any], observed: Sequence[Any], decision: Decision,
+                  item_entity: Optional[str]) -> Reason:
+    leaf_slice = tree.leaf_slices
 
-    def build(node: m.Node) -> Reason:
-        if isinstance(node, m.Condition):
-            return Reason(node.id, node.label, "condition", results[id(node)], node.expr.text,
-                          _values(leaf_meta[id(node)], leaf_observed[id(node)], decision, item_entity),
-                          node.source, tree=node.expr.tree)
-        return Reason(node.id, node.label, node.op, results[id(node)], None, (), None,
+    def build(node: ir.Node) -> Reason:
+        if isinstance(node, ir.Leaf):
+            region = node.region
+            return Reason(node.id, node.label, "condition", values[node.index], region.text,
+                          _values(region.observed, observed[leaf_slice[node.index]], decision, item_entity),
+                          node.source, tree=region.expr)
+        return Reason(node.id, node.label, node.op, values[node.index], None, (), None,
                       tuple(build(child) for child in node.children))
 
-    return build(info.nodes[0])
+    return build(tree.root)
 
 
 def _build_reasons(decision: Decision) -> Tuple[Reason, ...]:
-    compiled = decision.compiled
-    rule = compiled.rule
-    if not rule.in_force.contains(decision.as_of):
-        period = rule.in_force
+    rule_ir = decision.compiled.ir
+    if not rule_ir.in_force.contains(decision.as_of):
+        period = rule_ir.in_force
         text = f"{period.start.isoformat()} ~ {period.until.isoformat() if period.until else ''}"
         return (Reason("in-force", m.Label(f"规则生效期间 {text}", f"Rule in force {text}"), "in_force", False, None,
                        (Value("as_of", decision.as_of, "fact", m.Label("评估日期", "assessment date")),)),)
-    values, observed = decision.raw[1]
-    root = _tree_reasons(compiled.tree, values, observed, decision, None)
+    raw = decision.raw
+    root = _tree_reasons(rule_ir.conditions, raw.nodes, raw.observed, decision, None)
     reasons: List[Reason] = list(root.children) if root.kind == "all" and root.id is None else [root]
-    if rule.kind == "checklist":
+    if rule_ir.checklist is not None:
         criteria = []
-        for criterion, (value, obs), meta in zip(rule.criteria, decision.raw[4], compiled.extra_observed):
-            criteria.append(Reason(criterion.id, criterion.label, "criterion", value, criterion.expr.text,
-                                   _values(meta, obs, decision), criterion.source, points=criterion.points,
-                                   veto=criterion.veto, tree=criterion.expr.tree))
+        for criterion, (value, obs) in zip(rule_ir.checklist.criteria, raw.extra):
+            criteria.append(Reason(criterion.id, criterion.label, "criterion", value, criterion.region.text,
+                                   _values(criterion.region.observed, obs, decision), criterion.source,
+                                   points=criterion.points, veto=criterion.veto, tree=criterion.region.expr))
         score = decision.score or {}
         reasons.append(Reason("score", m.Label("验收得分", "Score"), "score", score.get("passed"), None,
                               tuple(Value(k, v, "fact", None) for k, v in score.items() if k != "passed"),
                               None, tuple(criteria)))
-    if rule.kind == "classification":
+    if rule_ir.classification is not None:
         classes = []
-        for klass, (value, obs), meta in zip(rule.classes, decision.raw[4], compiled.extra_observed):
-            classes.append(Reason(klass.id, klass.label, "class", value, klass.expr.text,
-                                  _values(meta, obs, decision), tree=klass.expr.tree))
+        for klass, (value, obs) in zip(rule_ir.classification.classes, raw.extra):
+            classes.append(Reason(klass.id, klass.label, "class", value, klass.region.text,
+                                  _values(klass.region.observed, obs, decision), tree=klass.region.expr))
         listed: Optional[bool] = True if any(c.result is True for c in classes) else (
             None if any(c.result is None for c in classes) else False)
         reasons.append(Reason("classes", m.Label("所属名单", "Lists"), "classes", listed, None, (), None, tuple(classes)))
@@ -357,33 +372,28 @@ def _build_reasons(decision: Decision) -> Tuple[Reason, ...]:
 
 
 def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
-    compiled = decision.compiled
-    rule = compiled.rule
-    if rule.items is None or decision.raw[3] is None or compiled.item_tree is None:
+    items = decision.compiled.ir.items
+    if items is None or decision.raw.items is None:
         return ()
-    over = rule.items.over.text
+    over = items.over.text
     found = []
-    by_item = _missing_by_item(decision.missing, over)
-    for index, state, amount, tree, notes, name, considered, amount_obs in decision.raw[3]:
-        if tree is None:  # left out by `where`
-            found.append(ItemDecision(index, f"{over}[{index}]", name, False, OUTCOME_OF[False], None, (), ()))
+    by_item = _missing_by_item(decision.missing + decision.amount_missing, over)
+    for raw in decision.raw.items:
+        path = f"{over}[{raw.index}]"
+        if raw.nodes is None:  # left out by `where`
+            found.append(ItemDecision(raw.index, path, raw.name, False, OUTCOME_OF[False], None, (), ()))
             continue
-        values, observed = tree
-        root = _tree_reasons(compiled.item_tree, values, observed, decision, rule.items.entity)
+        root = _tree_reasons(items.conditions, raw.nodes, raw.observed, decision, items.entity)
         reasons = root.children if root.kind == "all" and root.id is None else (root,)
-        path = f"{over}[{index}]"
-        missing: Tuple[str, ...] = ()
-        if state is None:
-            missing = tuple(by_item.get(index, ()))
+        missing = tuple(by_item.get(raw.index, ())) if raw.state is None or raw.amount_status == PENDING else ()
         amount_reason = None
-        if amount is not None and rule.items.amount is not None:
-            amount_reason = Reason("amount", m.Label("金额", "Amount"), "amount", True, rule.items.amount.text,
-                                   _values(compiled.item_amount_observed, amount_obs, decision, rule.items.entity),
-                                   tree=rule.items.amount.tree)
-        labels = tuple(note.label for note, hit in zip(rule.items.notes, notes) if hit is True)
-        outcome = OUTCOME_OF[state]
-        found.append(ItemDecision(index, path, name, considered, outcome, amount, tuple(reasons), missing,
-                                  labels, amount_reason))
+        if raw.amount is not None and items.amount is not None:
+            amount_reason = Reason("amount", m.Label("金额", "Amount"), "amount", True, items.amount.region.text,
+                                   _values(items.amount.region.observed, raw.amount_observed, decision, items.entity),
+                                   tree=items.amount.region.expr)
+        labels = tuple(note.label for note, hit in zip(items.notes, raw.notes) if hit is True)
+        found.append(ItemDecision(raw.index, path, raw.name, raw.considered, OUTCOME_OF[raw.state], raw.amount,
+                                  tuple(reasons), missing, labels, amount_reason))
     return tuple(found)
 
 
@@ -402,42 +412,6 @@ def _missing_by_item(missing: Sequence[str], over: str) -> Dict[int, List[str]]:
     return found
 
 
-def _checklist_score(rule: m.Rule, results: Sequence[Tuple[Optional[bool], tuple]]) -> Dict[str, Any]:
-    score = sum((c.points for c, (v, _) in zip(rule.criteria, results) if v is True), Decimal(0))
-    unknown = sum((c.points for c, (v, _) in zip(rule.criteria, results) if v is None), Decimal(0))
-    met = sum(1 for _, (v, _) in zip(rule.criteria, results) if v is True)
-    open_ = sum(1 for _, (v, _) in zip(rule.criteria, results) if v is None)
-    vetoes = [v for c, (v, _) in zip(rule.criteria, results) if c.veto]
-    total = sum((c.points for c in rule.criteria), Decimal(0))
-    checks: List[Optional[bool]] = []
-    checks.append(False if False in vetoes else (None if None in vetoes else True))
-    pass_rule = rule.pass_rule or m.PassRule(all=True)
-    if pass_rule.min_score is not None:
-        checks.append(True if score >= pass_rule.min_score else (False if score + unknown < pass_rule.min_score else None))
-    if pass_rule.at_least is not None:
-        checks.append(True if met >= pass_rule.at_least else (False if met + open_ < pass_rule.at_least else None))
-    if pass_rule.all or (pass_rule.min_score is None and pass_rule.at_least is None):
-        checks.append(True if met == len(rule.criteria) else (False if met + open_ < len(rule.criteria) else None))
-    passed: Optional[bool] = False if False in checks else (None if None in checks else True)
-    return {
-        "score": score,
-        "max_score": total,
-        "undecided_points": unknown,
-        "min_score": pass_rule.min_score,
-        "criteria_met": met,
-        "vetoes_met": False if False in vetoes else (None if None in vetoes else True),
-        "passed": passed,
-    }
-
-
-def _kleene_and(*values: Optional[bool]) -> Optional[bool]:
-    if False in values:
-        return False
-    if None in values:
-        return None
-    return True
-
-
 # ====================================================================== Policy
 
 
@@ -450,10 +424,10 @@ class Policy:
         self.ref = PolicyRef(model.info.name, model.info.version, model.digest)
         self.context = PolicyContext(self.ref, model.info.currency, model.schema, model.parameters)
         self._compiled: Dict[str, List[CompiledRule]] = {}
-        money = tuple(name for name, p in model.parameters.items() if p.type == "money")
         for rule in model.rules:
-            self._compiled.setdefault(rule.id, []).append(compile_rule(rule, model.schema, money))
-        self._bound: Dict[tuple, Tuple[Callable, Callable]] = {}
+            lowered = lower_rule(rule, model.schema, model.parameters)
+            self._compiled.setdefault(rule.id, []).append(compile_rule(lowered, model.schema))
+        self._bound: Dict[tuple, Tuple[Callable, ...]] = {}
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- introspection
@@ -491,60 +465,68 @@ class Policy:
         # not in force: the nearest version, which will decide "ineligible (not in force)"
         return versions[-1]
 
+    def bound_rule(self, rule_id: str, as_of: _dt.date, jurisdiction: Optional[str] = None) -> ir.BoundRule:
+        """The rule IR of the version in force on a date, its parameters bound for a county: what targets compile."""
+        self._check_jurisdiction(jurisdiction)
+        return bind(self.compiled(rule_id, as_of).ir, self.model, as_of, jurisdiction)
+
     def parameter_values(self, names: Sequence[str], as_of: _dt.date, jurisdiction: Optional[str]) -> Tuple[Any, ...]:
-        values = []
-        overrides = self.model.overrides.get(jurisdiction or "", {})
-        for name in names:
-            param = self.model.parameters[name]
-            value = param.value_on(as_of)
-            history = overrides.get(name)
-            if history:
-                for entry in history:
-                    if entry.start <= as_of:
-                        value = entry.value
-            if value is not None and param.type == "money":
-                value = fen(value)
-            values.append(value)
-        return tuple(values)
+        return tuple(parameter_value(self.model, name, as_of, jurisdiction) for name in names)
 
     # ---------------------------------------------------------------- binding
-    def _bind(self, compiled: CompiledRule, as_of: _dt.date, jurisdiction: Optional[str]) -> Tuple[Callable, Callable]:
-        """Bound (decide, explain) for a rule version on a date; cached by date, shared by parameter values."""
+    def _bind(self, compiled: CompiledRule, as_of: _dt.date, jurisdiction: Optional[str]) -> Tuple[Callable, ...]:
+        """Bound (decide, explain, decide-checked, binding) for a rule version on a date; cached by date,
+        and shared by dates with the same parameter values when the rule does not read the date."""
         dated = (id(compiled), as_of, jurisdiction)
-        bound = self._bound.get(dated)
-        if bound is not None:
-            return bound
-        params = self.parameter_values(compiled.params, as_of, jurisdiction)
-        in_force = compiled.rule.in_force.contains(as_of)
-        key = (id(compiled), params, as_of if _uses_as_of(compiled) else None, jurisdiction, in_force)
-        bound = self._bound.get(key)
-        if bound is None:
-            refs = self._ref_resolver(as_of, jurisdiction)
-            named = dict(zip(compiled.params, params))
-            ok_amount = None
-            if compiled.static_amount is not None and in_force:
-                # out of force, a parameter may have no value yet (None): nothing to round then
-                static = interpret(compiled.static_amount, Env({}, named, as_of, Scope(self.schema)))
-                ok_amount = fen(static) if static is not None else None
-            verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
-                        Verdict(Outcome.UNDETERMINED, None))
-            bound = compiled.factory(params, as_of, refs, verdicts) if in_force else _not_in_force(compiled)
-            if in_force and compiled.rule.kind != "eligibility":
-                bound = _with_post_verdict(compiled.rule, bound)
+        found = self._bound.get(dated)
+        if found is not None:
+            return found
+        bound = bind(compiled.ir, self.model, as_of, jurisdiction)
+        in_force = bound.in_force
+        key = (id(compiled), bound.values(), as_of if compiled.uses_as_of or not in_force else None, jurisdiction, in_force)
+        functions = self._bound.get(key)
+        if functions is None:
+            functions = self._make_bound(compiled, bound, jurisdiction)
+        binding = Binding(compiled, as_of, self.context, dict(zip(compiled.params, bound.values())), jurisdiction, bound)
+        found = functions + (binding,)
         with self._lock:
             if len(self._bound) > 8192:
                 self._bound.clear()
-            self._bound[key] = bound
-            self._bound[dated] = bound
-        return bound
+            self._bound[key] = functions
+            self._bound[dated] = found
+        return found
 
-    def _ref_resolver(self, as_of: _dt.date, jurisdiction: Optional[str]) -> Callable[[str, Mapping], Optional[bool]]:
-        def resolve_ref(rule_id: str, claim: Mapping) -> Optional[bool]:
+    def _make_bound(self, compiled: CompiledRule, bound: ir.BoundRule, jurisdiction: Optional[str]) -> Tuple[Callable, ...]:
+        """The (decide, explain, decide-checked) functions, shared by every date that binds the same values."""
+        schema = self.schema
+        refs = self._ref_resolver(bound.as_of, jurisdiction)
+
+        def fall_back(claim: Mapping) -> RawResult:
+            return reference(bound, claim, schema, refs)
+
+        def note(claim: Mapping, number: int, item: Any, index: Optional[int]) -> Optional[bool]:
+            return note_value(bound, claim, schema, refs, number, item, index)
+
+        if not bound.in_force:
+            return (lambda claim: fall_back(claim).verdict, fall_back, lambda claim: fall_back(claim).verdict)
+        ok_amount, ok_status = None, NONE
+        static = static_amount(compiled.ir)
+        if static is not None:
+            value = bound.value(static.name) if isinstance(static, ast.Param) else static.value  # type: ignore[union-attr]
+            ok_amount, ok_status = (fen(value), PAID) if value is not None else (None, NO_STANDARD)
+        verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
+                    Verdict(Outcome.UNDETERMINED, None), ok_status)
+        decide, explain, decide_checked = compiled.factory(bound.values(), bound.as_of, refs, verdicts, fall_back, note)
+        return decide, explain, decide_checked
+
+    def _ref_resolver(self, as_of: _dt.date, jurisdiction: Optional[str]) -> Callable[[str, Mapping], Tracked]:
+        def resolve_ref(rule_id: str, claim: Mapping) -> Tracked:
             compiled = self.compiled(rule_id, as_of)
             if compiled.rule.applies_to not in claim:
-                return None
-            verdict = self._bind(compiled, as_of, jurisdiction)[0](claim)
-            return {Outcome.ELIGIBLE: True, Outcome.INELIGIBLE: False}.get(verdict.outcome)
+                return Tracked(None, (compiled.rule.applies_to,))
+            raw = self._bind(compiled, as_of, jurisdiction)[1](claim)
+            truth = {Outcome.ELIGIBLE: True, Outcome.INELIGIBLE: False}.get(raw.verdict.outcome)
+            return Tracked(truth, raw.missing if truth is None else ())
 
         return resolve_ref
 
@@ -575,15 +557,8 @@ class Policy:
         return make
 
     def _decision_maker(self, compiled: CompiledRule, day: _dt.date, jurisdiction: Optional[str], explain: Callable) -> Callable[[Mapping], Decision]:
-        params = dict(zip(compiled.params, self.parameter_values(compiled.params, day, jurisdiction)))
-        binding = Binding(compiled, day, self.context, params, jurisdiction)
-        kind = compiled.rule.kind
-        policy = self
-        undetermined = Outcome.UNDETERMINED
-
-        plain = kind == "eligibility"
+        binding = self._bind(compiled, day, jurisdiction)[3]
         new = tuple.__new__
-        none: Tuple[str, ...] = ()
 
         def make(claim: Mapping) -> Decision:
             try:
@@ -592,13 +567,7 @@ class Policy:
                 raise EvaluationError(exc.code, exc.expr, compiled.rule.id, compiled.rule.span) from None
             except (InvalidOperation, ArithmeticError) as exc:
                 raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
-            verdict = raw[0]
-            if plain and verdict.outcome is not undetermined:
-                return new(Decision, (verdict, raw, binding, none))
-            if not plain:
-                verdict = _post_verdict(compiled.rule, raw)
-            missing = policy._missing(compiled, raw, claim, day, jurisdiction, params) if verdict.outcome is undetermined else none
-            return new(Decision, (verdict, raw, binding, missing))
+            return new(Decision, (raw.verdict, raw, binding))
 
         return make
 
@@ -678,135 +647,4 @@ class Policy:
                 raise ClaimError("C003", str(key), did_you_mean(str(key), entities))
         return day, jurisdiction, claim
 
-    def _missing(self, compiled: CompiledRule, raw: tuple, claim: Mapping, day: _dt.date,
-                 jurisdiction: Optional[str], params: Mapping) -> Tuple[str, ...]:
-        """The facts that would settle an undetermined decision: those read by the unknown
-        conditions that matter (an unknown under a false 'all' does not)."""
-        found: List[str] = _Found()
-        refs = self._ref_resolver(day, jurisdiction)
-        rule = compiled.rule
-
-        def collect(expr: m.Expression, items: Tuple[Tuple[Any, str], ...] = (), entity: Optional[str] = None) -> None:
-            scope = Scope(self.schema, (entity,) if entity else ())
-            env = Env(claim, params, day, scope, lambda rid: refs(rid, claim), items, found)
-            try:
-                interpret(expr.tree, env)
-            except EvaluationError:
-                pass  # what it read before failing is still what would settle it
-
-        def collect_amount(expr: m.Expression, items: Tuple[Tuple[Any, str], ...] = (), entity: Optional[str] = None) -> None:
-            # the explaining pass may not have needed this amount (its conditions are unknown):
-            # reading it for missing facts must not fail the decision (e.g. a division by zero)
-            try:
-                collect(expr, items, entity)
-            except EvaluationError:
-                pass
-
-        def deciding(info: TreeInfo, values: tuple) -> List[m.Condition]:
-            results = {id(node): value for node, value in zip(info.nodes, values)}
-            chosen: List[m.Condition] = []
-
-            def visit(node: m.Node) -> None:
-                if results[id(node)] is not None:
-                    return
-                if isinstance(node, m.Condition):
-                    chosen.append(node)
-                    return
-                for child in node.children:
-                    visit(child)
-
-            visit(info.nodes[0])
-            return chosen
-
-        values, _ = raw[1]
-        for leaf in deciding(compiled.tree, values):
-            collect(leaf.expr)
-        if rule.kind in ("checklist", "classification"):
-            for entry, (value, _) in zip(rule.criteria or rule.classes, raw[4]):
-                if value is None:
-                    collect(entry.expr)
-        if rule.items is not None and raw[3] is not None:
-            over = rule.items.over.text
-            source = None
-            try:
-                env = Env(claim, params, day, Scope(self.schema), missing=found)
-                source = interpret(rule.items.over.tree, env)
-            except Exception:  # pragma: no cover - the explaining pass already validated it
-                source = None
-            for index, state, amount, tree, _, _, considered, _ in raw[3]:
-                if tree is None or (state is not None and considered is not None):
-                    continue
-                ivalues = tree[0]
-                if source is None:
-                    break
-                frame = ((source[index], f"{over}[{index}]"),)
-                before = len(found)  # this item's facts are those found from here on
-                if considered is None and rule.items.where is not None:
-                    collect(rule.items.where, frame, rule.items.entity)
-                for leaf in deciding(compiled.item_tree, ivalues):  # type: ignore[arg-type]
-                    collect(leaf.expr, frame, rule.items.entity)
-                if state is None and rule.items.amount is not None and not any(
-                        f.startswith(f"{over}[{index}]") for f in found[before:]):
-                    collect_amount(rule.items.amount, frame, rule.items.entity)
-        if rule.amount is not None and not found:
-            collect_amount(rule.amount)
-        return tuple(found)
-
-
-class _Found(list):
-    """Missing fact paths in the order found, with set membership: the interpreter asks
-    `path in missing` before each append, and a claim may miss thousands."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._seen: set = set()
-
-    def append(self, path: str) -> None:
-        if path not in self._seen:
-            self._seen.add(path)
-            super().append(path)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._seen
-
-
-def _uses_as_of(compiled: CompiledRule) -> bool:
-    return "A" in compiled.source
-
-
-def _post_verdict(rule: m.Rule, raw: tuple) -> Verdict:
-    values, _ = raw[1]
-    root = values[0]
-    if rule.kind == "checklist":
-        score = _checklist_score(rule, raw[4])
-        return Verdict(OUTCOME_OF[_kleene_and(root, score["passed"])], None)
-    return Verdict(OUTCOME_OF[root], None)
-
-
-def _with_post_verdict(rule: m.Rule, bound: Tuple[Callable, ...]) -> Tuple[Callable, ...]:
-    """Checklists and classifications decide through their explaining code, then their pass rule."""
-    explain = bound[1]
-
-    def decide(claim: Mapping) -> Verdict:
-        return _post_verdict(rule, explain(claim))
-
-    return decide, explain, decide
-
-
-def _not_in_force(compiled: CompiledRule) -> Tuple[Callable, Callable]:
-    rule = compiled.rule
-    verdict = Verdict(Outcome.INELIGIBLE, None)
-
-    def decide(claim: Mapping) -> Verdict:
-        return verdict
-
-    n_nodes = len(compiled.tree.nodes)
-
-    def explain(claim: Mapping) -> tuple:
-        nodes = (False,) + (None,) * (n_nodes - 1)
-        observed = (None,) * compiled.tree.width
-        extra = tuple((None, ()) for _ in (rule.criteria or rule.classes))
-        return (verdict, (nodes, observed), tuple(None for _ in rule.notes), None, extra, ())
-
-    return decide, explain, decide
 

@@ -21,7 +21,7 @@ from .expr import ast
 from .expr.parser import parse as parse_expr
 from .expr.printer import to_text
 from .expr.types import ResolveError, Scope, resolve
-from .messages import explain_text, plural_en
+from .messages import IN_FORCE, explain_text, plural_en, render
 from .runtime import Outcome
 
 MARKS = {True: "✓", False: "✗", None: "?"}
@@ -36,6 +36,8 @@ WORDS = {
         "points": "{points} 分", "interpretation": "解释", "designation": "认定", "classes": "所属名单",
         "notes": "说明", "computed": "计算", "currency": "元",
         "more": "(共 {n} 项;使用 --full 查看全部)", "in_force": "生效期间",
+        "pending": "金额待定", "amount_missing": "确定金额还需", "no_standard": "金额:来函未规定标准",
+        "floor": "金额按来函规定的最低标准(不低于)支付,县区可提高",
     },
     "en": {
         Outcome.ELIGIBLE: "eligible", Outcome.INELIGIBLE: "not eligible", Outcome.UNDETERMINED: "undetermined (facts missing)",
@@ -46,6 +48,9 @@ WORDS = {
         "points": "{points} pts", "interpretation": "Interpretation", "designation": "Designation", "classes": "Lists",
         "notes": "Notes", "computed": "Computed", "currency": "CNY",
         "more": "({n} in all; --full shows every one)", "in_force": "In force",
+        "pending": "amount to be determined", "amount_missing": "Facts that would fix the amount",
+        "no_standard": "amount: no standard in the source",
+        "floor": "The amount is the floor the source sets (at least); a county may pay more",
     },
 }
 
@@ -130,6 +135,9 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "title": rule.title.get(lang),
         "outcome": decision.outcome.value,
         "amount": json_value(decision.amount),
+        "amount_status": decision.amount_status,
+        "amount_standard": decision.amount_standard,
+        "amount_missing": list(decision.amount_missing),
         "currency": decision.currency,
         "source": rule.source.text(),
         "reasons": [reason_to_dict(r, lang) for r in decision.reasons],
@@ -143,6 +151,7 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "classes": list(decision.classes) if rule.kind == "classification" else None,
         "interpretation": rule.interpretation.get(lang) if rule.interpretation else None,
         "jurisdiction": decision.jurisdiction,
+        "in_force_confirmed": rule.in_force.confirmed,
     }
 
 
@@ -330,6 +339,28 @@ def shortfall(reason: Reason, lang: str, view: Optional[_View] = None) -> Option
         return None
     values = {v.key: v for v in reason.values}
     node = _failed_test(reason.tree, values)
+    if isinstance(node, ast.Logical) and node.op == "or":
+        # every alternative failed: say each ("合同 11个月,需要 12个月 以上(含),差 1个月;无固定期限合同 = 否")
+        parts = [_part_sentence(operand, values, view, lang) for operand in node.operands]
+        if any(part is None for part in parts):
+            return None
+        return explain_text("or_parts", lang).join(part for part in parts if part)
+    return _test_sentence(node, values, view, lang)
+
+
+def _part_sentence(node: ast.Expr, values: Dict[str, Value], view: Optional[_View], lang: str) -> Optional[str]:
+    """One failed alternative of an `or` in words: a sentence, or a yes/no fact and its value."""
+    test = _failed_test(node, values)
+    if test is not None:
+        return _test_sentence(test, values, view, lang)
+    if isinstance(node, (ast.Path, ast.RuleRef)):
+        value = values.get(_key_of(node))
+        name = _name_of(value, values, lang) if value is not None else None
+        return f"{name} = {_show(value, view, lang)}" if value is not None and name else None
+    return None
+
+
+def _test_sentence(node: Optional[ast.Expr], values: Dict[str, Value], view: Optional[_View], lang: str) -> Optional[str]:
     if isinstance(node, ast.In):
         return _in_sentence(node, values, view, lang)
     if not isinstance(node, ast.Compare):
@@ -374,6 +405,8 @@ def _failed_test(tree: Any, values: Dict[str, Value]) -> Optional[ast.Expr]:
         for operand in tree.operands:
             if _truth(operand, values) is False:
                 return _failed_test(operand, values)
+    if isinstance(tree, ast.Logical) and tree.op == "or" and all(_truth(x, values) is False for x in tree.operands):
+        return tree  # each alternative is said in turn
     return None
 
 
@@ -669,12 +702,16 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
     head = f"{MARKS[_outcome_truth(decision.outcome)]} {rule.title.get(lang)} ({rule.id}) — {words[decision.outcome]}"
     if decision.amount is not None:
         head += f" · {words['amount']} {money(decision.amount, lang)}"
+    elif decision.amount_status in ("pending", "no_standard"):
+        head += f" · {words[decision.amount_status]}"
     lines.append(head)
     if decision.designation is not None:
         lines.append(f"  {words['designation']}: {decision.designation.label.get(lang)}")
     lines.append(f"  {words['source']}: {rule.source.text()}")
     lines.append(f"  {words['as_of']}: {decision.as_of.isoformat()} · {words['policy']}: "
                  f"{decision.policy.name} {decision.policy.version} (sha256:{decision.policy.digest[:12]})")
+    if not rule.in_force.confirmed:
+        lines.append("  " + render(IN_FORCE, "unconfirmed", lang, {"start": rule.in_force.start.isoformat()}))
     reasons = list(decision.reasons) if full else _top_deciding(decision)
     for reason in reasons:
         _text_reason(reason, view, 1, lines)
@@ -685,9 +722,15 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
         lines.append(f"  {words['amount']}: {_amount_text(amount_reason, decision, view)}")
     for note in decision.notes:
         lines.append(f"  ※ {note.get(lang)}")
+    if decision.amount is not None and decision.amount_standard == "floor":
+        lines.append(f"  ※ {words['floor']}")
     if decision.missing:
         lines.append(f"  {words['missing']}:")
         for path in decision.missing:
+            lines.append(f"    - {_missing_line(path, view)}")
+    if decision.amount_missing:
+        lines.append(f"  {words['amount_missing']}:")
+        for path in decision.amount_missing:
             lines.append(f"    - {_missing_line(path, view)}")
     if full and rule.interpretation is not None:
         text = rule.interpretation.get(lang).strip().replace("\n", "\n    ")

@@ -392,11 +392,11 @@ def syntax_problem(source: SourceFile, exc: "yaml.MarkedYAMLError") -> YamlProbl
     line = mark.line + 1 if mark else 1
     tab = _tab_indent(source, (exc.problem_mark.line + 1) if exc.problem_mark else line)
     if tab is not None:
-        return YamlProblem("E070", Span(source.name, tab[0], tab[1], tab[0], tab[1] + 1, source))
+        return YamlProblem("E072", Span(source.name, tab[0], tab[1], tab[0], tab[1] + 1, source))
     wide = _full_width_near(source, (exc.problem_mark.line + 1) if exc.problem_mark else line)
     if wide is not None:
         at_line, at_column, char = wide
-        return YamlProblem("E071", Span(source.name, at_line, at_column, at_line, at_column + 1, source),
+        return YamlProblem("E073", Span(source.name, at_line, at_column, at_line, at_column + 1, source),
                            found=char, fix=FULL_WIDTH[char])
     column = mark.column + 1 if mark else 1
     english = " ".join(part for part in (context, problem) if part)

@@ -21,8 +21,12 @@ from .errors import ClaimError, Diagnostic, SubsidyRulesError, did_you_mean
 from .load import Collector, Fields
 from .source import SourceFile, Span, YamlProblem, YMap, decode_source, parse_yaml, plain
 
-CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description")
+CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description", "reading", "alternative")
 EXPECT_KEYS = ("outcome", "amount", "failed", "passed", "missing", "designation", "classes", "items")
+# A case with `reading: alternative` keeps a reading of the letter the policy did not take:
+# `expect` is what the policy decides, `alternative` what the other reading would decide.
+READINGS = ("chosen", "alternative")
+ALTERNATIVE_KEYS = ("outcome", "amount")
 
 
 @attrs.frozen
@@ -33,6 +37,8 @@ class Case:
     expect: Dict[str, Any]
     as_of: Optional[_dt.date]
     span: Span
+    reading: str = "chosen"
+    alternative: Dict[str, Any] = attrs.field(factory=dict)
     # where the case's parts are in its file, so `check` can point at them
     rule_span: Optional[Span] = attrs.field(default=None, eq=False)
     claim_document: Optional[ClaimDocument] = attrs.field(default=None, eq=False, repr=False)
@@ -76,6 +82,14 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         claim_node = cf.get("claim")
         data = plain(claim_node) if claim_node is not None else {}
         values, keys = positions(claim_node)
+        reading = cf.text("reading") or "chosen"
+        if reading not in READINGS:
+            out.error("E016", cf.span("reading"), key="reading", value=reading, choices=", ".join(READINGS))
+        alternative_node = cf.get("alternative")
+        if alternative_node is not None:
+            Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative")
+        elif reading == "alternative":
+            out.error("E011", node.span, key="alternative")
         cases.append(Case(
             name=cf.text("name") or "?",
             rule=cf.text("rule") or "",
@@ -85,6 +99,8 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             span=node.span,
             rule_span=cf.span("rule"),
             claim_document=ClaimDocument(data, values, keys),
+            reading=reading,
+            alternative=plain(alternative_node) if isinstance(alternative_node, YMap) else {},
         ))
     return cases
 
@@ -143,7 +159,26 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
     if "classes" in expect:
         if sorted(expect["classes"] or ()) != sorted(decision.classes):
             problems.append(f"classes: expected {sorted(expect['classes'] or ())}, got {sorted(decision.classes)}")
+    if case.reading == "alternative":
+        problems.extend(_alternative_problems(case))
     return CaseResult(case, not problems, tuple(problems), decision)
+
+
+def _alternative_problems(case: Case) -> List[str]:
+    """An alternative-reading case must show a result the chosen reading does not give."""
+    def amount(value: Any) -> Optional[Decimal]:
+        return None if value is None else Decimal(str(value))
+
+    differs = False
+    for key in ALTERNATIVE_KEYS:
+        if key in case.alternative and key in case.expect:
+            other, mine = case.alternative[key], case.expect[key]
+            if key == "amount":
+                other, mine = amount(other), amount(mine)
+            differs = differs or other != mine
+    if not differs:
+        return ["alternative: the other reading must give an outcome or amount different from `expect`"]
+    return []
 
 
 def run_all(policy: Policy, cases: List[Case]) -> Iterator[CaseResult]:
@@ -161,7 +196,7 @@ def check_cases(policy: Policy, cases: List[Case]) -> List[Any]:
         rule = rules.get(case.rule)
         span = case.rule_span or case.span
         if rule is None:
-            found.append(Diagnostic("E060", span, {"rule": case.rule, "name": case.name}, did_you_mean(case.rule, rules)))
+            found.append(Diagnostic("E080", span, {"rule": case.rule, "name": case.name}, did_you_mean(case.rule, rules)))
         if case.claim_document is not None:
             try:
                 coerce_document(case.claim_document, policy.schema, policy.info.counties)
@@ -173,7 +208,7 @@ def check_cases(policy: Policy, cases: List[Case]) -> List[Any]:
         for key in ("failed", "passed"):
             for ident in case.expect.get(key) or ():
                 if str(ident) not in known:
-                    found.append(Diagnostic("E061", case.span, {"id": ident, "rule": rule.id, "name": case.name},
+                    found.append(Diagnostic("E081", case.span, {"id": ident, "rule": rule.id, "name": case.name},
                                             did_you_mean(str(ident), known)))
     return found
 

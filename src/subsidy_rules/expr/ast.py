@@ -19,31 +19,31 @@ def _span_field() -> Optional[Span]:
     return attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class NumberLit:
     value: Union[int, Decimal]
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TextLit:
     value: str
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class BoolLit:
     value: bool
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class DateLit:
     value: _dt.date
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Path:
     """A fact path such as ``employer.hires`` or, inside an item scope, ``contract_months``."""
 
@@ -55,13 +55,13 @@ class Path:
         return ".".join(self.parts)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Param:
     name: str
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class RuleRef:
     """``@rule-id``: the outcome of another rule on the same claim, as a truth value."""
 
@@ -69,19 +69,19 @@ class RuleRef:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Not:
     operand: "Expr"
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Neg:
     operand: "Expr"
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Logical:
     """An ``and`` / ``or`` chain, kept flat so long chains never nest deeply."""
 
@@ -90,7 +90,7 @@ class Logical:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Compare:
     op: str  # ">=" "<=" ">" "<" "==" "!="
     left: "Expr"
@@ -98,7 +98,7 @@ class Compare:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Arith:
     op: str  # "+" "-" "*" "/"
     left: "Expr"
@@ -106,7 +106,7 @@ class Arith:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class In:
     item: "Expr"
     collection: "Expr"
@@ -114,13 +114,13 @@ class In:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class ListLit:
     items: Tuple["Expr", ...]
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class If:
     cond: "Expr"
     then: "Expr"
@@ -128,14 +128,14 @@ class If:
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Call:
     name: str
     args: Tuple["Expr", ...]
     span: Optional[Span] = _span_field()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Aggregate:
     """``count(xs where c)``, ``sum(v of xs where c)``: ``where`` and ``v`` see each item's fields."""
 

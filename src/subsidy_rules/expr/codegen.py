@@ -1,10 +1,10 @@
-"""Expressions -> Python source, in two modes.
+"""Expressions -> Python source, two-valued.
 
-* decide: two-valued Python expressions over facts assumed present and well
-  typed; any surprise (missing key, None, wrong type) raises, and the caller
-  falls back to the explaining code. This is the fast path.
-* explain: three-valued statements (None = unknown) that read and validate every
-  fact a region mentions, mirroring interpret.py exactly.
+* decide: Python expressions over facts assumed present and well typed; any
+  surprise (missing key, None, wrong type) raises, and the caller hands the claim
+  to the IR's reference evaluator, which defines the meaning. This is the fast path.
+* fast explain: the same, with every fact a region mentions read up front and
+  every value an explanation shows kept.
 
 Generated text is assembled only from validated parts: schema names (checked
 against NAME_PATTERN), rule ids (ID_PATTERN), operators from a fixed table, and
@@ -128,230 +128,6 @@ def _base(resolved: Resolved, ctx: Context) -> Tuple[str, Optional[Level], str]:
         level = ctx.levels[resolved.level]
         return level.var, level, ""
     return ctx.entity_vars[resolved.entity or ""], None, resolved.entity or ""
-
-
-# =========================================================== explain mode
-
-
-class Explain:
-    """Three-valued code for one region at a time, mirroring interpret.py."""
-
-    def __init__(self, out: Emitter) -> None:
-        self.out = out
-        self.ns = out.ns
-        self.computed: List[Tuple[ast.Expr, str]] = []  # aggregates and rule references of this region
-
-    def region(self, node: ast.Expr, ctx: Context) -> Tuple[str, Dict[str, str]]:
-        """Prefetch the region's paths, then evaluate; returns (result atom, path -> temp)."""
-        reads: Dict[str, str] = {}
-        for path in region_paths(node):
-            if path.dotted not in reads:
-                reads[path.dotted] = self.read(resolve(path.parts, ctx.scope), ctx)
-        self.reads = reads
-        return self.expr(node, ctx), reads
-
-    def _path_text(self, level: Optional[Level], prefix: str, names: Tuple[str, ...]) -> str:
-        suffix = "".join("." + n for n in names)
-        if level is not None:
-            return level.path_expr(self.ns, suffix)
-        return self.ns.const(prefix + suffix)
-
-    def read(self, resolved: Resolved, ctx: Context) -> str:
-        out = self.out
-        if resolved.root == "as_of":
-            return "A"
-        current, level, prefix = _base(resolved, ctx)
-        names: Tuple[str, ...] = ()
-        for field in resolved.fields:
-            target = out.fresh()
-            names = names + (field.name,)
-            key = repr(field.name)
-            out.line(f"{target} = None if {current} is None else ({current}.get({key}) "
-                     f"if {current}.__class__ is _dict else _getm({current}, {key}))")
-            values = self.ns.const(frozenset(field.values)) if field.type == "enum" else ""
-            check = CLASS_CHECK[field.type].format(t=target, values=values)
-            enum_values = self.ns.const(tuple(field.values)) if field.type == "enum" else "()"
-            out.line(f"if {target} is not None and {check}: {target} = _chk({field.type!r}, {target}, "
-                     f"{self._path_text(level, prefix, names)}, {enum_values})")
-            current = target
-        return current
-
-    def expr(self, node: ast.Expr, ctx: Context) -> str:
-        return getattr(self, "_" + type(node).__name__)(node, ctx)
-
-    def _NumberLit(self, node, ctx):
-        return self.ns.const(node.value)
-
-    _TextLit = _BoolLit = _DateLit = _NumberLit
-
-    def _Path(self, node, ctx):
-        return self.reads[node.dotted]
-
-    def _Param(self, node, ctx):
-        return ctx.params[node.name]
-
-    def _RuleRef(self, node, ctx):
-        target = self.out.fresh()
-        self.out.line(f"{target} = R({node.rule_id!r}, claim)")
-        self.computed.append((node, target))
-        return target
-
-    def _assign(self, expr: str) -> str:
-        target = self.out.fresh()
-        self.out.line(f"{target} = {expr}")
-        return target
-
-    def named(self, atom: str) -> str:
-        """A variable for an atom that generated code will test with ``is``: Python warns
-        (SyntaxWarning, an error under -W error) on ``5 is None``."""
-        return self._assign(atom) if atom.lstrip("-").isdigit() else atom
-
-    @staticmethod
-    def _unknown_test(atoms: List[str]) -> str:
-        names = [a for a in atoms if not (a.startswith("_K") or a in ("True", "False") or a.lstrip("-").isdigit())]
-        if not names:
-            return ""
-        return " or ".join(f"{a} is None" for a in names)
-
-    def _guarded(self, atoms: List[str], expr: str) -> str:
-        test = self._unknown_test(atoms)
-        return self._assign(f"None if ({test}) else ({expr})" if test else expr)
-
-    def _Not(self, node, ctx):
-        value = self.expr(node.operand, ctx)
-        return self._guarded([value], f"not {value}")
-
-    def _Neg(self, node, ctx):
-        value = self.expr(node.operand, ctx)
-        return self._guarded([value], f"-{value}")
-
-    def _Logical(self, node, ctx):
-        out = self.out
-        stop = "True" if node.op == "or" else "False"
-        target = out.fresh()
-        out.line(f"{target} = {'False' if node.op == 'or' else 'True'}")
-        for position, operand in enumerate(node.operands):
-            if position == 0:
-                value = self.expr(operand, ctx)
-                out.line(f"if {value} is {stop}: {target} = {stop}")
-                out.line(f"elif {value} is None: {target} = None")
-                continue
-            out.line(f"if {target} is not {stop}:")
-            with out.block():
-                value = self.expr(operand, ctx)
-                out.line(f"if {value} is {stop}: {target} = {stop}")
-                out.line(f"elif {value} is None: {target} = None")
-        return target
-
-    def _Compare(self, node, ctx):
-        left = self.expr(node.left, ctx)
-        right = self.expr(node.right, ctx)
-        for side, atom in ((node.left, left), (node.right, right)):
-            if shown_side(side) and not atom.startswith("_K"):
-                self.computed.append((side, atom))
-        return self._guarded([left, right], f"{left} {PY_COMPARE[node.op]} {right}")
-
-    def _Arith(self, node, ctx):
-        left = self.expr(node.left, ctx)
-        right = self.expr(node.right, ctx)
-        if node.op == "/":
-            return self._guarded([left, right], f"_div({left}, {right}, {self.ns.const(to_text(node))})")
-        return self._guarded([left, right], f"{left} {PY_ARITH[node.op]} {right}")
-
-    def _In(self, node, ctx):
-        item = self.expr(node.item, ctx)
-        members = [self.expr(x, ctx) for x in node.collection.items]
-        listed = "(" + "".join(m + ", " for m in members) + ")"
-        return self._assign(f"_in3({item}, {listed}, {node.negated!r})")
-
-    def _If(self, node, ctx):
-        out = self.out
-        cond = self.expr(node.cond, ctx)
-        target = out.fresh()
-        out.line(f"if {cond} is None: {target} = None")
-        out.line(f"elif {cond}:")
-        with out.block():
-            out.line(f"{target} = {self.expr(node.then, ctx)}")
-        out.line("else:")
-        with out.block():
-            out.line(f"{target} = {self.expr(node.otherwise, ctx)}")
-        return target
-
-    def _Call(self, node, ctx):
-        if node.name == "known":
-            return self._assign(f"{self.reads[node.args[0].dotted]} is not None")
-        args = [self.expr(a, ctx) for a in node.args]
-        joined = ", ".join(args)
-        if node.name in ("least", "greatest"):
-            fn = "_min" if node.name == "least" else "_max"
-            return self._guarded(args, f"{fn}(({joined},))")
-        return self._guarded(args, f"_call({node.name!r}, {self.ns.const(to_text(node))}, {joined})")
-
-    def _Aggregate(self, node, ctx):
-        out = self.out
-        source = self.expr(node.source, ctx)
-        resolved = resolve(node.source.parts, ctx.scope)
-        base_var, base_level, prefix = _base(resolved, ctx)
-        target = out.fresh()
-        acc, unknown, seen_true, seen_none = out.fresh("_a"), out.fresh("_u"), out.fresh("_y"), out.fresh("_n")
-        index, item = out.fresh("_ix"), out.fresh("_it")
-        if base_level is not None:
-            fmt = base_level.fmt + "".join("." + f.name for f in resolved.fields)
-            idx = base_level.idx
-        else:
-            fmt = prefix + "".join("." + f.name for f in resolved.fields)
-            idx = ()
-        level = Level(item, fmt + "[%d]", idx + (index,))
-        inner = ctx.enter(resolved.type.entity or "", level)
-        out.line(f"if {source} is None: {target} = None")
-        out.line("else:")
-        with out.block():
-            initial = "[]" if node.func in ("min", "max") else "0"
-            out.line(f"{acc} = {initial}; {unknown} = False; {seen_true} = False; {seen_none} = False")
-            out.line(f"for {index}, {item} in _enumerate({source}):")
-            with out.block():
-                out.line(f"if {item}.__class__ is not _dict: {item} = _item({item}, {level.path_expr(self.ns)})")
-                saved = self.reads
-                sub = Explain(out)
-                sub.computed = []  # values inside an item body are not shown on their own
-                reads: Dict[str, str] = {}
-                for region in (node.where, node.value):
-                    if region is None:
-                        continue
-                    for path in region_paths(region):
-                        if path.dotted not in reads:
-                            reads[path.dotted] = sub.read(resolve(path.parts, inner.scope), inner)
-                sub.reads = reads
-                keep = sub.expr(node.where, inner) if node.where is not None else "True"
-                if node.func in ("any", "all"):
-                    out.line(f"if {keep} is True: {seen_true} = True")
-                    out.line(f"elif {keep} is None: {seen_none} = True")
-                    out.line(f"else: {acc} = 1")  # a false item was seen
-                else:
-                    out.line(f"if {keep} is None: {unknown} = True")
-                    out.line(f"elif {keep}:")
-                    with out.block():
-                        if node.func == "count":
-                            out.line(f"{acc} += 1")
-                        else:
-                            value = sub.named(sub.expr(node.value, inner))
-                            out.line(f"if {value} is None: {unknown} = True")
-                            if node.func == "sum":
-                                out.line(f"else: {acc} += {value}")
-                            else:
-                                out.line(f"else: {acc}.append({value})")
-                self.reads = saved
-            if node.func == "any":
-                out.line(f"{target} = True if {seen_true} else (None if {seen_none} else False)")
-            elif node.func == "all":
-                out.line(f"{target} = False if {acc} else (None if {seen_none} else True)")
-            elif node.func in ("count", "sum"):
-                out.line(f"{target} = None if {unknown} else {acc}")
-            else:
-                fn = "_min" if node.func == "min" else "_max"
-                out.line(f"{target} = None if ({unknown} or not {acc}) else {fn}({acc})")
-        self.computed.append((node, target))
-        return target
 
 
 # =========================================================== decide mode
@@ -501,21 +277,63 @@ class FastExplain(Decide):
 
     def region(self, node: ast.Expr, ctx: Context) -> Tuple[str, Dict[str, str]]:
         reads: Dict[str, str] = {}
+        only_known = known_only(node)
         for path in region_paths(node):
             if path.dotted not in reads:
                 temp = self.out.fresh()
-                self.ranging = True
-                try:
-                    self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
-                finally:
-                    self.ranging = False
+                if path.dotted in only_known:
+                    # asked only whether it is given: absent is an answer, not a reason to hand over
+                    self.out.line(f"{temp} = {self._optional(path, ctx)}")
+                else:
+                    self.out.line(f"{temp} = {self._nullable(path, ctx)}")
                 reads[path.dotted] = temp
             self.read_ids[id(path)] = reads[path.dotted]
         return self.expr(node, ctx), reads
 
+    def _optional(self, path: ast.Path, ctx: Context) -> str:
+        resolved = resolve(path.parts, ctx.scope)
+        base, _, _ = _base(resolved, ctx)
+        names = self.ns.const(tuple(f.name for f in resolved.fields))
+        last = resolved.fields[-1]
+        return f"_opt({base}, {names}, {last.type!r}, {self.ns.const(last.values)})"
+
+    def _Call(self, node, ctx):
+        temp = self.read_ids.get(id(node.args[0])) if node.name == "known" and node.args else None
+        if temp is not None:  # a path of this region, read up front (inside an item body: Decide's own)
+            return f"({temp} is not None)"
+        return Decide._Call(self, node, ctx)
+
+    def _nullable(self, path: ast.Path, ctx: Context) -> str:
+        """Read a region's fact up front, checked but possibly absent: a fact the expression
+        turns out not to need (a short-circuit) must not hand the claim over."""
+        resolved = resolve(path.parts, ctx.scope)
+        if resolved.root == "as_of":
+            return "A"
+        base, _, _ = _base(resolved, ctx)
+        expr = base
+        for field in resolved.fields[:-1]:
+            expr = f"{expr}[{field.name!r}]"
+        last = resolved.fields[-1]
+        expr = f"{expr}.get({last.name!r})"
+        w = self.out.fresh("_w")
+        test = {
+            "bool": f"{w}.__class__ is _bool",
+            "integer": f"({w}.__class__ is _int and _NLIM < {w} < _LIM)",
+            "decimal": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "money": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "date": f"{w}.__class__ is _date",
+            "text": f"{w}.__class__ is _str",
+            "enum": f"({w}.__class__ is _str and {w} in {self.ns.const(frozenset(last.values))})",
+            "list": f"({w}.__class__ is _list and _len({w}) <= {MAX_LIST})",
+            "record": f"{w}.__class__ is _dict",
+        }[last.type]
+        return f"({w} if ({w} := {expr}) is None or {test} else _bail())"
+
     def _Path(self, node, ctx):
         temp = self.read_ids.get(id(node))
-        return temp if temp is not None else Decide._Path(self, node, ctx)
+        if temp is None:
+            return Decide._Path(self, node, ctx)
+        return temp if temp == "A" else f"({temp} if {temp} is not None else _bail())"
 
     def _watched(self, node: ast.Expr, expr: str) -> str:
         temp = self.out.fresh("_c")
@@ -550,5 +368,20 @@ def shown_side(node: ast.Expr) -> bool:
     return isinstance(node, (ast.Arith, ast.If, ast.Call, ast.Neg))
 
 
-def uses_known(node: ast.Expr) -> bool:
-    return any(isinstance(n, ast.Call) and n.name == "known" for n in ast.walk(node))
+def known_only(node: ast.Expr) -> set:
+    """Dotted paths of a region that appear only as arguments of known()."""
+    inside, outside = set(), set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call) and current.name == "known":
+            inside.update(a.dotted for a in current.args if isinstance(a, ast.Path))
+            continue
+        if isinstance(current, ast.Path):
+            outside.add(current.dotted)
+            continue
+        if isinstance(current, ast.Aggregate):
+            stack.append(current.source)
+            continue
+        stack.extend(ast.children(current))
+    return inside - outside
