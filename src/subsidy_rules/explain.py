@@ -386,8 +386,9 @@ def _test_sentence(node: Optional[ast.Expr], values: Dict[str, Value], view: Opt
     text = explain_text("sentence", lang, subject=name, value=_show(subject, view, lang), need=need)
     gap = _gap(subject.value, _operand_value(limit, values), op)
     if gap is not None:
-        words = explain_text("over" if op in ("<=", "<") else "short", lang,
-                             gap=_with_unit(gap, Decimal(gap), subject.unit, lang))
+        limit_value = values.get(_key_of(limit))  # a count has no unit of its own: the threshold's (10名)
+        unit = subject.unit or (limit_value.unit if limit_value is not None else None)
+        words = explain_text("over" if op in ("<=", "<") else "short", lang, gap=_with_unit(gap, Decimal(gap), unit, lang))
         text += explain_text("gap_suffix", lang, gap=words)
     return text
 
