@@ -50,6 +50,8 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
                               object_pairs_hook=_unique_keys)
         except ValueError as exc:
             raise ClaimError("C004", "", span=_json_span(exc, name, stripped), detail=str(exc)) from None
+        except ArithmeticError:  # Decimal refuses an exponent past its range, e.g. 1e99999999999999999999
+            raise ClaimError("C004", "", detail="a number is out of range") from None
         except RecursionError:  # the json decoder recurses: very deep nesting ends here
             raise ClaimError("C010", "$", limit=MAX_DEPTH) from None
         try:

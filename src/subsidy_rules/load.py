@@ -376,7 +376,20 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
     implied_by = tuple(str(item.value) for item in fields.seq("implied_by") if isinstance(item, YScalar))
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by, tuple(value_labels))
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by,
+                   description=_description(fields.get("description")), value_labels=tuple(value_labels))
+
+
+def _description(node: Optional[YNode]) -> Optional[m.Label]:
+    """A field's help text, as written (text, or zh/en); never an error: it is only shown, never read by rules."""
+    if isinstance(node, YScalar) and isinstance(node.value, str):
+        return m.Label(node.value, node.value)
+    if isinstance(node, YMap):
+        texts = {str(k.value): v.value for k, v in node if isinstance(v, YScalar) and isinstance(v.value, str)}
+        zh, en = texts.get("zh", ""), texts.get("en", "")
+        if zh or en:
+            return m.Label(zh or en, en or zh)
+    return None
 
 
 def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:

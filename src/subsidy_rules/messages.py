@@ -169,6 +169,82 @@ PARAMETER_KINDS: Dict[str, Tuple[str, str]] = {
     "threshold": ("来函规定的条件数值", "a threshold set by the letter"),
 }
 
+# ---- tables: reading and writing whole tables (tables/ package: evaluate, lists)
+CLAIM.update({
+    "T001": ("{path}:未知的列{suggestion}", "{path}: unknown column{suggestion}"),
+    "T002": ("{path}:列名有歧义,可能是 {choices};请写成带点号的路径,如 {example}",
+             "{path}: ambiguous column name, it could be {choices}; write the dotted path, e.g. {example}"),
+    "T003": ("读取或写出 {fmt} 文件需要 Python 包 {package}:pip install 'subsidy-rules[tables]'",
+             "{fmt} files need the Python package {package}: pip install 'subsidy-rules[tables]'"),
+    "T004": ("无法读取 {fmt} 文件:{detail}", "cannot read the {fmt} file: {detail}"),
+    "T005": ("{path}:这一列没有表头,却填了内容", "{path}: this column has no header but holds a value"),
+    "T006": ("{path}:这一列与第 {first} 列重复", "{path}: the same column as column {first}"),
+    "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
+    "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
+    "T009": ("无法写出 {detail}", "cannot write {detail}"),
+})
+
+TABLES: Dict[str, Tuple[str, str]] = {
+    "header": ("表头:", "column header: "),
+    "error": ("错误:", "error: "),
+    "column": ("第 {n} 列({letter})“{name}”", "column {n} ({letter}) '{name}'"),
+    "interrupted": ("已中断。", "interrupted."),
+    "interrupted-file": ("已中断:{path} 没有生成(输出不完整,临时文件已删除);中断前已处理 {records} 条记录,写出 {rows} 行",
+                         "interrupted: {path} was not written (the output was incomplete; its temporary file was removed); "
+                         "{records} record(s) done, {rows} row(s) written before the interruption"),
+    "interrupted-stdout": ("已中断:标准输出上的结果不完整;中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the output on standard output is incomplete; {records} record(s) done, "
+                           "{rows} row(s) written before the interruption"),
+    "failed-file": ("无法写出 {path}:{detail};该文件没有生成(临时文件已删除);此前已处理 {records} 条记录,写出 {rows} 行",
+                    "cannot write {path}: {detail}; the file was not made (its temporary file was removed); "
+                    "{records} record(s) done, {rows} row(s) written before the failure"),
+    "interrupted-folder": ("已中断:{path} 中的名单文件没有生成(输出不完整,临时文件已删除;原有的同名文件保持不变);"
+                           "中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the list files in {path} were not written (the output was incomplete; its "
+                           "temporary files were removed, files already there are as they were); {records} record(s) "
+                           "done, {rows} row(s) written before the interruption"),
+    "needs-out": ("--format {fmt} 需要用 --out 指定输出文件", "--format {fmt} needs an output file: give --out FILE"),
+    "sheet": ("判定结果", "results"),
+}
+
+# output column headers, by the key the JSON Lines rows use
+COLUMNS: Dict[str, Tuple[str, str]] = {
+    "line": ("行号", "line"),
+    "id": ("编号", "id"),
+    "rule": ("规则", "rule"),
+    "outcome": ("结果", "outcome"),
+    "amount": ("金额", "amount"),
+    "missing": ("待补充的信息", "missing"),
+    "decision": ("判定详情", "decision"),
+    "name": ("姓名", "name"),
+    "county": ("县区", "county"),
+    "township": ("乡镇", "township"),
+    "village": ("村", "village"),
+    "reason": ("理由", "reason"),
+}
+
+# what an input column may be called besides as_of, jurisdiction and id
+RESERVED_COLUMNS: Dict[str, Tuple[str, ...]] = {
+    "id": ("编号", "ID"),
+    "as_of": ("评估日期", "判定日期", "As of"),
+    "jurisdiction": ("管辖县区", "Jurisdiction"),
+}
+
+
+def table_word(key: str, lang: str, **args: Any) -> str:
+    """A word of the table readers and writers (TABLES), filled in."""
+    return render(TABLES, key, lang, args)
+
+
+def column_label(key: str, lang: str) -> str:
+    """The header of an output column in ``lang``; an unknown key is its own header."""
+    pair = COLUMNS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+# ---- end tables
+
+
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "bool": ("是/否", "a yes/no value"),
     "integer": ("整数", "an integer"),
@@ -404,3 +480,30 @@ HINTS.update({
 def parameter_kind_word(kind: str) -> "Word":
     zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
     return Word(zh, en)
+
+
+# ---------------------------------------------------------------- web server (subsidy-rules serve)
+SERVER: Dict[str, Tuple[str, str]] = {
+    "S001": ("请求内容过大(上限 {limit} 字节)", "request body too large (limit {limit} bytes)"),
+    "S002": ("请求内容类型应当是 application/json(UTF-8),实际是 “{actual}”", "the request body must be application/json (UTF-8), got '{actual}'"),
+    "S003": ("缺少或无效的访问令牌(请求头 Authorization: Bearer <令牌>)", "missing or invalid access token (header Authorization: Bearer <token>)"),
+    "S004": ("没有这个地址:{path}", "no such address: {path}"),
+    "S005": ("此地址不接受 {method} 请求", "this address does not accept {method}"),
+    "S006": ("请求内容发送过慢,已超时({limit} 秒)", "the request body came too slowly and timed out ({limit} s)"),
+    "S007": ("一次最多提交 {limit} 份申报材料,实际 {actual} 份", "at most {limit} claims per request, got {actual}"),
+    "S008": ("“{value}” 不是有效的编号:只能用小写字母、数字和连字符(如 hiring-award)", "'{value}' is not a valid id: use lower-case letters, digits and hyphens (like hiring-award)"),
+    "S009": ("没有名为 “{name}” 的示例{suggestion}", "no example named '{name}'{suggestion}"),
+    "S010": ("服务器内部错误(请求编号 {request_id})", "internal server error (request id {request_id})"),
+    "S011": ("参数 {name} 的取值 “{value}” 无效,可选:{choices}", "parameter {name} has invalid value '{value}'; choose one of: {choices}"),
+    "S012": ("“{key}” 应当是{expected}", "'{key}' should be {expected}"),
+    "S013": ("服务器正忙,请稍后再试", "the server is busy; try again shortly"),
+    "S020": ('错误:绑定 {host} 会让其他计算机访问申报材料(含姓名、身份证号)。请用 --tokens 文件 指定访问令牌,或明确加上 --no-auth。', 'error: binding {host} lets other computers reach claims (names, ID numbers). Give bearer tokens with --tokens FILE, or say --no-auth explicitly.'),  # serve: needs_auth
+    "S021": ('错误:--tokens 与 --no-auth 不能同时使用。', 'error: --tokens and --no-auth cannot be used together.'),  # serve: both
+    "S022": ('警告:--no-auth:{host}:{port} 上的接口不需要令牌,任何能连到这台计算机的人都能提交和查看申报材料。', 'warning: --no-auth: the API on {host}:{port} takes no token; anyone who can reach this computer can submit and read claims.'),  # serve: no_auth
+    "S023": ('错误:令牌文件 {path}:{detail}', 'error: token file {path}: {detail}'),  # serve: tokens
+    "S024": ('没有令牌(每行一个)', 'no tokens (one per line)'),  # serve: empty
+    "S025": ('第 {line} 行的令牌含有空白字符', 'the token on line {line} contains white space'),  # serve: space
+    "S026": ('subsidy-rules serve:{policy}({rules} 条规则)在 http://{host}:{port}/ ;访问令牌:{auth};跨域:{cors};重新加载:{reload}', 'subsidy-rules serve: {policy} ({rules} rules) at http://{host}:{port}/ ; tokens: {auth}; CORS: {cors}; reload: {reload}'),  # serve: serving
+    "S027": ('开启', 'on'),  # serve: on
+    "S028": ('关闭', 'off'),  # serve: off
+}

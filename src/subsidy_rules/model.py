@@ -85,6 +85,7 @@ class Field:
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
     implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
+    description: Optional[Label] = attrs.field(default=None, eq=False)  # help text for forms
     # an enum's words for each value ("enterprise" -> 企业 / enterprise), in `values` order;
     # a value written without a label has none here and is shown as written
     value_labels: Tuple[Tuple[str, Label], ...] = ()
