@@ -275,11 +275,30 @@ def _name_of(value: Value, values: Dict[str, Value], lang: str) -> Optional[str]
     if value.label is not None:
         return value.label.get(lang)
     node = _parsed(value.key)
-    if isinstance(node, ast.Arith) and node.op == "/":
-        num, den = values.get(_key_of(node.left)), values.get(_key_of(node.right))
-        if num is not None and den is not None and num.label is not None and den.label is not None:
-            return explain_text("ratio", lang, num=num.label.get(lang), den=den.label.get(lang))
+    if isinstance(node, ast.Arith):
+        return _arith_words(node, values, lang)
     return None
+
+
+_OPS = {"+": "+", "-": "−", "*": "×", "/": "÷"}
+
+
+def _arith_words(node: ast.Expr, values: Dict[str, Value], lang: str) -> Optional[str]:
+    """Arithmetic in names, not codes: 年龄 × 12, 其中已就业人数 ÷ 有劳动能力的贫困劳动者人数
+    (None when a part has no name: the short form then leaves the value out)."""
+    if isinstance(node, ast.NumberLit):
+        return format(node.value, "f") if isinstance(node.value, Decimal) else str(node.value)
+    if isinstance(node, ast.Arith):
+        left, right = _arith_words(node.left, values, lang), _arith_words(node.right, values, lang)
+        if left is None or right is None:
+            return None
+        if isinstance(node.left, ast.Arith) and node.left.op in "+-" and node.op in "*/":
+            left = f"({left})"
+        if isinstance(node.right, ast.Arith):
+            right = f"({right})"
+        return explain_text("arith", lang, left=left, op=_OPS[node.op], right=right)
+    value = values.get(_key_of(node))
+    return value.label.get(lang) if value is not None and value.label is not None else None
 
 
 @functools.lru_cache(maxsize=4096)

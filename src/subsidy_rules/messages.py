@@ -381,7 +381,7 @@ EXPLAIN: Dict[str, Tuple[str, str]] = {
     "over": ("超出 {gap}", "over by {gap}"),
     "gap_suffix": (",{gap}", " ({gap})"),
     "points_gap": ("{gap} 个百分点", "{gap} percentage points"),
-    "ratio": ("{num} ÷ {den}", "{num} ÷ {den}"),
+    "arith": ("{left} {op} {right}", "{left} {op} {right}"),
     "ratio_value": ("{num_name} {num} ÷ {den_name} {den} = {pct}", "{num_name} {num} ÷ {den_name} {den} = {pct}"),
     "ratio_of": ("{num_name}占{den_name}的比例", "share of {den_name} that are {num_name}"),
     "or": ("、", ", "),
