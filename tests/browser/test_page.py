@@ -50,9 +50,10 @@ def load_example(page, name: str) -> None:
 
 
 def cli_failing_reasons(text: str, index: int):
-    """The failed conditions under item [index] in the CLI's text explanation, without their ✗."""
+    """The failed conditions under the item at JSON index `index` (people count from 1: 第{index+1}名)
+    in the CLI's text explanation, without their ✗."""
     lines = text.splitlines()
-    head = next(i for i, line in enumerate(lines) if re.match(rf"\s*✗ \[{index}\] ", line))
+    head = next(i for i, line in enumerate(lines) if re.match(rf"\s*✗ 第{index + 1}名 ", line))
     indent = len(lines[head]) - len(lines[head].lstrip())
     reasons = []
     for line in lines[head + 1:]:
@@ -99,6 +100,7 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     expect(failing.nth(0)).to_contain_text("贫困家庭劳动者 = 否")
     expect(failing.nth(1)).to_contain_text("徐长林")
     expect(failing.nth(1).get_by_test_id("failing-reason")).to_contain_text("11个月")  # the contract that falls short
+    expect(failing.nth(1)).to_contain_text("劳动合同期限(固定期限合同) 11个月,需要 12个月 以上(含),差 1个月")
     expect(failing.nth(2)).to_contain_text("孙丽萍")
     expect(failing.nth(2)).to_contain_text("已参加社会保险 = 否")
     # each failing worker's reasons are the CLI's sentences for the same claim
@@ -108,8 +110,8 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     text = page.get_by_test_id("explanation-text")
     # the same marks and sentences as the CLI
     expect(text).to_contain_text("✓ 企业吸纳就业奖补 (hiring-award) — 符合条件 · 金额 9,000.00 元")
-    expect(text).to_contain_text("✗ [10] 徐长林 — 不符合条件")
-    expect(text).to_contain_text("11个月")
+    expect(text).to_contain_text("✗ 第11名 徐长林 — 不符合条件")  # people count from 1
+    expect(text).to_contain_text("劳动合同期限(固定期限合同) 11个月,需要 12个月 以上(含),差 1个月")
     assert text.text_content() == cli_text
     expect(page.get_by_test_id("row-employer.hires[10]").locator(".mark")).to_have_text("✗")
     expect(page.get_by_test_id("row-employer.hires[0]").locator(".mark")).to_have_text("✓")

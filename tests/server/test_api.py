@@ -121,7 +121,9 @@ def test_facts_describe_every_entity_and_field(client):
     labourer = {f["name"]: f for f in body["entities"]["labourer"]["fields"]}
     assert labourer["age"]["type"] == "integer" and labourer["age"]["unit"] == {"zh": "岁", "en": "years"}
     assert [v["value"] for v in labourer["gender"]["values"]] == ["male", "female"]
-    assert labourer["employment_status"]["description"]["zh"].startswith("取值")
+    # each enum value carries its words (the schema's value labels)
+    assert labourer["employment_status"]["values"][0] == {"value": "transferred_out",
+                                                         "label": {"zh": "转移输出就业(外出务工)", "en": "transferred out to work away from home"}}
     hires = {f["name"]: f for f in body["entities"]["employer"]["fields"]}["hires"]
     assert hires["type"] == "list" and hires["of"]
 

@@ -141,7 +141,7 @@ export function failedLeaves(reasons) {
   return out;
 }
 
-// A failed condition in the CLI's own sentence ("劳动合同期限 11个月,需要 12个月以上(含)(差1)"),
+// A failed condition in the CLI's own sentence ("劳动合同期限 11个月,需要 12个月 以上(含),差 1个月"),
 // taken from the text explanation (under the item's line for an item); else built from its facts.
 export function failedText(reason, itemPath, itemIndex, text) {
   const sentence = cliSentence(text || "", reason.label, itemIndex);
@@ -155,7 +155,12 @@ export function cliSentence(text, label, itemIndex) {
   let from = 0;
   let to = lines.length;
   if (itemIndex !== null && itemIndex !== undefined) {
-    const head = lines.findIndex((line) => /^\s*[✓✗?] \[(\d+)\] /.exec(line) && /^\s*[✓✗?] \[(\d+)\] /.exec(line)[1] === String(itemIndex));
+    // item heads count from 1 for people: "✗ 第11名 徐长林" (zh), "✗ #11 徐长林" (en); "–" marks an unpaid item
+    const itemHead = /^\s*[✓✗?–] (?:第(\d+)[名个]|#(\d+)) /;
+    const head = lines.findIndex((line) => {
+      const found = itemHead.exec(line);
+      return found !== null && (found[1] || found[2]) === String(itemIndex + 1);
+    });
     if (head < 0) return null;
     const indent = lines[head].search(/\S/);
     from = head + 1;
