@@ -9,15 +9,17 @@ temporary folder); the folder is printed at the end of the run.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, List, Set
+from typing import Iterator, List, Optional, Set
 
 import pytest
 
 import subsidy_rules
+from conftest import skip_without
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +33,7 @@ _SHOTS_KEY = pytest.StashKey[Path]()
 class LiveServer:
     """A uvicorn server in a thread, on a socket bound before it starts (no race for the port)."""
 
-    def __init__(self, options=None) -> None:
+    def __init__(self, options=None, policy_dir: Optional[Path] = None) -> None:
         import uvicorn
 
         from subsidy_rules.server.app import ServerOptions, build_app
@@ -41,7 +43,7 @@ class LiveServer:
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        app = build_app(subsidy_rules.load_policy(), options or ServerOptions())
+        app = build_app(subsidy_rules.load_policy(policy_dir), options or ServerOptions())
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
@@ -79,6 +81,25 @@ def guarded_server() -> Iterator[LiveServer]:
         yield server
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def override_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A policy with a county standard that cites its county document (the bundled policy has none).
+
+    tests/fixtures/mini copied to a temporary folder and served, with no example claims.
+    """
+    from subsidy_rules.server.app import ServerOptions
+
+    tmp = tmp_path_factory.mktemp("override-policy")
+    folder = tmp / "policy"
+    shutil.copytree(FIXTURES / "mini", folder)
+    (tmp / "examples").mkdir()
+    with LiveServer(ServerOptions(examples_dir=tmp / "examples"), policy_dir=folder) as server:
+        yield server
+
+
 @pytest.fixture(scope="package")
 def browser():
     # package scope: Playwright's sync API keeps an event loop running in this thread while it
@@ -86,7 +107,7 @@ def browser():
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="browser tests need the pip package `playwright` (pip install playwright)")
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Chromium at /usr/bin/chromium: install the Debian package `chromium`")
+        skip_without("browser tests need Chromium at /usr/bin/chromium: install the Debian package `chromium`")
     sync_api.expect.set_options(timeout=15_000)  # a busy machine answers slowly; a broken page never does
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -49,6 +49,32 @@ def load_example(page, name: str) -> None:
     page.get_by_test_id("example-load").click()
 
 
+def cli_failing_reasons(text: str, index: int):
+    """The failed conditions under the item at JSON index `index` (people count from 1: 第{index+1}名)
+    in the CLI's text explanation, without their ✗."""
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if re.match(rf"\s*✗ 第{index + 1}名 ", line))
+    indent = len(lines[head]) - len(lines[head].lstrip())
+    reasons = []
+    for line in lines[head + 1:]:
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        if line.strip().startswith("✗ "):
+            reasons.append(line.strip()[2:])
+    return reasons
+
+
+def expect_cli_reasons(item, cli_text: str, index: int) -> None:
+    """A failing item on the page gives the CLI's sentences for its failed conditions (the condition's
+    label may be left out where the sentence starts with it)."""
+    wanted = cli_failing_reasons(cli_text, index)
+    assert wanted, index
+    reasons = item.get_by_test_id("failing-reason")
+    expect(reasons).to_have_count(len(wanted))
+    for shown, cli in zip(reasons.all_text_contents(), wanted):
+        assert shown and cli.endswith(shown), (shown, cli)
+
+
 def test_walk_through(page, live_server, screenshot_dir, problems):
     # (1) the page, in Chinese first; choose the hiring award
     open_page(page, live_server)
@@ -60,6 +86,9 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     shot(page, screenshot_dir, "01-hiring-award")
 
     # (2) the 12-hire example: 9,000.00, and the three workers who fail with their reasons
+    policy = subsidy_rules.load_policy()
+    claim = coerce_claim(parse_text((REPO / "examples" / "claims" / f"{EXAMPLE}.yaml").read_text("utf-8")), policy.schema)
+    cli_text = render_text(policy.evaluate(claim, rule="hiring-award"), "zh")
     load_example(page, EXAMPLE)
     expect(page.get_by_test_id("amount")).to_have_text("9,000.00")
     expect(page.get_by_test_id("amount-unit")).to_have_text("元")
@@ -70,17 +99,20 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     expect(failing.nth(0)).to_contain_text("吴小红")
     expect(failing.nth(0)).to_contain_text("贫困家庭劳动者 = 否")
     expect(failing.nth(1)).to_contain_text("徐长林")
-    expect(failing.nth(1)).to_contain_text("签订1年以上(含1年)劳动合同:劳动合同期限 11个月,需要 12个月以上(含)(差1)")
+    expect(failing.nth(1).get_by_test_id("failing-reason")).to_contain_text("11个月")  # the contract that falls short
+    expect(failing.nth(1)).to_contain_text("劳动合同期限(固定期限合同) 11个月,需要 12个月 以上(含),差 1个月")
     expect(failing.nth(2)).to_contain_text("孙丽萍")
     expect(failing.nth(2)).to_contain_text("已参加社会保险 = 否")
+    # each failing worker's reasons are the CLI's sentences for the same claim
+    for nth, index in enumerate((9, 10, 11)):
+        expect(failing.nth(nth)).to_have_attribute("data-path", f"employer.hires[{index}]")
+        expect_cli_reasons(failing.nth(nth), cli_text, index)
     text = page.get_by_test_id("explanation-text")
     # the same marks and sentences as the CLI
     expect(text).to_contain_text("✓ 企业吸纳就业奖补 (hiring-award) — 符合条件 · 金额 9,000.00 元")
-    expect(text).to_contain_text("✗ [10] 徐长林 — 不符合条件")
-    expect(text).to_contain_text("劳动合同期限 11个月,需要 12个月以上(含)(差1)")
-    policy = subsidy_rules.load_policy()
-    claim = coerce_claim(parse_text((REPO / "examples" / "claims" / f"{EXAMPLE}.yaml").read_text("utf-8")), policy.schema)
-    assert text.text_content() == render_text(policy.evaluate(claim, rule="hiring-award"), "zh")
+    expect(text).to_contain_text("✗ 第11名 徐长林 — 不符合条件")  # people count from 1
+    expect(text).to_contain_text("劳动合同期限(固定期限合同) 11个月,需要 12个月 以上(含),差 1个月")
+    assert text.text_content() == cli_text
     expect(page.get_by_test_id("row-employer.hires[10]").locator(".mark")).to_have_text("✗")
     expect(page.get_by_test_id("row-employer.hires[0]").locator(".mark")).to_have_text("✓")
     shot(page, screenshot_dir, "02-example-9000")
@@ -110,7 +142,9 @@ def test_walk_through(page, live_server, screenshot_dir, problems):
     expect(page.get_by_test_id("amount-unit")).to_have_text("yuan")
     expect(text).to_contain_text("Hiring award for enterprises")
     expect(page.get_by_test_id("entity-employer")).to_contain_text("Hired workers")
-    expect(page.locator(f"label[for='f-{row}.contract_months']")).to_have_text("Length of the labour contract")
+    months_label = policy.schema.entities["hire"].fields["contract_months"].label.en
+    assert months_label.startswith("Length of the labour contract")
+    expect(page.locator(f"label[for='f-{row}.contract_months']")).to_have_text(months_label)
     expect(failing.nth(0)).to_contain_text("Poor-household worker = no")
     # the edited value survived the switch
     expect(page.get_by_test_id(f"field-{row}.contract_months")).to_have_value("12")
@@ -268,28 +302,45 @@ def test_rule_browser(page, live_server, screenshot_dir):
     detail = page.get_by_test_id("rule-detail")
     # conditions in words, the letter's sentence beside the rule
     condition = detail.locator("[data-condition=contract-1-year]")
-    expect(condition).to_contain_text("劳动合同期限 12个月以上(含)")
+    expect(condition).to_contain_text("劳动合同期限(固定期限合同) 12个月以上(含) 或 签订无固定期限劳动合同")
     expect(detail.locator("blockquote").first).to_contain_text("签订1年以上劳动合同")
     # parameter history by date
     award = detail.locator("[data-parameter=hiring_award_per_worker]")
     expect(award).to_contain_text("2016-06-01")
     expect(award).to_contain_text("1,000")
     shot(page, screenshot_dir, "07-rule-browser", full=True)
-    # and by county: 苍溪县 pays more for job placements than the city floor
+    # the letter names no county standard: the bundled floors have no county rows
     page.get_by_test_id("rules-item").filter(has_text="job-placement-service-subsidy").click()
     param = page.get_by_test_id("rule-detail").locator("[data-parameter=job_placement_subsidy_per_person]")
-    expect(param.locator("tr[data-county=苍溪县]")).to_contain_text("400")
     expect(param).to_contain_text("300")
+    expect(param.locator("tr.override")).to_have_count(0)
+
+
+def test_rule_browser_shows_a_county_standard_with_its_source(page, override_server, screenshot_dir):
+    # a policy where 苍溪县 raises the city floor from 2017, citing its own document
+    page.goto(override_server.url + "/#rules/award")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.get_by_test_id("rule-title")).to_contain_text("award")
+    param = page.get_by_test_id("rule-detail").locator("[data-parameter=award_per_worker]")
+    county = param.locator("tr[data-county=苍溪县]")
+    expect(county).to_have_count(1)
+    expect(county).to_contain_text("2017-01-01")
+    expect(county).to_contain_text("1,300")
+    expect(county.get_by_test_id("override-source")).to_have_text("依据:苍溪县示例文件〔2017〕1号 第二条")
+    expect(param).to_contain_text("1,000")
+    expect(param).to_contain_text("1,200")
     shot(page, screenshot_dir, "08-rule-browser-county", full=True)
+    page.get_by_test_id("lang-switch").click()
+    expect(county.get_by_test_id("override-source")).to_have_text("Source: 苍溪县示例文件〔2017〕1号 第二条")
 
 
 def test_letter_links_lead_to_conditions_and_parameters(page, live_server):
     open_page(page, live_server, "#trace")
-    sentence = page.get_by_test_id("trace-sentence").filter(has_text="签订1年以上劳动合同并参加社会保险的,给予企业1000元/人的奖补")
+    sentence = page.get_by_test_id("trace-sentence").filter(has_text="签订1年以上劳动合同并参加社会保险的,给予企业1000元/人的奖补")  # the letter as restored
     expect(sentence).to_have_count(1)
     expect(sentence).to_have_class(re.compile(r"\bnormative\b"))
     # a condition link opens the rule with that condition marked
-    sentence.locator("[data-testid=trace-link][data-kind=condition]").first.click()
+    sentence.locator("[data-testid=trace-link][data-kind=condition][data-id=contract-1-year]").first.click()
     expect(page.get_by_test_id("rule-title")).to_contain_text("hiring-award")
     expect(page.locator("#cond-contract-1-year")).to_have_class(re.compile(r"\bhighlight\b"))
     # a parameter link opens a rule that reads it, at its dated values
@@ -400,7 +451,7 @@ def test_an_example_of_another_rule_brings_its_rule(page, live_server):
     choose_rule(page, "hiring-award")
     select = page.get_by_test_id("example-select")
     expect(select.locator("optgroup").first.locator("option")).to_have_count(3)  # hiring-award's own three
-    load_example(page, "job-placement-service-subsidy-eligible-cangxi-override")
+    load_example(page, "job-placement-service-subsidy-eligible")
     expect(page.get_by_test_id("rule-select")).to_have_value("job-placement-service-subsidy")
     expect(page.get_by_test_id("entity-job_agency")).to_be_visible()
     expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "eligible")
@@ -422,3 +473,50 @@ def test_rule_browser_links_back_to_the_letter(page, live_server):
     expect(sentence).to_be_in_viewport()
     expect(sentence).to_contain_text("签订1年以上劳动合同并参加社会保险")
     expect(sentence.locator("[data-testid=trace-link][data-rule=hiring-award]").first).to_be_visible()
+
+
+def test_pending_amount_and_the_facts_that_fix_it(page, live_server, screenshot_dir):
+    """Eligible with the amount pending (待定): the facts only the amount needs are links to their fields."""
+    open_page(page, live_server)
+    load_example(page, "startup-loan-interest-subsidy-eligible")
+    expect(page.get_by_test_id("amount")).to_have_text("13,050.00")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+    path = "loan.annual_interest_rate"
+    field = page.get_by_test_id(f"field-{path}")
+    field.fill("")
+    outcome = page.get_by_test_id("outcome")
+    expect(outcome).to_have_attribute("data-outcome", "eligible")  # the rate decides the amount, not eligibility
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "pending")
+    expect(page.get_by_test_id("amount")).to_have_text("—")
+    expect(page.get_by_test_id("amount-unit")).to_have_text("待定")
+    expect(page.get_by_test_id("missing")).to_be_hidden()
+    link = page.get_by_test_id("amount-missing-link")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("data-path", path)
+    expect(page.get_by_test_id("explanation-text")).to_contain_text("金额待定")
+    shot(page, screenshot_dir, "09-amount-pending")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("to be determined")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("待定")
+    link.click()
+    expect(field).to_be_focused()
+    expect(page.locator(f"[data-field='{path}']")).to_have_class(re.compile(r"\bhighlight\b"))
+    # the fact given, the amount follows and the list goes away
+    field.fill("0.0435")
+    expect(page.get_by_test_id("amount")).to_have_text("13,050.00")
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "paid")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+
+
+def test_an_amount_the_source_sets_no_standard_for(page, live_server):
+    """Eligible, but the letter sets no standard for the amount: said so, never shown as 0."""
+    open_page(page, live_server)
+    load_example(page, "returnee-enterprise-hiring-subsidy-eligible")
+    expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "eligible")
+    expect(page.get_by_test_id("amount-box")).to_have_attribute("data-amount-status", "no_standard")
+    expect(page.get_by_test_id("amount")).to_have_text("—")
+    expect(page.get_by_test_id("amount-unit")).to_have_text("来函未规定标准")
+    expect(page.get_by_test_id("amount-missing")).to_be_hidden()
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("amount-unit")).to_have_text("no standard in the source")

@@ -33,7 +33,7 @@ from ..messages import LANGS, SERVER, render
 from ..resources import examples_dir
 from ..trace import build_trace
 from . import api, page
-from .api import Limits, Served, dumps, error_body, serve_policy
+from .api import Limits, dumps, error_body, serve_policy
 from .documents import load_examples
 from .reload import PolicyWatcher
 
@@ -153,7 +153,7 @@ class RequestContext:
         except Exception as exc:  # the handlers answer their own errors; this is the last line: no traceback out
             LOG.error(json.dumps({"event": "internal_error", "request_id": rid, "error": exc.__class__.__name__}))
             if state["status"] == 0:
-                message = f"[S010] " + render(SERVER, "S010", "zh", {"request_id": rid})
+                message = "[S010] " + render(SERVER, "S010", "zh", {"request_id": rid})
                 body = dumps(error_body("S010", message, None, rid))
                 await send_with_id({"type": "http.response.start", "status": 500,
                                     "headers": [(b"content-type", api.JSON_TYPE.encode())]})

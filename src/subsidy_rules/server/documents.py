@@ -21,7 +21,7 @@ from ..engine import Policy
 from ..explain import THRESHOLD, WORDS, json_value
 from ..expr import ast
 from ..expr.printer import to_text
-from ..messages import LANGS
+from ..messages import LANGS, rule_wording
 from ..schemas import ID_RE
 
 ID_PATTERN = re.compile(ID_RE)
@@ -78,7 +78,7 @@ def rule_detail(policy: Policy, rule_id: str, as_of: _dt.date) -> Dict[str, Any]
 
 def parameter(policy: Policy, name: str) -> Dict[str, Any]:
     param = policy.model.parameters[name]
-    overrides = {county: [_dated(v) for v in history[name]]
+    overrides = {county: [dict(_dated(v), source=source(v.source)) for v in history[name]]
                  for county, history in policy.model.overrides.items() if name in history}
     return {
         "name": name, "label": label(param.label), "type": param.type, "unit": label(param.unit),
@@ -93,7 +93,8 @@ def _dated(value: m.ParameterValue) -> Dict[str, Any]:
 
 @attrs.frozen
 class _Wording:
-    """Conditions as sentences: '<field> at least <value>' where the expression is that simple, else its label."""
+    """Conditions as sentences: '<field> at least <value>' where the expression is that simple
+    (or an and/or chain of such), else its label."""
 
     policy: Policy
     as_of: _dt.date
@@ -114,6 +115,14 @@ class _Wording:
         if isinstance(tree, ast.Not) and isinstance(tree.operand, ast.Path):
             inner = self.sentence(tree.operand, entity, lang)
             return f"{WORDS[lang]['not']}:{inner}" if inner and lang == "zh" else (f"not: {inner}" if inner else None)
+        if isinstance(tree, ast.Logical):
+            parts = [self.sentence(operand, entity, lang) for operand in tree.operands]
+            if any(part is None for part in parts):
+                return None
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = rule_wording(tree.op, lang, left=joined, right=part)
+            return joined
         if isinstance(tree, ast.Compare) and tree.op in OPS and isinstance(tree.left, ast.Path):
             field = self.field(tree.left, entity)
             threshold = self.operand(tree.right, field, lang)

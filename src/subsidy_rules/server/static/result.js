@@ -54,19 +54,27 @@ export function showDecision(doc, text) {
     outcome.dataset.outcome = "";
     amount.textContent = "—";
     unit.textContent = "";
+    document.getElementById("amount-box").dataset.amountStatus = "";
+    showMissing([]);
+    showMissing([], "amount-missing");
     return;
   }
   outcome.dataset.outcome = decision.outcome;
   outcome.textContent = (MARKS[decision.outcome] || "") + " " + t("outcome-" + decision.outcome);
+  const status = decision.amount_status || "";
+  document.getElementById("amount-box").dataset.amountStatus = status;
   if (decision.amount === null || decision.amount === undefined) {
     amount.textContent = "—";
-    unit.textContent = decision.outcome === "eligible" ? t("no-amount") : "";
+    // 待定 (facts needed for the amount only) / 来函未规定标准 (the source sets none, never 0)
+    unit.textContent = status === "pending" || status === "no_standard" ? t("amount-" + status)
+      : decision.outcome === "eligible" ? t("no-amount") : "";
   } else {
     amount.textContent = formatAmount(decision.amount);
     unit.textContent = t("currency-" + (decision.currency || "CNY"));
   }
   showExtra(decision);
   showMissing(decision.missing || []);
+  showMissing(decision.amount_missing || [], "amount-missing");
   showFailedConditions(decision, text);
   showFailing(decision, text);
   paintRowMarks();
@@ -133,7 +141,7 @@ export function failedLeaves(reasons) {
   return out;
 }
 
-// A failed condition in the CLI's own sentence ("劳动合同期限 11个月,需要 12个月以上(含)(差1)"),
+// A failed condition in the CLI's own sentence ("劳动合同期限 11个月,需要 12个月 以上(含),差 1个月"),
 // taken from the text explanation (under the item's line for an item); else built from its facts.
 export function failedText(reason, itemPath, itemIndex, text) {
   const sentence = cliSentence(text || "", reason.label, itemIndex);
@@ -147,7 +155,12 @@ export function cliSentence(text, label, itemIndex) {
   let from = 0;
   let to = lines.length;
   if (itemIndex !== null && itemIndex !== undefined) {
-    const head = lines.findIndex((line) => /^\s*[✓✗?] \[(\d+)\] /.exec(line) && /^\s*[✓✗?] \[(\d+)\] /.exec(line)[1] === String(itemIndex));
+    // item heads count from 1 for people: "✗ 第11名 徐长林" (zh), "✗ #11 徐长林" (en); "–" marks an unpaid item
+    const itemHead = /^\s*[✓✗?–] (?:第(\d+)[名个]|#(\d+)) /;
+    const head = lines.findIndex((line) => {
+      const found = itemHead.exec(line);
+      return found !== null && (found[1] || found[2]) === String(itemIndex + 1);
+    });
     if (head < 0) return null;
     const indent = lines[head].search(/\S/);
     from = head + 1;
@@ -177,12 +190,14 @@ export function reasonText(reason, itemPath) {
   return reason.label + (shown.length ? t("reason-sep") + shown.map((pair) => pair[1]).join(t("list-sep")) : "");
 }
 
-export function showMissing(paths) {
-  const box = document.getElementById("missing");
-  const list = document.getElementById("missing-list");
+// Facts to supply, each a link to its field: those that would settle the decision ("missing"),
+// or those that would fix an eligible decision's pending amount ("amount-missing").
+export function showMissing(paths, id = "missing") {
+  const box = document.getElementById(id);
+  const list = document.getElementById(id + "-list");
   list.replaceChildren();
   for (const path of paths) {
-    list.append(h("li", {}, h("a", { href: "#claim", "data-testid": "missing-link", "data-path": path,
+    list.append(h("li", {}, h("a", { href: "#claim", "data-testid": id + "-link", "data-path": path,
       onclick: (ev) => { ev.preventDefault(); focusField(path); } }, fieldLabelOf(path)),
       h("code", {}, path)));
   }
@@ -196,6 +211,8 @@ export function showError(err) {
   document.getElementById("amount-unit").textContent = "";
   document.getElementById("explanation-text").textContent = "";
   document.getElementById("missing").hidden = true;
+  document.getElementById("amount-missing").hidden = true;
+  document.getElementById("amount-box").dataset.amountStatus = "";
   document.getElementById("failing").hidden = true;
   document.getElementById("failed-conditions").hidden = true;
   document.getElementById("verdict-extra").hidden = true;

@@ -54,7 +54,11 @@ export function valueText(value, unit) {
 export function parameterTable(p, cites) {
   const rows = (p.values || []).map((v) => h("tr", {}, h("td", {}, t("param-city")), h("td", {}, v.from), h("td", {}, valueText(v.value, p.unit))));
   for (const [county, values] of Object.entries(p.overrides || {})) {
-    for (const v of values) rows.push(h("tr", { class: "override", "data-county": county }, h("td", {}, county), h("td", {}, v.from), h("td", {}, valueText(v.value, p.unit))));
+    for (const v of values) {
+      const cite = v.source && v.source.document ? [v.source.document, v.source.clause].filter(Boolean).join(" ") : "";
+      rows.push(h("tr", { class: "override", "data-county": county }, h("td", {}, county), h("td", {}, v.from),
+        h("td", {}, valueText(v.value, p.unit), cite ? h("div", { class: "sub", "data-testid": "override-source" }, t("override-source", { document: cite })) : null)));
+    }
   }
   return h("section", { class: "param", "data-testid": "parameter", "data-parameter": p.name, id: "param-" + p.name },
     h("h4", {}, L(p.label, p.name), " ", h("code", {}, "$" + p.name), p.floor ? h("span", { class: "tag" }, t("param-floor")) : null),

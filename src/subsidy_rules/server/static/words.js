@@ -110,6 +110,12 @@ export const WORDS = {
     "token-label": "访问令牌",
     "token-submit": "确定",
     "token-refused": "令牌不正确,请重新输入。",
+    // amounts not (yet) given: amount_status and amount_missing
+    "amount-pending": "待定",
+    "amount-no_standard": "来函未规定标准",
+    "amount-missing-title": "确定金额还需这些材料(不影响是否符合条件)",
+    // a county's own standard cites its document
+    "override-source": "依据:{document}",
   },
   en: {
     "page-title": "Subsidy rules · try a claim",
@@ -218,6 +224,12 @@ export const WORDS = {
     "token-label": "Access token",
     "token-submit": "OK",
     "token-refused": "That token was not accepted; please enter it again.",
+    // amounts not (yet) given: amount_status and amount_missing
+    "amount-pending": "to be determined",
+    "amount-no_standard": "no standard in the source",
+    "amount-missing-title": "Facts that would fix the amount (eligibility does not depend on them)",
+    // a county's own standard cites its document
+    "override-source": "Source: {document}",
   },
 };
 
