@@ -277,7 +277,7 @@ class Session:
 
     def run_command(self, cmd: str) -> Tuple[int, str]:
         """A plain `subsidy-rules ARGS` runs in-process; anything else in bash."""
-        if cmd.startswith("subsidy-rules ") and not (set(cmd) & SHELL_META) and " --jobs" not in cmd \
+        if cmd.startswith("subsidy-rules ") and not (set(cmd.split("#")[0]) & SHELL_META) and " --jobs" not in cmd \
                 and " serve" not in cmd:
             from subsidy_rules import cli, resources
 
@@ -288,7 +288,7 @@ class Session:
             resources._find = lambda name: self.root / name
             try:
                 with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-                    code = cli.main(shlex.split(self.local(cmd))[1:], stdout=buf, stderr=buf)
+                    code = cli.main(shlex.split(self.local(cmd), comments=True)[1:], stdout=buf, stderr=buf)
             except SystemExit as exc:  # pragma: no cover - main returns its code
                 code = exc.code if isinstance(exc.code, int) else 2
             finally:
@@ -329,7 +329,8 @@ class Session:
                 problem = compare(shown, self.normalise(got), f"{step.id} $ {cmd}")
                 if problem:
                     problems.append(problem)
-                rewritten.append(f"$ {cmd}\n" + ((self.normalise(got) + "\n") if problem and got.strip() else (shown + "\n" if shown else "")))
+                new = merge_shown(shown, self.normalise(got)) if problem else shown
+                rewritten.append(f"$ {cmd}\n" + (new + "\n" if new else ""))
             self.printed[step.output_line] = "".join(rewritten)
             return Outcome(not problems, "\n\n".join(problems))
         if step.kind in ("shell", "python"):
@@ -343,7 +344,7 @@ class Session:
                 return Outcome(True)
             problem = compare(step.expected, self.normalise(got), step.id)
             if problem:
-                self.printed[step.output_line] = self.normalise(got) + "\n"
+                self.printed[step.output_line] = merge_shown(step.expected.rstrip("\n"), self.normalise(got)) + "\n"
             return Outcome(not problem, problem)
         raise ValueError(step.kind)
 
@@ -369,6 +370,50 @@ def compare(shown: str, got: str, where: str) -> str:
 
     diff = "\n".join(difflib.unified_diff(shown.split("\n"), got.split("\n"), "doc shows", "command printed", lineterm=""))
     return f"{where}: output differs\n{diff}"
+
+
+def merge_shown(shown: str, got: str) -> str:
+    """For --accept: what was printed, keeping the doc's … (whole-line and inline) where they still fit.
+
+    An edit-distance alignment in which a `…` line matches any run of lines for free.
+    """
+    old, new = (shown.split("\n") if shown else []), (got.split("\n") if got else [])
+    same = [[bool(pattern_of(o).fullmatch(n + "\n")) for n in new] for o in old]
+    n, m = len(old), len(new)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            best = inf
+            if i and old[i - 1].strip() == "…":
+                best = min(best, cost[i - 1][j], cost[i][j - 1] if j else inf)
+            if i and j:
+                best = min(best, cost[i - 1][j - 1] + (0 if same[i - 1][j - 1] else 1))
+            if i:
+                best = min(best, cost[i - 1][j] + 1)
+            if j:
+                best = min(best, cost[i][j - 1] + 1)
+            cost[i][j] = best
+    out: List[str] = []
+    i, j = n, m
+    while i or j:
+        if i and j and same[i - 1][j - 1] and cost[i][j] == cost[i - 1][j - 1]:
+            out.append(old[i - 1]); i -= 1; j -= 1
+        elif i and j and old[i - 1].strip() != "…" and cost[i][j] == cost[i - 1][j - 1] + 1:
+            out.append(new[j - 1]); i -= 1; j -= 1
+        elif i and old[i - 1].strip() == "…" and j and cost[i][j] == cost[i][j - 1]:
+            j -= 1  # absorbed by the …
+        elif i and old[i - 1].strip() == "…" and cost[i][j] == cost[i - 1][j]:
+            out.append(old[i - 1]); i -= 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            out.append(new[j - 1]); j -= 1
+    merged = "\n".join(reversed(out))
+    return merged if pattern_of(merged).fullmatch(got + "\n") else got
 
 
 def copy_checkout(repo: Path, target: Path) -> None:
