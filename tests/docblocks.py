@@ -32,7 +32,9 @@ Conventions (also in docs/decisions.md, "Docs that run"):
     text ("before") in PATH into this block's text ("after");
 
   and, on its own where the prose tells the reader to edit a file by hand,
-  ``<!-- doc-test: edit PATH "OLD" "NEW" -->`` (JSON strings): every OLD in PATH becomes NEW.
+  ``<!-- doc-test: edit PATH "OLD" "NEW" -->`` (JSON strings): every OLD in PATH becomes NEW;
+  ``<!-- doc-test: copy SRC DST -->``: DST becomes a fresh copy of the file or folder SRC (where the
+  prose says each example starts from a fresh copy).
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class Step:
 
     path: str
     line: int
-    kind: str  # shell | python | transcript | write | append | replace | edit | skip
+    kind: str  # shell | python | transcript | write | append | replace | edit | copy | skip
     text: str = ""
     expected: Optional[str] = None
     target: str = ""
@@ -114,7 +116,7 @@ def read_fences(text: str) -> Tuple[List[Fence], List[Tuple[int, str]]]:
             if pending is not None:
                 loose.append(pending)
             pending = (i + 1, mk.group("body"))
-            if pending[1].startswith("edit "):  # an edit stands on its own
+            if pending[1].startswith(("edit ", "copy ")):  # an edit stands on its own
                 loose.append(pending)
                 pending = None
             i += 1
@@ -158,6 +160,10 @@ def steps_of(path: Path, root: Path) -> List[Step]:
     fences, loose = read_fences(path.read_text(encoding="utf-8"))
     steps: List[Tuple[int, Step]] = []
     for line, body in loose:
+        if body.startswith("copy "):
+            src, dst = body.split()[1:3]
+            steps.append((line, Step(rel, line, "copy", target=dst, before=src)))
+            continue
         m = EDIT.match(body)
         if not m:
             raise ValueError(f"{rel}:{line}: doc-test marker with no block after it: {body}")
@@ -300,6 +306,15 @@ class Session:
 
     def apply(self, step: Step) -> Outcome:
         """Run one step; Outcome.ok tells whether it printed what the doc shows."""
+        if step.kind == "copy":
+            dst, src = self.file(step.target), self.file(step.before)
+            if src.is_dir():
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(src, dst)
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+            return Outcome(True)
         if step.kind == "write":
             path = self.file(step.target)
             path.parent.mkdir(parents=True, exist_ok=True)

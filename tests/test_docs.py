@@ -17,7 +17,7 @@ from docblocks import Outcome, Session, Step, doc_files, steps_of
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS: Dict[str, List[Step]] = {p.relative_to(REPO).as_posix(): steps_of(p, REPO) for p in doc_files(REPO)}
-CASES = [step for steps in STEPS.values() for step in steps if step.kind not in ("write", "append", "replace", "edit")]
+CASES = [step for steps in STEPS.values() for step in steps if step.kind not in ("write", "append", "replace", "edit", "copy")]
 _RESULTS: Dict[str, Dict[str, Outcome]] = {}
 
 
@@ -32,7 +32,7 @@ def _results(path: str, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, O
                 outcome = session.apply(step)
             except Exception as exc:  # a timeout or a broken step: that block fails, the rest still run
                 outcome = Outcome(False, f"{step.id}: {type(exc).__name__}: {exc}")
-            if not outcome.ok and step.kind in ("write", "append", "replace", "edit"):
+            if not outcome.ok and step.kind in ("write", "append", "replace", "edit", "copy"):
                 # a file edit the doc describes failed: the next block that runs carries the message
                 results.setdefault("_pending", Outcome(False, ""))
                 results["_pending"] = Outcome(False, (results["_pending"].message + "\n" + outcome.message).strip())
