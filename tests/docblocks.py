@@ -15,8 +15,8 @@ Conventions (also in docs/decisions.md, "Docs that run"):
   imports and data are its own). ``/tmp/`` in commands and file paths is a fresh folder of
   that file's run. ``subsidy-rules`` is this checkout's code: a plain ``subsidy-rules ARGS``
   command runs ``subsidy_rules.cli.main`` in-process (fast), anything else runs in bash with
-  ``subsidy-rules`` and ``python`` on PATH resolving to ``python -m subsidy_rules`` /
-  this interpreter and PYTHONPATH at the copy's ``src``.
+  ``subsidy-rules``, ``python`` and ``pytest`` on PATH resolving to ``python -m subsidy_rules``,
+  this interpreter and its pytest and PYTHONPATH at the copy's ``src``.
 * Comparing. Both sides are normalised: a policy digest ``sha256:<hex>`` reads
   ``sha256:…``, the run's temporary folder reads ``/tmp``, the copy's own folder reads
   ``…`` (so a doc shows ``…/policy``), trailing spaces and blank lines at the end are
@@ -235,6 +235,7 @@ class Session:
         copy_checkout(repo, self.root)
         (self.bin / "subsidy-rules").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m subsidy_rules "$@"\n')
         (self.bin / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (self.bin / "pytest").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pytest "$@"\n')
         for f in self.bin.iterdir():
             f.chmod(0o755)
         self.last_code = 0
