@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
-from . import batch as _batch
 from .claims import coerce_claim, parse_text, read_claim
 from .engine import Decision, ItemDecision, Policy, PolicyRef, Reason, Value
 from .errors import ClaimError, Diagnostic, EvaluationError, PolicyError, SubsidyRulesError
@@ -37,10 +36,14 @@ def evaluate_many(policy: Policy, records: Iterable[Mapping], rule: Optional[str
     Records are plain data (as read from JSON or CSV) and are checked against the
     fact schema; with ``explain`` each result carries the full Decision.
     """
-    return _batch.evaluate_many(policy, records, [rule] if rule else None, as_of, explain)
+    from .batch import evaluate_many as run  # the facade imports the batch runner only when used
+
+    return run(policy, records, [rule] if rule else None, as_of, explain)
 
 
 def sort_into_lists(policy: Policy, records: Iterable[Mapping], rule: str = "five-lists",
                     as_of: Optional[_dt.date] = None) -> Iterator[Any]:
     """One ListResult per record of a classification rule (the five lists by default), in order."""
-    return _batch.sort_into_lists(policy, records, rule, as_of)
+    from .batch import sort_into_lists as run
+
+    return run(policy, records, rule, as_of)
