@@ -251,7 +251,7 @@ def huge_claim_times(sizes=(25_000, 50_000, 100_000, 200_000)):
     """Explaining one claim with many items (an employer's hires), then reading it as JSON."""
     from subsidy_rules.claims import read_claim
 
-    subsidy_rules.load_policy()
+    policy = subsidy_rules.load_policy()
     claim = read_claim(HERE.parent / "examples" / "claims" / "hiring-award-eligible.yaml", policy.schema)
     hires = claim["employer"]["hires"]
     found = []

@@ -189,7 +189,7 @@ def test_a_labourer_outside_the_database_is_neither_listed_nor_incomplete(policy
     inside = {"name": "乙", "rural_registered_poor": True}     # in the database, items missing
     unknown = {"name": "丙"}                                     # status not given: cannot be left out
     records = [{"labourer": r} for r in (outside, inside, unknown)]
-    results = list(policy.sort_into_lists(records, as_of=dt.date(2017, 7, 31)))
+    results = list(subsidy_rules.sort_into_lists(policy, records, as_of=dt.date(2017, 7, 31)))
     assert all(r.error is None for r in results)
     assert (results[0].lists, results[0].incomplete) == ((), ())
     assert [e.list_id for e in results[1].lists] == ["basic-information"] and results[1].incomplete

@@ -103,7 +103,7 @@ def test_main_files_are_clean(generated, policy):
 def test_five_lists_report_the_incomplete_records(generated, policy):
     out, summary = generated
     with open(out / "labourers.jsonl", encoding="utf-8") as stream:
-        results = list(policy.sort_into_lists(read_raw(stream, "jsonl", policy.schema, "labourer")))
+        results = list(subsidy_rules.sort_into_lists(policy, read_raw(stream, "jsonl", policy.schema, "labourer")))
     assert sum(1 for r in results if r.incomplete) == summary["incomplete_records"] > 0
     listed = Counter(entry.list_id for r in results for entry in r.lists)
     assert listed["basic-information"] == summary["labourers"]

@@ -101,3 +101,34 @@ def test_a_floor_is_paid_and_said(bundled):
     decision = bundled.explain(read_claim(path, bundled.schema), "employment-base")
     assert decision.amount_standard == "floor" and decision.amount == 50000
     assert "金额按来函规定的最低标准(不低于)支付" in render_text([decision], "zh")
+
+
+def test_dates_with_the_same_parameter_values_share_bound_functions(bundled):
+    compiled = bundled.compiled("hiring-award", AS_OF)
+    first = bundled._bind(compiled, AS_OF, None)
+    second = bundled._bind(compiled, dt.date(2017, 8, 1), None)
+    assert first[:3] == second[:3]  # the same generated functions, bound once
+    assert (first[3].as_of, second[3].as_of) == (AS_OF, dt.date(2017, 8, 1))  # each date its own binding
+    claim = {"as_of": "2017-08-01", "employer": {"kind": "enterprise", "hires": [
+        {"worker": {"poor_household": True}, "contract_months": 12, "social_insurance": True}]}}
+    assert bundled.explain(claim, "hiring-award").as_of == dt.date(2017, 8, 1)
+
+
+def test_a_rule_reading_the_date_is_bound_per_date(mini_dir):
+    write(mini_dir / "rules" / "d.yaml", """
+        id: d
+        title: {zh: 日期, en: Date}
+        source: {document: 测试}
+        in_force: {from: 2016-01-01}
+        applies_to: labourer
+        conditions:
+          - id: c
+            label: {zh: 条件, en: Condition}
+            expr: as_of >= 2017-08-01
+        """)
+    policy = subsidy_rules.load_policy(mini_dir)
+    compiled = policy.compiled("d", AS_OF)
+    assert compiled.uses_as_of
+    assert policy._bind(compiled, AS_OF, None)[0] is not policy._bind(compiled, dt.date(2017, 8, 1), None)[0]
+    assert policy.decide({"labourer": {}}, "d", as_of=AS_OF).outcome.value == "ineligible"
+    assert policy.decide({"labourer": {}}, "d", as_of=dt.date(2017, 8, 1)).outcome.value == "eligible"

@@ -22,6 +22,7 @@ import attrs
 
 from . import model as m
 from .claims import coerce_claim
+from .loading import load_policy
 from .engine import Decision, Policy
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
@@ -213,7 +214,6 @@ def _init_worker(policy_dir: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if "policy" not in _WORKER:
-        from . import load_policy
 
         _WORKER["policy"] = load_policy(policy_dir)
 

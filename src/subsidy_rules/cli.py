@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
-from . import __version__, check_policy, load_policy, trace_policy
+from . import __version__
+from .loading import check_policy, load_policy, trace_policy
 from .claims import read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
 from .messages import cli_text, plural_s, table_word

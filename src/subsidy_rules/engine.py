@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -31,6 +31,8 @@ from .ir.lower import bind, lower_rule, parameter_value
 from .ir.reference import checklist_score, evaluate as reference, note_value
 from .ir.result import NO_STANDARD, NONE, PAID, PENDING, RawResult
 from .messages import type_word
+from .decision_json import decision_to_dict
+from .reasons import ItemDecision, Reason, Value, missing_by_item
 from .runtime import OUTCOME_OF, Outcome, Verdict, fen
 
 RESERVED_CLAIM_KEYS = ("as_of", "jurisdiction", "id")
@@ -44,56 +46,6 @@ class PolicyRef:
 
     def to_dict(self) -> Dict[str, str]:
         return {"name": self.name, "version": self.version, "digest": self.digest}
-
-
-@attrs.frozen
-class Value:
-    """One value a condition read: a fact, a parameter, or a computed aggregate."""
-
-    key: str
-    value: Any
-    kind: str  # fact | param
-    label: Optional[m.Label] = None
-    unit: Optional[m.Label] = None
-
-
-@attrs.frozen
-class Reason:
-    """One node of an explanation tree."""
-
-    id: Optional[str]
-    label: Optional[m.Label]
-    kind: str  # all any not condition criterion class amount score note
-    result: Optional[bool]
-    expr: Optional[str] = None
-    values: Tuple[Value, ...] = ()
-    source: Optional[m.SourceRef] = None
-    children: Tuple["Reason", ...] = ()
-    points: Optional[Decimal] = None
-    veto: bool = False
-    tree: Any = attrs.field(default=None, eq=False, repr=False)  # the expression AST, for renderers
-
-    def value_map(self) -> Dict[str, Any]:
-        return {v.key: v.value for v in self.values}
-
-    def walk(self) -> Iterator["Reason"]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-@attrs.frozen
-class ItemDecision:
-    index: int
-    path: str
-    name: Optional[str]
-    considered: Optional[bool]
-    outcome: Outcome
-    amount: Optional[Decimal]
-    reasons: Tuple[Reason, ...]
-    missing: Tuple[str, ...]
-    notes: Tuple[m.Label, ...] = ()
-    amount_reason: Optional[Reason] = None
 
 
 @attrs.frozen
@@ -268,8 +220,6 @@ class Decision(tuple):
         return tuple(k.id for k, (value, _) in zip(self.rule.classes, self.raw.extra) if value is True)
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
-        from .explain import decision_to_dict
-
         return decision_to_dict(self, lang)
 
 
@@ -397,24 +347,6 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         found.append(ItemDecision(raw.index, path, raw.name, raw.considered, OUTCOME_OF[raw.state], raw.amount,
                                   tuple(reasons), missing, labels, amount_reason))
     return tuple(found)
-
-
-def missing_by_item(missing: Sequence[str], over: str) -> Dict[int, List[str]]:
-    """The missing facts of each item of `over` (``over[3]`` and ``over[3].…``), in one pass:
-    a claim may have thousands of items, each missing something."""
-    found: Dict[int, List[str]] = {}
-    start = over + "["
-    for path in missing:
-        if not path.startswith(start):
-            continue
-        close = path.find("]", len(start))
-        rest = path[close + 1:]
-        if close > len(start) and path[len(start):close].isdigit() and (not rest or rest.startswith(".")):
-            found.setdefault(int(path[len(start):close]), []).append(path)
-    return found
-
-
-# ====================================================================== Policy
 
 
 class Policy:
@@ -598,24 +530,6 @@ class Policy:
 
     def explain(self, claim: Mapping, rule: str, as_of: Optional[_dt.date] = None) -> Decision:
         return self.evaluate(claim, rule, as_of)[0]
-
-    def evaluate_many(self, records: Iterable[Mapping], rule: Optional[str] = None, as_of: Optional[_dt.date] = None,
-                      explain: bool = False) -> Iterator[Any]:
-        """One RecordResult per record, in order; a bad record gives a result carrying its error.
-
-        Records are plain data (as read from JSON or CSV) and are checked against the
-        fact schema; with ``explain`` each result carries the full Decision.
-        """
-        from .batch import evaluate_many
-
-        return evaluate_many(self, records, [rule] if rule else None, as_of, explain)
-
-    def sort_into_lists(self, records: Iterable[Mapping], rule: str = "five-lists",
-                        as_of: Optional[_dt.date] = None) -> Iterator[Any]:
-        """One ListResult per record of a classification rule (the five lists by default), in order."""
-        from .batch import sort_into_lists
-
-        return sort_into_lists(self, records, rule, as_of)
 
     # ---------------------------------------------------------------- helpers
     def _check_jurisdiction(self, jurisdiction: Any) -> None:

@@ -157,8 +157,7 @@ class _Evaluator:
         found, observed = self.region(amount.region, env)
         if found.value is not None:
             return fen(found.value), PAID, (), observed
-        if not found.unknown:
-            return None, NO_STANDARD, (), observed  # only parameters without a value: the source sets none
+        # facts it needs are missing (or it has no value from these facts, like the least of nothing)
         return None, PENDING, found.unknown, observed
 
     # ---------------------------------------------------------------- items
