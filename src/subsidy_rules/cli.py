@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="decide a claim and say why",
                              description="Decide a claim (YAML or JSON file, '-' for stdin) under every rule that applies, or one.")
-    explain.add_argument("claim", help="claim file (YAML or JSON), or - for standard input")
+    explain.add_argument("claim", nargs="?", help="claim file (YAML or JSON), or - for standard input")
+    explain.add_argument("--row", help="FILE:LINE — explain one record of a table (JSON Lines or CSV)")
     explain.add_argument("--rule", help="only this rule (its id, e.g. hiring-award)")
     explain.add_argument("--policy", help="policy folder (default: the bundled policy)")
     explain.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: the claim's as_of, else today)")
@@ -85,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", help="write rejected records' errors to this file instead of standard error")
     evaluate.add_argument("--jobs", type=int, default=1, help="worker processes (output identical to --jobs 1)")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    evaluate.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                          help="python (default) or duckdb: the same rows, decided by SQL queries in DuckDB")
     common(evaluate)
 
     lists = sub.add_parser("lists", help="sort a labour database into the five lists",
@@ -122,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", action="store_true", help="write every schema into POLICY/schemas/<kind>.schema.json")
     common(schema)
 
+    sql = sub.add_parser("sql", help="print the SQL query of a rule, to run inside a database",
+                         description="Print one rule, bound for a date and a county, as one SQL query over a table of claims.")
+    sql.add_argument("rule", help="the rule's id, e.g. hiring-award")
+    sql.add_argument("--dialect", choices=("duckdb", "postgres", "spark"), default="duckdb")
+    sql.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: today)")
+    sql.add_argument("--jurisdiction", help="the county whose parameter overrides apply")
+    sql.add_argument("--mapping", help="mapping file (YAML): which table and columns hold the facts")
+    sql.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    common(sql)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
@@ -149,7 +162,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema}[args.command]
+                   "schema": _schema, "sql": _sql}[args.command]
         return handler(args, out, err)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
@@ -217,7 +230,14 @@ def _explain(args, out: TextIO, err: TextIO) -> int:
     from .explain import render_markdown, render_text, to_json
 
     policy = load_policy(_policy_dir(args.policy))
-    claim = _read_claim_arg(args.claim, policy)
+    if args.row:
+        from .sql.rows import claim_at
+
+        claim = claim_at(args.row, policy)
+    elif args.claim:
+        claim = _read_claim_arg(args.claim, policy)
+    else:
+        raise ClaimError("C011", "", detail="a claim file or --row FILE:LINE")
     decisions = policy.evaluate(claim, rule=args.rule, as_of=args.as_of)
     if not decisions:
         raise ClaimError("C007", "", choices=", ".join(sorted({r.applies_to for r in policy.rules})))
@@ -340,9 +360,17 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
 
         target.write(",".join(OUTPUT_COLUMNS) + "\n")
     try:
-        summary = run(policy, str(directory), read_raw(stream, fmt, policy.schema, args.entity), rules=args.rule,
-                      as_of=args.as_of, explain=args.explain, fmt=args.format, lang=args.lang, jobs=max(1, args.jobs),
-                      write=target.write, write_error=errors.write, progress=progress)
+        records = read_raw(stream, fmt, policy.schema, args.entity)
+        if args.engine == "duckdb":
+            from .sql.run_duckdb import run_table
+
+            summary = run_table(policy, records, rules=args.rule, as_of=args.as_of, explain=args.explain,
+                                fmt=args.format, lang=args.lang, write=target.write, write_error=errors.write,
+                                progress=progress)
+        else:
+            summary = run(policy, str(directory), records, rules=args.rule,
+                          as_of=args.as_of, explain=args.explain, fmt=args.format, lang=args.lang, jobs=max(1, args.jobs),
+                          write=target.write, write_error=errors.write, progress=progress)
     finally:
         if progress:
             progress.update(progress.records, final=True)
@@ -355,6 +383,14 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     err.write(summary.table(args.lang) + "\n")
     err.write(summary.reconciliation(args.lang) + "\n")
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
+
+
+def _sql(args, out: TextIO, err: TextIO) -> int:
+    from .sql import rule_query
+
+    policy = load_policy(_policy_dir(args.policy))
+    out.write(rule_query(policy, args.rule, args.dialect, args.as_of or _dt.date.today(), args.jurisdiction, args.mapping) + "\n")
+    return EXIT_OK
 
 
 def _lists(args, out: TextIO, err: TextIO) -> int:

@@ -87,3 +87,124 @@ def evaluate_claims(policy: Any, rule: str, claims: Sequence[Mapping[str, Any]],
     table = arrow_table(enumerate(claims, start=1), policy.schema)
     rows = run_query(con, query, table)
     return sorted(rows, key=lambda r: r.key)
+
+
+# ====================================================================== whole tables (`evaluate --engine duckdb`)
+
+
+@attrs.define
+class _Pending:
+    """A checked record waiting for its rules' rows."""
+
+    line: int
+    ident: Any
+    claim: Dict[str, Any]
+    targets: List[str]
+    day: _dt.date
+    index: int = 0
+    results: Dict[str, Any] = attrs.field(factory=dict)
+
+
+def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]] = None,
+              as_of: Optional[_dt.date] = None, explain: bool = False, fmt: str = "jsonl", lang: str = "zh",
+              write, write_error, progress=None):
+    """`evaluate` on DuckDB: the same rows, errors and summary as batch.run, rules run as one query per
+    (rule, date, county) over the table of checked claims."""
+    from ..batch import RecordResult, RuleResult, Summary, error_line, format_rows, result_rows
+    from ..claims import coerce_claim
+    from ..errors import ClaimError, SubsidyRulesError
+    from ..runtime import Outcome
+
+    entries: List[Any] = []  # RecordResult (rejected) or _Pending, in input order
+    for raw in records:
+        raw = raw.parsed()
+        if raw.error is not None:
+            entries.append(RecordResult(raw.line, None, error=raw.error))
+            continue
+        ident = raw.data.get("id") if isinstance(raw.data, dict) else None
+        try:
+            claim = coerce_claim(raw.data, policy.schema, policy.info.counties)
+            day = as_of or claim.get("as_of") or _dt.date.today()
+            if rules:
+                targets = list(rules)
+                for rule in targets:
+                    if policy.compiled(rule, day).rule.applies_to not in claim:
+                        raise ClaimError("C009", "", rule=rule, entity=policy.compiled(rule, day).rule.applies_to)
+            else:
+                targets = [rid for rid in policy.rule_ids if policy.compiled(rid, day).rule.applies_to in claim]
+        except SubsidyRulesError as exc:
+            entries.append(RecordResult(raw.line, ident, error=exc))
+            continue
+        entries.append(_Pending(raw.line, ident, claim, targets, day))
+    pending = [e for e in entries if isinstance(e, _Pending)]
+    for index, entry in enumerate(pending):
+        entry.index = index
+    groups: Dict[Tuple[Any, ...], List[int]] = {}
+    for index, entry in enumerate(pending):
+        for rule in entry.targets:
+            groups.setdefault((rule, entry.day, entry.claim.get("jurisdiction")), []).append(index)
+    con = connect()
+    fallback: set = set()
+    for (rule, day, county), members in groups.items():
+        try:
+            query = compile_rule(policy.bound_rule(rule, day, county), policy.schema, policy.model.parameters, "duckdb")
+        except SubsidyRulesError:
+            fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
+            continue
+        table = arrow_table(((i, pending[i].claim) for i in members), policy.schema)
+        for row in run_query(con, query, table):
+            if row.values.get("_fallback"):
+                fallback.add(row.key)
+                continue
+            pending[row.key].results[rule] = row.values
+    summary = Summary()
+    out: List[str] = []
+    errors: List[str] = []
+    from ..batch import RawRecord, evaluate_record
+
+    for entry in entries:
+        if isinstance(entry, _Pending):
+            if entry.index in fallback or set(entry.results) != set(entry.targets):
+                result = evaluate_record(policy, RawRecord(entry.line, entry.claim), rules, as_of, False)
+            else:
+                found = []
+                for rule in entry.targets:
+                    values = entry.results[rule]
+                    outcome = Outcome(values["outcome"])
+                    missing = tuple(values["missing"] or ()) if outcome is Outcome.UNDETERMINED else ()
+                    found.append(RuleResult(rule, outcome, values["amount"], missing))
+                result = RecordResult(entry.line, entry.ident, tuple(found))
+        else:
+            result = entry
+        summary.add(result)
+        if result.error is not None:
+            errors.append(error_line(result, lang))
+            continue
+        rows = result_rows(result, False, lang)
+        if explain and isinstance(entry, _Pending):
+            for row, item in zip(rows, result.results):
+                values = entry.results.get(item.rule)
+                if values is not None:
+                    row["conditions"] = compact(values)
+        out.append(format_rows(rows, fmt))
+        if progress:
+            progress.update(summary.read)
+    write("".join(out))
+    if errors:
+        write_error("".join(errors))
+    return summary
+
+
+def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
+    """An explanation as columns: each condition's result, the values it read, the deciding conditions."""
+    from ..explain import json_value
+
+    skip = ("key", "outcome", "amount", "missing", "_fallback", "items")
+    found: Dict[str, Any] = {}
+    for name, value in values.items():
+        if name in skip:
+            continue
+        found[name] = json_value(value) if not isinstance(value, list) else [json_value(v) for v in value]
+    if values.get("items") is not None:
+        found["items"] = [{k: json_value(v) for k, v in item.items() if not isinstance(v, list) or v} for item in values["items"]]
+    return found
