@@ -542,6 +542,11 @@ class _Compiler:
         observed: Dict[int, List[exp.Expression]] = {}
         for leaf in tree.leaves:
             results[leaf.index], observed[leaf.index] = self.region(leaf.region, scope)
+        return self.groups(tree, results), observed
+
+    def groups(self, tree: ir.Tree, leaves: Dict[int, V]) -> Dict[int, V]:
+        """Every node's value from its leaves' values (all / any / not: Kleene)."""
+        results: Dict[int, V] = dict(leaves)
         for node in reversed(tree.nodes):
             if isinstance(node, ir.Group):
                 kids = [results[c.index] for c in node.children]
@@ -551,7 +556,7 @@ class _Compiler:
                 join = exp.and_ if node.op == "all" else exp.or_
                 value = exp.paren(join(*[exp.paren(k.v) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()))
                 results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
-        return results, observed
+        return results
 
     def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, exp.Expression, exp.Expression]:
         """(amount rounded to the fen or NULL, status when payable, the facts a pending amount needs)."""
@@ -617,33 +622,47 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         return _not_in_force(bound, d, table, key, columns)
     comp = _Compiler(bound, schema, parameters, d, layout)
     scope = Scope(schema)
+    # stage A: every leaf, criterion, class, note, item list and amount, computed once from the facts
     middle: List[exp.Expression] = [exp.alias_(key, "key", quoted=True)]
+    # stage B: groups, eligibility, missing facts and the amount, from stage A's columns
+    later: List[exp.Expression] = [exp.Star()]
+
+    def mat(name: str, found: V) -> V:
+        middle.append(exp.alias_(found.v, name, quoted=True))
+        if found.u is None:
+            return V(exp.column(name, quoted=True))
+        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True))
+        return V(exp.column(name, quoted=True), exp.column("_u_" + name, quoted=True))
+
     node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
-    nodes, observed = comp.tree(rule.conditions, scope)
-    for node in rule.conditions.nodes:
-        middle.append(exp.alias_(nodes[node.index].v, node_names[node.index], quoted=True))
-        columns.append(Column(node_names[node.index], "node", node.index))
+    leaves: Dict[int, V] = {}
     for leaf in rule.conditions.leaves:
-        for k, (slot, value) in enumerate(zip(leaf.region.observed, observed[leaf.index])):
+        found, observed = comp.region(leaf.region, scope)
+        leaves[leaf.index] = mat(node_names[leaf.index], found)
+        columns.append(Column(node_names[leaf.index], "node", leaf.index))
+        for k, (slot, value) in enumerate(zip(leaf.region.observed, observed)):
             if slot.kind == "param":
                 continue
             name = f"o_{node_names[leaf.index][2:]}_{k}"
             middle.append(exp.alias_(value, name, quoted=True))
             columns.append(Column(name, "observed", (leaf.index, k)))
+    nodes = comp.groups(rule.conditions, leaves)
+    for node in rule.conditions.nodes:
+        if isinstance(node, ir.Group):
+            later.append(exp.alias_(nodes[node.index].v, node_names[node.index], quoted=True))
+            columns.append(Column(node_names[node.index], "node", node.index))
     parts: List[V] = [nodes[0]]
     extra: List[V] = []
     if rule.checklist is not None:
-        extra = [comp.region(c.region, scope)[0] for c in rule.checklist.criteria]
-        parts.append(_checklist(comp, rule.checklist, extra))
-        for criterion, found in zip(rule.checklist.criteria, extra):
+        for criterion in rule.checklist.criteria:
             name = col_name("k", criterion.id, 0)
-            middle.append(exp.alias_(found.v, name, quoted=True))
+            extra.append(mat(name, comp.region(criterion.region, scope)[0]))
             columns.append(Column(name, "criterion", criterion.id))
+        parts.append(_checklist(comp, rule.checklist, extra))
     if rule.classification is not None:
-        extra = [comp.region(k.region, scope)[0] for k in rule.classification.classes]
-        for klass, found in zip(rule.classification.classes, extra):
+        for klass in rule.classification.classes:
             name = col_name("k", klass.id, 0)
-            middle.append(exp.alias_(found.v, name, quoted=True))
+            extra.append(mat(name, comp.region(klass.region, scope)[0]))
             columns.append(Column(name, "class", klass.id))
     for index, note in enumerate(rule.notes):
         found, _ = comp.region(note.when, scope)
@@ -653,7 +672,17 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     items_total = None
     if rule.items is not None:
         inner_select, combined, items_total = _items(comp, rule.items, scope, middle, columns)
-        parts.append(combined)
+        parts.append(mat("_items_ok", combined))
+        if items_total is not None:
+            for name, value in zip(("_items_amount", "_items_status", "_items_amount_missing"), items_total):
+                middle.append(exp.alias_(value, name, quoted=True))
+            items_total = tuple(exp.column(n, quoted=True) for n in ("_items_amount", "_items_status", "_items_amount_missing"))
+    elif rule.amount is not None:
+        for name, value in zip(("_rule_amount", "_rule_status", "_rule_amount_missing"), comp.amount(rule.amount, scope)):
+            middle.append(exp.alias_(value, name, quoted=True))
+        items_total = tuple(exp.column(n, quoted=True) for n in ("_rule_amount", "_rule_status", "_rule_amount_missing"))
+    if comp.zero_checks:
+        middle.append(exp.alias_(exp.paren(exp.or_(*comp.zero_checks)), "_fallback", quoted=True))
     eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
     eligible = V(eligible_v, comp.when_null(eligible_v, comp.concat(*(p.u for p in parts))))
     missing = case((is_null(eligible.v), comp.u_or_empty(eligible.u)), default=d.empty())
@@ -661,27 +690,23 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         class_u = comp.concat(*(comp.when_null(k.v, k.u) for k in extra))
         if class_u is not None:
             missing = d.concat_lists(missing, case((is_false(eligible.v), d.empty()), default=class_u))
-    middle.append(exp.alias_(eligible.v, "_eligible", quoted=True))
-    middle.append(exp.alias_(missing, "_missing", quoted=True))
+    later.append(exp.alias_(eligible.v, "_eligible", quoted=True))
+    later.append(exp.alias_(missing, "_missing", quoted=True))
     none = exp.Literal.string("none")
     if items_total is not None:
         total, status, amissing = items_total
-    elif rule.amount is not None:
-        total, status, amissing = comp.amount(rule.amount, scope)
     else:
         total, status, amissing = comp.literal(None, "money"), none, d.empty()
     yes = is_true(eligible.v)
-    middle.append(exp.alias_(case((yes, total)), "amount", quoted=True))
-    middle.append(exp.alias_(case((yes, status), default=none), "amount_status", quoted=True))
-    middle.append(exp.alias_(case((yes, amissing), default=d.empty()), "_amount_missing", quoted=True))
-    if comp.zero_checks:
-        middle.append(exp.alias_(exp.paren(exp.or_(*comp.zero_checks)), "_fallback", quoted=True))
+    later.append(exp.alias_(case((yes, total)), "amount", quoted=True))
+    later.append(exp.alias_(case((yes, status), default=none), "amount_status", quoted=True))
+    later.append(exp.alias_(case((yes, amissing), default=d.empty()), "_amount_missing", quoted=True))
     if inner_select is None:
-        inner_select = exp.select(exp.Star()).from_(table)
-        source: exp.Expression = table.copy()
+        source: exp.Expression = table
     else:
         source = exp.Subquery(this=inner_select, alias=exp.TableAlias(this=ident(ALIAS)))
-    middle_query = exp.select(*middle).from_(source.copy() if inner_select is not None else table)
+    stage_a = exp.select(*middle).from_(source)
+    middle_query = exp.select(*later).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))))
     outer: List[exp.Expression] = [exp.column("key", quoted=True)]
     outcome = case((is_true(exp.column("_eligible", quoted=True)), exp.Literal.string("eligible")),
                    (is_false(exp.column("_eligible", quoted=True)), exp.Literal.string("ineligible")),
