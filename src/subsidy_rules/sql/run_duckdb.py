@@ -139,15 +139,25 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     pending = [e for e in entries if isinstance(e, _Pending)]
     for index, entry in enumerate(pending):
         entry.index = index
+    # one query per rule and bound parameter values: counties without overrides share the city's query
     groups: Dict[Tuple[Any, ...], List[int]] = {}
+    bound_of: Dict[Tuple[Any, ...], Any] = {}
+    seen: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
     for index, entry in enumerate(pending):
         for rule in entry.targets:
-            groups.setdefault((rule, entry.day, entry.claim.get("jurisdiction")), []).append(index)
+            dated = (rule, entry.day, entry.claim.get("jurisdiction"))
+            group = seen.get(dated)
+            if group is None:
+                bound = policy.bound_rule(*dated)
+                group = seen[dated] = (rule, entry.day, bound.values())
+                bound_of.setdefault(group, bound)
+            groups.setdefault(group, []).append(index)
     con = connect()
     fallback: set = set()
-    for (rule, day, county), members in groups.items():
+    for group, members in groups.items():
+        rule = group[0]
         try:
-            query = compile_rule(policy.bound_rule(rule, day, county), policy.schema, policy.model.parameters, "duckdb")
+            query = compile_rule(bound_of[group], policy.schema, policy.model.parameters, "duckdb")
         except SubsidyRulesError:
             fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
             continue
