@@ -140,6 +140,7 @@ def spark_large(policy, n: int) -> float:
     from subsidy_rules import spark as S
 
     session = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     df = session.sql(f"""SELECT id AS line, named_struct('rural_registered_poor', id % 7 <> 0,

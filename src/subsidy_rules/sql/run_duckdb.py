@@ -116,6 +116,7 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     from ..runtime import Outcome
 
     entries: List[Any] = []  # RecordResult (rejected) or _Pending, in input order
+    chosen: Dict[Tuple[Any, ...], List[str]] = {}  # the rules that apply, per date and entities present
     for raw in records:
         raw = raw.parsed()
         if raw.error is not None:
@@ -131,7 +132,11 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
                     if policy.compiled(rule, day).rule.applies_to not in claim:
                         raise ClaimError("C009", "", rule=rule, entity=policy.compiled(rule, day).rule.applies_to)
             else:
-                targets = [rid for rid in policy.rule_ids if policy.compiled(rid, day).rule.applies_to in claim]
+                shape = (day, tuple(k for k in claim if k in policy.schema.entities))
+                targets = chosen.get(shape)
+                if targets is None:
+                    targets = chosen[shape] = [rid for rid in policy.rule_ids
+                                               if policy.compiled(rid, day).rule.applies_to in claim]
         except SubsidyRulesError as exc:
             entries.append(RecordResult(raw.line, ident, error=exc))
             continue
@@ -209,12 +214,22 @@ def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
     """An explanation as columns: each condition's result, the values it read, the deciding conditions."""
     from ..explain import json_value
 
-    skip = ("key", "outcome", "amount", "missing", "_fallback", "items")
+    plain = (bool, str, type(None))
     found: Dict[str, Any] = {}
     for name, value in values.items():
-        if name in skip:
+        if name in _SKIP:
             continue
-        found[name] = json_value(value) if not isinstance(value, list) else [json_value(v) for v in value]
-    if values.get("items") is not None:
-        found["items"] = [{k: json_value(v) for k, v in item.items() if not isinstance(v, list) or v} for item in values["items"]]
+        if isinstance(value, plain):
+            found[name] = value
+        elif isinstance(value, list):
+            found[name] = [v if isinstance(v, plain) else json_value(v) for v in value]
+        else:
+            found[name] = json_value(value)
+    items = values.get("items")
+    if items is not None:
+        found["items"] = [{k: (v if isinstance(v, plain) else json_value(v)) for k, v in item.items()
+                           if not isinstance(v, list)} for item in items]
     return found
+
+
+_SKIP = frozenset(("key", "outcome", "amount", "missing", "_fallback", "items"))
