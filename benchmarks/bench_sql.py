@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import subsidy_rules  # noqa: E402
-from subsidy_rules.batch import read_raw, run  # noqa: E402
+from subsidy_rules.batch import evaluate_columns, read_raw, run  # noqa: E402
+from subsidy_rules.tables import open_writer  # noqa: E402
 from subsidy_rules.claims import coerce_claim  # noqa: E402
 from subsidy_rules.sql import compile_rule  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
@@ -98,9 +99,12 @@ def city_run(policy, city: Path, engine: str) -> float:
             records = read_raw(stream, "jsonl", policy.schema)
             sink = io.StringIO()
             if engine == "duckdb":
-                R.run_table(policy, records, explain=True, write=sink.write, write_error=sink.write)
+                writer = open_writer(sink, "jsonl", R.table_columns("jsonl", True), "zh")
+                R.run_table(policy, records, explain=True, writer=writer, write_error=sink.write)
             else:
-                run(policy, "", records, explain=True, write=sink.write, write_error=sink.write)
+                writer = open_writer(sink, "jsonl", evaluate_columns("jsonl", True), "zh")
+                run(policy, "", records, explain=True, writer=writer, write_error=sink.write)
+            writer.close()
     return time.perf_counter() - start
 
 

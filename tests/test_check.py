@@ -218,35 +218,100 @@ class TestReferences:
         assert at(found) == line_col(path, "@w9")
 
 
+OVERRIDE = "{from: 2017-01-01, value: 1300, source: {document: 苍溪县示例文件〔2017〕1号, clause: 第二条}}"
+
+
+def _override(value, source=True):
+    tail = ", source: {document: 苍溪县示例文件〔2017〕1号, clause: 第二条}" if source else ""
+    return "{from: 2017-01-01, value: %s%s}" % (value, tail)
+
+
 class TestParameters:
     def test_county_override_below_floor(self, mini_dir):
         path = mini_dir / "parameters.yaml"
-        edit(path, "{from: 2017-01-01, value: 1300}", "{from: 2017-01-01, value: 900}")
+        edit(path, OVERRIDE, _override(900))
         policy, diagnostics = subsidy_rules.check_policy(mini_dir)
         assert policy is None
         found = by_code(diagnostics, "E050")
-        assert all(at(d) == line_col(path, "{from: 2017-01-01, value: 900}") for d in found)
+        assert all(at(d) == line_col(path, _override(900)) for d in found)
         assert {d.args["floor"] for d in found} >= {1000}
         assert found[0].args["county"] == "苍溪县"
         assert "900" in found[0].message("zh") and "1000" in found[0].message("zh")
+        assert "不能降低" in found[0].hint("zh") and "never lower" in found[0].hint("en")
 
     def test_override_overtaken_by_a_later_city_rise(self, mini_dir):
         """1100 from 2017 is above the 1000 floor then, but below the 1200 in force from 2018."""
         path = mini_dir / "parameters.yaml"
-        edit(path, "{from: 2017-01-01, value: 1300}", "{from: 2017-01-01, value: 1100}")
+        edit(path, OVERRIDE, _override(1100))
         _, diagnostics = subsidy_rules.check_policy(mini_dir)
         found = by_code(diagnostics, "E050")
         assert [d.args["floor"] for d in found] == [1200]
         assert str(found[0].args["start"]) == "2018-01-01"
 
     def test_override_at_or_above_floor_is_fine(self, mini_dir):
-        edit(mini_dir / "parameters.yaml", "{from: 2017-01-01, value: 1300}", "{from: 2017-01-01, value: 1200}")
+        edit(mini_dir / "parameters.yaml", OVERRIDE, _override(1200))
         policy, diagnostics = subsidy_rules.check_policy(mini_dir)
         assert policy is not None, [d.format("en") for d in diagnostics]
 
-    def test_lowering_a_parameter_without_floor_is_fine(self, mini_dir):
+    def test_kind_floor_is_the_same_as_floor_true(self, mini_dir):
         path = mini_dir / "parameters.yaml"
-        edit(path, "county_overrides:\n  苍溪县:\n", "county_overrides:\n  苍溪县:\n    training_subsidy:\n      - {from: 2017-01-01, value: 10}\n")
+        edit(path, "    floor: true\n", "    kind: floor\n")
+        edit(path, OVERRIDE, _override(900))
+        _, diagnostics = subsidy_rules.check_policy(mini_dir)
+        assert by_code(diagnostics, "E050")
+
+    def test_an_override_needs_its_source(self, mini_dir):
+        path = mini_dir / "parameters.yaml"
+        edit(path, OVERRIDE, _override(1300, source=False))
+        policy, diagnostics = subsidy_rules.check_policy(mini_dir)
+        assert policy is None
+        found = by_code(diagnostics, "E054")
+        assert len(found) == 1 and at(found[0]) == line_col(path, _override(1300, source=False))
+        assert "依据" in found[0].message("zh") and "source" in found[0].message("en")
+        assert "document" in found[0].hint("zh")
+
+    def test_a_county_cannot_raise_a_cap(self, mini_dir):
+        path = mini_dir / "parameters.yaml"
+        edit(path, "    kind: threshold\n", "    kind: cap\n")
+        edit(path, "    award_per_worker:\n      - " + OVERRIDE,
+             "    base_threshold:\n      - " + _override(15))
+        policy, diagnostics = subsidy_rules.check_policy(mini_dir)
+        assert policy is None
+        found = by_code(diagnostics, "E055")
+        assert len(found) == 1 and at(found[0]) == line_col(path, _override(15))
+        assert found[0].args["limit"] == 10 and "15" in found[0].message("zh")
+        assert "不能提高" in found[0].hint("zh") and "never raise" in found[0].hint("en")
+
+    def test_a_county_may_lower_a_cap(self, mini_dir):
+        path = mini_dir / "parameters.yaml"
+        edit(path, "    kind: threshold\n", "    kind: cap\n")
+        edit(path, "    award_per_worker:\n      - " + OVERRIDE, "    base_threshold:\n      - " + _override(8))
+        policy, diagnostics = subsidy_rules.check_policy(mini_dir)
+        assert policy is not None, [d.format("en") for d in diagnostics]
+
+    @pytest.mark.parametrize("kind", ["threshold", "fixed"])
+    @pytest.mark.parametrize("value", [8, 15])
+    def test_a_county_cannot_change_a_fixed_value_or_threshold(self, mini_dir, kind, value):
+        path = mini_dir / "parameters.yaml"
+        edit(path, "    kind: threshold\n", f"    kind: {kind}\n")
+        edit(path, "    award_per_worker:\n      - " + OVERRIDE, "    base_threshold:\n      - " + _override(value))
+        policy, diagnostics = subsidy_rules.check_policy(mini_dir)
+        assert policy is None
+        found = by_code(diagnostics, "E056")
+        assert len(found) == 1 and at(found[0]) == line_col(path, _override(value))
+        assert "不能改变" in found[0].message("zh") and "cannot change" in found[0].message("en")
+        assert "删去这一行" in found[0].hint("zh")
+
+    def test_unknown_parameter_kind(self, mini_dir):
+        path = mini_dir / "parameters.yaml"
+        edit(path, "    kind: threshold\n", "    kind: ceiling\n")
+        _, diagnostics = subsidy_rules.check_policy(mini_dir)
+        found = by_code(diagnostics, "E016")
+        assert found and at(found[0]) == line_col(path, "ceiling")
+
+    def test_lowering_a_parameter_without_kind_is_fine(self, mini_dir):
+        path = mini_dir / "parameters.yaml"
+        edit(path, "county_overrides:\n  苍溪县:\n", "county_overrides:\n  苍溪县:\n    training_subsidy:\n      - " + _override(10) + "\n")
         policy, diagnostics = subsidy_rules.check_policy(mini_dir)
         assert policy is not None, [d.format("en") for d in diagnostics]
 
@@ -349,7 +414,7 @@ def test_every_problem_of_a_broken_policy_in_one_run(mini_dir):
     write(rules / "c.yaml", rule("c", "labourer.age >= 16 and"))                                    # E030
     write(rules / "d.yaml", rule("d", "month_between(as_of, as_of) > 0"))                           # E033
     write(rules / "e.yaml", rule("e", "labourer.age", applies_to="labourer"))                       # E039
-    edit(mini_dir / "parameters.yaml", "{from: 2017-01-01, value: 1300}", "{from: 2017-01-01, value: 900}")  # E050
+    edit(mini_dir / "parameters.yaml", "value: 1300,", "value: 900,")  # E050
     policy, diagnostics = subsidy_rules.check_policy(mini_dir)
     assert policy is None
     found = set(codes(diagnostics))

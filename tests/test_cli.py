@@ -94,7 +94,7 @@ class TestCheck:
         data = json.loads(out)
         assert code == 2 and data["ok"] is False
         found = [d for d in data["diagnostics"] if d["code"] == "E050"]
-        assert found and found[0]["file"].endswith("parameters.yaml") and found[0]["line"] == 22
+        assert found and found[0]["file"].endswith("parameters.yaml") and found[0]["line"] == 25
 
     def test_missing_folder(self, tmp_path):
         code, out, err = run("check", tmp_path / "nowhere")

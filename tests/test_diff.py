@@ -12,30 +12,48 @@ from subsidy_rules.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CANGXI_CLAIM = {
+    "as_of": "2017-07-31", "jurisdiction": "苍溪县",
+    "job_agency": {"name": "苍溪县众诚劳务服务有限公司", "county_name": "苍溪县", "labour_export": True, "placements": [
+        {"worker": {"name": name, "rural_registered_poor": True}, "free_of_charge": True, "contract_signed": True,
+         "months_employed": 6} for name in ("何永福", "罗桂芳")]},
+}
+
+
 def _raised(tmp_path: Path) -> Path:
+    """The bundled policy plus a county rate above the city floor, with its (invented) source."""
     new = tmp_path / "new"
     shutil.copytree(ROOT / "policy", new)
     params = new / "parameters.yaml"
     text = params.read_text(encoding="utf-8")
-    assert "      - {from: 2017-01-01, value: 400}" in text
-    params.write_text(text.replace("      - {from: 2017-01-01, value: 400}", "      - {from: 2017-01-01, value: 450}"),
-                      encoding="utf-8")
+    assert "county_overrides: {}" in text
+    params.write_text(text.replace("county_overrides: {}", """county_overrides:
+  苍溪县:
+    job_placement_subsidy_per_person:
+      - {from: 2017-01-01, value: 450, source: {document: 苍溪县示例文件〔2017〕1号}}"""), encoding="utf-8")
     return new
+
+
+def _claims(tmp_path: Path) -> Path:
+    claims = tmp_path / "claims"
+    shutil.copytree(ROOT / "examples" / "claims", claims)
+    (claims / "cangxi-job-agency.json").write_text(json.dumps(CANGXI_CLAIM, ensure_ascii=False), encoding="utf-8")
+    return claims
 
 
 def test_a_county_rate_change_moves_only_that_countys_claims(tmp_path):
     new = _raised(tmp_path)
     out = io.StringIO()
-    code = main(["diff", str(ROOT / "policy"), str(new), "--claims", str(ROOT / "examples" / "claims"),
+    code = main(["diff", str(ROOT / "policy"), str(new), "--claims", str(_claims(tmp_path)),
                  "--format", "json", "--lang", "en"], stdout=out, stderr=io.StringIO())
     report = json.loads(out.getvalue())
     assert code == 1
-    assert report["moved_claims"] >= 1
+    assert report["moved_claims"] == 1
     for change in report["changes"]:
         assert change["rule"] == "job-placement-service-subsidy"
         assert change["old"]["outcome"] == change["new"]["outcome"] == "eligible"
         delta = float(change["amount_delta"])
-        assert delta > 0 and delta % 50 == 0  # 50 yuan more per placed worker
+        assert delta == 300  # 150 yuan more for each of the two placed workers
         assert any(c["id"].endswith(":amount") for c in change["conditions"])
     assert float(report["money_moved"]) == sum(float(c["amount_delta"]) for c in report["changes"])
 

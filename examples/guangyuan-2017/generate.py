@@ -181,6 +181,14 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return months
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return dt.date(year, month, min(day.day, last[month - 1]))
+
+
 def day_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
     return first + dt.timedelta(days=rng.randint(0, (last - first).days))
 
@@ -450,16 +458,14 @@ class City:
             p.organising = st == "local_employed" and rng.random() < 0.01
             p.ent_training = p.business_intention and rng.random() < 0.20
         if st == "self_employed":
-            registered = rng.random() < 0.62
             in_poor_village = rng.random() < 0.78
-            p.business = {"business_name": self._business_name(p), "business_registered": registered,
-                          "business_in_poor_village": in_poor_village}
-            if (p.returnee or p.graduate) and registered and in_poor_village:
+            p.business = {"business_name": self._business_name(p), "business_in_poor_village": in_poor_village}
+            if (p.returnee or p.graduate) and in_poor_village:
                 p.business["startup_subsidy_applied"] = weighted(rng, (
                     (5_000, 10), (10_000, 25), (20_000, 25), (30_000, 15), (50_000, 12), (80_000, 6),
                     (100_000, 4), (120_000, 2), (150_000, 1)))
         elif p.returnee or p.graduate:
-            p.business = {"business_registered": False, "business_in_poor_village": False}
+            p.business = {"business_in_poor_village": False}
 
     def _business_name(self, p: Person) -> str:
         rng = self.rng
@@ -583,7 +589,7 @@ class City:
 
         county_weights = [c[2] for c in COUNTIES]
         codes = {c[0]: c[1] for c in COUNTIES}
-        # (how many, level, kind, qualifying new hires in the window, role)
+        # (how many, level, kind, qualifying new hires, role)
         n_bases = scaled(LETTER["employment_bases"], s, 4)
         levels = split(n_bases, [10, 28, 34, 22])
         plan: List[dict] = []
@@ -592,10 +598,6 @@ class City:
             for i in range(count):
                 kind = "farmer_cooperative" if i < coops else "enterprise"
                 plan.append({"level": level, "kind": kind, "role": "base"})
-        # bases designated in 2016 on hires that are now older than the 12-month window
-        stale = [e for e in plan if e["kind"] == "enterprise" and e["level"] in ("township", "village", "county")]
-        for e in rng.sample(stale, min(len(stale), scaled(8, s, 1))):
-            e["role"] = "base-stale"
         n_other = scaled(260, s, 3)
         for i in range(n_other):
             plan.append({"level": None, "kind": "enterprise", "role": "other"})
@@ -609,7 +611,7 @@ class City:
         rng.shuffle(plan)
         plan.sort(key=lambda e: ({"city": 0, "county": 1, "township": 2, "village": 3, None: 4}[e["level"]]))
 
-        window_first, window_last = dt.date(2016, 8, 1), dt.date(2017, 7, 28)
+        window_first, window_last = dt.date(2016, 8, 1), dt.date(2017, 7, 28)  # when most hires were made
         records = []
         self.employer_stats = Counter()
         for number, e in enumerate(plan, start=1):
@@ -631,8 +633,6 @@ class City:
                 qualifying = rng.choice((10, 10, 11, 12)) if rng.random() < 0.2 else tri_age(rng, 10, 60, 18)
             elif role == "new-base":
                 qualifying = rng.randint(10, 16)
-            elif role == "base-stale":
-                qualifying = rng.randint(3, 9)
             elif role == "small":
                 qualifying = rng.randint(1, 4)
             else:
@@ -641,8 +641,11 @@ class City:
             hires = []
 
             def add(worker: dict, hired_on: dt.date, months: int, insured: bool) -> None:
-                hire = {"worker": worker, "hired_on": hired_on.isoformat(), "contract_months": months,
-                        "social_insurance": insured}
+                # the longest contracts are open-ended (无固定期限): no number of months is given
+                hire = {"worker": worker, "hired_on": hired_on.isoformat(), "open_ended_contract": months == 60}
+                if months != 60:
+                    hire["contract_months"] = months
+                hire["social_insurance"] = insured
                 if e["kind"] == "enterprise":
                     hire["pre_job_training"] = trains and rng.random() < 0.85
                 hires.append(hire)
@@ -652,10 +655,12 @@ class City:
                 if p is None:
                     break
                 add(self.worker(p), day_between(rng, window_first, window_last), rng.choice((12, 12, 24, 36, 36, 60)), True)
-            # hires that do not count: short contract, no social insurance, outside the window, not poor
-            extra = rng.randint(0, 3) if role != "base-stale" else rng.randint(8, 20)
+            # hires that do not earn the hiring award: short contract, no social insurance, not poor
+            # (earlier hires, from the first half of 2016, earn it; the employment base counts every
+            # poor-household hire listed, whatever the contract or insurance)
+            extra = rng.randint(0, 3)
             for j in range(extra):
-                reason = "old" if role == "base-stale" else rng.choice(("short", "uninsured", "old", "outsider"))
+                reason = rng.choice(("short", "uninsured", "old", "outsider"))
                 p = None if reason == "outsider" else draw(county)
                 worker = self.outsider(code) if p is None else self.worker(p)
                 if reason == "short":
@@ -663,7 +668,6 @@ class City:
                 elif reason == "uninsured":
                     add(worker, day_between(rng, window_first, window_last), 12, False)
                 elif reason == "old":
-                    # on 2016-07-31 exactly, the day just outside the window, now and then
                     day = dt.date(2016, 7, 31) if rng.random() < 0.1 else day_between(rng, dt.date(2016, 1, 4), dt.date(2016, 7, 31))
                     add(worker, day, rng.choice((12, 24, 36)), True)
                 else:
@@ -760,7 +764,7 @@ class City:
                 "borrower": borrower, "borrower_household": household, "lender": lender(county),
                 "principal": principal, "annual_interest_rate": float(rate),
                 "start_date": day_between(rng, dt.date(2016, 6, 1), dt.date(2017, 7, 20)).isoformat(),
-                "term_months": term, "credit_guaranteed": guaranteed,
+                "term_months": term, "years_already_subsidised": 0, "credit_guaranteed": guaranteed,
                 "counter_guarantee": weighted(rng, (("three_rights_mortgage", 40), ("cooperative_mutual_guarantee", 35),
                                                     ("other", 10), ("none", 15))),
             }
@@ -804,14 +808,17 @@ class City:
             started = day_between(rng, dt.date(2017, 1, 3), dt.date(2017, 7, 17))
             if p.village.demo:
                 started = day_between(rng, dt.date(2017, 1, 3), dt.date(2017, 4, 28))
-            months = months_between(started, AS_OF)
-            if months > 0 and rng.random() < 0.05:
-                months -= 1  # a month off the post
+            whole = months_between(started, AS_OF)
+            if whole > 0 and rng.random() < 0.05:
+                months = whole - 1  # a month off the post: whole months only
+            else:
+                # the part of a month since the last whole one, in days of that month (part months count)
+                since = add_months(started, whole)
+                months = round(whole + (AS_OF - since).days / (add_months(since, 1) - since).days, 2)
             post = {
                 "name": rng.choice(POST_NAMES),
                 "county_name": p.county,
                 "village_name": f"{p.township}{p.village.name}",
-                "developed_by_government": True,
                 "assignments": [{
                     "holder": {"name": p.name, "id_number": p.id_masked, "poor_household": True,
                                "special_employment_difficulty": p.special},
@@ -822,10 +829,6 @@ class City:
             p.village.posts.append(post)
             records.append({"id": f"GY{YEAR}-P{number:04d}", "as_of": AS_OF.isoformat(), "jurisdiction": p.county,
                             "public_welfare_post": post})
-        # a few posts a township set up itself, not approved by the county HRSS bureau
-        outside = [i for i, p in enumerate(holders) if not p.village.demo]
-        for i in sorted(rng.sample(outside, min(len(outside), scaled(6, self.scale, 1)))):
-            records[i]["public_welfare_post"]["developed_by_government"] = False
         return records
 
     # ------------------------------------------------------------------ villages and counties
@@ -1082,8 +1085,8 @@ def print_summary(summary: dict, city: City, labourers: List[dict]) -> None:
         print(f"  {vs:>9}{len(people):>11,}{emp:>10,}{emp / max(1, len(people)):>8.1%}{pw:>7,}{inc:>11,}  {county}")
     print()
     e, a, l = s["employers"], s["agencies"], s["loans"]
-    print(f"  employers {e.get('employers', 0):,} with {e.get('hires', 0):,} hires; bases {e.get('role:base', 0)} current + "
-          f"{e.get('role:base-stale', 0)} designated on 2016 hires; {e.get('role:new-base', 0)} non-base enterprises with 10+ new hires")
+    print(f"  employers {e.get('employers', 0):,} with {e.get('hires', 0):,} hires; bases {e.get('role:base', 0)}; "
+          f"{e.get('role:new-base', 0)} non-base enterprises with 10+ new hires")
     print(f"  job agencies {a.get('agencies', 0)} with {a.get('placements', 0):,} placements")
     print(f"  loans {l.get('loans', 0):,}; principal above 200,000: {l.get('principal above 200,000', 0)}; "
           f"second loans in a household: {l.get('second loan in a household', 0)}; not credit-guaranteed: {l.get('not credit-guaranteed', 0)}")

@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "load_policy", "check_policy", "Policy", "Decision", "ItemDecision", "Reason", "Value", "PolicyRef",
     "Outcome", "Verdict", "SubsidyRulesError", "PolicyError", "ClaimError", "EvaluationError", "Diagnostic",
-    "read_claim", "coerce_claim", "parse_text", "bundled_policy_dir",
+    "read_claim", "coerce_claim", "parse_text", "bundled_policy_dir", "trace_policy",
 ]
 
 
@@ -48,3 +48,19 @@ def load_policy(path: Union[str, Path, None] = None) -> Policy:
     if policy is None:
         raise PolicyError([d for d in diagnostics])
     return policy
+
+
+def trace_policy(path: Union[str, Path, None] = None):
+    """The shipped letter sentence by sentence, linked to what quotes it (a trace.Trace).
+
+    Needs only a policy that loads: a policy whose check fails on a quote still traces,
+    which is how a misquote is found. Raises PolicyError when the files do not load.
+    """
+    from .load import load_model
+    from .trace import build_trace
+
+    directory = Path(path) if path is not None else bundled_policy_dir()
+    model, diagnostics = load_model(directory)
+    if model is None or any(d.severity == "error" for d in diagnostics):
+        raise PolicyError([d for d in diagnostics])
+    return build_trace(model)

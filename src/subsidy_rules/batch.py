@@ -1,228 +1,42 @@
-"""Whole tables through a policy: streaming readers, ordered parallel evaluation,
-output writers, reconciliation.
+"""Whole tables through a policy: ordered parallel evaluation, output rows, reconciliation.
 
-Records stream from JSON Lines, CSV (dotted column names such as
-``labourer.age`` typed by the fact schema) or a YAML/JSON list. Each record
-becomes one output row per decision, in input order, carrying its line number.
-A bad record is reported with its line number and the run goes on; at the end
+Records stream from the readers of the tables package (JSON Lines, CSV, xlsx,
+Parquet, YAML/JSON lists). Each record becomes one output row per decision, in
+input order, carrying its line number, and goes to a RowWriter of the tables
+package (JSON Lines, CSV, xlsx, Parquet; files appear only when complete). A bad
+record is reported with its line number and the run goes on; at the end
 ``read = decided + rejected`` always holds.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
-import json
-import re
 import sys
 import time
 from collections import OrderedDict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 import attrs
 
 from . import model as m
-from .claims import MAX_DEPTH, coerce_claim, parse_text
+from .claims import coerce_claim
 from .engine import Decision, Policy
-from .messages import type_word
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
 from .runtime import Outcome
+from .tables.headers import HeaderError
+from .tables.readers import detect_format, read_raw
+from .tables.records import RawRecord
+from .tables.writers import Column, RowWriter, encoder, open_writer
+
+__all__ = ["RawRecord", "HeaderError", "detect_format", "read_raw", "evaluate_many", "sort_into_lists", "run",
+           "Summary", "RecordResult", "RuleResult", "ListResult", "ListWriter", "Progress", "OUTPUT_COLUMNS",
+           "evaluate_columns", "error_line", "ClaimError"]
 
 CHUNK = 256
-FORMATS = ("jsonl", "csv", "yaml", "json")
-
-
-# ====================================================================== reading
-
-
-@attrs.frozen
-class RawRecord:
-    """One input record: parsed data, or the text of a JSON line still to parse (parsing is
-    left to the worker that evaluates it), or the error that made it unreadable."""
-
-    line: int
-    data: Any = None
-    error: Optional[ClaimError] = None
-    text: Optional[str] = None
-    entity: Optional[str] = None
-    entities: Tuple[str, ...] = ()
-
-    def parsed(self) -> "RawRecord":
-        if self.text is None:
-            return self
-        try:
-            data = json.loads(self.text, parse_float=Decimal, parse_constant=_reject)
-        except ValueError as exc:
-            return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
-        except RecursionError:  # the json decoder recurses: a record nested very deep ends here
-            return RawRecord(self.line, error=ClaimError("C010", "$", limit=MAX_DEPTH))
-        return RawRecord(self.line, _wrap(data, self.entity, self.entities))
-
-
-def detect_format(name: str) -> str:
-    lowered = name.lower()
-    for suffix, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv"), (".json", "json"),
-                        (".yaml", "yaml"), (".yml", "yaml")):
-        if lowered.endswith(suffix):
-            return fmt
-    return "jsonl"
-
-
-def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
-    """Plain records with their line numbers; parse errors become records with an error."""
-    entities = tuple(schema.entities)
-    if fmt == "jsonl":
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            yield RawRecord(number, text=line, entity=entity, entities=entities)
-    elif fmt == "csv":
-        yield from _read_csv(stream, schema, entity)
-    else:
-        try:
-            data = parse_text(stream.read())
-        except ClaimError as exc:
-            yield RawRecord(1, error=exc)
-            return
-        if not isinstance(data, list):
-            yield RawRecord(1, error=ClaimError("C001", "$", expected=type_word("list"), actual=type(data).__name__))
-            return
-        for index, item in enumerate(data, start=1):
-            yield RawRecord(index, _wrap(item, entity, entities))
-
-
-def _reject(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a record may hold")
-
-
-def _wrap(data: Any, entity: Optional[str], entities: Tuple[str, ...] = ()) -> Any:
-    """A bare record of `entity` becomes a claim; a record that already names entities is left alone."""
-    if entity and isinstance(data, dict) and entity not in data and not any(k in entities for k in data):
-        extra = {k: data.pop(k) for k in ("as_of", "jurisdiction", "id") if k in data}
-        return dict(extra, **{entity: data})
-    return data
-
-
-_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
-
-
-class HeaderError(SubsidyRulesError):
-    def __init__(self, column: str, suggestions: Sequence[str] = ()) -> None:
-        self.column = column
-        self.inner = ClaimError("C002", column, suggestions)
-        super().__init__(self.inner.message("en"))
-
-    def message(self, lang: str = "zh") -> str:
-        return ("CSV 表头:" if lang == "zh" else "CSV header: ") + self.inner.message(lang)
-
-
-def _column_kinds(header: Sequence[str], schema: m.FactSchema, entity: Optional[str]) -> List[Tuple[List[Any], str]]:
-    """For each column: its path (names and list indices) and field kind."""
-    from .errors import did_you_mean
-
-    plan = []
-    for column in header:
-        name = column.strip()
-        if name in ("as_of", "jurisdiction", "id"):
-            plan.append(([name], "special"))
-            continue
-        parts: List[Any] = []
-        for piece in name.split("."):
-            match = _INDEX.match(piece)
-            if match:
-                parts.extend([match.group(1), int(match.group(2))])
-            else:
-                parts.append(piece)
-        if entity and parts[0] != entity:
-            parts.insert(0, entity)
-        current = schema.entities.get(str(parts[0]))
-        if current is None:
-            raise HeaderError(name, did_you_mean(str(parts[0]), schema.entities))
-        kind = "record"
-        for part in parts[1:]:
-            if isinstance(part, int):
-                continue
-            if current is None:
-                raise HeaderError(name)
-            field = current.fields.get(part)
-            if field is None:
-                raise HeaderError(name, did_you_mean(part, current.fields))
-            kind = field.type
-            current = schema.entities.get(field.of or "") if field.type in ("list", "record") else None
-        plan.append((parts, kind))
-    return plan
-
-
-def _cell(kind: str, text: str) -> Any:
-    text = text.strip()
-    if text == "":
-        return None
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text  # the claim check names the path and the bad value
-    if kind == "bool":
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes", "y", "是", "t"):
-            return True
-        if lowered in ("false", "0", "no", "n", "否", "f"):
-            return False
-        return text
-    if kind in ("decimal", "money"):
-        try:
-            return Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            return text
-    return text
-
-
-def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str]) -> Iterator[RawRecord]:
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0][1:]
-    plan = _column_kinds(header, schema, entity)
-    for row in reader:
-        number = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield RawRecord(number, error=ClaimError("C004", "", detail=f"{len(row)} cells, header has {len(header)}"))
-            continue
-        record: Dict[str, Any] = {}
-        for (parts, kind), text in zip(plan, row):
-            value = _cell(kind, text) if kind != "special" else (text.strip() or None)
-            if value is None:
-                continue
-            _put(record, parts, value)
-        yield RawRecord(number, record)
-
-
-def _put(record: Dict[str, Any], parts: List[Any], value: Any) -> None:
-    current: Any = record
-    for part, following in zip(parts, parts[1:]):
-        if isinstance(part, int):
-            while len(current) <= part:
-                current.append({})
-            current = current[part]
-            continue
-        default: Any = [] if isinstance(following, int) else {}
-        current = current.setdefault(part, default)
-    last = parts[-1]
-    if isinstance(last, int):
-        while len(current) <= last:
-            current.append(None)
-        current[last] = value
-    else:
-        current[last] = value
+FORMATS = ("jsonl", "csv", "yaml", "json")  # the text formats read_raw reads; tables.INPUT_FORMATS has all
 
 
 # ====================================================================== evaluating
@@ -343,6 +157,16 @@ class Summary:
 
 
 OUTPUT_COLUMNS = ("line", "id", "rule", "outcome", "amount", "missing")
+_KINDS = {"line": "integer", "id": "any", "rule": "text", "outcome": "text", "amount": "decimal", "missing": "list",
+          "decision": "json"}
+_WIDTHS = {"line": 8, "id": 18, "rule": 34, "outcome": 14, "amount": 12, "missing": 40}
+
+
+def evaluate_columns(fmt: str, explain: bool = False) -> Tuple[Column, ...]:
+    """The columns of `evaluate` rows in ``fmt``: the six of OUTPUT_COLUMNS, and with ``explain``
+    the decision for JSON Lines and Parquet (a whole tree does not fit a CSV or xlsx cell)."""
+    keys = OUTPUT_COLUMNS + (("decision",) if explain and fmt in ("jsonl", "parquet") else ())
+    return tuple(Column(key, _KINDS[key], _WIDTHS.get(key)) for key in keys)
 
 
 def _width(text: str) -> int:
@@ -369,17 +193,6 @@ def result_rows(result: RecordResult, explain: bool, lang: str) -> List[Dict[str
     return rows
 
 
-def format_rows(rows: List[Dict[str, Any]], fmt: str) -> str:
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for row in rows:
-            writer.writerow([row["line"], "" if row["id"] is None else row["id"], row["rule"], row["outcome"],
-                             "" if row["amount"] is None else row["amount"], ";".join(row["missing"])])
-        return buffer.getvalue()
-    return "".join(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n" for row in rows)
-
-
 def error_line(result: Any, lang: str) -> str:
     """`line N: message` for a rejected record (a RecordResult or a ListResult)."""
     assert result.error is not None
@@ -393,17 +206,34 @@ _WORKER: Dict[str, Any] = {}
 
 
 def _init_worker(policy_dir: str) -> None:
-    """A forked worker inherits the parent's compiled policy; a spawned one loads it."""
+    """A forked worker inherits the parent's compiled policy; a spawned one loads it. Ctrl-C is
+    the parent's to handle (it stops the pool), and SIGTERM ends a worker quietly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if "policy" not in _WORKER:
         from . import load_policy
 
         _WORKER["policy"] = load_policy(policy_dir)
 
 
+@attrs.frozen
+class Chunk:
+    """What a worker hands back for a chunk of records: the rows already encoded (JSON Lines,
+    CSV) or as dicts (xlsx, Parquet), how many rows, the error lines, the summary."""
+
+    text: str
+    rows: Tuple[Dict[str, Any], ...]
+    row_count: int
+    errors: str
+    summary: "Summary"
+
+
 def process_chunk(policy: Policy, chunk: List[RawRecord], rules, as_of, explain: bool, fmt: str,
-                  lang: str) -> Tuple[str, str, Summary]:
-    """Output text, error text and summary for a chunk: the same code serves --jobs 1 and N."""
-    out: List[str] = []
+                  lang: str) -> Chunk:
+    """Rows, error text and summary for a chunk: the same code serves --jobs 1 and N."""
+    rows: List[Dict[str, Any]] = []
     errors: List[str] = []
     summary = Summary()
     for raw in chunk:
@@ -412,11 +242,14 @@ def process_chunk(policy: Policy, chunk: List[RawRecord], rules, as_of, explain:
         if result.error is not None:
             errors.append(error_line(result, lang))
         else:
-            out.append(format_rows(result_rows(result, explain, lang), fmt))
-    return "".join(out), "".join(errors), summary
+            rows.extend(result_rows(result, explain, lang))
+    encode = encoder(fmt, evaluate_columns(fmt, explain))
+    if encode is not None:
+        return Chunk(encode(rows), (), len(rows), "".join(errors), summary)
+    return Chunk("", tuple(rows), len(rows), "".join(errors), summary)
 
 
-def _worker_chunk(args: tuple) -> Tuple[str, str, Summary]:
+def _worker_chunk(args: tuple) -> "Chunk":
     chunk, rules, as_of, explain, fmt, lang = args
     return process_chunk(_WORKER["policy"], chunk, rules, as_of, explain, fmt, lang)
 
@@ -433,43 +266,103 @@ def _chunks(records: Iterable[RawRecord], size: int) -> Iterator[List[RawRecord]
 
 
 def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=None, as_of=None, explain=False,
-        fmt: str = "jsonl", lang: str = "zh", jobs: int = 1, write: Callable[[str], None],
-        write_error: Callable[[str], None], progress: Optional["Progress"] = None) -> Summary:
-    """Evaluate every record, writing output in input order. Memory stays bounded: at most
-    2 × jobs chunks are in flight."""
-    summary = Summary()
+        fmt: str = "jsonl", lang: str = "zh", jobs: int = 1, writer: RowWriter,
+        write_error: Callable[[str], None], progress: Optional["Progress"] = None,
+        summary: Optional["Summary"] = None) -> "Summary":
+    """Evaluate every record, writing rows to ``writer`` in input order (the caller closes or aborts
+    it). Memory stays bounded: at most 2 × jobs chunks are in flight. ``summary``, when given, is
+    filled in as the run goes, so a caller still has the counts when the run is interrupted."""
+    summary = summary if summary is not None else Summary()
     chunks = _chunks(records, CHUNK)
 
-    def take(text: str, errors: str, part: Summary) -> None:
-        write(text)
-        if errors:
-            write_error(errors)
-        summary.merge(part)
+    def take(part: Chunk) -> None:
+        if part.text:
+            writer.write_encoded(part.text, part.row_count)
+        elif part.rows:
+            writer.write_many(part.rows)
+        if part.errors:
+            write_error(part.errors)
+        summary.merge(part.summary)
         if progress:
             progress.update(summary.read)
 
     if jobs <= 1:
         for chunk in chunks:
-            take(*process_chunk(policy, chunk, rules, as_of, explain, fmt, lang))
+            take(process_chunk(policy, chunk, rules, as_of, explain, fmt, lang))
         return summary
+    _run_workers(policy, policy_dir, chunks, (rules, as_of, explain, fmt, lang), jobs, take)
+    return summary
+
+
+def _worker_main(conn: Any, policy_dir: str) -> None:
+    """A worker process: chunks in, Chunks out, one at a time, until told to stop (None)."""
+    _init_worker(policy_dir)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            result: Tuple[str, Any] = ("ok", _worker_chunk(task))
+        except Exception as exc:  # a bug, not a bad record: the parent raises it
+            result = ("error", exc)
+        conn.send(result)
+
+
+def _run_workers(policy: Policy, policy_dir: str, chunks: Iterator[List[RawRecord]], options: tuple, jobs: int,
+                 take: Callable[[Chunk], None]) -> None:
+    """Chunk k goes to worker k mod jobs and its result is taken in order k, so output order is input
+    order. A worker holds one chunk at a time: the parent never sends to a worker that may be
+    sending to it, so no pipe fills up both ways. No threads: when Ctrl-C or SIGTERM stops the
+    parent, it kills its workers and returns at once (multiprocessing.Pool can hang there, its
+    task thread blocked on a pipe whose readers were killed)."""
     import multiprocessing
+    from collections import deque
 
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
     _WORKER["policy"] = policy  # inherited by forked workers: no second load
-    with context.Pool(jobs, initializer=_init_worker, initargs=(policy_dir,)) as pool:
-        pending: List[Any] = []
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * jobs:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending.append(pool.apply_async(_worker_chunk, ((chunk, rules, as_of, explain, fmt, lang),)))
-            if not pending:
+    workers: List[Tuple[Any, Any]] = []
+    finished = False
+    try:
+        for _ in range(jobs):
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_worker_main, args=(theirs, policy_dir), daemon=True)
+            process.start()
+            theirs.close()
+            workers.append((process, mine))
+        order: Any = deque()
+        for index, (_, conn) in enumerate(workers):
+            chunk = next(chunks, None)
+            if chunk is None:
                 break
-            take(*pending.pop(0).get())
-    return summary
+            conn.send((chunk,) + options)
+            order.append(index)
+        while order:
+            index = order.popleft()
+            process, conn = workers[index]
+            try:
+                status, value = conn.recv()
+            except (EOFError, OSError):
+                raise RuntimeError(f"worker process {process.pid} ended unexpectedly "
+                                   f"(exit code {process.exitcode})") from None
+            if status == "error":
+                raise value
+            chunk = next(chunks, None)  # give the worker its next chunk before writing this one out
+            if chunk is not None:
+                conn.send((chunk,) + options)
+                order.append(index)
+            take(value)
+        for _, conn in workers:
+            conn.send(None)
+        finished = True
+    finally:
+        for process, conn in workers:
+            conn.close()
+            if not finished:
+                process.kill()
+            process.join()
 
 
 class Progress:
@@ -554,15 +447,21 @@ def classify_record(policy: Policy, raw: RawRecord, rule: str, as_of: Optional[_
                                                         ("township", "township_name"), ("village", "village_name"))}
     lists = []
     incomplete = []
+    outside = None  # on no list, and that is known (every class false)
     for reason in decision.reasons:
         if reason.kind == "classes":
             for klass in reason.children:
+                outside = (outside is not False) and klass.result is False
                 if klass.result is True:
                     lists.append(ListEntry(klass.id or "", klass.label or m.Label("", ""), _reason_text(klass, lang)))
         else:
             for node in reason.walk():
                 if node.result is False and node.kind == "condition":
                     incomplete.append(ListEntry(node.id or "", node.label or m.Label("", ""), _reason_text(node, lang)))
+    if outside:
+        # a record known to be on no list is outside the database (e.g. not a registered-poor
+        # labourer): it is not an incomplete record of the database, so it is not reported as one
+        incomplete = []
     return ListResult(raw.line, ident, fields, tuple(lists), tuple(incomplete), decision.outcome)
 
 
@@ -573,27 +472,46 @@ def sort_into_lists(policy: Policy, records: Iterable[Any], rule: str = "five-li
         yield classify_record(policy, raw, rule, as_of, lang)
 
 
+LIST_FORMATS = ("csv", "jsonl")  # what `lists` writes unless told otherwise
+
+
 class ListWriter:
-    """Writes one CSV (UTF-8 with BOM, for Excel) and one JSONL file per list, plus the incomplete records."""
+    """One file per list and format (by default a CSV, UTF-8 with BOM for Excel, and a JSON Lines
+    file), plus the incomplete records. Files appear only on ``close``; ``abort`` leaves none."""
 
     COLUMNS = ("line", "id", "name", "county", "township", "village", "reason")
+    _KINDS = {"line": "integer", "id": "any"}
+    _WIDTHS = {"line": 8, "id": 18, "name": 10, "county": 10, "township": 10, "village": 10, "reason": 60}
 
-    def __init__(self, directory: Path, policy: Policy, rule: str, lang: str) -> None:
+    def __init__(self, directory: Path, policy: Policy, rule: str, lang: str,
+                 formats: Sequence[str] = LIST_FORMATS) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.lang = lang
         compiled = policy.compiled(rule, _dt.date.max)
         self.lists = [(k.id, k.label) for k in compiled.rule.classes] + [("incomplete", m.Label("信息不全记录", "Incomplete records"))]
-        self.files: Dict[str, Tuple[Any, Any, Any]] = {}
+        self.files: Dict[str, List[RowWriter]] = {}
         self.counts: Dict[str, int] = {name: 0 for name, _ in self.lists}
         self.by_place: Dict[Tuple[str, str], Dict[str, int]] = {}
-        for name, _ in self.lists:
-            csv_file = open(directory / f"{name}.csv", "w", encoding="utf-8-sig", newline="")
-            jsonl_file = open(directory / f"{name}.jsonl", "w", encoding="utf-8")
-            writer = csv.writer(csv_file)
-            header = self.COLUMNS if lang == "en" else ("行号", "编号", "姓名", "县区", "乡镇", "村", "理由")
-            writer.writerow(header)
-            self.files[name] = (csv_file, writer, jsonl_file)
+        columns = [Column(key, self._KINDS.get(key, "text"), self._WIDTHS.get(key)) for key in self.COLUMNS]
+        try:
+            for name, label in self.lists:
+                self.files[name] = []
+                for fmt in formats:
+                    # CSV rows end in CRLF, as they always have here; JSON Lines in LF
+                    self.files[name].append(open_writer(directory / f"{name}.{fmt}", fmt, columns, lang,
+                                                        lineterminator="\r\n", sheet=label.get(lang)))
+        except BaseException:
+            self.abort()
+            raise
+
+    @property
+    def writers(self) -> List[RowWriter]:
+        return [w for writers in self.files.values() for w in writers]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
 
     def add(self, result: ListResult) -> None:
         entries = [(e.list_id, e.reason) for e in result.lists]
@@ -604,19 +522,27 @@ class ListWriter:
         for name, reason in entries:
             if name not in self.files:
                 continue
-            csv_file, writer, jsonl_file = self.files[name]
-            row = [result.line, result.id, result.fields.get("name"), result.fields.get("county"),
-                   result.fields.get("township"), result.fields.get("village"), reason]
-            writer.writerow(["" if v is None else v for v in row])
-            jsonl_file.write(json.dumps(dict(zip(self.COLUMNS, [json_value(v) for v in row])), ensure_ascii=False) + "\n")
+            values = [result.line, result.id, result.fields.get("name"), result.fields.get("county"),
+                      result.fields.get("township"), result.fields.get("village"), reason]
+            row = dict(zip(self.COLUMNS, [json_value(v) for v in values]))
+            for writer in self.files[name]:
+                writer.write(row)
             self.counts[name] += 1
             counts = self.by_place.setdefault(place, {n: 0 for n, _ in self.lists})
             counts[name] += 1
 
     def close(self) -> None:
-        for csv_file, _, jsonl_file in self.files.values():
-            csv_file.close()
-            jsonl_file.close()
+        """Publish every file (each under its own name, once all rows are written)."""
+        try:
+            for writer in self.writers:
+                writer.close()
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        for writer in self.writers:
+            writer.abort()
 
     def report(self) -> str:
         lines = []

@@ -1,4 +1,4 @@
-"""Whole-policy checks: expression types, references, cycles, floors, periods.
+"""Whole-policy checks: expression types, references, cycles, county overrides, periods.
 
 Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 """
@@ -6,6 +6,7 @@ Runs after load.py on the PolicyModel and returns every diagnostic it finds.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from typing import Dict, List, Optional, Set
 
 from . import model as m
@@ -13,7 +14,8 @@ from .errors import Diagnostic
 from .expr import ast
 from .expr.typecheck import Checker
 from .expr.types import Scope
-from .messages import type_word
+from .messages import kind_word, parameter_kind_word, trace_word_pair, type_word
+from .quotes import locate_all, nearest_passage, normalise
 from .source import Span
 
 
@@ -40,21 +42,48 @@ def check_model(policy: m.PolicyModel) -> List[Diagnostic]:
                 if isinstance(node, ast.Param):
                     used_params.add(node.name)
                     param = policy.parameters.get(node.name)
-                    if param is not None and rule.in_force.start != _dt.date.min and param.value_on(rule.in_force.start) is None:
+                    if (param is not None and not param.no_standard and rule.in_force.start != _dt.date.min
+                            and param.value_on(rule.in_force.start) is None):
                         report("E052", node.span, name=node.name, date=rule.in_force.start, rule=rule.id)
 
-    from .lint import lint_duplicates, lint_rule
+    from .lint import lint_duplicates, lint_quotes, lint_rule
 
     for rule in policy.rules:
         lint_rule(rule, report)
     lint_duplicates(policy.rules, report)
+    if policy.documents:
+        # a policy that ships its source documents promises every quote is in them
+        _check_quotes(policy, report)
+        lint_quotes(policy, report)
     _check_duplicates(policy, report)
     _check_cycles(refs, ref_spans, report)
-    _check_floors(policy, report)
+    _check_overrides(policy, report)
     for name, param in policy.parameters.items():
         if name not in used_params:
             report("W001", param.span, severity="warning", name=name)
     return found
+
+
+def _check_quotes(policy: m.PolicyModel, report) -> None:
+    """A quote is an error when its document is shipped (or restated by a shipped one) and the words
+    are not in it; a warning when its document is not shipped and its words are in none that is."""
+    for located in locate_all(policy):
+        citation = located.citation
+        span = citation.source.quote_span
+        what = kind_word(citation.kind)
+        ident = citation.id if citation.kind in ("rule", "parameter") else f"{citation.rule}/{citation.id}"
+        if located.document is None:
+            report("W011", span, severity="warning", what=what, id=ident, document=citation.source.document)
+        elif not located.found:
+            shipped = located.document.id
+            document = shipped if _same(citation.source.document, shipped) else trace_word_pair(
+                "restating", shipped=shipped, cited=citation.source.document)
+            report("E063", span, what=what, id=ident, document=document,
+                   file=located.document.file, nearest=nearest_passage(located.document, citation.source.quote) or "…")
+
+
+def _same(cited: str, shipped: str) -> bool:
+    return normalise(cited)[0] == normalise(shipped)[0]
 
 
 def _check_rule(policy: m.PolicyModel, rule: m.Rule, checker: Checker, report) -> None:
@@ -125,22 +154,41 @@ def _check_cycles(refs: Dict[str, Set[str]], spans: Dict[tuple, Span], report) -
             visit(name)
 
 
-def _check_floors(policy: m.PolicyModel, report) -> None:
+def _check_overrides(policy: m.PolicyModel, report) -> None:
+    """A county override needs its source, and must respect the parameter's kind.
+
+    floor (不低于): only raised; cap (不超过): only lowered; fixed / threshold (set by the
+    letter): not overridden at all. A parameter without a kind takes any value, with a source.
+    """
     for county, table in policy.overrides.items():
         for name, history in table.items():
             param = policy.parameters.get(name)
-            if param is None or not param.floor:
+            if param is None:
                 continue
             for entry in history:
-                floor = param.value_on(entry.start)
-                if floor is not None and entry.value < floor:
-                    report("E050", entry.span, county=county, name=name, value=entry.value, floor=floor, start=entry.start)
-            # a later city rise can also put an earlier county value below the floor
+                if entry.source is None or not entry.source.document:
+                    report("E054", entry.span, county=county, name=name, value=entry.value, start=entry.start)
+            if param.kind in ("fixed", "threshold"):
+                for entry in history:
+                    report("E056", entry.span, county=county, name=name, value=entry.value,
+                           limit=param.value_on(entry.start), kind=parameter_kind_word(param.kind))
+                continue
+            if param.kind not in ("floor", "cap"):
+                continue
+            code = "E050" if param.kind == "floor" else "E055"
+            worse = operator.lt if param.kind == "floor" else operator.gt  # (county value, city value)
+            for entry in history:
+                limit = param.value_on(entry.start)
+                if limit is not None and worse(entry.value, limit):
+                    report(code, entry.span, county=county, name=name, value=entry.value, floor=limit, limit=limit,
+                           start=entry.start)
+            # a later city change can also put an earlier county value on the wrong side
             for city in param.values:
                 county_value = None
                 for entry in history:
                     if entry.start <= city.start:
                         county_value = entry
-                if county_value is not None and county_value.value < city.value and county_value.start < city.start:
-                    report("E050", county_value.span, county=county, name=name, value=county_value.value,
-                           floor=city.value, start=city.start)
+                if county_value is not None and worse(county_value.value, city.value) and county_value.start < city.start:
+                    report(code, county_value.span, county=county, name=name, value=county_value.value,
+                           floor=city.value, limit=city.value, start=city.start)
+

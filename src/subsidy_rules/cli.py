@@ -2,7 +2,8 @@
 
 Exit codes: 0 all decisions eligible (or check/test clean), 1 some ineligible
 (or a policy test failed), 3 some undetermined and none ineligible, 2 bad input
-or usage. Bad input never shows a traceback unless --debug.
+or usage, 4 an output file could not be written, 130 Ctrl-C, 143 SIGTERM. Bad
+input never shows a traceback unless --debug, and neither does Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
-from . import __version__, check_policy, load_policy
+from . import __version__, check_policy, load_policy, trace_policy
 from .claims import coerce_claim, parse_text, read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
+from .messages import table_word
 from .resources import bundled_policy_dir
 from .runtime import Outcome
+from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError
+from .tables.atomic import write_text
+from .tables.guard import STOPS, Outputs, Terminated, stop_code, stop_report, terminate_raises
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_BAD_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
 
@@ -70,19 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     common(rules)
 
     evaluate = sub.add_parser("evaluate", help="run a whole table of claims through the policy",
-                              description="Evaluate every record of INPUT (JSON Lines, CSV with dotted columns such as "
-                                          "labourer.age, or a YAML/JSON list; - for stdin). One output row per record and "
+                              description="Evaluate every record of INPUT (JSON Lines, CSV or an Excel workbook with dotted "
+                                          "columns such as labourer.age or Chinese labels such as 劳动者.年龄, Parquet, or a "
+                                          "YAML/JSON list; - for stdin). One output row per record and "
                                           "decision, in input order. Bad records are reported by line number and the run goes on. "
-                                          "Exit 0 when every record was decided, 2 when any was rejected.")
+                                          "Exit 0 when every record was decided, 2 when any was rejected, 130 on Ctrl-C.")
     evaluate.add_argument("input", help="input file, or - for standard input")
     evaluate.add_argument("--rule", action="append", help="only this rule (repeatable); default: every rule that applies")
     evaluate.add_argument("--policy", help="policy folder (default: the bundled policy)")
     evaluate.add_argument("--as-of", type=_date, help="evaluation date for every record (default: each record's as_of, else today)")
-    evaluate.add_argument("--out", help="output file (default: standard output)")
-    evaluate.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
-    evaluate.add_argument("--input-format", choices=("jsonl", "csv", "yaml", "json"), help="input format (default: from the file name, else jsonl)")
+    evaluate.add_argument("--out", help="output file, written only when complete (default: standard output)")
+    evaluate.add_argument("--format", choices=OUTPUT_FORMATS,
+                          help="output format (default: from the --out file name, else jsonl); xlsx and parquet need --out")
+    evaluate.add_argument("--input-format", choices=INPUT_FORMATS, help="input format (default: from the file name, else jsonl)")
+    evaluate.add_argument("--sheet", help="the sheet of an xlsx input to read (default: the first)")
     evaluate.add_argument("--entity", help="the records are bare records of this entity (e.g. labourer): columns without the entity prefix")
-    evaluate.add_argument("--explain", action="store_true", help="add each decision's reasons tree (JSON Lines only)")
+    evaluate.add_argument("--explain", action="store_true", help="add each decision's reasons tree (JSON Lines and Parquet only)")
     evaluate.add_argument("--errors", help="write rejected records' errors to this file instead of standard error")
     evaluate.add_argument("--jobs", type=int, default=1, help="worker processes (output identical to --jobs 1)")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
@@ -94,12 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Sort every labourer record of INPUT into the lists of a classification rule "
                                        "(the five lists by default); write each list and the incomplete records as CSV "
                                        "(UTF-8 with BOM, opens in Excel) and JSON Lines into --out; print counts.")
-    lists.add_argument("input", help="input file (JSON Lines, CSV or YAML/JSON list), or - for standard input")
+    lists.add_argument("input", help="input file (JSON Lines, CSV, xlsx, Parquet or YAML/JSON list), or - for standard input")
     lists.add_argument("--out", required=True, help="output folder")
+    lists.add_argument("--format", action="append", choices=OUTPUT_FORMATS,
+                       help="a format to write each list in (repeatable; default csv and jsonl)")
     lists.add_argument("--rule", default="five-lists", help="the classification rule (default five-lists)")
     lists.add_argument("--policy", help="policy folder (default: the bundled policy)")
     lists.add_argument("--as-of", type=_date, help="evaluation date (default: each record's as_of, else today)")
-    lists.add_argument("--input-format", choices=("jsonl", "csv", "yaml", "json"))
+    lists.add_argument("--input-format", choices=INPUT_FORMATS)
+    lists.add_argument("--sheet", help="the sheet of an xlsx input to read (default: the first)")
     lists.add_argument("--entity", default=None, help="bare records of this entity (default: the rule's entity)")
     lists.add_argument("--errors", help="write rejected records' errors to this file")
     common(lists)
@@ -135,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--policy", help="policy folder (default: the bundled policy)")
     common(sql)
 
+    trace = sub.add_parser("trace", help="the source letter sentence by sentence, with the rules that quote it",
+                           description="Show the letter shipped with the policy (policy/documents/) sentence by sentence, "
+                                       "each with the rules, conditions, criteria, lists and parameters whose source.quote "
+                                       "occurs in it; normative sentences nothing quotes are marked, and quotes that are not "
+                                       "in the letter are listed with file:line:column. Exit 0; 2 when the policy does not load.")
+    trace.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    trace.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    trace.add_argument("--uncovered", action="store_true", help="only the normative sentences nothing quotes")
+    common(trace)
+
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
     test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
@@ -162,8 +183,15 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema, "sql": _sql}[args.command]
-        return handler(args, out, err)
+                   "schema": _schema, "trace": _trace, "sql": _sql}[args.command]
+        with terminate_raises():
+            return handler(args, out, err)
+    except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
+        err.write(table_word("interrupted", lang) + "\n")
+        return stop_code(exc)
+    except OutputError as exc:  # (evaluate and lists report their own, with counts)
+        err.write(table_word("error", lang) + exc.message(lang) + "\n")
+        return stop_code(exc)
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
         err.write(_count_line(exc.diagnostics, lang) + "\n")
@@ -331,55 +359,59 @@ def _test(args, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if failed == 0 else EXIT_INELIGIBLE
 
 
-def _open_input(path: str):
-    if path == "-":
-        return sys.stdin, None, None
-    try:
-        stream = open(path, "r", encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ClaimError("C011", "", detail=f"{path}: {exc.strerror or exc}") from None
-    size = Path(path).stat().st_size
-    return stream, size, stream.buffer.tell if hasattr(stream, "buffer") else None
-
-
 def _evaluate(args, out: TextIO, err: TextIO) -> int:
-    from .batch import Progress, detect_format, read_raw, run
+    from .batch import Progress, Summary, evaluate_columns, run
+    from .tables import detect_format, open_records, open_writer
+    from .tables.writers import TEXT_FORMATS, TextFile
 
     directory = _policy_dir(args.policy)
     policy = load_policy(directory)
     for rule in args.rule or ():
         policy.compiled(rule, _dt.date.today())  # unknown rule: a clear error before reading anything
-    stream, size, tell = _open_input(args.input)
-    fmt = args.input_format or detect_format(args.input)
-    target = open(args.out, "w", encoding="utf-8", newline="") if args.out else out
-    errors = open(args.errors, "w", encoding="utf-8") if args.errors else err
-    show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
-    progress = Progress(err, size, tell) if show else None
-    if args.format == "csv":
-        from .batch import OUTPUT_COLUMNS
-
-        target.write(",".join(OUTPUT_COLUMNS) + "\n")
+    fmt = args.format or (detect_format(args.out) if args.out and detect_format(args.out) != "jsonl" else "jsonl")
+    if fmt not in OUTPUT_FORMATS:  # --out x.yaml: no such output
+        fmt = "jsonl"
+    if fmt not in TEXT_FORMATS and not args.out:
+        err.write(table_word("needs-out", args.lang, fmt=fmt) + "\n")
+        return EXIT_BAD_INPUT
+    source = open_records(args.input, args.input_format, policy.schema, args.entity, sheet=args.sheet)
+    outputs = Outputs()
+    summary = Summary()
+    progress = None
     try:
-        records = read_raw(stream, fmt, policy.schema, args.entity)
         if args.engine == "duckdb":
-            from .sql.run_duckdb import run_table
+            from .sql.run_duckdb import run_table, table_columns
 
-            summary = run_table(policy, records, rules=args.rule, as_of=args.as_of, explain=args.explain,
-                                fmt=args.format, lang=args.lang, write=target.write, write_error=errors.write,
-                                progress=progress)
+            writer = outputs.add(open_writer(args.out or out, fmt, table_columns(fmt, args.explain), args.lang))
         else:
-            summary = run(policy, str(directory), records, rules=args.rule,
-                          as_of=args.as_of, explain=args.explain, fmt=args.format, lang=args.lang, jobs=max(1, args.jobs),
-                          write=target.write, write_error=errors.write, progress=progress)
-    finally:
+            writer = outputs.add(open_writer(args.out or out, fmt, evaluate_columns(fmt, args.explain), args.lang))
+        errors = outputs.add(TextFile(args.errors)) if args.errors else None
+        show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
+        progress = Progress(err, source.size, source.tell) if show else None
+        if args.engine == "duckdb":
+            run_table(policy, source.records, rules=args.rule, as_of=args.as_of, explain=args.explain, fmt=fmt,
+                      lang=args.lang, writer=writer, write_error=errors.write if errors else err.write,
+                      progress=progress, summary=summary)
+        else:
+            run(policy, str(directory), source.records, rules=args.rule, as_of=args.as_of, explain=args.explain,
+                fmt=fmt, lang=args.lang, jobs=max(1, args.jobs), writer=writer,
+                write_error=errors.write if errors else err.write, progress=progress, summary=summary)
         if progress:
             progress.update(progress.records, final=True)
-        if args.out:
-            target.close()
-        if args.errors:
-            errors.close()
-        if stream is not sys.stdin:
-            stream.close()
+            progress = None
+        outputs.close()
+    except STOPS as exc:
+        outputs.abort()
+        if progress:
+            progress.update(progress.records, final=True)
+        files = [name for name in (args.out, args.errors) if name]
+        err.write(stop_report(exc, files, summary.read, outputs.writers[0].rows if outputs.writers else 0, args.lang))
+        return stop_code(exc)
+    except BaseException:
+        outputs.abort()
+        raise
+    finally:
+        source.close()
     err.write(summary.table(args.lang) + "\n")
     err.write(summary.reconciliation(args.lang) + "\n")
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
@@ -394,7 +426,9 @@ def _sql(args, out: TextIO, err: TextIO) -> int:
 
 
 def _lists(args, out: TextIO, err: TextIO) -> int:
-    from .batch import ListWriter, detect_format, error_line, read_raw, sort_into_lists
+    from .batch import LIST_FORMATS, ListWriter, error_line, sort_into_lists
+    from .tables import open_records
+    from .tables.writers import TextFile
 
     directory = _policy_dir(args.policy)
     policy = load_policy(directory)
@@ -402,26 +436,32 @@ def _lists(args, out: TextIO, err: TextIO) -> int:
     if compiled.rule.kind != "classification":
         raise ClaimError("C013", "", rule=args.rule,
                          choices=", ".join(r.id for r in policy.rules if r.kind == "classification"))
-    stream, _, _ = _open_input(args.input)
-    fmt = args.input_format or detect_format(args.input)
     entity = args.entity or compiled.rule.applies_to
-    writer = ListWriter(Path(args.out), policy, args.rule, args.lang)
-    errors = open(args.errors, "w", encoding="utf-8") if args.errors else err
+    source = open_records(args.input, args.input_format, policy.schema, entity, sheet=args.sheet)
+    formats = tuple(dict.fromkeys(args.format)) if args.format else LIST_FORMATS
+    outputs = Outputs()
     read = rejected = 0
+    writer = None
     try:
-        for result in sort_into_lists(policy, read_raw(stream, fmt, policy.schema, entity), args.rule, args.as_of, args.lang):
+        writer = outputs.add(ListWriter(Path(args.out), policy, args.rule, args.lang, formats))
+        errors = outputs.add(TextFile(args.errors)) if args.errors else None
+        for result in sort_into_lists(policy, source.records, args.rule, args.as_of, args.lang):
             read += 1
             if result.error is not None:
                 rejected += 1
-                errors.write(error_line(result, args.lang))
+                (errors.write if errors else err.write)(error_line(result, args.lang))
                 continue
             writer.add(result)
+        outputs.close()
+    except STOPS as exc:
+        outputs.abort()
+        err.write(stop_report(exc, outputs.files, read, writer.rows if writer else 0, args.lang, folder=args.out))
+        return stop_code(exc)
+    except BaseException:
+        outputs.abort()
+        raise
     finally:
-        writer.close()
-        if args.errors:
-            errors.close()
-        if stream is not sys.stdin:
-            stream.close()
+        source.close()
     out.write(writer.report() + "\n")
     if args.lang == "zh":
         err.write(f"读入 {read} 条 = 已分类 {read - rejected} 条 + 已拒绝 {rejected} 条\n")
@@ -458,11 +498,24 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
         target.mkdir(exist_ok=True)
         for kind in KINDS:
             text = json.dumps(schema_for(kind, policy.schema), ensure_ascii=False, indent=2) + "\n"
-            (target / f"{kind}.schema.json").write_text(text, encoding="utf-8")
+            write_text(target / f"{kind}.schema.json", text)  # never a half-written schema
         out.write(f"{target}\n")
         return EXIT_OK
     if not args.kind:
         err.write(("请指定类型:" if args.lang == "zh" else "name a kind: ") + ", ".join(KINDS) + "\n")
         return EXIT_BAD_INPUT
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _trace(args, out: TextIO, err: TextIO) -> int:
+    from .trace import render_markdown, render_text
+
+    report = trace_policy(_policy_dir(args.policy))
+    if args.format == "json":
+        out.write(json.dumps(report.to_dict(args.lang, only_uncovered=args.uncovered), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "markdown":
+        out.write(render_markdown(report, args.lang, args.uncovered))
+    else:
+        out.write(render_text(report, args.lang, args.uncovered))
     return EXIT_OK

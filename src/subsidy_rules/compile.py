@@ -19,11 +19,11 @@ import attrs
 
 from .errors import EvaluationError
 from .expr import ast
-from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace, uses_known
+from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace
 from .expr.types import Scope, resolve
 from .ir import nodes as ir
 from .ir.reference import checklist_score
-from .ir.result import NONE, PAID, RawItem, RawResult
+from .ir.result import NO_STANDARD, NONE, PAID, RawItem, RawResult
 from .logic import Truth
 from .runtime import HELPERS, OUTCOME_OF, Verdict
 
@@ -138,17 +138,36 @@ class _RuleCompiler:
         out.line(f"{observed_var} = (" + "".join(o + ", " for o in observed) + ")")
         return values[tree.root.index], nodes_var, observed_var
 
-    def notes(self, out: Emitter, notes: Tuple[ir.Note, ...], ctx: Context) -> str:
-        return "(" + "".join(self.region(out, note.when, ctx)[0] + ", " for note in notes) + ")"
+    def notes(self, out: Emitter, notes: Tuple[ir.Note, ...], ctx: Context, item: str = "None", index: str = "None") -> str:
+        """Notes often ask about facts a claim need not give: one that the fast code cannot
+        decide is decided by the reference evaluator alone, not the whole claim."""
+        found = []
+        for number, note in enumerate(notes):
+            var = out.fresh("_nt")
+            out.line("try:")
+            with out.block():
+                result, _ = self.region(out, note.when, ctx)
+                out.line(f"{var} = {result}")
+            out.line("except _BAIL:")
+            with out.block():
+                out.line(f"{var} = NOTE(claim, {number}, {item}, {index})")
+            found.append(var)
+        return "(" + "".join(v + ", " for v in found) + ")"
 
-    def amount(self, out: Emitter, amount: ir.Amount, ctx: Context) -> Tuple[str, str]:
-        """(amount variable, observed tuple) of an amount computed when the claim is eligible."""
-        value, slots = self.region(out, amount.region, ctx)
-        rounded = value if amount.rounded else f"_fen({value})"
-        var, obs = out.fresh("_amt"), out.fresh("_amo")
-        out.line(f"{var} = {rounded}")
-        out.line(f"{obs} = (" + "".join(s + ", " for s in slots) + ")")
-        return var, obs
+    def amount(self, out: Emitter, amount: ir.Amount, ctx: Context) -> Tuple[str, str, str]:
+        """(amount, observed tuple, status) variables of an amount computed when the claim is eligible."""
+        var, obs, status = out.fresh("_amt"), out.fresh("_amo"), out.fresh("_ams")
+        unset = self.unset(amount) if amount.params else ""
+        if unset:
+            out.line(f"if {unset}: {var} = None; {obs} = (); {status} = {_const(NO_STANDARD)}")
+            out.line("else:")
+        with out.block() if unset else _same():
+            value, slots = self.region(out, amount.region, ctx)
+            rounded = value if amount.rounded else f"_fen({value})"
+            out.line(f"{var} = {rounded}")
+            out.line(f"{obs} = (" + "".join(s + ", " for s in slots) + ")")
+            out.line(f"{status} = {_const(PAID)}")
+        return var, obs, status
 
     def emit_explain(self, out: Emitter) -> None:
         rule = self.rule
@@ -167,14 +186,14 @@ class _RuleCompiler:
         if rule.items is not None:
             items_var, code, amount = self.emit_items(out, ctx, root)
             if rule.items.amount is not None:
-                status = f"({_const(PAID)} if {code} else {_const(NONE)})"
+                status = f"(_ist_all if {code} else {_const(NONE)})"
         if rule.items is None and rule.amount is not None:
             amount, amount_obs = "_amt0", "_amo0"
             out.line(f"{amount} = None; {amount_obs} = (); _st = {_const(NONE)}")
             out.line(f"if {code}:")
             with out.block():
-                var, obs = self.amount(out, rule.amount, ctx)
-                out.line(f"{amount} = {var}; {amount_obs} = {obs}; _st = {_const(PAID)}")
+                var, obs, st = self.amount(out, rule.amount, ctx)
+                out.line(f"{amount} = {var}; {amount_obs} = {obs}; _st = {st}")
             status = "_st"
         if rule.checklist is not None:
             verdict = f"_CK({code}, (" + "".join(f"{v}[0], " for v in extra_vars) + "))"
@@ -194,7 +213,7 @@ class _RuleCompiler:
         fmt = (resolved.entity or "") + "".join("." + f.name for f in resolved.fields) if resolved.root == "entity" else ""
         index, item = "_ix0", "_it0"
         inner = ctx.enter(items.entity, Level(item, fmt + "[%d]", (index,)))
-        out.line("_items = []; _yes = False; _no = False; _total = _ZERO")
+        out.line(f"_items = []; _yes = False; _no = False; _total = _ZERO; _ist_all = {_const(NONE)}")
         out.line(f"for {index}, {item} in _enumerate({src}):")
         with out.block():
             out.line(f"if {item}.__class__ is not _dict: _bail()")
@@ -213,18 +232,24 @@ class _RuleCompiler:
                 out.line(f"_ia = None; _iao = (); _ist = {_const(NONE)}")
                 out.line(f"if {iroot}:")
                 with out.block():
-                    var, obs = self.amount(out, items.amount, inner)
-                    out.line(f"_ia = {var}; _iao = {obs}; _ist = {_const(PAID)}; _total += {var}")
-            notes = self.notes(out, items.notes, inner)
+                    var, obs, st = self.amount(out, items.amount, inner)
+                    out.line(f"_ia = {var}; _iao = {obs}; _ist = {st}; _ist_all = {st}")
+                    out.line(f"if {var} is not None: _total += {var}")
+            notes = self.notes(out, items.notes, inner, item, index)
             out.line(f"if {iroot}: _yes = True")
             out.line("else: _no = True")
             out.line(f"_items.append(_RI({index}, {iroot}, {amount}, {inodes}, {iobserved}, {notes}, {name}, True, "
                      f"{amount_obs}, {status}))")
         combined = "not _no" if items.require == "all" else "_yes"
         out.line(f"_code = {root} and {combined}")
-        return "_tuple(_items)", "_code", "_total" if items.amount is not None else "None"
+        total = f"(None if _ist_all == {_const(NO_STANDARD)} else _total)"
+        return "_tuple(_items)", "_code", total if items.amount is not None else "None"
 
     # ------------------------------------------------------------ decide
+    def unset(self, amount: ir.Amount) -> str:
+        """A test that the amount reads a parameter with no value (no standard): then there is no amount."""
+        return "(" + (" or ".join(f"{self.param_vars[name]} is None" for name in amount.params) or "False") + ")"
+
     def decide_tree(self, decide: Decide, node: ir.Node, ctx: Context) -> str:
         if isinstance(node, ir.Leaf):
             return decide.expr(node.region.expr, ctx)
@@ -255,7 +280,8 @@ class _RuleCompiler:
                 if rule.amount is None or _is_static(rule.amount.region.expr):
                     out.line("return _V_ok")
                 else:
-                    out.line(f"return _mk(True, _fen({decide.expr(rule.amount.region.expr, ctx)}))")
+                    value = decide.expr(rule.amount.region.expr, ctx)
+                    out.line(f"return _mk(True, None if {self.unset(rule.amount)} else _fen({value}))")
             out.line("return _V_no")
             return True
         items = rule.items
@@ -274,12 +300,13 @@ class _RuleCompiler:
                     value = decide.expr(items.amount.region.expr, inner)
                     if not items.amount.rounded:
                         value = f"_fen({value})"
-                    out.line(f"_total += {value}")
+                    out.line(f"if not {self.unset(items.amount)}: _total += {value}")
             if items.require == "all":
                 out.line("else: return _V_no")
         if items.require == "any":
             out.line("if _n == 0: return _V_no")
-        out.line(f"return _mk(True, {'_total' if items.amount is not None else 'None'})")
+        total = f"(None if {self.unset(items.amount)} else _total)" if items.amount is not None else "None"
+        out.line(f"return _mk(True, {total})")
         return True
 
     def build(self) -> CompiledRule:
@@ -287,16 +314,12 @@ class _RuleCompiler:
         if self.rule.params:
             head.line(", ".join(self.param_vars[p] for p in self.rule.params) + ", = P")
         head.line("_V_ok, _V_no, _V_unk, _ST_ok = V")
-        lines = ["def _factory(P, A, R, V, REF):"] + head.lines
-        fast_explain = not any(uses_known(region.expr) for region in _regions(self.rule))
+        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines
         lines.append("    def _explain(claim):")
-        if fast_explain:
-            explain = Emitter(self.ns, 3)
-            self.emit_explain(explain)
-            lines += ["        try:"] + explain.lines
-            lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
-        else:
-            lines.append("        return REF(claim)")
+        explain = Emitter(self.ns, 3)
+        self.emit_explain(explain)
+        lines += ["        try:"] + explain.lines
+        lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
         decide = Emitter(self.ns, 3)
         fast_decide = self.emit_decide(decide)
         trusted = Emitter(self.ns, 3)
@@ -327,6 +350,16 @@ class _RuleCompiler:
 
 def _const(status: str) -> str:
     return repr(status)  # statuses are this module's own constants, never rule text
+
+
+class _same:
+    """A block that does not indent (no guard was needed)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
 
 def _is_static(node: Optional[ast.Expr]) -> bool:

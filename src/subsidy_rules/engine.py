@@ -27,7 +27,7 @@ from .expr.types import ResolveError, Scope, resolve
 from .facts import describe
 from .ir import nodes as ir
 from .ir.lower import bind, lower_rule, parameter_value
-from .ir.reference import checklist_score, evaluate as reference
+from .ir.reference import checklist_score, evaluate as reference, note_value
 from .ir.result import NO_STANDARD, NONE, PAID, PENDING, RawResult
 from .messages import type_word
 from .runtime import OUTCOME_OF, Outcome, Verdict, fen
@@ -504,6 +504,9 @@ class Policy:
         def fall_back(claim: Mapping) -> RawResult:
             return reference(bound, claim, schema, refs)
 
+        def note(claim: Mapping, number: int, item: Any, index: Optional[int]) -> Optional[bool]:
+            return note_value(bound, claim, schema, refs, number, item, index)
+
         if not bound.in_force:
             return (lambda claim: fall_back(claim).verdict, fall_back, lambda claim: fall_back(claim).verdict)
         ok_amount, ok_status = None, NONE
@@ -513,7 +516,7 @@ class Policy:
             ok_amount, ok_status = (fen(value), PAID) if value is not None else (None, NO_STANDARD)
         verdicts = (Verdict(Outcome.ELIGIBLE, ok_amount), Verdict(Outcome.INELIGIBLE, None),
                     Verdict(Outcome.UNDETERMINED, None), ok_status)
-        decide, explain, decide_checked = compiled.factory(bound.values(), bound.as_of, refs, verdicts, fall_back)
+        decide, explain, decide_checked = compiled.factory(bound.values(), bound.as_of, refs, verdicts, fall_back, note)
         return decide, explain, decide_checked
 
     def _ref_resolver(self, as_of: _dt.date, jurisdiction: Optional[str]) -> Callable[[str, Mapping], Tracked]:

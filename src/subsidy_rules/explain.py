@@ -15,6 +15,7 @@ from . import model as m
 from .engine import Decision, ItemDecision, Reason, Value
 from .expr import ast
 from .expr.printer import to_text
+from .messages import IN_FORCE, render
 from .runtime import Outcome
 
 MARKS = {True: "✓", False: "✗", None: "?"}
@@ -144,6 +145,7 @@ def decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str, Any]:
         "classes": list(decision.classes) if rule.kind == "classification" else None,
         "interpretation": rule.interpretation.get(lang) if rule.interpretation else None,
         "jurisdiction": decision.jurisdiction,
+        "in_force_confirmed": rule.in_force.confirmed,
     }
 
 
@@ -348,6 +350,8 @@ def _text_decision(decision: Decision, lang: str, full: bool) -> str:
     lines.append(f"  {words['source']}: {rule.source.text()}")
     lines.append(f"  {words['as_of']}: {decision.as_of.isoformat()} · {words['policy']}: "
                  f"{decision.policy.name} {decision.policy.version} (sha256:{decision.policy.digest[:12]})")
+    if not rule.in_force.confirmed:
+        lines.append("  " + render(IN_FORCE, "unconfirmed", lang, {"start": rule.in_force.start.isoformat()}))
     reasons = list(decision.reasons) if full else _top_deciding(decision)
     for reason in reasons:
         _text_reason(reason, lang, full, 1, lines)

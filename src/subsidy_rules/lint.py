@@ -12,6 +12,8 @@ import attrs
 from . import model as m
 from .expr import ast
 from .expr.printer import to_text
+from .messages import kind_word
+from .quotes import uncited
 
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
 
@@ -183,3 +185,9 @@ def lint_duplicates(rules: Iterable[m.Rule], report) -> None:
         if other is not None and other.id != rule.id and other.in_force.overlaps(rule.in_force):
             report("W005", rule.span, severity="warning", id=rule.id, other=other.id)
         seen.setdefault(key, rule)
+
+
+def lint_quotes(policy: m.PolicyModel, report) -> None:
+    """A condition, criterion or class that cites no words of the letter, on itself or on its rule."""
+    for kind, rule, ident, span in uncited(policy):
+        report("W010", span or rule.span, severity="warning", what=kind_word(kind), id=f"{rule.id}/{ident}")

@@ -156,19 +156,26 @@ def read_source_ref(out: Collector, node: Optional[YNode]) -> Optional[m.SourceR
     if isinstance(node, YScalar) and isinstance(node.value, str):
         return m.SourceRef(node.value)
     fields = Fields(out, node, ("document", "clause", "quote"), ("document",), "source")
-    return m.SourceRef(fields.text("document") or "", fields.text("clause") or "", fields.text("quote") or "")
+    quote = fields.text("quote") or ""
+    quote_node = fields.get("quote")
+    quote_span = None
+    if isinstance(quote_node, YScalar):
+        # the first character of the quoted text itself, not the key or an opening quote mark
+        quote_span = quote_node.offset_span(0, len(quote)) if isinstance(quote_node.value, str) and quote else quote_node.span
+    return m.SourceRef(fields.text("document") or "", fields.text("clause") or "", quote, quote_span)
 
 
 def read_period(out: Collector, node: Optional[YNode], parent: Span) -> m.Period:
     if node is None:
         out.error("E011", parent, key="in_force")
         return m.Period(_dt.date.min)
-    fields = Fields(out, node, ("from", "until"), ("from",), "in_force")
+    fields = Fields(out, node, ("from", "until", "confirmed"), ("from",), "in_force")
     start = fields.scalar("from", "date") or _dt.date.min
     until = fields.scalar("until", "date")
     if until is not None and until < start:
         out.error("E017", fields.span("until"), start=start, until=until)
-    return m.Period(start, until)
+    confirmed = fields.scalar("confirmed", "bool")
+    return m.Period(start, until, True if confirmed is None else confirmed)
 
 
 def read_id(out: Collector, fields: Fields, key: str = "id", required: bool = True) -> Optional[str]:
@@ -245,6 +252,12 @@ def load_model(directory: Path | str) -> Tuple[Optional[m.PolicyModel], List[Dia
                 out.error("E012", Span(str(path), 1, 1), key=path.name, expected=_expected("mapping"), actual=_expected("null"))
             rule_nodes.append((path, node))
 
+    document_nodes: List[Tuple[Path, Optional[YNode]]] = []
+    documents_dir = root / "documents"
+    if documents_dir.is_dir():
+        for path in sorted(documents_dir.glob("*.yaml")):
+            document_nodes.append((path, _load_file(out, path, root, digest)))
+
     info = read_info(out, info_node, root)
     schema = read_schema(out, schema_node)
     parameters, overrides = read_parameters(out, params_node, info)
@@ -255,7 +268,14 @@ def load_model(directory: Path | str) -> Tuple[Optional[m.PolicyModel], List[Dia
         rule = read_rule(out, node, path, schema)
         if rule is not None:
             rules.append(rule)
-    policy = m.PolicyModel(info, schema, parameters, overrides, tuple(rules), digest.hexdigest(), str(root))
+    documents: List[m.Document] = []
+    for path, node in document_nodes:
+        if node is not None:
+            document = read_document(out, node, path, root, digest)
+            if document is not None:
+                documents.append(document)
+    policy = m.PolicyModel(info, schema, parameters, overrides, tuple(rules), digest.hexdigest(), str(root),
+                           tuple(documents))
     return policy, out.diagnostics
 
 
@@ -307,16 +327,22 @@ def read_schema(out: Collector, node: Optional[YNode]) -> m.FactSchema:
         elif fields_node is not None:
             out.error("E012", fields_node.span, key="fields", expected=_expected("mapping"), actual=_expected(_kind_of(fields_node)))
         entities[name] = m.Entity(name, label, fields_map, key.span)
-    # references between entities
+    # references between entities, and implications within one
     for entity in entities.values():
         for field in entity.fields.values():
+            for source in field.implied_by:
+                other = entity.fields.get(source)
+                if field.type != "bool" or other is None or other.type != "bool" or source == field.name:
+                    out.error("E070", field.span, did_you_mean(source, [f for f, d in entity.fields.items()
+                                                                          if d.type == "bool" and f != field.name]),
+                              name=field.name, source=source)
             if field.type in ("list", "record") and field.of not in entities and field.span is not None:
                 out.error("E024", field.span, did_you_mean(field.of or "", entities), name=field.of)
     return m.FactSchema(entities)
 
 
 def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
-    fields = Fields(out, node, ("type", "label", "of", "values", "unit", "description"), ("type", "label"), name)
+    fields = Fields(out, node, ("type", "label", "of", "values", "unit", "description", "implied_by"), ("type", "label"), name)
     if not fields.ok:
         return None
     kind = fields.text("type")
@@ -337,7 +363,8 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
             out.error("E011", node.span, key="values")
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span)
+    implied_by = tuple(str(item.value) for item in fields.seq("implied_by") if isinstance(item, YScalar))
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by)
 
 
 def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:
@@ -370,14 +397,14 @@ def read_history(out: Collector, node: Optional[YNode], kind: str, name: str) ->
         out.error("E012", node.span, key="values", expected=_expected("sequence"), actual=_expected(_kind_of(node)))
         return ()
     for item in node.items:
-        fields = Fields(out, item, ("from", "value", "note"), ("from", "value"), "values")
+        fields = Fields(out, item, ("from", "value", "note", "source"), ("from", "value"), "values")
         if not fields.ok:
             continue
         start = fields.scalar("from", "date")
         value_node = fields.get("value")
         value = _param_value(out, kind, value_node, name) if value_node is not None else None
         if start is not None and value is not None:
-            entries.append(m.ParameterValue(start, value, item.span))
+            entries.append(m.ParameterValue(start, value, item.span, read_source_ref(out, fields.get("source"))))
     for before, after in zip(entries, entries[1:]):
         if after.start <= before.start and after.span is not None:
             out.error("E028", after.span, name=name)
@@ -396,22 +423,35 @@ def read_parameters(out: Collector, node: Optional[YNode], info: m.PolicyInfo):
             name = str(key.value)
             if not NAME_PATTERN.match(name):
                 out.error("E015", key.span, value=name)
-            pf = Fields(out, value, ("label", "type", "unit", "floor", "source", "values", "description"), ("label", "type", "values"), name)
+            pf = Fields(out, value, ("label", "type", "unit", "kind", "floor", "source", "values", "description",
+                                     "interpretation", "no_standard"), ("label", "type", "values"), name)
             if not pf.ok:
                 continue
             kind = pf.text("type") or "money"
             if kind not in m.PARAMETER_TYPES:
                 out.error("E016", pf.span("type"), key="type", value=kind, choices=", ".join(m.PARAMETER_TYPES))
                 continue
+            override_kind = pf.text("kind")
+            if override_kind is not None and override_kind not in m.PARAMETER_KINDS:
+                out.error("E016", pf.span("kind"), did_you_mean(override_kind, m.PARAMETER_KINDS), key="kind",
+                          value=override_kind, choices=", ".join(m.PARAMETER_KINDS))
+                override_kind = None
+            if pf.scalar("floor", "bool"):  # `floor: true` is the older spelling of `kind: floor`
+                if override_kind not in (None, "floor"):
+                    out.error("E016", pf.span("floor"), key="floor", value="true", choices=f"kind: {override_kind}")
+                override_kind = override_kind or "floor"
             parameters[name] = m.Parameter(
                 name,
                 read_label(out, pf.get("label"), "label", value.span),
                 kind,
                 read_history(out, pf.get("values"), kind, name),
-                bool(pf.scalar("floor", "bool")),
-                read_label(out, pf.get("unit"), "unit", value.span) if pf.has("unit") else None,
-                read_source_ref(out, pf.get("source")),
-                key.span,
+                kind=override_kind,
+                unit=read_label(out, pf.get("unit"), "unit", value.span) if pf.has("unit") else None,
+                source=read_source_ref(out, pf.get("source")),
+                span=key.span,
+                interpretation=(read_label(out, pf.get("interpretation"), "interpretation", value.span)
+                                if pf.has("interpretation") else None),
+                no_standard=bool(pf.scalar("no_standard", "bool")),
             )
     elif params_node is not None:
         out.error("E012", params_node.span, key="parameters", expected=_expected("mapping"), actual=_expected(_kind_of(params_node)))
@@ -616,7 +656,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
         out.error("E010", fields.span("criteria" if fields.has("criteria") else "pass"), key="criteria", allowed="kind: checklist")
     if kind == "classification":
         for item in fields.seq("classes"):
-            kf = Fields(out, item, ("id", "label", "expr", "description"), ("id", "label", "expr"), "classes")
+            kf = Fields(out, item, ("id", "label", "expr", "source", "description"), ("id", "label", "expr"), "classes")
             if not kf.ok:
                 continue
             kid = read_id(out, kf)
@@ -624,7 +664,7 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
             label = read_label(out, kf.get("label"), "label", item.span)
             expr = read_expression(out, kf.get("expr"), "expr", item.span)
             if kid and expr is not None:
-                classes.append(m.ClassDef(kid, label, expr, item.span))
+                classes.append(m.ClassDef(kid, label, expr, item.span, read_source_ref(out, kf.get("source"))))
         if not fields.has("classes"):
             out.error("E011", node.span, key="classes")
     elif fields.has("classes"):
@@ -652,3 +692,79 @@ def read_rule(out: Collector, node: YNode, path: Path, schema: m.FactSchema) -> 
         interpretation=interpretation,
         span=node.span,
     )
+
+
+# ------------------------------------------------------------------ documents
+
+DOCUMENT_KEYS = ("id", "title", "date", "text", "restates", "restorations", "parts", "normative", "not_normative",
+                 "description")
+
+
+def _texts(out: Collector, fields: Fields, key: str) -> List[Tuple[str, Span]]:
+    found = []
+    for item in fields.seq(key):
+        if isinstance(item, YScalar) and isinstance(item.value, str) and item.value.strip():
+            found.append((item.value, item.span))
+        else:
+            out.error("E012", item.span, key=key, expected=_expected("text"), actual=_expected(_kind_of(item)))
+    return found
+
+
+def read_document(out: Collector, node: YNode, path: Path, root: Path, digest: "hashlib._Hash") -> Optional[m.Document]:
+    """A document's metadata (policy/documents/NAME.yaml) and the text file it names, read whole."""
+    fields = Fields(out, node, DOCUMENT_KEYS, ("id", "title", "text"), path.name)
+    if not fields.ok:
+        return None
+    ident = fields.text("id")
+    name = fields.text("text")
+    if not ident or not name:
+        return None
+    title = read_label(out, fields.get("title"), "title", node.span)
+    date = fields.scalar("date", "date")
+    text_path = path.parent / name
+    if Path(name).name != name or not text_path.is_file():
+        out.error("E060", fields.span("text"), name=name)
+        return None
+    data = text_path.read_bytes()
+    digest.update(str(text_path.relative_to(root)).replace("\\", "/").encode("utf-8") + b"\0")
+    digest.update(hashlib.sha256(data).digest())
+    try:
+        text = decode_source(data, str(text_path))
+    except YamlProblem as problem:
+        out.error(problem.code, problem.span, **problem.args_)
+        return None
+    restorations: List[m.Restoration] = []
+    reading = text
+    for item in fields.seq("restorations"):
+        rf = Fields(out, item, ("printed", "reads", "note"), ("printed", "reads"), "restorations")
+        printed, reads = rf.text("printed"), rf.text("reads")
+        if not printed or reads is None:
+            continue
+        count = text.count(printed)
+        if count != 1:
+            out.error("E061", rf.span("printed"), text=printed, count=count, file=str(text_path))
+            continue
+        restorations.append(m.Restoration(printed, reads, item.span))
+        reading = reading.replace(printed, reads)
+    parts: List[m.DocumentPart] = []
+    for item in fields.seq("parts"):
+        pf = Fields(out, item, ("at", "section"), ("at", "section"), "parts")
+        at, section = pf.text("at"), pf.text("section")
+        if at is None or section is None:
+            continue
+        if at not in reading:
+            out.error("E062", pf.span("at"), text=at, file=str(text_path))
+            continue
+        parts.append(m.DocumentPart(at, section, item.span))
+    overrides: Dict[str, Tuple[str, ...]] = {}
+    for key in ("normative", "not_normative"):
+        kept = []
+        for fragment, span in _texts(out, fields, key):
+            if fragment not in reading:
+                out.error("E062", span, text=fragment, file=str(text_path))
+            else:
+                kept.append(fragment)
+        overrides[key] = tuple(kept)
+    restates = tuple(value for value, _ in _texts(out, fields, "restates"))
+    return m.Document(ident.strip(), title, date, text, reading, str(text_path), restates, tuple(restorations),
+                      tuple(parts), overrides["normative"], overrides["not_normative"], node.span)

@@ -66,13 +66,27 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E050": ("{county} 的 “{name}” = {value},低于市级底线 {floor}(自 {start} 起)", "{county} sets '{name}' = {value}, below the city floor {floor} (from {start})"),
     "E051": ("参数 “{name}” 的值 {value} 不是{expected}", "parameter '{name}' value {value} is not {expected}"),
     "E052": ("参数 “{name}” 在 {date} 没有生效的取值,而规则 “{rule}” 此时生效", "parameter '{name}' has no value in force on {date}, when rule '{rule}' is"),
+    # implied facts (schema `implied_by`)
+    "E070": ("“{name}” 的 implied_by 只能写同一记录中的其他是/否字段,“{source}” 不是",
+             "implied_by of '{name}' may only name other yes/no fields of the same record; '{source}' is not one"),
     "E053": ("未知的县区 “{name}”{suggestion}", "unknown county '{name}'{suggestion}"),
+    # county overrides checked by the parameter's kind (floor / cap / fixed / threshold)
+    "E054": ("{county} 的 “{name}” = {value}(自 {start} 起)没有注明依据", "{county} sets '{name}' = {value} (from {start}) without a source"),
+    "E055": ("{county} 的 “{name}” = {value},高于市级上限 {limit}(自 {start} 起)", "{county} sets '{name}' = {value}, above the city cap {limit} (from {start})"),
+    "E056": ("{county} 不能改变 “{name}”(改为 {value}):这是{kind} {limit}", "{county} cannot change '{name}' (to {value}): it is {kind}, {limit}"),
     # warnings
     "W001": ("参数 “{name}” 没有被任何规则使用", "parameter '{name}' is not used by any rule"),
     "W002": ("条件 “{id}” 永远不可能成立:{expr}", "condition '{id}' can never be true: {expr}"),
     "W003": ("条件 “{id}” 总是成立(只要已填报),不起作用:{expr}", "condition '{id}' is always true when known, so it decides nothing: {expr}"),
     "W004": ("条件 “{id}” 与同组的条件 “{other}” 互相矛盾,这一组永远不可能全部成立", "condition '{id}' contradicts '{other}' in the same group: the group can never be met"),
     "W005": ("规则 “{id}” 与规则 “{other}” 的适用对象和条件完全相同,生效期间又有重叠", "rule '{id}' has the same entity and conditions as rule '{other}', and their periods overlap"),
+    # --- trace: source documents and quotes of the letter (policy/documents/) ---
+    "E060": ("未找到文件正文 “{name}”:请把正文文件放在本元数据文件旁边", "document text '{name}' not found: put the text file beside this metadata file"),
+    "E061": ("“{text}” 在 {file} 中出现 {count} 次,修补原文时应当恰好出现 1 次", "'{text}' occurs {count} times in {file}; a restoration must occur exactly once"),
+    "E062": ("“{text}” 不在 {file} 中", "'{text}' does not occur in {file}"),
+    "E063": ("{what} “{id}” 引用的原文不在 {document} 中", "the quote of {what} '{id}' does not occur in {document}"),
+    "W010": ("{what} “{id}” 没有引用来函原文:它和它的规则都没有 source.quote", "{what} '{id}' quotes no words of the letter: neither it nor its rule has a source.quote"),
+    "W011": ("{what} “{id}” 引用的文件 “{document}” 没有随政策提供,无法核对原文", "{what} '{id}' quotes '{document}', which the policy does not ship, so the quote cannot be checked"),
 }
 
 HINTS: Dict[str, Tuple[str, str]] = {
@@ -83,7 +97,15 @@ HINTS: Dict[str, Tuple[str, str]] = {
     "E030": ("检查括号、引号和运算符;字段路径用点号连接,如 employer.hires", "check brackets, quotes and operators; fact paths use dots, e.g. employer.hires"),
     "E034": ("比较两边必须是同一类数据:数字和数字、日期和日期、文字和文字", "both sides must be the same kind of data: numbers, dates or text"),
     "E036": ("把长条件拆成几个有编号的条件,放进 all/any 中", "split the condition into several named conditions under all/any"),
-    "E050": ("县区只能提高市级底线标准,不能降低", "a county may raise a city floor, never lower it"),
+    "E050": ("“不低于”的标准县区只能提高,不能降低:把这个值改到市级底线以上(含),或删去这一行", "a county may raise a \"not lower than\" (不低于) standard, never lower it: set the value to the city floor or above, or delete the line"),
+    # county overrides checked by the parameter's kind
+    "E054": ("在这一条下面加上 source: {{document: 县区文件号, clause: 条款, quote: 原文}},写明县区标准出自哪个文件", "add source: {{document: the county's document number, clause: ..., quote: ...}} under this entry, naming the document that sets the county value"),
+    "E055": ("“不超过”的上限县区只能降低,不能提高:把这个值改到市级上限以下(含),或删去这一行", "a county may lower a \"not more than\" (不超过) cap, never raise it: set the value to the city cap or below, or delete the line"),
+    "E056": ("来函规定的固定标准和条件数值县区不能改变:删去这一行;如果来函的数值本身有误,请修改 parameters.yaml 中的市级取值并注明依据", "a fixed amount or threshold set by the letter cannot be changed by a county: delete the line; if the letter's value itself is wrong, change the city value in parameters.yaml with its source"),
+    # --- trace ---
+    "E063": ("把 quote 改成来函中的原话(可只摘一部分,中间省略处写 ……);来函中最接近的是:“{nearest}”。运行 subsidy-rules trace 可逐句查看来函", "copy the words of the letter into quote (a part is enough; write …… where words are left out); the closest words in the letter are: “{nearest}”. Run subsidy-rules trace to read the letter sentence by sentence"),
+    "W010": ("在条件或规则的 source 下加 quote: 来函中规定这一条的原话", "add quote: under the source of the condition or its rule, with the letter's words that state it"),
+    "W011": ("把该文件放进 policy/documents/,或在已有文件的 restates 中列出它", "ship the document in policy/documents/, or list it under restates of a shipped one"),
 }
 
 CLAIM: Dict[str, Tuple[str, str]] = {
@@ -104,6 +126,94 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
 }
 
+# in-force dates the source does not give (rule `in_force: {confirmed: false}`), flagged in every decision
+IN_FORCE: Dict[str, Tuple[str, str]] = {
+    "unconfirmed": ("⚠ 生效日期待核实:本规则按 {start} 起生效计算,来函未写明这一日期",
+                    "⚠ in-force date to be confirmed: this rule is applied from {start}; the source does not give the date"),
+}
+
+# parameter kinds a county may not override (check E056), named in its message
+PARAMETER_KINDS: Dict[str, Tuple[str, str]] = {
+    "fixed": ("来函规定的固定标准", "a fixed amount set by the letter"),
+    "threshold": ("来函规定的条件数值", "a threshold set by the letter"),
+}
+
+# ---- tables: reading and writing whole tables (tables/ package: evaluate, lists)
+CLAIM.update({
+    "T001": ("{path}:未知的列{suggestion}", "{path}: unknown column{suggestion}"),
+    "T002": ("{path}:列名有歧义,可能是 {choices};请写成带点号的路径,如 {example}",
+             "{path}: ambiguous column name, it could be {choices}; write the dotted path, e.g. {example}"),
+    "T003": ("读取或写出 {fmt} 文件需要 Python 包 {package}:pip install 'subsidy-rules[tables]'",
+             "{fmt} files need the Python package {package}: pip install 'subsidy-rules[tables]'"),
+    "T004": ("无法读取 {fmt} 文件:{detail}", "cannot read the {fmt} file: {detail}"),
+    "T005": ("{path}:这一列没有表头,却填了内容", "{path}: this column has no header but holds a value"),
+    "T006": ("{path}:这一列与第 {first} 列重复", "{path}: the same column as column {first}"),
+    "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
+    "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
+    "T009": ("无法写出 {detail}", "cannot write {detail}"),
+})
+
+TABLES: Dict[str, Tuple[str, str]] = {
+    "header": ("表头:", "column header: "),
+    "error": ("错误:", "error: "),
+    "column": ("第 {n} 列({letter})“{name}”", "column {n} ({letter}) '{name}'"),
+    "interrupted": ("已中断。", "interrupted."),
+    "interrupted-file": ("已中断:{path} 没有生成(输出不完整,临时文件已删除);中断前已处理 {records} 条记录,写出 {rows} 行",
+                         "interrupted: {path} was not written (the output was incomplete; its temporary file was removed); "
+                         "{records} record(s) done, {rows} row(s) written before the interruption"),
+    "interrupted-stdout": ("已中断:标准输出上的结果不完整;中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the output on standard output is incomplete; {records} record(s) done, "
+                           "{rows} row(s) written before the interruption"),
+    "failed-file": ("无法写出 {path}:{detail};该文件没有生成(临时文件已删除);此前已处理 {records} 条记录,写出 {rows} 行",
+                    "cannot write {path}: {detail}; the file was not made (its temporary file was removed); "
+                    "{records} record(s) done, {rows} row(s) written before the failure"),
+    "interrupted-folder": ("已中断:{path} 中的名单文件没有生成(输出不完整,临时文件已删除;原有的同名文件保持不变);"
+                           "中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the list files in {path} were not written (the output was incomplete; its "
+                           "temporary files were removed, files already there are as they were); {records} record(s) "
+                           "done, {rows} row(s) written before the interruption"),
+    "needs-out": ("--format {fmt} 需要用 --out 指定输出文件", "--format {fmt} needs an output file: give --out FILE"),
+    "sheet": ("判定结果", "results"),
+}
+
+# output column headers, by the key the JSON Lines rows use
+COLUMNS: Dict[str, Tuple[str, str]] = {
+    "line": ("行号", "line"),
+    "id": ("编号", "id"),
+    "rule": ("规则", "rule"),
+    "outcome": ("结果", "outcome"),
+    "amount": ("金额", "amount"),
+    "missing": ("待补充的信息", "missing"),
+    "decision": ("判定详情", "decision"),
+    "name": ("姓名", "name"),
+    "county": ("县区", "county"),
+    "township": ("乡镇", "township"),
+    "village": ("村", "village"),
+    "reason": ("理由", "reason"),
+}
+
+# what an input column may be called besides as_of, jurisdiction and id
+RESERVED_COLUMNS: Dict[str, Tuple[str, ...]] = {
+    "id": ("编号", "ID"),
+    "as_of": ("评估日期", "判定日期", "As of"),
+    "jurisdiction": ("管辖县区", "Jurisdiction"),
+}
+
+
+def table_word(key: str, lang: str, **args: Any) -> str:
+    """A word of the table readers and writers (TABLES), filled in."""
+    return render(TABLES, key, lang, args)
+
+
+def column_label(key: str, lang: str) -> str:
+    """The header of an output column in ``lang``; an unknown key is its own header."""
+    pair = COLUMNS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+# ---- end tables
+
+
 TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "bool": ("是/否", "a yes/no value"),
     "integer": ("整数", "an integer"),
@@ -119,6 +229,50 @@ TYPE_NAMES: Dict[str, Tuple[str, str]] = {
     "sequence": ("列表", "a list"),
     "null": ("空值", "nothing"),
 }
+
+
+# --- trace: kinds of things that cite the letter, and the words of the trace report ---
+TRACE_KINDS: Dict[str, Tuple[str, str]] = {
+    "rule": ("规则", "rule"),
+    "condition": ("条件", "condition"),
+    "criterion": ("标准", "criterion"),
+    "class": ("名单", "list"),
+    "parameter": ("参数", "parameter"),
+}
+
+TRACE: Dict[str, Tuple[str, str]] = {
+    "heading": ("{id} {title}({date})", "{id} {title} ({date})"),
+    "legend": ("逐句列出来函;每句下面是引用它的规则、条件和参数。● 规范性语句,已有规则引用;✗ 规范性语句,没有任何规则引用;○ 叙述性语句,有规则引用;无标记的是叙述性语句。",
+               "The letter sentence by sentence, with what quotes each one below it. ● normative, quoted by a rule; ✗ normative, quoted by nothing; ○ narrative, quoted; no mark: narrative."),
+    "restored": ("来函发布时缺失的字已补回:{list}", "Characters lost in the published text are restored: {list}"),
+    "uncovered_mark": ("未覆盖", "not covered"),
+    "preamble": ("(开头)", "(opening)"),
+    "summary": ("共 {sentences} 句,其中规范性语句 {normative} 句:已覆盖 {covered} 句,未覆盖 {uncovered} 句。",
+                "{sentences} sentences, {normative} of them normative: {covered} covered, {uncovered} not covered."),
+    "uncovered_head": ("没有任何规则引用的规范性语句:{list}", "Normative sentences no rule quotes: {list}"),
+    "not_found_head": ("引文在来函中找不到(请改正 quote,见 subsidy-rules check):", "Quotes not found in the letter (correct the quote; see subsidy-rules check):"),
+    "unshipped_head": ("引用了未随政策提供的文件,无法核对:", "Quotes of documents the policy does not ship, not checked:"),
+    "no_documents": ("本政策没有提供来函原文(policy/documents/)", "this policy ships no source document (policy/documents/)"),
+    "sentence": ("第{index}句", "sentence {index}"),
+    "problem_quote": ("{where} {what}:“{quote}”", "{where} {what}: “{quote}”"),
+    "problem_document": ("{where} {what}:{document}", "{where} {what}: {document}"),
+    "restating": ("{shipped}(它转述了 {cited})", "{shipped} (which restates {cited})"),
+}
+
+
+def trace_word(key: str, lang: str, **args: Any) -> str:
+    return render(TRACE, key, lang, args)
+
+
+def kind_word(kind: str) -> "Word":
+    """What cites the letter (rule, condition, criterion, list, parameter), in both languages."""
+    zh, en = TRACE_KINDS[kind]
+    return Word(zh, en)
+
+
+def trace_word_pair(key: str, **args: Any) -> "Word":
+    """A trace phrase in both languages, for a diagnostic argument worded when it is shown."""
+    return Word(trace_word(key, "zh", **args), trace_word(key, "en", **args))
 
 
 class Word:
@@ -175,6 +329,11 @@ def type_name(kind: str, lang: str) -> str:
     if pair is None:
         return kind
     return pair[0] if lang == "zh" else pair[1]
+
+
+def parameter_kind_word(kind: str) -> "Word":
+    zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
+    return Word(zh, en)
 
 
 # ---------------------------------------------------------------- SQL target (mapping files, sql command)

@@ -17,6 +17,10 @@ from .source import Span
 
 FIELD_TYPES = ("bool", "integer", "decimal", "money", "date", "text", "enum", "list", "record")
 PARAMETER_TYPES = ("bool", "integer", "decimal", "money", "date", "text")
+# How a county may override a parameter (see check.py): a floor (不低于) only upwards, a cap
+# (不超过) only downwards, a fixed amount or a threshold set by the letter not at all.
+# No kind: the letter sets no value (e.g. a standard "按规定" set elsewhere); any override with its source.
+PARAMETER_KINDS = ("floor", "cap", "fixed", "threshold")
 NUMERIC = ("integer", "decimal", "money")
 
 
@@ -36,6 +40,8 @@ class SourceRef:
     document: str
     clause: str = ""
     quote: str = ""
+    # where the quote's text starts in its file (for "quote not found" diagnostics)
+    quote_span: Optional[Span] = attrs.field(default=None, eq=False)
 
     def text(self) -> str:
         return f"{self.document} {self.clause}".strip()
@@ -45,6 +51,8 @@ class SourceRef:
 class Period:
     start: _dt.date
     until: Optional[_dt.date] = None
+    # False where the source does not give the date: decisions then say "生效日期待核实"
+    confirmed: bool = True
 
     def contains(self, day: _dt.date) -> bool:
         return self.start <= day and (self.until is None or day <= self.until)
@@ -54,7 +62,8 @@ class Period:
         return self.start <= (other.until or far) and other.start <= (self.until or far)
 
     def to_dict(self) -> Dict[str, Optional[str]]:
-        return {"from": self.start.isoformat(), "until": self.until.isoformat() if self.until else None}
+        return {"from": self.start.isoformat(), "until": self.until.isoformat() if self.until else None,
+                "confirmed": self.confirmed}
 
 
 @attrs.frozen
@@ -75,6 +84,7 @@ class Field:
     values: Tuple[str, ...] = ()
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
 
 
 @attrs.frozen
@@ -95,6 +105,7 @@ class ParameterValue:
     start: _dt.date
     value: Any
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional["SourceRef"] = None  # required on a county override (check E054)
 
 
 @attrs.frozen
@@ -103,10 +114,16 @@ class Parameter:
     label: Label
     type: str
     values: Tuple[ParameterValue, ...]
-    floor: bool = False
+    kind: Optional[str] = None  # one of PARAMETER_KINDS, or None
     unit: Optional[Label] = None
     source: Optional[SourceRef] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    interpretation: Optional[Label] = None  # the reading, where the letter does not state the value
+    no_standard: bool = False  # the source sets no standard: no value is intended, amounts reading it are absent
+
+    @property
+    def floor(self) -> bool:
+        return self.kind == "floor"
 
     def value_on(self, day: _dt.date) -> Any:
         """The value in force on ``day`` (None before the first)."""
@@ -189,6 +206,7 @@ class ClassDef:
     label: Label
     expr: Expression
     span: Optional[Span] = attrs.field(default=None, eq=False)
+    source: Optional[SourceRef] = None
 
 
 @attrs.frozen
@@ -229,6 +247,47 @@ class PolicyInfo:
 
 
 @attrs.frozen
+class Restoration:
+    """Characters the printed text lost, put back for reading and quoting (1000/人 -> 1000元/人)."""
+
+    printed: str
+    reads: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class DocumentPart:
+    """Where a part of a document without a numbered heading begins (下一步…), and its name."""
+
+    at: str
+    section: str
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Document:
+    """A source document shipped with the policy (policy/documents/*.yaml plus its text).
+
+    ``text`` is the file as published; ``reading`` is that text with the restorations
+    applied, which is what sentences are cut from and quotes are matched in.
+    ``normative`` / ``not_normative`` are fragments that override the sentence heuristic.
+    """
+
+    id: str
+    title: Label
+    date: Optional[_dt.date]
+    text: str
+    reading: str
+    file: str
+    restates: Tuple[str, ...] = ()
+    restorations: Tuple[Restoration, ...] = ()
+    parts: Tuple[DocumentPart, ...] = ()
+    normative: Tuple[str, ...] = ()
+    not_normative: Tuple[str, ...] = ()
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class PolicyModel:
     """Everything loaded from a policy folder, before compilation."""
 
@@ -239,6 +298,7 @@ class PolicyModel:
     rules: Tuple[Rule, ...]
     digest: str
     root: str
+    documents: Tuple[Document, ...] = ()
 
 
 def leaves(node: Node):

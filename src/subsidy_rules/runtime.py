@@ -119,6 +119,21 @@ def _known(record: Any, names: tuple) -> bool:
     return True
 
 
+def _opt(record: Any, names: tuple, kind: str, values: tuple) -> Any:
+    """A fact that may be absent (asked about by known()): its checked value or None."""
+    current = record
+    for name in names:
+        if current is None:
+            return None
+        if current.__class__ is not dict:
+            raise Bail()
+        current = current.get(name)
+    try:
+        return check_value(kind, current, "", values)
+    except ClaimError:
+        raise Bail() from None  # the reference evaluator reports it with its path
+
+
 def _inlim(value: Any) -> bool:
     """Within the range a claim may hold (NaN and infinities are not)."""
     try:
@@ -162,7 +177,7 @@ BAIL_ERRORS = (Bail, KeyError, TypeError, AttributeError, IndexError, InvalidOpe
 HELPERS = {
     "_bail": _bail, "_fen": fen, "_getm": _getm, "_item": _item, "_chk": _chk, "_div": _div,
     "_in3": _in3, "_call": _call, "_min": min, "_max": max, "_min1": _min1, "_max1": _max1,
-    "_known": _known, "_lst": _lst, "_inlim": _inlim, "_LIM": int(LIMIT), "_NLIM": -int(LIMIT), "_ref": _ref, "_rec": _rec, "_claim": _claim, "_mk": _mk, "_BAIL": BAIL_ERRORS,
+    "_known": _known, "_opt": _opt, "_lst": _lst, "_inlim": _inlim, "_LIM": int(LIMIT), "_NLIM": -int(LIMIT), "_ref": _ref, "_rec": _rec, "_claim": _claim, "_mk": _mk, "_BAIL": BAIL_ERRORS,
     "_enumerate": enumerate, "_len": len,
     "_dict": dict, "_list": list, "_int": int, "_bool": bool, "_str": str, "_Dec": Decimal, "_date": _dt.date,
     "_ZERO": Decimal("0.00"),

@@ -68,7 +68,10 @@ def rule_schema() -> Dict[str, Any]:
             "title": {"$ref": "#/definitions/label"},
             "source": {"$ref": "#/definitions/source"},
             "in_force": _t("生效期间", "period in force", type="object", additionalProperties=False, required=["from"],
-                           properties={"from": _date("开始日期", "from"), "until": _date("结束日期(含)", "until (inclusive)")}),
+                           properties={"from": _date("开始日期", "from"), "until": _date("结束日期(含)", "until (inclusive)"),
+                                       "confirmed": _t("日期已核实(来函未写明日期时为 false)",
+                                                       "date confirmed (false where the source does not give it)",
+                                                       type="boolean")}),
             "applies_to": _t("适用的实体", "entity the rule applies to", type="string"),
             "interpretation": {"$ref": "#/definitions/label"},
             "description": {"type": "string"},
@@ -100,7 +103,8 @@ def rule_schema() -> Dict[str, Any]:
             "classes": _t("名单", "classes", type="array", items={
                 "type": "object", "additionalProperties": False, "required": ["id", "label", "expr"],
                 "properties": {"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"},
-                               "expr": {"$ref": "#/definitions/expr"}, "description": {"type": "string"}}}),
+                               "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
+                               "description": {"type": "string"}}}),
         },
     }
 
@@ -108,7 +112,8 @@ def rule_schema() -> Dict[str, Any]:
 def parameters_schema() -> Dict[str, Any]:
     history = _t("取值历史(按日期)", "history of values by date", type="array", items={
         "type": "object", "additionalProperties": False, "required": ["from", "value"],
-        "properties": {"from": _date("起始日期", "from"), "value": SCALAR_VALUE, "note": {"type": "string"}}})
+        "properties": {"from": _date("起始日期", "from"), "value": SCALAR_VALUE, "note": {"type": "string"},
+                       "source": {"$ref": "#/definitions/source"}}})
     return {
         "$schema": DRAFT, **_t("参数文件", "parameters file"), "type": "object", "additionalProperties": False,
         "required": ["parameters"], "definitions": {"label": LABEL, "source": SOURCE, "history": history},
@@ -119,7 +124,13 @@ def parameters_schema() -> Dict[str, Any]:
                     "label": {"$ref": "#/definitions/label"},
                     "type": _t("类型", "type", enum=list(m.PARAMETER_TYPES)),
                     "unit": {"$ref": "#/definitions/label"},
-                    "floor": _t("市级底线(县区只能提高)", "city floor (counties may only raise it)", type="boolean"),
+                    "kind": _t("县区可否调整:floor 不低于(只能提高)、cap 不超过(只能降低)、fixed 固定标准、threshold 条件数值(都不能改)",
+                               "how a county may override: floor (only raise), cap (only lower), fixed / threshold (never)",
+                               enum=list(m.PARAMETER_KINDS)),
+                    "floor": _t("市级底线(同 kind: floor)", "city floor (same as kind: floor)", type="boolean"),
+                    "interpretation": {"$ref": "#/definitions/label"},
+                    "no_standard": _t("来函未规定标准:没有取值,读取它的金额不给出(不是0)",
+                                      "the source sets no standard: no value, amounts reading it are absent (not 0)", type="boolean"),
                     "source": {"$ref": "#/definitions/source"},
                     "values": {"$ref": "#/definitions/history"},
                     "description": {}}}),
@@ -135,7 +146,9 @@ def facts_schema() -> Dict[str, Any]:
         "label": {"$ref": "#/definitions/label"},
         "of": _t("列表或记录的实体", "entity of list/record items", type="string"),
         "values": _t("可选值", "allowed values", type="array", items={"type": "string"}),
-        "unit": {"$ref": "#/definitions/label"}, "description": {}}}
+        "unit": {"$ref": "#/definitions/label"}, "description": {},
+        "implied_by": _t("由这些是/否字段推出为“是”(同一记录中)", "made true by these yes/no fields of the same record",
+                         type="array", items={"type": "string"})}}
     return {
         "$schema": DRAFT, **_t("事实结构", "fact schema"), "type": "object", "additionalProperties": False,
         "required": ["entities"], "definitions": {"label": LABEL, "field": field},
@@ -210,6 +223,13 @@ def tests_schema(schema: m.FactSchema) -> Dict[str, Any]:
                 "as_of": _date("评估日期", "as of"),
                 "claim": {"$ref": "#/definitions/claim"},
                 "description": {"type": "string"},
+                "reading": _t("读法:chosen 本政策采用的读法(默认);alternative 另一种读法(alternative 写出它的结果)",
+                              "reading: chosen (default) or alternative (the other reading; `alternative` gives its result)",
+                              enum=["chosen", "alternative"]),
+                "alternative": _t("另一种读法下的结果", "what the other reading would decide", type="object",
+                                  additionalProperties=False, properties={
+                                      "outcome": {"enum": ["eligible", "ineligible", "undetermined"]},
+                                      "amount": {"type": ["number", "string", "null"]}}),
                 "expect": _t("期望结果", "expected result", type="object", additionalProperties=False, properties={
                     "outcome": {"enum": ["eligible", "ineligible", "undetermined", "error"]},
                     "amount": {"type": ["number", "string", "null"]},

@@ -20,8 +20,12 @@ from .errors import Diagnostic, SubsidyRulesError
 from .load import Collector, Fields
 from .source import SourceFile, Span, YamlProblem, YMap, decode_source, parse_yaml, plain
 
-CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description")
+CASE_KEYS = ("name", "rule", "as_of", "claim", "expect", "description", "reading", "alternative")
 EXPECT_KEYS = ("outcome", "amount", "failed", "passed", "missing", "designation", "classes", "items")
+# A case with `reading: alternative` keeps a reading of the letter the policy did not take:
+# `expect` is what the policy decides, `alternative` what the other reading would decide.
+READINGS = ("chosen", "alternative")
+ALTERNATIVE_KEYS = ("outcome", "amount")
 
 
 @attrs.frozen
@@ -32,6 +36,8 @@ class Case:
     expect: Dict[str, Any]
     as_of: Optional[_dt.date]
     span: Span
+    reading: str = "chosen"
+    alternative: Dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -70,6 +76,14 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         expect_node = cf.get("expect")
         Fields(out, expect_node, EXPECT_KEYS, (), "expect") if expect_node is not None else None
         claim_node = cf.get("claim")
+        reading = cf.text("reading") or "chosen"
+        if reading not in READINGS:
+            out.error("E016", cf.span("reading"), key="reading", value=reading, choices=", ".join(READINGS))
+        alternative_node = cf.get("alternative")
+        if alternative_node is not None:
+            Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative")
+        elif reading == "alternative":
+            out.error("E011", node.span, key="alternative")
         cases.append(Case(
             name=cf.text("name") or "?",
             rule=cf.text("rule") or "",
@@ -77,6 +91,8 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             expect=plain(expect_node) if isinstance(expect_node, YMap) else {},
             as_of=cf.scalar("as_of", "date"),
             span=node.span,
+            reading=reading,
+            alternative=plain(alternative_node) if isinstance(alternative_node, YMap) else {},
         ))
     return cases
 
@@ -132,7 +148,26 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
     if "classes" in expect:
         if sorted(expect["classes"] or ()) != sorted(decision.classes):
             problems.append(f"classes: expected {sorted(expect['classes'] or ())}, got {sorted(decision.classes)}")
+    if case.reading == "alternative":
+        problems.extend(_alternative_problems(case))
     return CaseResult(case, not problems, tuple(problems), decision)
+
+
+def _alternative_problems(case: Case) -> List[str]:
+    """An alternative-reading case must show a result the chosen reading does not give."""
+    def amount(value: Any) -> Optional[Decimal]:
+        return None if value is None else Decimal(str(value))
+
+    differs = False
+    for key in ALTERNATIVE_KEYS:
+        if key in case.alternative and key in case.expect:
+            other, mine = case.alternative[key], case.expect[key]
+            if key == "amount":
+                other, mine = amount(other), amount(mine)
+            differs = differs or other != mine
+    if not differs:
+        return ["alternative: the other reading must give an outcome or amount different from `expect`"]
+    return []
 
 
 def run_all(policy: Policy, cases: List[Case]) -> Iterator[CaseResult]:

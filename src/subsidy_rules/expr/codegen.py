@@ -277,21 +277,63 @@ class FastExplain(Decide):
 
     def region(self, node: ast.Expr, ctx: Context) -> Tuple[str, Dict[str, str]]:
         reads: Dict[str, str] = {}
+        only_known = known_only(node)
         for path in region_paths(node):
             if path.dotted not in reads:
                 temp = self.out.fresh()
-                self.ranging = True
-                try:
-                    self.out.line(f"{temp} = {Decide._Path(self, path, ctx)}")
-                finally:
-                    self.ranging = False
+                if path.dotted in only_known:
+                    # asked only whether it is given: absent is an answer, not a reason to hand over
+                    self.out.line(f"{temp} = {self._optional(path, ctx)}")
+                else:
+                    self.out.line(f"{temp} = {self._nullable(path, ctx)}")
                 reads[path.dotted] = temp
             self.read_ids[id(path)] = reads[path.dotted]
         return self.expr(node, ctx), reads
 
+    def _optional(self, path: ast.Path, ctx: Context) -> str:
+        resolved = resolve(path.parts, ctx.scope)
+        base, _, _ = _base(resolved, ctx)
+        names = self.ns.const(tuple(f.name for f in resolved.fields))
+        last = resolved.fields[-1]
+        return f"_opt({base}, {names}, {last.type!r}, {self.ns.const(last.values)})"
+
+    def _Call(self, node, ctx):
+        temp = self.read_ids.get(id(node.args[0])) if node.name == "known" and node.args else None
+        if temp is not None:  # a path of this region, read up front (inside an item body: Decide's own)
+            return f"({temp} is not None)"
+        return Decide._Call(self, node, ctx)
+
+    def _nullable(self, path: ast.Path, ctx: Context) -> str:
+        """Read a region's fact up front, checked but possibly absent: a fact the expression
+        turns out not to need (a short-circuit) must not hand the claim over."""
+        resolved = resolve(path.parts, ctx.scope)
+        if resolved.root == "as_of":
+            return "A"
+        base, _, _ = _base(resolved, ctx)
+        expr = base
+        for field in resolved.fields[:-1]:
+            expr = f"{expr}[{field.name!r}]"
+        last = resolved.fields[-1]
+        expr = f"{expr}.get({last.name!r})"
+        w = self.out.fresh("_w")
+        test = {
+            "bool": f"{w}.__class__ is _bool",
+            "integer": f"({w}.__class__ is _int and _NLIM < {w} < _LIM)",
+            "decimal": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "money": f"(({w}.__class__ is _Dec or {w}.__class__ is _int) and _inlim({w}))",
+            "date": f"{w}.__class__ is _date",
+            "text": f"{w}.__class__ is _str",
+            "enum": f"({w}.__class__ is _str and {w} in {self.ns.const(frozenset(last.values))})",
+            "list": f"({w}.__class__ is _list and _len({w}) <= {MAX_LIST})",
+            "record": f"{w}.__class__ is _dict",
+        }[last.type]
+        return f"({w} if ({w} := {expr}) is None or {test} else _bail())"
+
     def _Path(self, node, ctx):
         temp = self.read_ids.get(id(node))
-        return temp if temp is not None else Decide._Path(self, node, ctx)
+        if temp is None:
+            return Decide._Path(self, node, ctx)
+        return temp if temp == "A" else f"({temp} if {temp} is not None else _bail())"
 
     def _watched(self, node: ast.Expr, expr: str) -> str:
         temp = self.out.fresh("_c")
@@ -326,5 +368,20 @@ def shown_side(node: ast.Expr) -> bool:
     return isinstance(node, (ast.Arith, ast.If, ast.Call, ast.Neg))
 
 
-def uses_known(node: ast.Expr) -> bool:
-    return any(isinstance(n, ast.Call) and n.name == "known" for n in ast.walk(node))
+def known_only(node: ast.Expr) -> set:
+    """Dotted paths of a region that appear only as arguments of known()."""
+    inside, outside = set(), set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call) and current.name == "known":
+            inside.update(a.dotted for a in current.args if isinstance(a, ast.Path))
+            continue
+        if isinstance(current, ast.Path):
+            outside.add(current.dotted)
+            continue
+        if isinstance(current, ast.Aggregate):
+            stack.append(current.source)
+            continue
+        stack.extend(ast.children(current))
+    return inside - outside

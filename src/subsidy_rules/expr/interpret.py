@@ -63,10 +63,11 @@ class Env:
     items: Tuple[Tuple[Any, str], ...] = ()  # (item mapping, its JSON path) per scope level
     values: Dict[str, Tuple[Any, str]] = attrs.field(factory=dict)  # prefetched facts of the current region
     computed: Optional[Dict[int, Any]] = None  # id(node) -> value, for the nodes an explanation shows
+    absent: Optional[List[str]] = None  # when given: every fact read that the claim does not give
 
     def enter(self, entity: str, item: Any, path: str) -> "Env":
         return Env(self.claim, self.params, self.as_of, self.scope.enter(entity), self.rule_ref,
-                   self.items + ((item, path),), {}, None)
+                   self.items + ((item, path),), {}, None, self.absent)
 
 
 def region_paths(node: ast.Expr) -> List[ast.Path]:
@@ -125,7 +126,9 @@ def prefetch(node: ast.Expr, env: Env) -> None:
     values = env.values
     for key, parts in _region_keys(node):
         if key not in values:
-            values[key] = read_path(resolve(parts, env.scope), env)
+            found = values[key] = read_path(resolve(parts, env.scope), env)
+            if found[0] is None and env.absent is not None:
+                env.absent.append(found[1])
 
 
 def evaluate_tracked(node: ast.Expr, env: Env) -> Tracked:

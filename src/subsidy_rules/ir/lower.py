@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Dict, List, Mapping, Optional, Tuple
 
+import attrs
+
 from .. import model as m
 from ..expr import ast
 from ..expr.codegen import shown_side
@@ -62,6 +64,51 @@ def observed_of(expr: ast.Expr, scope: Scope) -> Tuple[ir.Observed, ...]:
     return tuple(found)
 
 
+def with_implications(expr: ast.Expr, scope: Scope) -> ast.Expr:
+    """Read a fact that others imply as itself when given, else true when what implies it is true:
+    a registered-poor worker is a poor-household worker whether or not the claim says so (and one
+    the claim says is not poor is not, whatever else it leaves out). Declared once, in the schema."""
+
+    def rewrite(node: ast.Expr, scope: Scope) -> ast.Expr:
+        if isinstance(node, ast.Path):
+            resolved = resolve(node.parts, scope)
+            field = resolved.fields[-1] if resolved.fields else None
+            if field is None or not field.implied_by:
+                return node
+            # as given when given; else true when what implies it is true; else unknown
+            otherwise: ast.Expr = node
+            for name in reversed(field.implied_by):
+                source = ast.Path(node.parts[:-1] + (name,), span=node.span)
+                otherwise = ast.If(source, ast.BoolLit(True, span=node.span), otherwise, span=node.span)
+            return ast.If(ast.Call("known", (node,), span=node.span), node, otherwise, span=node.span)
+        if isinstance(node, ast.Aggregate):
+            inner = scope.enter(resolve(node.source.parts, scope).type.entity or "")  # type: ignore[union-attr]
+            return attrs.evolve(node, value=None if node.value is None else rewrite(node.value, inner),
+                                where=None if node.where is None else rewrite(node.where, inner))
+        if isinstance(node, ast.Call) and node.name == "known":
+            return node  # whether the fact itself is given
+        changes = {name: _rewrite_field(value, scope, rewrite) for name, value in _fields(node)}
+        changes = {k: v for k, v in changes.items() if v is not getattr(node, k)}
+        return attrs.evolve(node, **changes) if changes else node
+
+    return rewrite(expr, scope)
+
+
+def _fields(node: ast.Expr):
+    for field in attrs.fields(type(node)):
+        if field.name != "span":
+            yield field.name, getattr(node, field.name)
+
+
+def _rewrite_field(value, scope, rewrite):
+    if isinstance(value, tuple) and value and all(attrs.has(type(v)) for v in value):
+        new = tuple(rewrite(v, scope) for v in value)
+        return value if all(a is b for a, b in zip(new, value)) else new
+    if attrs.has(type(value)):
+        return rewrite(value, scope)
+    return value
+
+
 class _Lowering:
     def __init__(self, rule: m.Rule, schema: m.FactSchema, parameters: Mapping[str, m.Parameter]) -> None:
         self.rule = rule
@@ -69,7 +116,8 @@ class _Lowering:
         self.parameters = parameters
 
     def region(self, expression: m.Expression, scope: Scope) -> ir.Region:
-        return ir.Region(expression.tree, expression.text, observed_of(expression.tree, scope), expression.span)
+        tree = with_implications(expression.tree, scope)
+        return ir.Region(tree, expression.text, observed_of(tree, scope), expression.span)
 
     def tree(self, group: m.Group, scope: Scope) -> ir.Tree:
         nodes: List[ir.Node] = []
@@ -97,7 +145,8 @@ class _Lowering:
         params = [self.parameters[n.name] for n in ast.walk(tree) if isinstance(n, ast.Param) and n.name in self.parameters]
         standard = "floor" if any(parameter_kind(p) == "floor" for p in params) else "set"
         rounded = isinstance(tree, ast.Param) and tree.name in self.parameters and self.parameters[tree.name].type == "money"
-        return ir.Amount(self.region(expression, scope), standard, rounded)
+        names = tuple(dict.fromkeys(n.name for n in ast.walk(tree) if isinstance(n, ast.Param)))
+        return ir.Amount(self.region(expression, scope), standard, rounded, names)
 
     def notes(self, notes: Tuple[m.Note, ...], scope: Scope) -> Tuple[ir.Note, ...]:
         return tuple(ir.Note(self.region(note.when, scope), note.label) for note in notes)

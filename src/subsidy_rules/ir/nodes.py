@@ -104,13 +104,15 @@ class Note:
 class Amount:
     """How much is paid when eligible. Eligibility never waits for an amount.
 
-    ``standard``: "set" (the letter sets it), "floor" (不低于: the floor is paid and
-    the decision says so), "none" (the letter sets no standard: no amount, never 0).
+    ``standard``: "set" (the letter sets it) or "floor" (不低于: the floor is paid and
+    the decision says so). An amount reading a parameter with no value in force has
+    no standard on that date: no amount, never 0.
     """
 
     region: Region
     standard: str = "set"
     rounded: bool = False  # a bound money parameter alone: already rounded to the fen
+    params: Tuple[str, ...] = ()  # the parameters it reads: one without a value means no standard
 
 
 @attrs.frozen

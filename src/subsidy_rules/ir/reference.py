@@ -64,6 +64,38 @@ def checklist_score(checklist: ir.Checklist, truths: Tuple[Truth, ...]) -> Score
     return Score(score, total, open_points, checklist.min_score, met, vetoes, and3(checks))
 
 
+EXACT_CRITERIA = 12  # open criteria up to which the pass rule is settled by trying every completion
+
+
+def checklist_passes(checklist: ir.Checklist, criteria: List[Tracked]) -> Tracked:
+    """Whether the checklist passes, and the facts that could change that.
+
+    A veto criterion also counts in the score, so bounds on each check alone can
+    leave open what every completion agrees on (a failed veto fails whatever the
+    score). With few open criteria, every completion is tried: the answer is then
+    exact, and so is the list of criteria whose facts matter."""
+    truths = tuple(c.value for c in criteria)
+    passed = checklist_score(checklist, truths).passed
+    if passed is not None:
+        return Tracked(passed)
+    open_ = [i for i, t in enumerate(truths) if t is None]
+    if len(open_) > EXACT_CRITERIA:
+        return Tracked(None, merge(*(criteria[i].unknown for i in open_)))
+    results: Dict[Tuple[bool, ...], Truth] = {}
+    for bits in range(1 << len(open_)):
+        choice = tuple(bool(bits >> k & 1) for k in range(len(open_)))
+        completed = list(truths)
+        for position, value in zip(open_, choice):
+            completed[position] = value
+        results[choice] = checklist_score(checklist, tuple(completed)).passed
+    answers = set(results.values())
+    if len(answers) == 1:
+        return Tracked(answers.pop())
+    matters = [position for k, position in enumerate(open_)
+               if any(results[c] != results[c[:k] + (not c[k],) + c[k + 1:]] for c in results)]
+    return Tracked(None, merge(*(criteria[i].unknown for i in matters)))
+
+
 def _at_least(sure: Any, open_: Any, wanted: Any) -> Truth:
     if sure >= wanted:
         return True
@@ -71,7 +103,9 @@ def _at_least(sure: Any, open_: Any, wanted: Any) -> Truth:
 
 
 class _Evaluator:
-    def __init__(self, bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs) -> None:
+    def __init__(self, bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs,
+                 absent: Optional[List[str]] = None) -> None:
+        self.absent = absent
         self.bound = bound
         self.rule = bound.ir
         self.claim = claim
@@ -80,7 +114,8 @@ class _Evaluator:
         self.refs = refs
 
     def env(self) -> Env:
-        return Env(self.claim, self.params, self.bound.as_of, Scope(self.schema), lambda rid: self.refs(rid, self.claim))
+        return Env(self.claim, self.params, self.bound.as_of, Scope(self.schema), lambda rid: self.refs(rid, self.claim),
+                   absent=self.absent)
 
     # ---------------------------------------------------------------- regions
     def region(self, region: ir.Region, env: Env) -> Tuple[Tracked, Tuple[Any, ...]]:
@@ -116,6 +151,8 @@ class _Evaluator:
         return tuple(self.region(note.when, env)[0].value for note in notes)
 
     def amount(self, amount: ir.Amount, env: Env) -> Tuple[Optional[Decimal], str, Tuple[str, ...], Tuple[Any, ...]]:
+        if any(self.params.get(name) is None for name in amount.params):
+            return None, NO_STANDARD, (), ()  # it reads a standard the source does not set
         found, observed = self.region(amount.region, env)
         if found.value is not None:
             return fen(found.value), PAID, (), observed
@@ -185,9 +222,7 @@ class _Evaluator:
         if rule.checklist is not None:
             found = [self.region(c.region, env) for c in rule.checklist.criteria]
             extra = tuple((f.value, obs) for f, obs in found)
-            score = checklist_score(rule.checklist, tuple(f.value for f, _ in found))
-            parts.append(Tracked(score.passed, merge(*(f.unknown for f, _ in found if f.value is None))
-                                 if score.passed is None else ()))
+            parts.append(checklist_passes(rule.checklist, [f for f, _ in found]))
         if rule.classification is not None:
             found = [self.region(k.region, env) for k in rule.classification.classes]
             extra = tuple((f.value, obs) for f, obs in found)
@@ -232,6 +267,21 @@ def _or(parts: List[Tracked]) -> Tracked:
     return Tracked(None, merge(*(p.unknown for p in unknown))) if unknown else Tracked(False)
 
 
+def note_value(bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs, number: int,
+               item: Any = None, index: Optional[int] = None) -> Truth:
+    """One note of a rule (or, with an item, of its items) for one claim."""
+    evaluator = _Evaluator(bound, claim, schema, refs)
+    env = evaluator.env()
+    rule = bound.ir
+    if item is None:
+        return evaluator.region(rule.notes[number].when, env)[0].value
+    assert rule.items is not None
+    source, _ = evaluator.region(rule.items.over, env)
+    base = env.values[rule.items.over.expr.dotted][1]  # type: ignore[union-attr]
+    inner = env.enter(rule.items.entity, item, f"{base}[{index}]")
+    return evaluator.region(rule.items.notes[number].when, inner)[0].value
+
+
 def not_in_force(rule: ir.RuleIR) -> RawResult:
     """A rule out of force on the date decides ineligible and reads nothing."""
     nodes = (False,) + (None,) * (len(rule.conditions.nodes) - 1)
@@ -241,8 +291,9 @@ def not_in_force(rule: ir.RuleIR) -> RawResult:
 
 
 def evaluate(bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema,
-             refs: RuleRefs = lambda rule_id, claim: Tracked(None)) -> RawResult:
-    """The meaning of a bound rule for one claim."""
+             refs: RuleRefs = lambda rule_id, claim: Tracked(None), absent: Optional[List[str]] = None) -> RawResult:
+    """The meaning of a bound rule for one claim; ``absent``, when given, collects every fact it read
+    that the claim does not give (whether or not it mattered)."""
     if not bound.in_force:
         return not_in_force(bound.ir)
-    return _Evaluator(bound, claim, schema, refs).run()
+    return _Evaluator(bound, claim, schema, refs, absent).run()

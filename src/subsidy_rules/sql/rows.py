@@ -1,4 +1,4 @@
-"""One row of a table on demand: re-read the record at FILE:LINE and explain it with the Python engine,
+"""One row of a table (JSON Lines, CSV, xlsx, Parquet) on demand: re-read the record at FILE:LINE and explain it with the Python engine,
 so `explain --row` prints exactly what `explain` prints for that claim."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Dict, List, Optional
 
-from ..batch import detect_format, read_raw
 from ..claims import coerce_claim
+from ..tables import open_records
 from .layout import SqlError
 
 
@@ -21,12 +21,8 @@ def _split(spec: str):
 def claim_at(spec: str, policy: Any, entity: Optional[str] = None) -> Dict[str, Any]:
     """The checked claim at FILE:LINE (line numbers as `evaluate` reports them)."""
     name, line = _split(spec)
-    try:
-        stream = open(name, "r", encoding="utf-8-sig", newline="")
-    except OSError:
-        raise SqlError("Q008", None, line=line, file=name) from None
-    with stream:
-        for raw in read_raw(stream, detect_format(name), policy.schema, entity):
+    with open_records(name, None, policy.schema, entity) as source:
+        for raw in source.records:
             if raw.line < line:
                 continue
             if raw.line > line:

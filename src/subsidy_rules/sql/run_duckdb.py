@@ -105,12 +105,26 @@ class _Pending:
     results: Dict[str, Any] = attrs.field(factory=dict)
 
 
+def table_columns(fmt: str, explain: bool = False):
+    """The output columns of `evaluate --engine duckdb`: those of the Python engine, and with
+    ``explain`` the compact condition columns (JSON Lines, Parquet) instead of a reasons tree."""
+    from ..batch import evaluate_columns
+    from ..tables.writers import Column as OutputColumn
+
+    found = evaluate_columns(fmt, False)
+    if explain and fmt in ("jsonl", "parquet"):
+        found = found + (OutputColumn("conditions", "json", None),)
+    return found
+
+
 def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]] = None,
               as_of: Optional[_dt.date] = None, explain: bool = False, fmt: str = "jsonl", lang: str = "zh",
-              write, write_error, progress=None):
-    """`evaluate` on DuckDB: the same rows, errors and summary as batch.run, rules run as one query per
-    (rule, date, county) over the table of checked claims."""
-    from ..batch import RecordResult, RuleResult, Summary, error_line, format_rows, result_rows
+              writer, write_error, progress=None, summary=None):
+    """`evaluate` on DuckDB: the same rows, errors and summary as batch.run, each rule run as one
+    query per date and bound parameter values over the table of checked claims. Rows go to
+    ``writer`` (a tables.RowWriter) in input order; ``summary`` is filled in as rows are written."""
+    from ..batch import RecordResult, RuleResult, Summary, error_line, result_rows
+    from ..tables.writers import encoder
     from ..claims import coerce_claim
     from ..errors import ClaimError, SubsidyRulesError
     from ..runtime import Outcome
@@ -172,10 +186,22 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
                 fallback.add(row.key)
                 continue
             pending[row.key].results[rule] = row.values
-    summary = Summary()
-    out: List[str] = []
+    summary = summary if summary is not None else Summary()
+    encode = encoder(fmt, table_columns(fmt, explain))
     errors: List[str] = []
     from ..batch import RawRecord, evaluate_record
+
+    batch: List[Dict[str, Any]] = []
+
+    def flush() -> None:
+        if encode is not None:
+            writer.write_encoded(encode(batch), len(batch))
+        else:
+            writer.write_many(batch)
+        batch.clear()
+        if errors:
+            write_error("".join(errors))
+            errors.clear()
 
     for entry in entries:
         if isinstance(entry, _Pending):
@@ -194,19 +220,18 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
         summary.add(result)
         if result.error is not None:
             errors.append(error_line(result, lang))
-            continue
-        rows = result_rows(result, False, lang)
-        if explain and isinstance(entry, _Pending):
-            for row, item in zip(rows, result.results):
-                values = entry.results.get(item.rule)
-                if values is not None:
-                    row["conditions"] = compact(values)
-        out.append(format_rows(rows, fmt))
+        else:
+            rows = result_rows(result, False, lang)
+            if explain and isinstance(entry, _Pending) and fmt in ("jsonl", "parquet"):
+                for row, item in zip(rows, result.results):
+                    values = entry.results.get(item.rule)
+                    row["conditions"] = compact(values) if values is not None else None
+            batch.extend(rows)
+        if len(batch) >= 1024:
+            flush()
         if progress:
             progress.update(summary.read)
-    write("".join(out))
-    if errors:
-        write_error("".join(errors))
+    flush()
     return summary
 
 

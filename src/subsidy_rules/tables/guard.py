@@ -1,0 +1,113 @@
+"""Stopping a run cleanly: Ctrl-C, SIGTERM and a failed write end with no file that looks
+complete, one line on standard error saying how far the run got, and an exit code.
+
+    outputs = Outputs()
+    with terminate_raises():
+        try:
+            writer = outputs.add(open_writer(...))
+            ... write ...
+            outputs.close()
+        except STOPS as exc:
+            outputs.abort()
+            err.write(stop_report(exc, outputs.files, records_done, writer.rows, lang))
+            return stop_code(exc)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Any, Iterator, List, Optional, Sequence, TypeVar
+
+from ..messages import table_word
+from .atomic import OutputError
+
+EXIT_OUTPUT = 4  # an output file could not be written
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), 128 + 2 as shells report it
+EXIT_TERMINATED = 143  # SIGTERM, 128 + 15
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, like KeyboardInterrupt: no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        self.signum = signum
+        super().__init__(signum)
+
+
+STOPS = (KeyboardInterrupt, Terminated, OutputError)
+
+W = TypeVar("W")
+
+
+class Outputs:
+    """The output files of one command, published together on success and all removed otherwise."""
+
+    def __init__(self) -> None:
+        self.writers: List[Any] = []
+
+    def add(self, writer: W) -> W:
+        self.writers.append(writer)
+        return writer
+
+    @property
+    def files(self) -> List[str]:
+        return [w.name for w in self.writers if getattr(w, "name", "")]
+
+    def close(self) -> None:
+        try:
+            for writer in self.writers:
+                writer.close()
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        for writer in self.writers:
+            try:
+                writer.abort()
+            except Exception:  # removing what was begun must never hide why the run stopped
+                pass
+
+
+@contextlib.contextmanager
+def terminate_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises Terminated (in the main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_code(exc: BaseException) -> int:
+    if isinstance(exc, OutputError):
+        return EXIT_OUTPUT
+    if isinstance(exc, Terminated):
+        return 128 + int(exc.signum)
+    return EXIT_INTERRUPTED
+
+
+def stop_report(exc: BaseException, files: Sequence[str], records: int, rows: int, lang: str,
+                folder: Optional[str] = None) -> str:
+    """The line that says the run stopped, which files were not made, and how far it got.
+    ``folder``: the files were the lists of this folder (`lists --out`)."""
+    if isinstance(exc, OutputError):
+        return table_word("failed-file", lang, path=exc.path, detail=exc.reason(lang), records=records, rows=rows) + "\n"
+    if folder is not None:
+        return table_word("interrupted-folder", lang, path=folder, records=records, rows=rows) + "\n"
+    if files:
+        return table_word("interrupted-file", lang, path=", ".join(files), records=records, rows=rows) + "\n"
+    return table_word("interrupted-stdout", lang, records=records, rows=rows) + "\n"
+
+
+__all__ = ["Outputs", "Terminated", "STOPS", "terminate_raises", "stop_code", "stop_report", "EXIT_OUTPUT",
+           "EXIT_INTERRUPTED", "EXIT_TERMINATED"]

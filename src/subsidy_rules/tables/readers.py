@@ -1,0 +1,270 @@
+"""Table readers: JSON Lines, CSV, Excel workbooks (.xlsx), Parquet, YAML/JSON lists.
+
+Each yields RawRecords in file order, each with where it is (``line``): the
+line of a JSON Lines or CSV file (the CSV header is line 1), the row of the
+xlsx sheet as Excel numbers it, the row of a Parquet file counted from 1, the
+position in a YAML/JSON list. A record that cannot be read becomes a RawRecord
+with an error, so ``read = decided + rejected`` holds whatever the input.
+Columns of CSV, xlsx and Parquet are named as headers.py describes and typed
+as cells.py describes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
+
+import attrs
+
+from .. import model as m
+from ..claims import parse_text
+from ..errors import ClaimError
+from ..messages import type_word
+from .cells import text_cell, typed_cell
+from .headers import ColumnPlan, HeaderError, letter, plan_columns, put
+from .records import RawRecord, wrap
+from .optional import need
+
+FORMATS = ("jsonl", "csv", "xlsx", "parquet", "yaml", "json")
+TEXT_FORMATS = ("jsonl", "csv", "yaml", "json")
+_SUFFIXES = ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv"), (".json", "json"), (".yaml", "yaml"),
+             (".yml", "yaml"), (".xlsx", "xlsx"), (".xlsm", "xlsx"), (".parquet", "parquet"), (".pq", "parquet"))
+PARQUET_BATCH = 8_192
+
+
+def detect_format(name: str) -> str:
+    """The format a file name says, else jsonl."""
+    lowered = name.lower()
+    for suffix, fmt in _SUFFIXES:
+        if lowered.endswith(suffix):
+            return fmt
+    return "jsonl"
+
+
+# ====================================================================== text formats
+
+
+def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
+    """Records of a text format with their line numbers; parse errors become records with an error.
+    JSON lines are parsed later (by the worker that evaluates them)."""
+    entities = tuple(schema.entities)
+    if fmt == "jsonl":
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            yield RawRecord(number, text=line, entity=entity, entities=entities)
+    elif fmt == "csv":
+        yield from _read_csv(stream, schema, entity)
+    else:
+        try:
+            data = parse_text(stream.read())
+        except ClaimError as exc:
+            yield RawRecord(1, error=exc)
+            return
+        if not isinstance(data, list):
+            yield RawRecord(1, error=ClaimError("C001", "$", expected=type_word("list"), actual=type(data).__name__))
+            return
+        for index, item in enumerate(data, start=1):
+            yield RawRecord(index, wrap(item, entity, entities))
+
+
+def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str]) -> Iterator[RawRecord]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    plans = plan_columns(header, schema, entity)
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield RawRecord(number, error=ClaimError("C004", "", detail=f"{len(row)} cells, header has {len(header)}"))
+            continue
+        yield _record(number, plans, row, lambda kind, text: text_cell(kind, text))
+
+
+def _record(number: int, plans: Sequence[Optional[ColumnPlan]], row: Sequence[Any],
+            convert: Callable[[str, Any], Any], positions: bool = False) -> RawRecord:
+    record: Dict[str, Any] = {}
+    for index, cell in enumerate(row):
+        plan = plans[index] if index < len(plans) else None
+        if plan is None:
+            if cell is not None and str(cell).strip():
+                where = f"{letter(index)}{number}" if positions else str(index + 1)
+                return RawRecord(number, error=ClaimError("T005", where))
+            continue
+        value = convert(plan.kind, cell)
+        if value is None:
+            continue
+        put(record, plan.parts, value)
+    return RawRecord(number, record)
+
+
+# ====================================================================== Excel workbooks
+
+
+def _header_row(rows: List[Tuple[int, Sequence[Any]]]) -> int:
+    """Index (in ``rows``) of the header: the first row with two or more filled cells, so that a
+    title row above the table (a single merged cell, as townships write them) is skipped."""
+    first_filled = None
+    for position, (_, cells) in enumerate(rows):
+        filled = sum(1 for c in cells if c is not None and str(c).strip())
+        if filled >= 2:
+            return position
+        if filled and first_filled is None:
+            first_filled = position
+    return first_filled if first_filled is not None else -1
+
+
+HEADER_SEARCH = 10  # rows looked at for the header
+
+
+def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, sheet: Optional[str] = None
+              ) -> Iterator[RawRecord]:
+    """Records of one sheet (the first, or ``sheet``) of a workbook, streamed (read-only mode).
+    ``source`` is a path or a binary file object. Formulas give their last computed values."""
+    openpyxl = need("openpyxl", "xlsx")
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
+        raise ClaimError("T004", "", fmt="xlsx", detail=f"{_name(source)}: {exc.__class__.__name__}: {exc}") from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise ClaimError("T007", "", sheet=sheet, choices=", ".join(book.sheetnames))
+            worksheet = book[sheet]
+        else:
+            worksheet = book.worksheets[0]
+        if hasattr(worksheet, "reset_dimensions"):
+            worksheet.reset_dimensions()  # a wrong stored size must not cut the table short
+        rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        head: List[Tuple[int, Sequence[Any]]] = []
+        for item in rows:
+            head.append(item)
+            if len(head) >= HEADER_SEARCH:
+                break
+        found = _header_row(head)
+        if found < 0:
+            return
+        plans = plan_columns(head[found][1], schema, entity, positions=True)
+
+        def convert(kind: str, value: Any) -> Any:
+            return typed_cell(kind, value, serial_dates=True)
+
+        def body() -> Iterator[Tuple[int, Sequence[Any]]]:
+            yield from head[found + 1:]
+            yield from rows
+
+        for number, cells in body():
+            if not any(c is not None and str(c).strip() for c in cells):
+                continue
+            yield _record(number, plans, cells, convert, positions=True)
+    finally:
+        book.close()
+
+
+# ====================================================================== Parquet
+
+
+def read_parquet(source: Any, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
+    """Records of a Parquet file, in batches. Columns are named like CSV headers; a struct or list
+    column holds a whole nested value (a ``labourer`` struct, ``employer.hires`` as a list)."""
+    need("pyarrow", "parquet")
+    pq = need("pyarrow.parquet", "parquet")
+    try:
+        handle = pq.ParquetFile(source)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for a bad file
+        raise ClaimError("T004", "", fmt="parquet", detail=f"{_name(source)}: {exc}") from None
+    names = handle.schema_arrow.names
+    plans = plan_columns(names, schema, entity)
+    number = 0
+    try:
+        for batch in handle.iter_batches(batch_size=PARQUET_BATCH):
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for cells in zip(*columns):
+                number += 1
+                yield _record(number, plans, cells, typed_cell)
+    except OSError as exc:
+        raise ClaimError("T004", "", fmt="parquet", detail=f"{_name(source)}: {exc}") from None
+    finally:
+        close = getattr(handle, "close", None)  # ParquetFile.close is newer than some pyarrow releases
+        if close is not None:
+            close()
+
+
+def _name(source: Any) -> str:
+    return str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stdin>")
+
+
+# ====================================================================== opening a source
+
+
+@attrs.define
+class Source:
+    """An opened input: its records, and for a progress line its size and how far reading got."""
+
+    records: Iterator[RawRecord]
+    size: Optional[int] = None
+    tell: Optional[Callable[[], int]] = None
+    _streams: List[IO[Any]] = attrs.field(factory=list)
+
+    def close(self) -> None:
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
+        for stream in self._streams:
+            if stream is not sys.stdin and stream is not getattr(sys.stdin, "buffer", None):
+                stream.close()
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_records(path: str, fmt: Optional[str], schema: m.FactSchema, entity: Optional[str] = None, *,
+                 sheet: Optional[str] = None, stdin: Optional[TextIO] = None) -> Source:
+    """Open ``path`` ('-': standard input) as ``fmt`` (None: from the name, else jsonl).
+    Raises ClaimError C011 when the file cannot be opened."""
+    fmt = fmt or detect_format(path)
+    stdin = stdin or sys.stdin
+    if fmt in TEXT_FORMATS:
+        if path == "-":
+            return Source(read_raw(stdin, fmt, schema, entity), streams=[stdin])
+        stream = _open(path, "text")
+        size = Path(path).stat().st_size
+        tell = stream.buffer.tell if hasattr(stream, "buffer") else None
+        return Source(read_raw(stream, fmt, schema, entity), size, tell, streams=[stream])
+    if path == "-":
+        binary = io.BytesIO(getattr(stdin, "buffer", stdin).read())  # both readers need to seek
+        streams: List[IO[Any]] = [binary]
+        source: Any = binary
+    else:
+        _open(path, "binary").close()  # a clear C011 for a missing or unreadable file
+        streams, source = [], path
+    if fmt == "xlsx":
+        return Source(read_xlsx(source, schema, entity, sheet), streams=streams)
+    if fmt == "parquet":
+        return Source(read_parquet(source, schema, entity), streams=streams)
+    raise ValueError(f"unknown input format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _open(path: str, mode: str) -> IO[Any]:
+    try:
+        if mode == "text":
+            return open(path, "r", encoding="utf-8-sig", newline="")
+        return open(path, "rb")
+    except OSError as exc:
+        raise ClaimError("C011", "", detail=f"{path}: {exc.strerror or exc}") from None
+
+
+__all__ = ["RawRecord", "HeaderError", "Source", "detect_format", "read_raw", "read_xlsx", "read_parquet",
+           "open_records", "FORMATS"]

@@ -1,0 +1,278 @@
+"""Stopped runs leave no file that looks complete: Ctrl-C (a real SIGINT to a real process),
+SIGTERM and a full disk. Each says on standard error how far the run got, exits with its own
+code, and never shows a traceback; a file of the same name from before stays as it was."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from subsidy_rules.cli import main
+from subsidy_rules.tables import atomic
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+TRAINING = "entrepreneurship-training-subsidy"
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """200,000 labourer claims: several seconds of work, so a signal lands mid-run."""
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
+    with open(path, "w", encoding="utf-8") as stream:
+        for number in range(200_000):
+            record = {"id": f"S{number:06d}", "as_of": "2017-07-31", "labourer": {
+                "age": 20 + number % 40, "rural_registered_poor": number % 3 == 0,
+                "entrepreneurship_training_attended": number % 2 == 0, "organising_business": False,
+                "employment_status": "self_employed"}}
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def leftovers(folder: Path):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX))
+
+
+def start(args, folder: Path, **kwargs):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, "-m", "subsidy_rules", *map(str, args)], cwd=folder, env=env,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def wait_for_partial(process, folder: Path, seconds: float = 60, size: int = 1) -> None:
+    """Until the run has written ``size`` bytes into its temporary file."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(p.stat().st_size >= size for p in folder.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the run never wrote its temporary file")
+
+
+@pytest.mark.parametrize("jobs, fmt", [(1, "jsonl"), (2, "csv"), (1, "xlsx"), (1, "parquet")])
+def test_ctrl_c_leaves_no_output_file(big, tmp_path, jobs, fmt):
+    if fmt in ("xlsx", "parquet"):
+        pytest.importorskip("openpyxl" if fmt == "xlsx" else "pyarrow")
+    (tmp_path / "old.txt").write_text("untouched", encoding="utf-8")
+    out = tmp_path / f"d.{fmt}"
+    # a terminal's Ctrl-C goes to the whole process group, workers included
+    process = start(["evaluate", big, "--out", out.name, "--jobs", jobs, "--lang", "en"], tmp_path,
+                    stdout=subprocess.DEVNULL, start_new_session=True)
+    if fmt in ("xlsx", "parquet"):  # rows are spooled elsewhere or kept for a row group: the file comes later
+        wait_for_partial(process, tmp_path, size=0)
+        time.sleep(0.5)
+    else:
+        wait_for_partial(process, tmp_path)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.startswith(f"interrupted: {out.name} was not written")
+    records, rows = _counts(err)
+    assert 0 <= records < 200_000 and rows >= 0
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert (tmp_path / "old.txt").read_text(encoding="utf-8") == "untouched"
+
+
+def _counts(err: str):
+    import re
+
+    match = re.search(r"(\d+) record\(s\) done, (\d+) row\(s\) written", err)
+    assert match, err
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_sigterm_keeps_the_earlier_file(big, tmp_path):
+    out = tmp_path / "d.jsonl"
+    out.write_text("the complete output of an earlier run\n", encoding="utf-8")
+    process = start(["evaluate", big, "--out", out.name, "--jobs", 2], tmp_path, stdout=subprocess.DEVNULL)
+    wait_for_partial(process, tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert err.startswith("已中断:d.jsonl 没有生成") and "Traceback" not in err
+    records, rows = _counts_zh(err)
+    assert rows == 0 or rows >= records  # one row per rule that applies, and the labourers have some
+    assert out.read_text(encoding="utf-8") == "the complete output of an earlier run\n"
+    assert leftovers(tmp_path) == []
+
+
+def _counts_zh(err: str):
+    import re
+
+    match = re.search(r"已处理 (\d+) 条记录,写出 (\d+) 行", err)
+    assert match, err
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_ctrl_c_with_output_on_standard_output(big, tmp_path):
+    with open(tmp_path / "stderr.txt", "w+", encoding="utf-8") as stderr:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+        process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", str(big), "--rule", TRAINING,
+                                    "--lang", "en"], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+        first = process.stdout.readline()
+        assert json.loads(first)["rule"] == TRAINING
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        assert process.wait(timeout=60) == 130
+        stderr.seek(0)
+        err = stderr.read()
+    assert err.startswith("interrupted: the output on standard output is incomplete"), err
+    assert "Traceback" not in err
+    records, rows = _counts(err)
+    assert rows == records  # one rule, one row a record
+    lines = (first + rest).splitlines()
+    # the rows counted were written; the chunk being written when the signal came may be there in part
+    assert rows <= len(lines) <= rows + 256
+    assert all(json.loads(line) for line in lines[:-1])
+
+
+def test_ctrl_c_during_lists(big, tmp_path):
+    out = tmp_path / "lists"
+    process = start(["lists", big, "--out", out.name, "--lang", "en"], tmp_path, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and leftovers(out)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.startswith("interrupted: the list files in lists were not written") and "Traceback" not in err
+    assert list(out.iterdir()) == []
+
+
+def test_ctrl_c_in_any_command_shows_no_traceback(monkeypatch):
+    import subsidy_rules.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "check_policy", interrupted)
+    assert run("check") == (130, "", "已中断。\n")
+    monkeypatch.setattr(cli, "load_policy", interrupted)
+    assert run("rules", "--lang", "en") == (130, "", "interrupted.\n")
+
+
+# ====================================================================== a full disk
+
+
+class FullDisk(io.RawIOBase):
+    """A file that takes ``room`` bytes, then fails as a full disk does (ENOSPC)."""
+
+    def __init__(self, path, room: int) -> None:
+        self.file = open(path, "wb", buffering=0)
+        self.room = room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(data)
+        return self.file.write(data)
+
+    def fileno(self) -> int:
+        return self.file.fileno()
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    def opener(room):
+        def open_(path, mode, encoding=None, newline=None):
+            binary = io.BufferedWriter(FullDisk(path, room))
+            return binary if "b" in mode else io.TextIOWrapper(binary, encoding=encoding, newline=newline)
+
+        monkeypatch.setattr(atomic, "_open", open_)
+
+    return opener
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
+def test_a_full_disk_leaves_no_output_file(big, tmp_path, full_disk, fmt):
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    head = tmp_path / "head.jsonl"
+    with open(big, encoding="utf-8") as source:
+        head.write_text("".join(next(source) for _ in range(3000)), encoding="utf-8")
+    out = tmp_path / f"d.{fmt}"
+    out.write_text("before", encoding="utf-8")
+    full_disk(20_000)
+    code, _, err = run("evaluate", head, "--out", out, "--lang", "en")
+    assert code == 4
+    assert err.startswith(f"cannot write {out}: No space left on device; the file was not made")
+    records, rows = _counts(err)
+    assert records < 3000 if fmt != "xlsx" else records == 3000  # a workbook is written out at the end
+    assert out.read_text(encoding="utf-8") == "before" and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_on_the_errors_file(tmp_path, full_disk):
+    claims = tmp_path / "c.jsonl"
+    claims.write_text("not json\n" * 5000, encoding="utf-8")
+    full_disk(1_000)
+    code, _, err = run("evaluate", claims, "--out", tmp_path / "d.jsonl", "--errors", tmp_path / "e.txt", "--lang", "en")
+    assert code == 4 and "cannot write" in err and "e.txt" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
+
+
+def _tmpfs_works() -> bool:
+    if not shutil.which("unshare") or sys.platform != "linux":
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /tmp"],
+                           capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _tmpfs_works(), reason="needs unshare (util-linux) and user namespaces for a small tmpfs")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet"])
+def test_a_real_full_disk(big, tmp_path, fmt):
+    """A 20 KB tmpfs in a namespace of its own (it vanishes with the process): a really full disk."""
+    pytest.importorskip({"xlsx": "openpyxl", "parquet": "pyarrow"}.get(fmt, "json"))
+    head = tmp_path / "head.jsonl"
+    with open(big, encoding="utf-8") as source:
+        head.write_text("".join(next(source) for _ in range(3000)), encoding="utf-8")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (f"mount -t tmpfs -o size=20k tmpfs disk && echo before > disk/d.{fmt} && "
+              f"{sys.executable} -m subsidy_rules evaluate head.jsonl --out disk/d.{fmt} --lang en; "
+              f"echo \"exit $?\"; ls -A disk; cat disk/d.{fmt}")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.splitlines() == ["exit 4", f"d.{fmt}", "before"], result.stderr
+    assert result.stderr.startswith(f"cannot write disk/d.{fmt}: No space left on device; the file was not made")
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+def test_schema_write_on_a_full_disk_keeps_the_old_schemas(tmp_path, full_disk):
+    import shutil as _shutil
+
+    from subsidy_rules.resources import bundled_policy_dir
+
+    policy = tmp_path / "p"
+    _shutil.copytree(bundled_policy_dir(), policy)
+    before = {p.name: p.read_bytes() for p in (policy / "schemas").iterdir()}
+    full_disk(1_000)
+    code, _, err = run("schema", "--write", "--policy", policy, "--lang", "en")
+    assert code == 4, err
+    assert err.startswith(f"error: [T009] cannot write {policy / 'schemas'}") and "No space left on device" in err
+    assert {p.name: p.read_bytes() for p in (policy / "schemas").iterdir()} == before
