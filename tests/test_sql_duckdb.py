@@ -49,10 +49,18 @@ def check_rows(policy, con, rule, claims, as_of, county=None):
     rows = {row.key: row.values for row in R.run_query(con, query, R.arrow_table(enumerate(claims), policy.schema))}
     assert len(rows) == len(claims)
     problems = []
+    decide = policy.decider(rule, as_of, county)
+    explain = policy.explainer(rule, as_of, county)
     for index, claim in enumerate(claims):
         raw = reference.evaluate(bound, claim, policy.schema)
         for problem in differences(query, rows[index], raw, bound):
             problems.append(f"{rule} claim {index}: {problem}")
+        # the compiled Python paths (decide, explain) give the same row
+        verdict, decision = decide(claim), explain(claim)
+        if (verdict.outcome.value, verdict.amount) != (rows[index]["outcome"], rows[index]["amount"]):
+            problems.append(f"{rule} claim {index}: decide {verdict} != {rows[index]['outcome']} {rows[index]['amount']}")
+        for problem in differences(query, rows[index], decision.raw, bound):
+            problems.append(f"{rule} claim {index}: explain: {problem}")
     return problems
 
 
@@ -221,3 +229,43 @@ def test_explain_with_duckdb_writes_condition_columns(city, tmp_path):
     base = [r for r in rows if r["rule"] == "employment-base"][0]["conditions"]
     assert "c_is_enterprise" in base and "deciding" in base and isinstance(base["c_new_hires_10"], (bool, type(None)))
     assert len(out.read_bytes()) / len(rows) < 4000  # columns, not a tree per record
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
+def test_engine_duckdb_reads_and_writes_tables(city, tmp_path, fmt):
+    pytest.importorskip("openpyxl" if fmt == "xlsx" else "pyarrow")
+    source = city / "employers.jsonl"
+    outputs = {}
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"out.{engine}.{fmt}"
+        done = run_cli("evaluate", str(source), "--engine", engine, "--format", fmt, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        outputs[engine] = _table_rows(out, fmt)
+    assert outputs["python"] == outputs["duckdb"] and outputs["python"]
+
+
+def _table_rows(path, fmt):
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_engine_duckdb_on_parquet_input(city, tmp_path, policy):
+    pq = pytest.importorskip("pyarrow.parquet")
+    claims = [json.loads(l) for l in (city / "loans.jsonl").read_text(encoding="utf-8").splitlines()]
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([{"id": c["id"], "as_of": c["as_of"], "jurisdiction": c["jurisdiction"],
+                                   "loan.principal": c["loan"].get("principal"),
+                                   "loan.term_months": c["loan"].get("term_months"),
+                                   "loan.credit_guaranteed": c["loan"].get("credit_guaranteed")} for c in claims])
+    path = tmp_path / "loans.parquet"
+    pq.write_table(table, path)
+    done = {e: run_cli("evaluate", str(path), "--engine", e, "--lang", "en") for e in ("python", "duckdb")}
+    assert done["python"].stdout == done["duckdb"].stdout and done["python"].stdout
+    assert done["python"].stderr == done["duckdb"].stderr

@@ -164,3 +164,27 @@ def test_spark_city_from_json_lines_matches_the_reference(spark, policy, city_cl
                 compared += 1
     assert compared > 20
     assert problems[:20] == []
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_spark_generated_claims(spark, policy, data):
+    from pyspark.sql.types import _parse_datatype_string
+
+    from subsidy_rules import spark as S
+
+    schema = _parse_datatype_string(S.schema_ddl(policy, "line BIGINT"))
+    problems = []
+    for rule in ("hiring-award", "employment-base", "county-demonstration-quota", "startup-loan-interest-subsidy"):
+        entities = policy.compiled(rule, AS_OF).ir.entities
+        claims = [coerce_claim(c, policy.schema) for c in
+                  data.draw(st.lists(claims_for(policy.schema, entities), min_size=12, max_size=12), label=rule)]
+        rows = [dict({"line": i}, **{name: c.get(name) for name in policy.schema.entities}) for i, c in enumerate(claims)]
+        df = spark.createDataFrame(rows, schema)
+        bound = policy.bound_rule(rule, AS_OF, None)
+        query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", Layout(table=("t",)))
+        for row in S.evaluate(df, policy, rule, AS_OF).collect():
+            row = row.asDict(recursive=True)
+            problems += [f"{rule} {row['key']}: {p}" for p in
+                         differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)]
+    assert problems == []
