@@ -269,3 +269,19 @@ def test_engine_duckdb_on_parquet_input(city, tmp_path, policy):
     done = {e: run_cli("evaluate", str(path), "--engine", e, "--lang", "en") for e in ("python", "duckdb")}
     assert done["python"].stdout == done["duckdb"].stdout and done["python"].stdout
     assert done["python"].stderr == done["duckdb"].stderr
+
+
+def test_engine_duckdb_on_csv_input_with_bad_rows(tmp_path):
+    path = tmp_path / "labourers.csv"
+    path.write_text("id,as_of,labourer.rural_registered_poor,labourer.entrepreneurship_training_attended,"
+                    "labourer.employment_status,labourer.organising_business,labourer.age\n"
+                    "a1,2017-07-31,true,true,self_employed,,40\n"
+                    "a2,2017-07-31,true,,farming,true,41\n"
+                    "a3,2017-07-31,yes,no,farming,false,forty\n"
+                    "a4,2017-07-31,true,true,unknown_status,false,30\n"
+                    "a5,2017-07-31,false,true,self_employed,true,\n", encoding="utf-8")
+    for fmt in ("jsonl", "csv"):
+        done = {e: run_cli("evaluate", str(path), "--engine", e, "--format", fmt) for e in ("python", "duckdb")}
+        assert done["python"].stdout == done["duckdb"].stdout and done["python"].stdout
+        assert done["python"].stderr == done["duckdb"].stderr
+        assert done["duckdb"].returncode == done["python"].returncode != 0  # rows 4 and 5 are rejected

@@ -171,6 +171,8 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
                 group = seen[dated] = (rule, entry.day, bound.values())
                 bound_of.setdefault(group, bound)
             groups.setdefault(group, []).append(index)
+    import duckdb
+
     con = connect()
     fallback: set = set()
     for group, members in groups.items():
@@ -181,7 +183,14 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
             continue
         table = arrow_table(((i, pending[i].claim) for i in members), policy.schema)
-        for row in run_query(con, query, table):
+        try:
+            found = run_query(con, query, table)
+        except duckdb.Error:
+            # e.g. an arithmetic overflow on extreme facts: the Python engine decides (or rejects) them
+            con.unregister("claims")
+            fallback.update(members)
+            continue
+        for row in found:
             if row.values.get("_fallback"):
                 fallback.add(row.key)
                 continue
