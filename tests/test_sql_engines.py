@@ -188,3 +188,22 @@ def test_spark_generated_claims(spark, policy, data):
             problems += [f"{rule} {row['key']}: {p}" for p in
                          differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)]
     assert problems == []
+
+
+def test_spark_reads_the_default_layout_from_parquet(spark, policy, city_claims, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from subsidy_rules import spark as S
+    from subsidy_rules.sql import run_duckdb as R
+
+    claims = next(c for p, c in city_claims.items() if p.stem == "employers")
+    path = tmp_path / "employers.parquet"
+    pq.write_table(R.arrow_table(enumerate(claims), policy.schema), path)  # line + one struct column per entity
+    df = spark.read.parquet(str(path))
+    bound = policy.bound_rule("employment-base", AS_OF, None)
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", Layout(table=("t",)))
+    rows = [r.asDict(recursive=True) for r in S.evaluate(df, policy, "employment-base", AS_OF).collect()]
+    assert len(rows) == len(claims)
+    problems = []
+    for row in rows:
+        problems += differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)
+    assert problems == []
