@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="decide a claim and say why",
                              description="Decide a claim (YAML or JSON file, '-' for stdin) under every rule that applies, or one.")
     explain.add_argument("claim", nargs="?", help="claim file (YAML or JSON), or - for standard input")
-    explain.add_argument("--row", help="FILE:LINE — explain one record of a table (JSON Lines or CSV)")
+    explain.add_argument("--row", help="FILE:LINE — explain one record of a table (JSON Lines, CSV, xlsx, Parquet)")
+    parser.set_defaults(_explain_parser=explain)
     explain.add_argument("--rule", help="only this rule (its id, e.g. hiring-award)")
     explain.add_argument("--policy", help="policy folder (default: the bundled policy)")
     explain.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: the claim's as_of, else today)")
@@ -174,6 +175,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         # to the streams this call was given
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = parser.parse_args(list(argv) if argv is not None else None)
+            if args.command == "explain" and args.claim is None and not args.row:
+                args._explain_parser.error("the following arguments are required: claim (or --row FILE:LINE)")
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if args.command is None:
