@@ -162,7 +162,7 @@ def test_spark_city_from_json_lines_matches_the_reference(spark, policy, city_cl
                 problems += [f"{rule} {row['key']}: {p}" for p in
                              differences(query, row, reference.evaluate(bound, by_id[row["key"]], policy.schema), bound)]
                 compared += 1
-    assert compared > 20
+    assert compared > 10
     assert problems[:20] == []
 
 
