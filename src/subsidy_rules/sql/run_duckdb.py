@@ -125,6 +125,13 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     ``writer`` (a tables.RowWriter) in input order; ``summary`` is filled in as rows are written."""
     from ..batch import RecordResult, RuleResult, Summary, error_line, result_rows
     from ..tables.writers import encoder
+    from .layout import SqlError
+
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SqlError("Q007") from None
     from ..claims import coerce_claim
     from ..errors import ClaimError, SubsidyRulesError
     from ..runtime import Outcome
