@@ -285,3 +285,9 @@ def test_engine_duckdb_on_csv_input_with_bad_rows(tmp_path):
         assert done["python"].stdout == done["duckdb"].stdout and done["python"].stdout
         assert done["python"].stderr == done["duckdb"].stderr
         assert done["duckdb"].returncode == done["python"].returncode != 0  # rows 4 and 5 are rejected
+
+
+def test_engine_duckdb_without_the_package_says_which_extra(city, monkeypatch):
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now raises ImportError
+    done = run_cli("evaluate", str(city / "loans.jsonl"), "--engine", "duckdb", "--lang", "en")
+    assert done.returncode == 2 and "subsidy-rules[sql]" in done.stderr and "Traceback" not in done.stderr
