@@ -169,7 +169,6 @@ class _Compiler:
             level = self.items[resolved.level]
             base, prefix, first = level.var, level.path, 1
             containers: List[exp.Expression] = [base]
-            dotted = ""
         else:
             entity = resolved.entity or ""
             mapped = None
@@ -185,11 +184,10 @@ class _Compiler:
                 for field in resolved.fields[k:]:
                     value = self.d.field(value, field.name, field.type)
                 full = ".".join((entity,) + names)
-                return self._fact(value, [], exp.Literal.string(full), 0), exp.Literal.string(full)
+                return self._fact(value, exp.Literal.string(full)), exp.Literal.string(full)
             base = self.d.root(ALIAS, self.layout.entity_column(entity))
             containers = [base]
-            first = 0
-            dotted = entity
+            first = 0  # an entity may itself be absent
         current = base
         item_dotted = self._item_dotted(resolved)
         for index, field in enumerate(resolved.fields):
@@ -207,7 +205,7 @@ class _Compiler:
         for index in range(first, len(names) - 1):
             whens.append((is_null(containers[index]), self._join(prefix, texts[index])))
         where = case(*whens, default=full_text) if whens else full_text
-        return self._fact(current, whens, where, 0), full_text
+        return self._fact(current, where), full_text
 
     def _item_dotted(self, resolved) -> Optional[str]:
         """The dotted schema path of an item's entity (for item field renames in a mapping)."""
@@ -222,7 +220,8 @@ class _Compiler:
             return exp.Literal.string(prefix.this + text)
         return self.d.concat_text(prefix, exp.Literal.string(text))
 
-    def _fact(self, value: exp.Expression, whens, where: exp.Expression, _: int) -> V:
+    def _fact(self, value: exp.Expression, where: exp.Expression) -> V:
+        """A fact's value; while it is unknown, its JSON path (cut where the claim stops, as read_path does)."""
         return V(value, case((is_null(value), self.d.text_list_of(where)), default=self.d.empty()))
 
     # ---------------------------------------------------------------- expressions
@@ -417,8 +416,8 @@ class _Compiler:
         return case((exp.LT(this=end, expression=start), exp.Neg(this=forward(end, start))), default=forward(start, end))
 
     # ---------------------------------------------------------------- aggregates
-    def enter(self, source: exp.Expression, path: exp.Expression, entity: str, scope: Scope,
-              dotted: str) -> Tuple[Scope, ItemScope]:
+    def enter(self, path: exp.Expression, entity: str, scope: Scope, dotted: str) -> Tuple[Scope, ItemScope]:
+        """Into the items of a list: a lambda variable (or jsonb element) and the item's JSON path."""
         self.depth += 1
         index = self.d.index0(self.depth)
         where = self.d.concat_text(path, exp.Literal.string("["), self.d.to_text(index), exp.Literal.string("]"))
@@ -442,7 +441,7 @@ class _Compiler:
         assert isinstance(node.source, ast.Path)
         source, path = self.path(node.source.parts, scope)
         entity = resolve(node.source.parts, scope).type.entity or ""
-        inner, _ = self.enter(source.v, path, entity, scope, self._schema_dotted(node.source.parts, scope))
+        inner, _ = self.enter(path, entity, scope, self._schema_dotted(node.source.parts, scope))
         saved, self.computed = self.computed, None
         try:
             keep = self.expr(node.where, inner) if node.where is not None else V(exp.true())
@@ -781,7 +780,7 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expr
     d = comp.d
     assert isinstance(items.over.expr, ast.Path)
     over, path = comp.path(items.over.expr.parts, scope)
-    inner, _level = comp.enter(over.v, path, items.entity, scope, comp._schema_dotted(items.over.expr.parts, scope))
+    inner, _level = comp.enter(path, items.entity, scope, comp._schema_dotted(items.over.expr.parts, scope))
     depth = comp.depth
     considered = comp.region(items.where, inner)[0] if items.where is not None else V(exp.true())
     nodes, _ = comp.tree(items.conditions, inner)
