@@ -207,3 +207,18 @@ def test_spark_reads_the_default_layout_from_parquet(spark, policy, city_claims,
     for row in rows:
         problems += differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)
     assert problems == []
+
+
+def test_printed_postgres_query_runs_in_postgres(pg, policy):
+    from subsidy_rules.sql import rule_query
+    from subsidy_rules.sql import run_postgres as RP
+
+    claim = read_claim(ROOT / "examples" / "claims" / "hiring-award-eligible.yaml", policy.schema)
+    RP.load_claims(pg, [(3, claim)], policy.schema)
+    text = rule_query(policy, "hiring-award", "postgres", AS_OF)  # what `subsidy-rules sql` prints
+    with pg.cursor() as cur:
+        cur.execute(text)
+        names = [d.name for d in cur.description]
+        row = dict(zip(names, cur.fetchone()))
+    verdict = policy.decide(claim, "hiring-award", AS_OF)
+    assert (row["key"], row["outcome"], row["amount"]) == (3, verdict.outcome.value, verdict.amount)
