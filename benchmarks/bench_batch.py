@@ -16,7 +16,6 @@ import argparse
 import filecmp
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile

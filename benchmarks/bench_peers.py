@@ -33,7 +33,6 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 

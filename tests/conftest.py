@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -45,3 +46,11 @@ def mini_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def mini_policy():
     return subsidy_rules.load_policy(MINI)
+
+
+def skip_without(reason: str) -> None:
+    """Skip a test that needs a system package that is absent — except where the packages are
+    required (CI sets SUBSIDY_RULES_REQUIRE_SYSTEM_PACKAGES=1): there a missing one fails."""
+    if os.environ.get("SUBSIDY_RULES_REQUIRE_SYSTEM_PACKAGES") == "1":
+        pytest.fail(reason + " (required here: SUBSIDY_RULES_REQUIRE_SYSTEM_PACKAGES=1)", pytrace=False)
+    pytest.skip(reason)

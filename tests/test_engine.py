@@ -3,6 +3,8 @@ periods in force, rounding, claim errors, determinism and thread safety."""
 
 from __future__ import annotations
 
+from subsidy_rules.errors import people_path
+
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -359,8 +361,8 @@ class TestClaimErrors:
             with pytest.raises(ClaimError) as info:
                 call()
             assert info.value.code == "C001"
-            assert info.value.path == path
-            assert path in info.value.message("en")
+            assert info.value.path == path  # the JSON path counts from 0
+            assert people_path(path) in info.value.message("en")  # the words for people count from 1
 
     def test_wrong_enum_value(self, mini_dir):
         write(mini_dir / "rules" / "s.yaml", """

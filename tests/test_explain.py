@@ -52,17 +52,18 @@ class TestText:
         out = lines(text_of(mini_policy, MIXED, "zh", "award"))
         # 张三 is eligible: the award is due, only its amount waits for 王五's insurance
         assert out[0] == "✓ 企业吸纳就业奖补 (award) — 符合条件 · 金额待定"
-        item = next(l for l in out if "[1] 李四" in l)
-        assert item.strip() == "✗ [1] 李四 — 不符合条件"
+        item = next(l for l in out if "第2名 李四" in l)
+        assert item.strip() == "✗ 第2名 李四 — 不符合条件"
         failed = next(l for l in out if "签订1年以上劳动合同" in l)
-        assert failed.strip().startswith("✗ 签订1年以上劳动合同:劳动合同期限 8个月,需要 12个月以上(含)")
+        assert failed.strip().startswith("✗ 签订1年以上劳动合同:劳动合同期限 8个月,需要 12个月 以上(含),差 4个月")
         unknown = next(l for l in out if "参加社会保险:" in l)
         assert unknown.strip() == "? 参加社会保险:参加社会保险 = 未填报"
-        assert out[-1].strip() == "- employer.hires[2].social_insurance"
+        # missing facts named for people (positions from 1); the JSON path is for --full and JSON
+        assert out[-1].strip() == "- 第3名劳动者 王五:参加社会保险"
         assert "确定金额还需:" in [l.strip() for l in out]
         assert "需补充的材料:" not in [l.strip() for l in out]
         # eligible items of an undecided decision are not shown without --full
-        assert not any("[0] 张三" in l for l in out)
+        assert not any("张三" in l for l in out)
 
     def test_shortfall_en(self, mini_policy):
         out = lines(text_of(mini_policy, MIXED, "en", "award"))
@@ -78,7 +79,7 @@ class TestText:
         assert out[0] == "✗ 创业培训补贴 (w1) — 不符合条件"
         body = [l.strip() for l in out[3:]]
         assert len(body) == 1
-        assert body[0].startswith("✗ 年龄16周岁以上:年龄 15岁,需要 16岁以上(含)")
+        assert body[0].startswith("✗ 年龄16周岁以上:年龄 15岁,需要 16岁 以上(含),差 1岁")
 
     def test_labourer_en(self, mini_policy):
         out = lines(text_of(mini_policy, YOUNG, "en", "w1"))
@@ -108,8 +109,8 @@ class TestText:
     def test_full_shows_every_item(self, mini_policy):
         out = lines(text_of(mini_policy, MIXED, "en", "award", full=True))
         for index, name in enumerate(["张三", "李四", "王五"]):
-            assert any(f"[{index}] {name}" in l for l in out)
-        assert any(l.strip() == "✓ [0] 张三 — eligible · CNY 1,000.00" for l in out)
+            assert any(f"#{index + 1} {name}" in l for l in out)
+        assert any(l.strip() == "✓ #1 张三 — eligible · CNY 1,000.00" for l in out)
         assert sum(1 for l in out if l.strip().startswith("✓ Poor household")) == 3
         assert sum(1 for l in out if l.strip() == "⟨contract_months >= 12⟩") == 3
 
@@ -118,7 +119,11 @@ class TestText:
         en = lines(text_of(mini_policy, GOOD, "en", "w1"))
         assert zh[0] == "✓ 创业培训补贴 (w1) — 符合条件 · 金额 1,500.00 元"
         assert en[0] == "✓ Entrepreneurship training subsidy (w1) — eligible · Amount CNY 1,500.00"
-        assert any(l.strip() == "金额: $training_subsidy = 1,500.00 元 (创业培训补贴标准 = 1500.00)" for l in zh)
+        # the short form names the values, never the expression; --full keeps it
+        assert any(l.strip() == "金额: 1,500.00 元(创业培训补贴标准 = 1500.00)" for l in zh)
+        assert not any("$" in l for l in zh)
+        full = lines(text_of(mini_policy, GOOD, "zh", "w1", full=True))
+        assert any(l.strip() == "金额: $training_subsidy = 1,500.00 元 (创业培训补贴标准 = 1500.00)" for l in full)
         assert any(l.strip() == "✓ 年龄16周岁以上:年龄 = 30岁" for l in zh)
 
     def test_aggregate_shortfall(self, mini_policy):

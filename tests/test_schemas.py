@@ -90,4 +90,72 @@ def test_schema_command_prints_json_with_bilingual_titles():
     assert main(["schema", "rule"], stdout=out, stderr=err) == 0
     printed = json.loads(out.getvalue())
     assert printed["title"] == "规则文件 / rule file"
-    assert printed["properties"]["in_force"]["required"] == ["from"]
+    assert all(v["properties"]["in_force"]["required"] == ["from"] for v in printed["oneOf"])
+
+
+# ------------------------------------------------------------------ completion a clerk can read (issue 9, part 7)
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_titled_item_carries_a_chinese_description(policy, kind):
+    schema = schema_for(kind, policy.schema)
+    titled = [n for n in _walk(schema) if isinstance(n.get("title"), str)]
+    assert titled
+    for node in titled:
+        zh = node["title"].split(" / ")[0]
+        assert node["description"].startswith(zh), node
+        assert node["markdownDescription"].startswith(f"**{zh}**"), node
+
+
+def test_claim_fields_describe_themselves_in_chinese(policy):
+    claim = schema_for("claim", policy.schema)
+    months = claim["definitions"]["hire"]["properties"]["contract_months"]
+    assert months["description"].startswith("劳动合同期限(固定期限合同)(个月) / ")  # the label, then the unit
+    kind = claim["definitions"]["employer"]["properties"]["kind"]
+    assert "enterprise = 企业 / enterprise" in kind["description"]
+    body = kind["anyOf"][0]
+    assert body["enum"][0] == "enterprise" and body["enumDescriptions"][0] == "企业 / enterprise"
+    assert len(body["markdownEnumDescriptions"]) == len(body["enum"])
+    insured = claim["definitions"]["hire"]["properties"]["social_insurance"]
+    assert "写 true(是)或 false(否)" in insured["description"]
+
+
+def test_dates_name_a_readable_format_not_a_pattern(policy):
+    for kind in KINDS:
+        text = json.dumps(schema_for(kind, policy.schema), ensure_ascii=False)
+        assert "[0-9]{4}" not in text
+    claim = schema_for("claim", policy.schema)
+    as_of = claim["properties"]["as_of"]
+    assert as_of["format"] == "date" and "YYYY-MM-DD,例如 2017-07-31" in as_of["description"]
+    hired = claim["definitions"]["hire"]["properties"]["hired_on"]
+    assert hired["anyOf"][0] == {"type": "string", "format": "date"} and "例如 2017-07-31" in hired["description"]
+
+
+def _errors(schema, data):
+    return list(jsonschema.Draft7Validator(schema).iter_errors(data))
+
+
+def test_each_rule_kind_is_offered_only_its_keys(policy):
+    schema = schema_for("rule", policy.schema)
+    variants = {v["properties"]["kind"]["enum"][0]: set(v["properties"]) for v in schema["oneOf"]}
+    assert "criteria" in variants["checklist"] and "pass" in variants["checklist"]
+    assert "classes" in variants["classification"]
+    assert not {"criteria", "pass", "classes"} & variants["eligibility"]
+    assert "criteria" not in variants["classification"] and "classes" not in variants["checklist"]
+    checklist = _load(POLICY / "rules" / "demonstration-village.yaml")
+    assert not _errors(schema, checklist)
+    wrong = dict(checklist, classes=[{"id": "a", "label": {"zh": "a", "en": "a"}, "expr": "true"}])
+    assert _errors(schema, wrong)  # classes belong to a classification
+    eligibility = _load(POLICY / "rules" / "hiring-award.yaml")
+    assert _errors(schema, {**eligibility, "pass": {"min_score": 1}})  # pass belongs to a checklist
+    assert _errors(schema, dict(eligibility, amount="1"))  # an items rule totals its items' amounts

@@ -85,3 +85,26 @@ def test_a_missing_fact_is_counted_as_a_fall_back(policy):
     fallbacks.reset()
     policy.decide(claim, "hiring-award")
     assert fallbacks.counts() == {("hiring-award", "decide"): 1}
+
+
+def test_json_from_the_record_is_the_json_of_the_reasons(policy, city_claims):
+    """decision_to_dict builds trees straight from the evaluator's record; it must say exactly
+    what reason_to_dict and item_to_dict say of the Decision's reasons and items."""
+    from subsidy_rules.explain import decision_to_dict, item_to_dict, reason_to_dict
+
+    claims = [read_claim(path, policy.schema, policy.info.counties) for path in EXAMPLES] + city_claims[::7]
+    seen = 0
+    for claim in claims:
+        for decision in policy.evaluate(claim):
+            for lang in ("zh", "en"):
+                data = decision_to_dict(decision, lang)
+                assert data["reasons"] == [reason_to_dict(r, lang) for r in decision.reasons]
+                assert data["items"] == [item_to_dict(i, lang) for i in decision.items]
+                reason = decision.amount_reason
+                assert data["amount_explanation"] == (reason_to_dict(reason, lang) if reason else None)
+                assert data["notes"] == [n.get(lang) for n in decision.notes]
+                assert data["designation"] == ({"id": decision.designation.id,
+                                                "label": decision.designation.label.get(lang)}
+                                               if decision.designation else None)
+            seen += 1
+    assert seen > 200

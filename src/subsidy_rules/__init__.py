@@ -35,8 +35,18 @@ def check_policy(path: Union[str, Path, None] = None) -> Tuple[Optional[Policy],
     model, diagnostics = load_model(directory)
     if model is None:
         return None, diagnostics
+    # a file that does not parse is missing from the model: report nothing that only comes from
+    # its absence. Without the schema, parameters or policy file every expression would fail, so
+    # stop; without a rule file the other rules are still checked, but no warning is given (a
+    # parameter "not used" may be used by the rule that did not load)
+    unreadable = [d for d in diagnostics if d.args.get("unreadable")]
+    if any(Path(d.span.file).parent.name != "rules" for d in unreadable):
+        return None, diagnostics
     # check what did load, so one run reports structural and type problems together
-    diagnostics = diagnostics + check_model(model)
+    found = check_model(model)
+    if unreadable:
+        found = [d for d in found if d.severity == "error"]
+    diagnostics = diagnostics + found
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics
     return Policy(model), diagnostics

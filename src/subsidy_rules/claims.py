@@ -12,13 +12,15 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import attrs
 
 from . import model as m
-from .errors import ClaimError, did_you_mean
-from .messages import type_word
+from .errors import ClaimError, ClaimProblem, did_you_mean
+from .messages import LANGS, Word, claim_words, type_word
 from .facts import LIMIT, MAX_LIST, bad, describe
-from .source import SourceFile, YamlProblem, parse_yaml, plain
+from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
 MAX_DEPTH = 32
 RESERVED = ("as_of", "jurisdiction", "id")
@@ -26,23 +28,79 @@ RESERVED = ("as_of", "jurisdiction", "id")
 
 def parse_text(text: str, name: str = "<claim>") -> Any:
     """YAML (a superset of JSON for our purposes) or JSON text to plain data."""
-    stripped = text.lstrip("\ufeff").lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
+    return parse_document(text, name).data
+
+
+@attrs.frozen
+class ClaimDocument:
+    """A claim's plain data and where each value is in its file (JSON path -> span)."""
+
+    data: Any
+    values: Mapping[str, Span] = attrs.field(factory=dict, eq=False)
+    keys: Mapping[str, Span] = attrs.field(factory=dict, eq=False)
+
+
+def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
+    """Parse a claim keeping positions: YAML through source.py's loader; JSON with exact numbers,
+    its positions from the same loader when the text is also valid YAML (it nearly always is)."""
+    stripped = text.lstrip("\ufeff")
+    if stripped.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant,
+            data = json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant,
                               object_pairs_hook=_unique_keys)
         except ValueError as exc:
-            raise ClaimError("C004", "", detail=str(exc)) from None
+            raise ClaimError("C004", "", span=_json_span(exc, name, stripped), detail=str(exc)) from None
+        except ArithmeticError:  # Decimal refuses an exponent past its range, e.g. 1e99999999999999999999
+            raise ClaimError("C004", "", detail="a number is out of range") from None
         except RecursionError:  # the json decoder recurses: very deep nesting ends here
             raise ClaimError("C010", "$", limit=MAX_DEPTH) from None
+        try:
+            node = parse_yaml(SourceFile(name, stripped))
+        except (YamlProblem, RecursionError):
+            return ClaimDocument(data)
+        values, keys = positions(node)
+        return ClaimDocument(data, values, keys)
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:
-        from .messages import DIAGNOSTICS
+        raise ClaimError("C004", "", span=problem.span, detail=_yaml_detail(problem), cause=problem.code) from None
+    values, keys = positions(node)
+    return ClaimDocument(plain(node), values, keys)
 
-        detail = f"{problem.span}: {DIAGNOSTICS[problem.code][1].format(**_safe(problem.args_))}"
-        raise ClaimError("C004", "", detail=detail) from None
-    return plain(node)
+
+def _yaml_detail(problem: YamlProblem) -> Word:
+    from .messages import DIAGNOSTICS
+
+    zh, en = DIAGNOSTICS[problem.code]
+    args = _safe(problem.args_)
+    return Word(zh.format_map(_safe({k: (v.get("zh") if isinstance(v, Word) else v) for k, v in args.items()})),
+                en.format_map(_safe({k: (v.get("en") if isinstance(v, Word) else v) for k, v in args.items()})))
+
+
+def _json_span(exc: ValueError, name: str, text: str) -> Optional[Span]:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if not isinstance(line, int) or not isinstance(column, int):
+        return None
+    return Span(name, line, column, source=SourceFile(name, text))
+
+
+def positions(node: Optional[YNode]) -> Tuple[Dict[str, Span], Dict[str, Span]]:
+    """JSON path -> span of each value, and of each key, of a claim's YAML nodes."""
+    values: Dict[str, Span] = {}
+    keys: Dict[str, Span] = {}
+    stack: List[Tuple[str, YNode]] = [("", node)] if node is not None else []
+    while stack:
+        path, current = stack.pop()
+        values[path or "$"] = current.span
+        if isinstance(current, YMap):
+            for key, value in current.entries:
+                where = f"{path}.{key.value}" if path else str(key.value)
+                keys[where] = key.span
+                stack.append((where, value))
+        elif isinstance(current, YSeq):
+            for index, item in enumerate(current.items):
+                stack.append((f"{path}[{index}]", item))
+    return values, keys
 
 
 def _safe(args: Dict[str, Any]) -> Dict[str, Any]:
@@ -70,7 +128,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def read_claim(source: Union[str, Path], schema: m.FactSchema, counties=()) -> Dict[str, Any]:
-    """Read and check a claim file ('-' is not handled here; pass text to parse_text)."""
+    """Read and check a claim file ('-' is not handled here; pass text to parse_text).
+
+    Every problem of the claim is reported at once, each with its file:line:column.
+    """
     path = Path(source)
     try:
         data = path.read_bytes()
@@ -78,59 +139,171 @@ def read_claim(source: Union[str, Path], schema: m.FactSchema, counties=()) -> D
         raise ClaimError("C011", "", detail=f"{source}: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ClaimError("C004", "", detail=f"{source}: not UTF-8") from None
-    return coerce_claim(parse_text(text, str(source)), schema, counties)
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8", errors="replace")
+        span = Span(str(source), prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1)
+        raise ClaimError("C004", "", span=span, detail=f"not UTF-8 (byte 0x{data[exc.start]:02x})") from None
+    return coerce_document(parse_document(text.replace("\r\n", "\n"), str(source)), schema, counties)
 
 
 def coerce_claim(data: Any, schema: m.FactSchema, counties=()) -> Dict[str, Any]:
-    """Plain data -> typed facts. Raises ClaimError naming the bad value's path."""
-    if not isinstance(data, Mapping):
-        raise ClaimError("C001", "$", expected=type_word("mapping"), actual=describe(data))
-    out: Dict[str, Any] = {}
-    known = False
-    for key, value in data.items():
-        key = str(key)
-        if key == "as_of":
-            out[key] = _date(value, "as_of")
-        elif key == "jurisdiction":
-            if value is not None and (not isinstance(value, str) or (counties and value not in counties)):
-                shown = value if isinstance(value, str) else describe(value)  # str() of any value may fail
-                raise ClaimError("C012", "jurisdiction", did_you_mean(shown, counties), actual=shown)
-            out[key] = value
-        elif key == "id":
-            out[key] = value if isinstance(value, (str, int)) else describe(value)
-        elif key in schema.entities:
-            out[key] = _record(value, schema.entities[key], schema, key, 1)
-            known = True
-        else:
-            raise ClaimError("C003", key, did_you_mean(key, schema.entities))
-    if not known:
-        raise ClaimError("C007", "", choices=", ".join(schema.entities))
+    """Plain data -> typed facts. Raises ClaimError naming every bad value's path."""
+    return coerce_document(ClaimDocument(data), schema, counties)
+
+
+def coerce_document(document: ClaimDocument, schema: m.FactSchema, counties=()) -> Dict[str, Any]:
+    """A parsed claim -> typed facts; ClaimError lists every problem, with positions when known."""
+    reader = _Reader(schema, document)
+    out = reader.claim(document.data, counties)
+    if reader.problems:
+        raise ClaimError.of(reader.problems)
     return out
 
 
-def _record(value: Any, entity: m.Entity, schema: m.FactSchema, path: str, depth: int) -> Optional[Dict[str, Any]]:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise bad("record", value, path)
-    if depth > MAX_DEPTH:
-        raise ClaimError("C010", path, limit=MAX_DEPTH)
-    out: Dict[str, Any] = {}
-    for key, item in value.items():
-        key = str(key)
-        field = entity.fields.get(key)
-        where = f"{path}.{key}"
+class _Reader:
+    """Walks one claim, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, schema: m.FactSchema, document: ClaimDocument) -> None:
+        self.schema = schema
+        self.document = document
+        self.problems: List[ClaimProblem] = []
+
+    def fail(self, error: ClaimError, key: bool = False) -> None:
+        for problem in error.problems:
+            path = problem.path if problem.path not in ("", "$") else "$"
+            table = self.document.keys if key else self.document.values
+            span = problem.span or table.get(path) or self.document.values.get(path)
+            if span is None and key:
+                span = self.document.values.get(path)
+            who = _who(self.schema, problem.path, self.document.data)
+            self.problems.append(attrs.evolve(problem, span=span, who=who))
+
+    def claim(self, data: Any, counties) -> Dict[str, Any]:
+        schema = self.schema
+        if not isinstance(data, Mapping):
+            self.fail(ClaimError("C001", "$", expected=type_word("mapping"), actual=describe(data)))
+            return {}
+        out: Dict[str, Any] = {}
+        known = False
+        for key, value in data.items():
+            key = str(key)
+            if key == "as_of":
+                out[key] = self.guard(lambda: _date(value, "as_of"))
+            elif key == "jurisdiction":
+                if value is not None and (not isinstance(value, str) or (counties and value not in counties)):
+                    shown = value if isinstance(value, str) else describe(value)  # str() of any value may fail
+                    self.fail(ClaimError("C012", "jurisdiction", did_you_mean(shown, counties), actual=shown))
+                    continue
+                out[key] = value
+            elif key == "id":
+                out[key] = value if isinstance(value, (str, int)) else describe(value)
+            elif key in schema.entities:
+                out[key] = self.record(value, schema.entities[key], key, 1)
+                known = True
+            else:
+                self.fail(ClaimError("C003", key, did_you_mean(key, schema.entities)), key=True)
+                known = True  # a misspelt entity is reported as such, not also as "no known entity"
+        if not known:
+            self.fail(ClaimError("C007", "", choices=", ".join(schema.entities)))
+        return out
+
+    def guard(self, action) -> Any:
+        try:
+            return action()
+        except ClaimError as error:
+            self.fail(error)
+            return None
+
+    def record(self, value: Any, entity: m.Entity, path: str, depth: int) -> Optional[Dict[str, Any]]:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(bad("record", value, path))
+            return None
+        if depth > MAX_DEPTH:
+            self.fail(ClaimError("C010", path, limit=MAX_DEPTH))
+            return None
+        out: Dict[str, Any] = {}
+        for key, item in value.items():
+            key = str(key)
+            field = entity.fields.get(key)
+            where = f"{path}.{key}"
+            if field is None:
+                self.fail(ClaimError("C002", where, did_you_mean(key, entity.fields)), key=True)
+                continue
+            out[key] = self.field(item, field, where, depth)
+        return out
+
+    def field(self, value: Any, field: m.Field, path: str, depth: int) -> Any:
+        if value is None:
+            return None
+        if field.type == "list" and isinstance(value, list):
+            if len(value) > MAX_LIST:
+                self.fail(ClaimError("C010", path, limit=MAX_LIST))
+                return None
+            entity = self.schema.entities[field.of or ""]
+            found = []
+            for index, item in enumerate(value):
+                where = f"{path}[{index}]"
+                if not isinstance(item, Mapping):
+                    self.fail(bad("record", item, where))
+                    continue
+                found.append(self.record(item, entity, where, depth + 1))
+            return found
+        if field.type == "record":
+            return self.record(value, self.schema.entities[field.of or ""], path, depth + 1)
+        return self.guard(lambda: _scalar(value, field, path))
+
+
+def _who(schema: m.FactSchema, path: str, data: Any = None) -> Tuple[str, str]:
+    """第2名 李秀英 / worker 2, 李秀英: the innermost list item a path is in, counted from 1 and
+    named when the claim gives a name ('' when the path is in no list)."""
+    parts = path.split(".")
+    entity = schema.entities.get(parts[0]) if parts else None
+    current = data.get(parts[0]) if isinstance(data, Mapping) and parts else None
+    found = ("", "")
+    for part in parts[1:]:
+        if entity is None:
+            break
+        name, _, rest = part.partition("[")
+        field = entity.fields.get(name)
         if field is None:
-            raise ClaimError("C002", where, did_you_mean(key, entity.fields))
-        out[key] = _field(item, field, schema, where, depth)
-    return out
+            break
+        current = current.get(name) if isinstance(current, Mapping) else None
+        if field.type == "list" and rest[:-1].isdigit():
+            item = schema.entities.get(field.of or "")
+            index = int(rest[:-1])
+            current = current[index] if isinstance(current, list) and index < len(current) else None
+            person = m.person_field(schema, item)
+            label = _item_name(current, person)
+            code = "claim_person" if person is not None else "claim_thing"
+            noun = person.label if person is not None else (item.label if item is not None else field.label)
+            found = tuple(claim_words(code, lang, n=index + 1, noun=_lower(noun.get(lang))) for lang in LANGS)  # type: ignore[assignment]
+            if label:
+                found = tuple(claim_words("claim_named", lang, who=who, name=label)  # type: ignore[assignment]
+                              for lang, who in zip(LANGS, found))
+            entity = item
+        elif field.type == "record":
+            entity = schema.entities.get(field.of or "")
+        else:
+            entity = None
+    return found
 
 
-def _field(value: Any, field: m.Field, schema: m.FactSchema, path: str, depth: int) -> Any:
-    if value is None:
-        return None
+def _item_name(item: Any, person: Optional[m.Field]) -> str:
+    """The name written in a list item (its person's name, or its own), for words about it."""
+    if not isinstance(item, Mapping):
+        return ""
+    holder = item.get(person.name) if person is not None else item
+    name = holder.get("name") if isinstance(holder, Mapping) else None
+    return name if isinstance(name, str) and len(name) <= 40 else ""
+
+
+def _lower(word: str) -> str:
+    return word[:1].lower() + word[1:] if word[1:2].islower() else word
+
+
+def _scalar(value: Any, field: m.Field, path: str) -> Any:
     kind = field.type
     if kind == "bool":
         if isinstance(value, bool):
@@ -164,21 +337,7 @@ def _field(value: Any, field: m.Field, schema: m.FactSchema, path: str, depth: i
             if value not in field.values:
                 raise ClaimError("C006", path, did_you_mean(value, field.values), actual=value, choices=", ".join(field.values))
             return value
-    elif kind == "list":
-        if isinstance(value, list):
-            if len(value) > MAX_LIST:
-                raise ClaimError("C010", path, limit=MAX_LIST)
-            entity = schema.entities[field.of or ""]
-            return [_item(x, entity, schema, f"{path}[{i}]", depth + 1) for i, x in enumerate(value)]
-    elif kind == "record":
-        return _record(value, schema.entities[field.of or ""], schema, path, depth + 1)
     raise bad(kind, value, path)
-
-
-def _item(value: Any, entity: m.Entity, schema: m.FactSchema, path: str, depth: int) -> Dict[str, Any]:
-    if value is None or not isinstance(value, Mapping):
-        raise bad("record", value, path)
-    return _record(value, entity, schema, path, depth)  # type: ignore[return-value]
 
 
 def _bounded(number: Any, path: str) -> Any:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
 from . import __version__, check_policy, load_policy, trace_policy
-from .claims import coerce_claim, parse_text, read_claim
+from .claims import read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
-from .messages import table_word
+from .messages import cli_text, plural_s, table_word
 from .resources import bundled_policy_dir
 from .runtime import Outcome
 from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError
@@ -51,8 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     check = sub.add_parser("check", help="load, check and compile a policy; list every problem",
-                           description="Load, check and compile every file of a policy folder. Exit 0 only when clean.")
-    check.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
+                           description="Load, check and compile every file of a policy folder, its tests "
+                                       "(tests/*.yaml: each names a rule of the policy and holds a valid claim) and "
+                                       "any claim files given with --claims. Exit 0 only when clean.")
+    check.add_argument("policy", nargs="?", help="policy folder (default: ./policy when the current folder has one, "
+                                                 "else the bundled policy)")
+    check.add_argument("--claims", nargs="+", action="extend", metavar="FILE",
+                       help="also check these claim files (YAML or JSON) against the policy's fact schema")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 2)")
     common(check)
@@ -71,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the rules of a policy",
                            description="List every rule: id, title, source, period in force and its conditions or criteria.")
-    rules.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    rules.add_argument("--policy", help="policy folder (default: ./policy when the current folder has one, else the bundled policy)")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     common(rules)
 
@@ -147,6 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--policy", help="policy folder (default: the bundled policy)")
     common(sql)
 
+    serve = sub.add_parser("serve", help="the web API and the page for policy staff",
+                           description="Serve the policy over HTTP: JSON API under /api/v1 and a page at /. Binds 127.0.0.1; "
+                                       "any other address needs --tokens FILE or --no-auth. See docs/api.md.")
+    serve.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--reload", action="store_true", help="watch the policy folder; a change that passes check replaces the policy")
+    serve.add_argument("--tokens", metavar="FILE", help="bearer tokens, one per line; required to bind a non-loopback address")
+    serve.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without tokens (prints a warning)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", nargs="+",
+                       help="allow browser calls from this origin (repeatable); CORS is off otherwise")
+    serve.add_argument("--max-body", type=int, default=4 * 1024 * 1024, metavar="BYTES", help="largest request body (default 4 MiB)")
+    serve.add_argument("--body-timeout", type=float, default=10.0, metavar="SECONDS", help="time allowed to send a body (default 10)")
+    common(serve)
+
     trace = sub.add_parser("trace", help="the source letter sentence by sentence, with the rules that quote it",
                            description="Show the letter shipped with the policy (policy/documents/) sentence by sentence, "
                                        "each with the rules, conditions, criteria, lists and parameters whose source.quote "
@@ -159,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="run the policy's own test cases (policy/tests/*.yaml)",
                           description="Run the policy tests. Exit 0 only when every case passes.")
-    test.add_argument("policy", nargs="?", help="policy folder (default: the bundled policy)")
+    test.add_argument("policy", nargs="?", help="policy folder (default: ./policy when the current folder has one, else the bundled policy)")
     test.add_argument("-k", dest="keyword", help="only cases whose name or rule contains this text")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     common(test)
@@ -186,7 +206,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema, "trace": _trace, "sql": _sql}[args.command]
+                   "schema": _schema, "serve": _serve, "trace": _trace, "sql": _sql}[args.command]
         with terminate_raises():
             return handler(args, out, err)
     except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
@@ -198,6 +218,9 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     except PolicyError as exc:
         err.write(exc.message(lang) + "\n")
         err.write(_count_line(exc.diagnostics, lang) + "\n")
+        return EXIT_BAD_INPUT
+    except ClaimError as exc:
+        err.write(_claim_error_text(exc, lang))
         return EXIT_BAD_INPUT
     except SubsidyRulesError as exc:
         err.write(("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n")
@@ -215,45 +238,81 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         return EXIT_BAD_INPUT
 
 
+def _claim_error_text(exc: ClaimError, lang: str) -> str:
+    """A claim's problems like a compiler's (file:line:col, the line, a caret), with a count;
+    a problem with no file position keeps the one-line form."""
+    if all(p.span is None for p in exc.problems):
+        return ("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n"
+    return exc.message(lang) + "\n" + exc.count_line(lang) + "\n"
+
+
 def _count_line(diagnostics, lang: str) -> str:
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
-    if lang == "zh":
-        return f"共 {errors} 个错误,{warnings} 个警告"
-    return f"{errors} error(s), {warnings} warning(s)"
+    return cli_text("counts", lang, errors=errors, es=plural_s(errors), warnings=warnings, ws=plural_s(warnings))
 
 
 def _policy_dir(value: Optional[str]) -> Path:
     return Path(value) if value else bundled_policy_dir()
 
 
+def _working_policy_dir(value: Optional[str], err: TextIO, lang: str) -> Path:
+    """The folder check, test and rules read: the one named, else ./policy when the current
+    folder has one (a clerk editing rules checks their copy, not the installed one), else the
+    bundled policy. Says which on standard error, so standard output stays the command's own."""
+    if value:
+        directory, code = Path(value), "folder_given"
+    elif (Path("policy") / "policy.yaml").is_file():
+        directory, code = Path("policy"), "folder_local"
+    else:
+        directory, code = bundled_policy_dir(), "folder_bundled"
+    err.write(cli_text(code, lang, path=directory) + "\n")
+    return directory
+
+
 def _check(args, out: TextIO, err: TextIO) -> int:
-    directory = _policy_dir(args.policy)
+    from .claims import read_claim as _read
+    from .testing import check_cases, load_cases
+
+    lang = args.lang
+    directory = _working_policy_dir(args.policy, err, lang)
     policy, diagnostics = check_policy(directory)
+    findings: list = list(diagnostics)
+    cases: list = []
+    if policy is not None:
+        cases, case_diagnostics = load_cases(directory)
+        findings += case_diagnostics
+        findings += check_cases(policy, cases)
+        for claim in args.claims or ():
+            try:
+                _read(claim, policy.schema, policy.info.counties)
+            except ClaimError as error:
+                findings += error.problems
+    errors = sum(1 for f in findings if f.severity == "error")
+    ok = errors == 0 and not (args.strict and findings)
     if args.format == "json":
-        ok = policy is not None and not (args.strict and diagnostics)
-        out.write(json.dumps({"ok": ok, "diagnostics": [d.to_dict(args.lang) for d in diagnostics]},
+        out.write(json.dumps({"ok": ok, "policy": str(directory), "diagnostics": [f.to_dict(lang) for f in findings]},
                              ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK if ok else EXIT_BAD_INPUT
-    for diagnostic in diagnostics:
-        (out if policy is not None else err).write(diagnostic.format(args.lang) + "\n")
-    if policy is None:
-        err.write(_count_line(diagnostics, args.lang) + "\n")
+    for finding in findings:  # warnings of a policy without errors go to standard output, as the summary does
+        (out if errors == 0 else err).write(finding.format(lang) + "\n")
+    if not ok:
+        err.write(_count_line(findings, lang) + "\n")
         return EXIT_BAD_INPUT
-    if args.strict and diagnostics:
-        err.write(_count_line(diagnostics, args.lang) + "\n")
-        return EXIT_BAD_INPUT
-    count = len(policy.rule_ids)
-    if args.lang == "zh":
-        out.write(f"检查通过:{directory} 共 {count} 条规则" + (f",{len(diagnostics)} 个警告" if diagnostics else "") + "\n")
-    else:
-        out.write(f"ok: {directory}: {count} rule(s)" + (f", {len(diagnostics)} warning(s)" if diagnostics else "") + "\n")
+    warnings = len(findings)
+    warn = cli_text("check_warn", lang, n=warnings, s=plural_s(warnings)) if warnings else ""
+    rules, claims = len(policy.rule_ids), len(args.claims or ())
+    claims_text = cli_text("check_claims", lang, n=claims, s=plural_s(claims)) if claims else ""
+    out.write(cli_text("check_ok", lang, path=directory, rules=rules, rs=plural_s(rules), cases=len(cases),
+                       cs=plural_s(len(cases)), claims=claims_text, warn=warn) + "\n")
     return EXIT_OK
 
 
 def _read_claim_arg(path: str, policy) -> dict:
     if path == "-":
-        return coerce_claim(parse_text(sys.stdin.read(), "<stdin>"), policy.schema, policy.info.counties)
+        from .claims import coerce_document, parse_document
+
+        return coerce_document(parse_document(sys.stdin.read(), "<stdin>"), policy.schema, policy.info.counties)
     return read_claim(path, policy.schema, policy.info.counties)
 
 
@@ -289,8 +348,8 @@ def _explain(args, out: TextIO, err: TextIO) -> int:
 def _rules(args, out: TextIO, err: TextIO) -> int:
     from . import model as m
 
-    policy = load_policy(_policy_dir(args.policy))
     lang = args.lang
+    policy = load_policy(_working_policy_dir(args.policy, err, lang))
 
     def conditions(rule: m.Rule) -> List[dict]:
         found = []
@@ -333,7 +392,7 @@ def _test(args, out: TextIO, err: TextIO) -> int:
     from .explain import render_text
     from .testing import load_cases, run_all
 
-    directory = _policy_dir(args.policy)
+    directory = _working_policy_dir(args.policy, err, args.lang)
     policy = load_policy(directory)
     cases, diagnostics = load_cases(directory)
     if diagnostics:
@@ -351,7 +410,8 @@ def _test(args, out: TextIO, err: TextIO) -> int:
         failed += 1
         out.write(f"FAIL {case.rule} · {case.name}  ({case.span})\n")
         for problem in result.problems:
-            out.write(f"     {problem}\n")
+            for line in str(problem).splitlines():  # a claim error may quote its line with a caret
+                out.write(f"     {line}\n")
         if result.decision is not None:
             for line in render_text([result.decision], args.lang).splitlines():
                 out.write(f"     | {line}\n")
@@ -510,6 +570,13 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
 
+
+def _serve(args, out: TextIO, err: TextIO) -> int:
+    from .server.serve import ServeArgs, main as serve
+
+    origins = tuple(origin for group in args.cors_origin for origin in group)
+    return serve(ServeArgs(args.policy, args.host, args.port, args.reload, args.tokens, args.no_auth, origins,
+                           args.max_body, args.body_timeout, args.lang), out, err)
 
 def _trace(args, out: TextIO, err: TextIO) -> int:
     from .trace import render_markdown, render_text

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
+from . import gcpause
 from .errors import EvaluationError
 from .expr import ast
 from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace
@@ -214,6 +215,8 @@ class _RuleCompiler:
         index, item = "_ix0", "_it0"
         inner = ctx.enter(items.entity, Level(item, fmt + "[%d]", (index,)))
         out.line(f"_items = []; _yes = False; _no = False; _total = _ZERO; _ist_all = {_const(NONE)}")
+        out.line(f"with _GCP(_len({src}) > {gcpause.LARGE}):")  # many items: no collector passes over them
+        out.indent += 1
         out.line(f"for {index}, {item} in _enumerate({src}):")
         with out.block():
             out.line(f"if {item}.__class__ is not _dict: _bail()")
@@ -240,6 +243,7 @@ class _RuleCompiler:
             out.line("else: _no = True")
             out.line(f"_items.append(_RI({index}, {iroot}, {amount}, {inodes}, {iobserved}, {notes}, {name}, True, "
                      f"{amount_obs}, {status}))")
+        out.indent -= 1
         combined = "not _no" if items.require == "all" else "_yes"
         out.line(f"_code = {root} and {combined}")
         total = f"(None if _ist_all == {_const(NO_STANDARD)} else _total)"
@@ -336,7 +340,7 @@ class _RuleCompiler:
         source = "\n".join(lines) + "\n"
         namespace: Dict[str, Any] = dict(HELPERS)
         namespace.update(self.ns.values)
-        namespace.update(_RR=RawResult, _RI=RawItem, _FB=fallbacks.add, _tuple=tuple)
+        namespace.update(_RR=RawResult, _RI=RawItem, _FB=fallbacks.add, _tuple=tuple, _GCP=gcpause.paused)
         if self.rule.checklist is not None:
             namespace["_CK"] = functools.partial(checklist_verdict, self.rule.checklist)
         namespace["__builtins__"] = {"len": len, "any": any, "all": all, "sum": sum}

@@ -17,6 +17,7 @@ from .claims import coerce_claim
 from .engine import Decision, Policy, Reason
 from .errors import SubsidyRulesError
 from .explain import fmt_value, json_value, money, value_name
+from .messages import plural_s
 
 
 @attrs.frozen
@@ -173,7 +174,7 @@ WORDS = {
     "zh": {"head": "比较 {claims} 份申报、{decisions} 项决定:{moved} 份申报的结论或金额有变化,金额变化合计 {money}",
            "old": "旧", "new": "新", "none": "(无此决定)", "rule": "规则", "changed": "变化数", "delta": "金额变化",
            "errors": "无法比较的申报"},
-    "en": {"head": "{claims} claim(s), {decisions} decision(s) compared: {moved} claim(s) moved, money moved {money}",
+    "en": {"head": "{claims} claim{cs}, {decisions} decision{ds} compared: {moved} claim{ms} moved, money moved {money}",
            "old": "old", "new": "new", "none": "(no such decision)", "rule": "rule", "changed": "changed", "delta": "amount change",
            "errors": "claims that could not be compared"},
 }
@@ -210,6 +211,7 @@ def _differing(condition: ConditionChange) -> Optional[set]:
 def render_text(report: DiffReport, lang: str = "zh") -> str:
     words = WORDS[lang]
     lines = [words["head"].format(claims=report.claims, decisions=report.decisions, moved=report.moved_claims,
+                                  cs=plural_s(report.claims), ds=plural_s(report.decisions), ms=plural_s(report.moved_claims),
                                   money=money(report.money_moved, lang, signed=True))]
     for change in report.changes:
         lines.append("")

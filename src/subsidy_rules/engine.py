@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import attrs
 
+from . import gcpause
 from . import model as m
 from .compile import CompiledRule, compile_rule, static_amount
 from .errors import ClaimError, EvaluationError, did_you_mean
@@ -227,7 +228,8 @@ class Decision(tuple):
 
     @cached_property
     def items(self) -> Tuple[ItemDecision, ...]:
-        return _build_items(self)
+        with gcpause.paused(len(self.raw.items or ()) > gcpause.LARGE):
+            return _build_items(self)
 
     @cached_property
     def notes(self) -> Tuple[m.Label, ...]:
@@ -237,10 +239,10 @@ class Decision(tuple):
     def amount_reason(self) -> Optional[Reason]:
         rule = self.rule
         if rule.items is not None and rule.items.amount is not None:
-            eligible = [i for i in self.items if i.outcome is Outcome.ELIGIBLE]
+            eligible = sum(1 for item in self.raw.items or () if item.state is True)
             return Reason("amount", m.Label("金额", "Amount"), "amount", self.outcome is Outcome.ELIGIBLE,
                           f"sum({rule.items.amount.text} of {rule.items.over.text} where eligible)",
-                          (Value("eligible_items", len(eligible), "fact", m.Label("符合条件的人数", "eligible items")),
+                          (Value("eligible_items", eligible, "fact", m.Label("符合条件的人数", "eligible items")),
                            Value("total", self.amount, "fact", m.Label("合计", "total"))))
         amount = self.compiled.ir.amount
         if amount is None or self.outcome is not Outcome.ELIGIBLE or self.amount is None:
@@ -377,7 +379,7 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
         return ()
     over = items.over.text
     found = []
-    by_item = _missing_by_item(decision.missing + decision.amount_missing, over)
+    by_item = missing_by_item(decision.missing + decision.amount_missing, over)
     for raw in decision.raw.items:
         path = f"{over}[{raw.index}]"
         if raw.nodes is None:  # left out by `where`
@@ -397,7 +399,7 @@ def _build_items(decision: Decision) -> Tuple[ItemDecision, ...]:
     return tuple(found)
 
 
-def _missing_by_item(missing: Sequence[str], over: str) -> Dict[int, List[str]]:
+def missing_by_item(missing: Sequence[str], over: str) -> Dict[int, List[str]]:
     """The missing facts of each item of `over` (``over[3]`` and ``over[3].…``), in one pass:
     a claim may have thousands of items, each missing something."""
     found: Dict[int, List[str]] = {}

@@ -8,11 +8,12 @@ value. Foreign exceptions (Lark, PyYAML) are translated where they occur.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from .messages import CLAIM, DIAGNOSTICS, HINTS, render, suggestion_text
+from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, render, suggestion_text, type_word
 from .source import Span
 
 
@@ -39,14 +40,21 @@ class Diagnostic:
     def _args(self, lang: str) -> Dict[str, Any]:
         args = dict(self.args)
         args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
+        args.setdefault("es", "" if args.get("expected") == 1 else "s")  # 1 argument, 2 arguments
         return args
 
     def message(self, lang: str = "zh") -> str:
-        return render(DIAGNOSTICS, self.code, lang, self._args(lang))
+        code = self.code
+        if code == "E012" and self.args.get("expected") == type_word("bool"):
+            code = "E012B"  # say what to write, not "应当是是/否"
+        return render(DIAGNOSTICS, code, lang, self._args(lang))
 
     def hint(self, lang: str = "zh") -> Optional[str]:
         code = self.code
-        if code == "E010" and _looks_like_split_text(str(self.args.get("key", ""))):
+        key = str(self.args.get("key", ""))
+        if code == "E010" and ("：" in key or key.endswith(":")):
+            code = "E010F"  # 键： 值 with a full-width colon reads as one key
+        elif code == "E010" and _looks_like_split_text(key):
             code = "E010C"
         if code not in HINTS:
             return None
@@ -56,18 +64,7 @@ class Diagnostic:
         """Compiler style: path:line:col: error[CODE]: message, the line, a caret."""
         label = ("错误" if self.severity == "error" else "警告") if lang == "zh" else self.severity
         head = f"{self.span}: {label}[{self.code}]: {self.message(lang)}"
-        lines = [head]
-        source = self.span.source
-        text = source.line_text(self.span.line) if source is not None else ""
-        if text:
-            gutter = f"{self.span.line:>5} | "
-            lines.append(gutter + text)
-            prefix = text[: max(self.span.column - 1, 0)]
-            pad = "".join("\t" if ch == "\t" else ("  " if _wide(ch) else " ") for ch in prefix)
-            width = 1
-            if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
-                width = sum(2 if _wide(ch) else 1 for ch in text[self.span.column - 1 : self.span.end_column - 1]) or 1
-            lines.append(" " * (len(gutter) - 2) + "| " + pad + "^" * width)
+        lines = [head] + excerpt(self.span)
         hint = self.hint(lang)
         if hint:
             lines.append(("  提示:" if lang == "zh" else "  hint: ") + hint)
@@ -84,6 +81,33 @@ class Diagnostic:
             "hint": self.hint(lang),
             "suggestions": list(self.suggestions),
         }
+
+
+_EXCERPT = 72  # how much of a very long line an error shows
+_LONG_LINE = 240
+
+
+def excerpt(span: Span) -> List[str]:
+    """The source line of a span with a caret under it (wide characters take two columns)."""
+    source = span.source
+    text = source.line_text(span.line) if source is not None else ""
+    if not text:
+        return []
+    gutter = f"{span.line:>5} | "
+    column, end_column = span.column, span.end_column
+    if len(text) > _LONG_LINE:  # a very long line: show the part around the column, not all of it
+        start = max(0, column - 1 - _EXCERPT // 3)
+        shown = text[start:start + _EXCERPT]
+        lead = "…" if start else ""
+        text = lead + shown + ("…" if start + _EXCERPT < len(text) else "")
+        column, end_column = column - start + len(lead), min(end_column - start + len(lead), len(text))
+        span = attrs.evolve(span, column=column, end_column=end_column)
+    prefix = text[: max(span.column - 1, 0)]
+    pad = "".join("\t" if ch == "\t" else ("  " if _wide(ch) else " ") for ch in prefix)
+    width = 1
+    if span.end_line == span.line and span.end_column > span.column:
+        width = min(sum(2 if _wide(ch) else 1 for ch in text[span.column - 1 : span.end_column - 1]) or 1, _LONG_LINE // 6)
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + "^" * width]
 
 
 def _looks_like_split_text(key: str) -> bool:
@@ -122,24 +146,126 @@ class PolicyError(SubsidyRulesError):
         return "\n".join(d.format(lang) for d in self.diagnostics)
 
 
-class ClaimError(SubsidyRulesError):
-    """A claim is malformed: ``path`` is the JSON path of the bad value (e.g. employer.hires[2].age)."""
+@attrs.frozen
+class ClaimProblem:
+    """One problem in a claim: the JSON path of the bad value (0-based, as JSON tools count),
+    where it is in the claim's file when the claim came from one, and the facts to word it."""
 
-    def __init__(self, code: str, path: str = "", suggestions: Sequence[str] = (), **args: Any) -> None:
+    code: str
+    path: str = ""
+    args: Dict[str, Any] = attrs.field(factory=dict, eq=False)
+    suggestions: Tuple[str, ...] = ()
+    span: Optional[Span] = attrs.field(default=None, eq=False)
+    who: Tuple[str, str] = ("", "")  # "第2名" / "worker 2": the person the path is about, when known
+
+    def message(self, lang: str = "zh") -> str:
+        """The message with the path as people count: employer.hires[1] is the first hire."""
+        args = dict(self.args)
+        args["path"] = people_path(self.path, self.who[0 if lang == "zh" else 1], lang) if self.path else "$"
+        args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
+        return render(CLAIM, _claim_template(self.code, self.args), lang, args)
+
+    @property
+    def severity(self) -> str:
+        return "error"
+
+    def hint(self, lang: str = "zh") -> Optional[str]:
+        key = _claim_template(self.code, self.args)
+        cause = self.args.get("cause")
+        if key == "C004" and cause in HINTS:  # the YAML problem's own advice (a tab, a date, …)
+            return render(HINTS, cause, lang, dict(self.args))
+        if key not in CLAIM_HINTS:
+            return None
+        return render(CLAIM_HINTS, key, lang, dict(self.args))
+
+    def format(self, lang: str = "zh") -> str:
+        """Compiler style when the claim came from a file: file:line:col: 错误[C001]: …, the line, a caret."""
+        label = "错误" if lang == "zh" else "error"
+        if self.span is None:
+            lines = [f"[{self.code}] " + self.message(lang)]
+        else:
+            lines = [f"{self.span}: {label}[{self.code}]: {self.message(lang)}"] + excerpt(self.span)
+        hint = self.hint(lang)
+        if hint:
+            lines.append(("  提示:" if lang == "zh" else "  hint: ") + hint)
+        return "\n".join(lines)
+
+    def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": "error",
+            "path": self.path,
+            "file": self.span.file if self.span else None,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+            "message": self.message(lang),
+            "hint": self.hint(lang),
+            "suggestions": list(self.suggestions),
+        }
+
+
+def people_path(path: str, who: str = "", lang: str = "zh") -> str:
+    """employer.hires[0].age as people count it: employer.hires[1].age, with 第1名 in front when known.
+
+    JSON paths (decision.missing, ClaimError.path, every JSON output) stay 0-based; only the
+    words shown to people count from 1 (docs/cli.md).
+    """
+    shown = _INDEX.sub(lambda match: f"[{int(match.group(1)) + 1}]", path)
+    if not who:
+        return shown
+    return f"{who} {shown}" if lang == "zh" else f"{shown} ({who})"
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _claim_template(code: str, args: Dict[str, Any]) -> str:
+    """C001 has its own words for yes/no values and dates: they say what to write."""
+    if code == "C001":
+        expected = args.get("expected")
+        if expected == type_word("bool"):
+            return "C001B"
+        if expected == type_word("date"):
+            return "C001D"
+    return code
+
+
+class ClaimError(SubsidyRulesError):
+    """A claim is malformed: ``path`` is the JSON path of the bad value (e.g. employer.hires[2].age).
+
+    ``problems`` lists every problem found in the claim (reading a claim does not stop at the
+    first); ``code`` and ``path`` are the first one's. Claims read from a file carry positions.
+    """
+
+    def __init__(self, code: str, path: str = "", suggestions: Sequence[str] = (), span: Optional[Span] = None,
+                 **args: Any) -> None:
         self.code = code
         self.path = path
         self.suggestions = tuple(suggestions)
         self.args_ = dict(args, path=path or "$")
+        self.span = span
+        self.problems: List[ClaimProblem] = [ClaimProblem(code, path, dict(args), self.suggestions, span)]
         super().__init__(self.message("en"))
 
+    @classmethod
+    def of(cls, problems: Sequence[ClaimProblem]) -> "ClaimError":
+        """One error holding every problem of a claim, in the order found."""
+        first = problems[0]
+        error = cls(first.code, first.path, first.suggestions, first.span, **first.args)
+        error.problems = list(problems)
+        Exception.__init__(error, error.message("en"))
+        return error
+
     def __reduce__(self):
-        args = {k: v for k, v in self.args_.items() if k != "path"}
-        return (_rebuild_claim_error, (self.code, self.path, self.suggestions, args))
+        return (_rebuild_claim_error, ([(p.code, p.path, p.args, p.suggestions, p.span, p.who) for p in self.problems],))
 
     def message(self, lang: str = "zh") -> str:
-        args = dict(self.args_)
-        args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
-        return f"[{self.code}] " + render(CLAIM, self.code, lang, args)
+        if all(p.span is None for p in self.problems):
+            return "; ".join(f"[{p.code}] " + p.message(lang) for p in self.problems)
+        return "\n".join(p.format(lang) for p in self.problems)
+
+    def count_line(self, lang: str = "zh") -> str:
+        return render(CLAIM, "count", lang, {"n": len(self.problems), "s": "" if len(self.problems) == 1 else "s"})
 
 
 class EvaluationError(SubsidyRulesError):
@@ -161,5 +287,6 @@ class EvaluationError(SubsidyRulesError):
         return f"{where}{rule}[{self.code}] " + render(CLAIM, self.code, lang, {"expr": self.expr})
 
 
-def _rebuild_claim_error(code: str, path: str, suggestions: Tuple[str, ...], args: Dict[str, Any]) -> ClaimError:
-    return ClaimError(code, path, suggestions, **args)
+def _rebuild_claim_error(problems: list) -> ClaimError:
+    return ClaimError.of([ClaimProblem(code, path, args, tuple(suggestions), span, tuple(who))
+                          for code, path, args, suggestions, span, who in problems])

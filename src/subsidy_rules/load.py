@@ -216,7 +216,7 @@ def _load_file(out: Collector, path: Path, root: Path, digest: "hashlib._Hash") 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        out.error("E005", Span(display, 1, 1), detail=exc.strerror or str(exc))
+        out.error("E005", Span(display, 1, 1), detail=exc.strerror or str(exc), unreadable=True)
         return None
     digest.update(str(path.relative_to(root)).replace("\\", "/").encode("utf-8") + b"\0")
     digest.update(hashlib.sha256(data).digest())
@@ -224,7 +224,9 @@ def _load_file(out: Collector, path: Path, root: Path, digest: "hashlib._Hash") 
         source = SourceFile(display, decode_source(data, display))
         return parse_yaml(source)
     except YamlProblem as problem:
-        out.error(problem.code, problem.span, **problem.args_)
+        # marked: the file is missing from the model, so check_policy stops before checks that
+        # would only report its absence
+        out.error(problem.code, problem.span, unreadable=True, **problem.args_)
         return None
 
 
@@ -355,16 +357,39 @@ def read_field(out: Collector, name: str, node: YNode) -> Optional[m.Field]:
     if kind in ("list", "record") and of is None:
         out.error("E011", node.span, key="of")
     values: List[str] = []
+    value_labels: List[Tuple[str, m.Label]] = []
     if kind == "enum":
         for item in fields.seq("values"):
             if isinstance(item, YScalar) and item.value is not None:
                 values.append(str(item.value if isinstance(item.value, str) else item.raw))
+            elif isinstance(item, YMap):
+                # the labelled form: {value: enterprise, label: {zh: 企业, en: enterprise}}
+                entry = Fields(out, item, ("value", "label"), ("value", "label"), "values")
+                value = entry.text("value")
+                if value is None:
+                    continue
+                values.append(value)
+                if entry.has("label"):
+                    value_labels.append((value, read_label(out, entry.get("label"), "label", item.span)))
         if not values:
             out.error("E011", node.span, key="values")
     label = read_label(out, fields.get("label"), "label", node.span)
     unit = read_label(out, fields.get("unit"), "unit", node.span) if fields.has("unit") else None
     implied_by = tuple(str(item.value) for item in fields.seq("implied_by") if isinstance(item, YScalar))
-    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by)
+    return m.Field(name, kind, label, of, tuple(values), unit, node.span, implied_by,
+                   description=_description(fields.get("description")), value_labels=tuple(value_labels))
+
+
+def _description(node: Optional[YNode]) -> Optional[m.Label]:
+    """A field's help text, as written (text, or zh/en); never an error: it is only shown, never read by rules."""
+    if isinstance(node, YScalar) and isinstance(node.value, str):
+        return m.Label(node.value, node.value)
+    if isinstance(node, YMap):
+        texts = {str(k.value): v.value for k, v in node if isinstance(v, YScalar) and isinstance(v.value, str)}
+        zh, en = texts.get("zh", ""), texts.get("en", "")
+        if zh or en:
+            return m.Label(zh or en, en or zh)
+    return None
 
 
 def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:

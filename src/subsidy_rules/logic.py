@@ -9,7 +9,7 @@ the same answer. Every evaluator and target takes its logic from here.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Tuple
 
 import attrs
 
@@ -39,6 +39,21 @@ def or3(values: Iterable[Truth]) -> Truth:
 
 def not3(value: Truth) -> Truth:
     return None if value is None else not value
+
+
+def decide_chain(op: str, parts: Iterable[Any]) -> Tuple[Truth, Tuple[Any, ...]]:
+    """Kleene all/any over parts that carry a ``value`` and the ``unknown`` facts it waits on:
+    the answer, and the parts whose facts could still change it (none once it is decided)."""
+    stop = op == "any"  # the value that decides the chain
+    waiting = []
+    for part in parts:
+        if part.value is stop:
+            return stop, ()
+        if part.value is None:
+            waiting.append(part)
+    if waiting:
+        return None, tuple(waiting)
+    return not stop, ()
 
 
 @attrs.frozen

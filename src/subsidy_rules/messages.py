@@ -50,7 +50,7 @@ DIAGNOSTICS: Dict[str, Tuple[str, str]] = {
     "E032": ("未知的参数 “${name}”{suggestion}", "unknown parameter '${name}'{suggestion}"),
     "E033": ("未知的函数 “{name}”{suggestion}", "unknown function '{name}'{suggestion}"),
     "E034": ("类型不符:{detail}", "type mismatch: {detail}"),
-    "E035": ("函数 “{name}” 需要 {expected} 个参数,给了 {actual} 个", "function '{name}' takes {expected} argument(s), got {actual}"),
+    "E035": ("函数 “{name}” 需要 {expected} 个参数,给了 {actual} 个", "function '{name}' takes {expected} argument{es}, got {actual}"),
     "E036": ("表达式嵌套过深(超过 {limit} 层),请拆成几个条件", "expression nested too deeply (over {limit} levels); split it into several conditions"),
     "E037": ("表达式过长(超过 {limit} 个字符)", "expression too long (over {limit} characters)"),
     "E038": ("数字过大:{value}", "number too large: {value}"),
@@ -124,6 +124,37 @@ CLAIM: Dict[str, Tuple[str, str]] = {
     "C013": ("规则 “{rule}” 不是名单分类规则,可用:{choices}", "rule '{rule}' is not a classification; use one of: {choices}"),
     "X001": ("计算 {expr} 时除数为零", "division by zero in {expr}"),
     "X002": ("计算结果超出范围:{expr}", "result out of range: {expr}"),
+}
+
+# ------------------------------------------------------------------ claim errors a clerk can act on
+CLAIM.update({
+    # C001 for a yes/no value and for a date: say what to write
+    "C001B": ("{path}:请写 true 或 false(是写 true,否写 false),实际是 {actual}",
+              "{path}: write true or false (yes is true, no is false), got {actual}"),
+    "C001D": ("{path}:应当是日期,写成 YYYY-MM-DD(例如 2017-07-31),实际是 {actual}",
+              "{path}: expected a date written YYYY-MM-DD (e.g. 2017-07-31), got {actual}"),
+    "count": ("申报材料中共 {n} 个错误", "{n} error{s} in the claim"),
+})
+
+DIAGNOSTICS["E012B"] = ("“{key}” 应当写 true 或 false(是写 true,否写 false),实际是{actual}",
+                         "'{key}' should be true or false, got {actual}")
+
+# the person (or other list item) a claim problem is about: positions count from 1
+CLAIM_WORDS: Dict[str, Tuple[str, str]] = {
+    "claim_person": ("第{n}名", "{noun} {n}"),
+    "claim_thing": ("第{n}个", "{noun} {n}"),
+    "claim_named": ("{who} {name}", "{who}, {name}"),
+}
+
+
+def claim_words(code: str, lang: str, **args: Any) -> str:
+    return render(CLAIM_WORDS, code, lang, args)
+
+
+CLAIM_HINTS: Dict[str, Tuple[str, str]] = {
+    "C001B": ("不加引号:写 true 而不是 \"是\" 或 \"true\"", "no quotes: write true, not \"yes\" or \"true\""),
+    "C001D": ("日期写成 YYYY-MM-DD,并确认这一天存在", "write dates as YYYY-MM-DD and make sure the day exists"),
+    "C002": ("检查拼写;字段名见 docs/facts.md", "check the spelling; docs/facts.md lists every field"),
 }
 
 # in-force dates the source does not give (rule `in_force: {confirmed: false}`), flagged in every decision
@@ -331,9 +362,163 @@ def type_name(kind: str, lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+# ------------------------------------------------------------------ explanations a clerk can read aloud
+# (explain.py: sentences for failed comparisons, people named in missing facts, plurals)
+
+EXPLAIN: Dict[str, Tuple[str, str]] = {
+    # what a comparison needed, after "{subject} {value},"
+    "need>=": ("需要 {t} 以上(含)", "needs at least {t}"),
+    "need>": ("需要超过 {t}", "needs more than {t}"),
+    "need<=": ("需要 {t} 以下(含)", "needs at most {t}"),
+    "need<": ("需要低于 {t}", "needs less than {t}"),
+    "need==": ("应为 {t}", "should be {t}"),
+    "need!=": ("不能是 {t}", "may not be {t}"),
+    "need_in": ("应为 {t} 之一", "should be one of {t}"),
+    "need_not_in": ("不能是 {t}", "may not be any of {t}"),
+    "sentence": ("{subject} {value},{need}", "{subject} {value}; {need}"),
+    "then_need": ("{shown},{need}", "{shown}; {need}"),
+    "short": ("差 {gap}", "short by {gap}"),
+    "over": ("超出 {gap}", "over by {gap}"),
+    "gap_suffix": (",{gap}", " ({gap})"),
+    "points_gap": ("{gap} 个百分点", "{gap} percentage points"),
+    "arith": ("{left} {op} {right}", "{left} {op} {right}"),
+    "ratio_value": ("{num_name} {num} ÷ {den_name} {den} = {pct}", "{num_name} {num} ÷ {den_name} {den} = {pct}"),
+    "ratio_of": ("{num_name}占{den_name}的比例", "share of {den_name} that are {num_name}"),
+    "or": ("、", ", "),
+    "or_parts": (";", "; "),
+    # a person (or another item of a list) named for people: positions count from 1
+    "person": ("第{n}名{noun}", "{noun} {n}"),
+    "thing": ("第{n}个{noun}", "{noun} {n}"),
+    "named": ("{who} {name}", "{who} ({name})"),
+    "fact_of": ("{who}:{fact}", "{who}: {fact}"),
+    "item_head": ("第{n}{measure}", "#{n}"),
+    "measure_person": ("名", ""),
+    "measure_thing": ("个", ""),
+    # an ineligible decision: items that met their own conditions are not paid
+    "items_unpaid": ("{ok} 项本项条件符合(整体不符合条件,不计金额),{no} 项不符合,{unk} 项无法确定",
+                     "{ok} met their own conditions (not paid: the claim as a whole is not eligible), {no} not eligible, {unk} undetermined"),
+    "item_unpaid": ("本项条件符合,整体不符合条件,不计金额", "meets its own conditions; not paid, the claim as a whole is not eligible"),
+    "total_one": ("合计 {n} 项,共 {amount}", "{n} item, total {amount}"),
+    "total_many": ("合计 {n} 项,共 {amount}", "{n} items, total {amount}"),
+    "amount_is": ("{amount}({shown})", "{amount} ({shown})"),
+    "with_unit": ("{text}{unit}", "{text} {unit}"),
+}
+
+# English units and nouns that take a plural: singular form by plural form ("1 village", "2 villages").
+# Chinese has no plural, so only English needs the table.
+PLURALS: Dict[str, str] = {
+    "villages": "village", "months": "month", "years": "year", "persons": "person", "people": "person",
+    "households": "household", "posts": "post", "bases": "base", "businesses": "business", "workers": "worker",
+    "items": "item", "rules": "rule", "errors": "error", "warnings": "warning", "claims": "claim",
+    "decisions": "decision", "cases": "case", "points": "point", "pts": "pt", "townships": "township",
+    "days": "day", "records": "record",
+}
+
+
+def plural_en(count: Any, word: str) -> str:
+    """The English form of ``word`` (given in the plural) that goes with ``count``: 1 village, 2 villages."""
+    try:
+        one = count == 1 and not isinstance(count, bool)
+    except TypeError:  # pragma: no cover - a value that cannot be compared is shown as written
+        one = False
+    if not one:
+        return word
+    head, _, tail = word.partition(" ")  # "yuan per person": only the first word counts
+    single = PLURALS.get(head)
+    if single is None:
+        return word
+    return single + ((" " + tail) if tail else "")
+
+
+def explain_text(code: str, lang: str, **args: Any) -> str:
+    return render(EXPLAIN, code, lang, args)
+
+
+# ------------------------------------------------------------------ check, test and rules: which folder, tests and claims
+DIAGNOSTICS.update({
+    "E080": ("用例 “{name}” 引用了未知的规则 “{rule}”{suggestion}", "case '{name}' names unknown rule '{rule}'{suggestion}"),
+    "E081": ("用例 “{name}” 期望的条件 “{id}” 不在规则 “{rule}” 中{suggestion}",
+             "case '{name}' expects condition '{id}', which rule '{rule}' does not have{suggestion}"),
+})
+
+CLI: Dict[str, Tuple[str, str]] = {
+    "folder_given": ("策略文件夹:{path}", "policy folder: {path}"),
+    "folder_local": ("策略文件夹:{path}(当前文件夹中的 policy)", "policy folder: {path} (./policy in the current folder)"),
+    "folder_bundled": ("策略文件夹:{path}(随包附带的政策)", "policy folder: {path} (the bundled policy)"),
+    "counts": ("共 {errors} 个错误,{warnings} 个警告", "{errors} error{es}, {warnings} warning{ws}"),
+    "check_ok": ("检查通过:{path} 共 {rules} 条规则、{cases} 个测试用例{claims}{warn}",
+                 "ok: {path}: {rules} rule{rs}, {cases} test case{cs}{claims}{warn}"),
+    "check_claims": ("、{n} 份申报材料", ", {n} claim{s}"),
+    "check_warn": (",{n} 个警告", ", {n} warning{s}"),
+}
+
+
+def cli_text(code: str, lang: str, **args: Any) -> str:
+    return render(CLI, code, lang, args)
+
+
+def plural_s(count: int) -> str:
+    """The English plural ending for a count: 1 rule, 2 rules."""
+    return "" if count == 1 else "s"
+
+
+# ------------------------------------------------------------------ YAML and expression syntax errors that name the fix
+DIAGNOSTICS.update({
+    "E072": ("这一行用 Tab 缩进:请用空格缩进,不要用 Tab", "this line is indented with a tab: indent with spaces, not tabs"),
+    "E073": ("“{found}” 是全角符号:请改用半角 {fix}", "'{found}' is a full-width character: use the half-width {fix}"),
+    "E047": ("表达式中的 “{found}” 是全角符号:请改用半角 {fix}", "'{found}' in the expression is full-width: use the half-width {fix}"),
+    "E048": ("表达式中不能写 “{found}”:用 {fix}", "the expression cannot say '{found}': use {fix}"),
+})
+HINTS.update({
+    "E010F": ("“：” 是全角冒号:请改用半角 “:”,冒号后加一个空格,如 zh: 文字", "'：' is a full-width colon: use ':' followed by a space"),
+    "E072": ("YAML 只认空格缩进;在编辑器中把 Tab 设为插入空格", "YAML only accepts spaces for indentation; set the editor to insert spaces for Tab"),
+    "E073": ("全角符号要改半角:>= , : ( ) 等都用英文输入法输入", "type >= , : ( ) and the like with the English input method"),
+    "E047": ("全角符号要改半角:>= , : ( ) 等都用英文输入法输入", "type >= , : ( ) and the like with the English input method"),
+    "E048": ("条件用 and(并且)、or(或者)、not(不是)连接,如 labourer.age >= 16 and labourer.able_to_work",
+             "join conditions with and, or, not, e.g. labourer.age >= 16 and labourer.able_to_work"),
+})
 def parameter_kind_word(kind: str) -> "Word":
     zh, en = PARAMETER_KINDS.get(kind, (kind, kind))
     return Word(zh, en)
+
+
+# ---------------------------------------------------------------- web server (subsidy-rules serve)
+SERVER: Dict[str, Tuple[str, str]] = {
+    "S001": ("请求内容过大(上限 {limit} 字节)", "request body too large (limit {limit} bytes)"),
+    "S002": ("请求内容类型应当是 application/json(UTF-8),实际是 “{actual}”", "the request body must be application/json (UTF-8), got '{actual}'"),
+    "S003": ("缺少或无效的访问令牌(请求头 Authorization: Bearer <令牌>)", "missing or invalid access token (header Authorization: Bearer <token>)"),
+    "S004": ("没有这个地址:{path}", "no such address: {path}"),
+    "S005": ("此地址不接受 {method} 请求", "this address does not accept {method}"),
+    "S006": ("请求内容发送过慢,已超时({limit} 秒)", "the request body came too slowly and timed out ({limit} s)"),
+    "S007": ("一次最多提交 {limit} 份申报材料,实际 {actual} 份", "at most {limit} claims per request, got {actual}"),
+    "S008": ("“{value}” 不是有效的编号:只能用小写字母、数字和连字符(如 hiring-award)", "'{value}' is not a valid id: use lower-case letters, digits and hyphens (like hiring-award)"),
+    "S009": ("没有名为 “{name}” 的示例{suggestion}", "no example named '{name}'{suggestion}"),
+    "S010": ("服务器内部错误(请求编号 {request_id})", "internal server error (request id {request_id})"),
+    "S011": ("参数 {name} 的取值 “{value}” 无效,可选:{choices}", "parameter {name} has invalid value '{value}'; choose one of: {choices}"),
+    "S012": ("“{key}” 应当是{expected}", "'{key}' should be {expected}"),
+    "S013": ("服务器正忙,请稍后再试", "the server is busy; try again shortly"),
+    "S020": ('错误:绑定 {host} 会让其他计算机访问申报材料(含姓名、身份证号)。请用 --tokens 文件 指定访问令牌,或明确加上 --no-auth。', 'error: binding {host} lets other computers reach claims (names, ID numbers). Give bearer tokens with --tokens FILE, or say --no-auth explicitly.'),  # serve: needs_auth
+    "S021": ('错误:--tokens 与 --no-auth 不能同时使用。', 'error: --tokens and --no-auth cannot be used together.'),  # serve: both
+    "S022": ('警告:--no-auth:{host}:{port} 上的接口不需要令牌,任何能连到这台计算机的人都能提交和查看申报材料。', 'warning: --no-auth: the API on {host}:{port} takes no token; anyone who can reach this computer can submit and read claims.'),  # serve: no_auth
+    "S023": ('错误:令牌文件 {path}:{detail}', 'error: token file {path}: {detail}'),  # serve: tokens
+    "S024": ('没有令牌(每行一个)', 'no tokens (one per line)'),  # serve: empty
+    "S025": ('第 {line} 行的令牌含有空白字符', 'the token on line {line} contains white space'),  # serve: space
+    "S026": ('subsidy-rules serve:{policy}({rules} 条规则)在 http://{host}:{port}/ ;访问令牌:{auth};跨域:{cors};重新加载:{reload}', 'subsidy-rules serve: {policy} ({rules} rules) at http://{host}:{port}/ ; tokens: {auth}; CORS: {cors}; reload: {reload}'),  # serve: serving
+    "S027": ('开启', 'on'),  # serve: on
+    "S028": ('关闭', 'off'),  # serve: off
+}
+
+
+# ---------------------------------------------------------------- web server: a rule's conditions in words
+# how the rule browser joins the sentences of an `and` / `or` condition ("… 或 …")
+RULE_WORDING: Dict[str, Tuple[str, str]] = {
+    "or": ("{left} 或 {right}", "{left} or {right}"),
+    "and": ("{left} 且 {right}", "{left} and {right}"),
+}
+
+
+def rule_wording(key: str, lang: str, **args: Any) -> str:
+    return render(RULE_WORDING, key, lang, args)
 
 
 # ---------------------------------------------------------------- SQL target (mapping files, sql command)

@@ -85,6 +85,17 @@ class Field:
     unit: Optional[Label] = None
     span: Optional[Span] = attrs.field(default=None, eq=False)
     implied_by: Tuple[str, ...] = ()  # bool fields of the same record whose truth makes this one true
+    description: Optional[Label] = attrs.field(default=None, eq=False)  # help text for forms
+    # an enum's words for each value ("enterprise" -> 企业 / enterprise), in `values` order;
+    # a value written without a label has none here and is shown as written
+    value_labels: Tuple[Tuple[str, Label], ...] = ()
+
+    def value_label(self, value: Any) -> Optional[Label]:
+        """The label of one enum value, if the schema gives one."""
+        for name, label in self.value_labels:
+            if name == value:
+                return label
+        return None
 
 
 @attrs.frozen
@@ -98,6 +109,18 @@ class Entity:
 @attrs.frozen(eq=False)
 class FactSchema:
     entities: Dict[str, Entity]
+
+
+def person_field(schema: FactSchema, entity: Optional[Entity]) -> Optional[Field]:
+    """The one record field of a list item that is a person (hire.worker, post_assignment.holder),
+    so that words for people count them as people (第2名劳动者) rather than as records."""
+    if entity is None:
+        return None
+    records = [f for f in entity.fields.values() if f.type == "record"]
+    if len(records) != 1:
+        return None
+    held = schema.entities.get(records[0].of or "")
+    return records[0] if held is not None and "name" in held.fields else None
 
 
 @attrs.frozen

@@ -1,4 +1,4 @@
-"""Where the shipped grammar and bundled policy live, installed or in a checkout."""
+"""Where the shipped grammar, bundled policy and example claims live, installed or in a checkout."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def grammar_path() -> Path:
 
 def bundled_policy_dir() -> Path:
     return _find("policy")
+
+
+def examples_dir() -> Path:
+    """The bundled example claims (examples/claims in a checkout, package data when installed)."""
+    return _find("examples") / "claims"

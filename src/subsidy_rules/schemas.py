@@ -15,20 +15,27 @@ from . import model as m
 DRAFT = "http://json-schema.org/draft-07/schema#"
 KINDS = ("rule", "parameters", "facts", "policy", "claim", "tests")
 ID_RE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _t(zh: str, en: str, **more: Any) -> Dict[str, Any]:
-    return dict(title=f"{zh} / {en}", **more)
+    """Title and description in both languages, Chinese first: editors show `description`
+    (or `markdownDescription`) in completion lists and on hover, `title` only in some places."""
+    extra = more.pop("note", None)
+    description = f"{zh} / {en}" + (f"\n\n{extra}" if extra else "")
+    markdown = f"**{zh}** / {en}" + (f"\n\n{extra}" if extra else "")
+    return dict(title=f"{zh} / {en}", description=description, markdownDescription=markdown, **more)
+
+
+DATE_FORMAT = "YYYY-MM-DD,例如 2017-07-31 / YYYY-MM-DD, e.g. 2017-07-31"
 
 
 def _date(zh: str = "日期", en: str = "date") -> Dict[str, Any]:
-    return _t(zh, en, anyOf=[{"type": "string", "pattern": DATE_RE}, {"type": "string", "format": "date"}],
-              description="YYYY-MM-DD")
+    """A date named by its readable form (not a regular expression); `format: date` for validators."""
+    return _t(zh, en, type="string", format="date", note=DATE_FORMAT)
 
 
 LABEL = _t("中英文标签", "label in Chinese and English", type="object", additionalProperties=False,
-           required=["zh", "en"], properties={"zh": {"type": "string", "title": "中文"}, "en": {"type": "string", "title": "English"}})
+           required=["zh", "en"], properties={"zh": _t("中文", "Chinese", type="string"), "en": _t("英文", "English", type="string")})
 SOURCE = _t("依据(文件号与条款)", "source: document and clause", anyOf=[
     {"type": "string"},
     {"type": "object", "additionalProperties": False, "required": ["document"], "properties": {
@@ -36,7 +43,7 @@ SOURCE = _t("依据(文件号与条款)", "source: document and clause", anyOf=[
         "clause": _t("条款", "clause", type="string"),
         "quote": _t("原文", "quoted text", type="string")}}])
 EXPR = _t("表达式", "expression", type=["string", "boolean", "number"],
-          description="见 docs/language.md / see docs/language.md")
+          note="写法见 docs/language.md / see docs/language.md")
 SCALAR_VALUE = {"type": ["number", "string", "boolean"]}
 
 
@@ -56,56 +63,81 @@ def _definitions() -> Dict[str, Any]:
             "note": note, "notes": {"type": "array", "items": {"$ref": "#/definitions/note"}}}
 
 
-def rule_schema() -> Dict[str, Any]:
+def _rule_properties() -> Dict[str, Any]:
+    """Keys every kind of rule may have."""
     return {
-        "$schema": DRAFT, **_t("规则文件", "rule file"), "type": "object", "additionalProperties": False,
-        "required": ["id", "title", "source", "in_force", "applies_to"],
+        "id": _t("规则编号(小写字母、数字、连字符)", "rule id (kebab-case)", type="string", pattern=ID_RE),
+        "version": _t("版本", "version", type="integer", minimum=1),
+        "title": {"$ref": "#/definitions/label"},
+        "source": {"$ref": "#/definitions/source"},
+        "in_force": _t("生效期间", "period in force", type="object", additionalProperties=False, required=["from"],
+                       properties={"from": _date("开始日期", "from"), "until": _date("结束日期(含)", "until (inclusive)"),
+                                   "confirmed": _t("日期已核实(来函未写明日期时为 false)",
+                                                   "date confirmed (false where the source does not give it)",
+                                                   type="boolean")}),
+        "applies_to": _t("适用的实体", "entity the rule applies to", type="string"),
+        "interpretation": {"$ref": "#/definitions/label"},
+        "description": _t("说明(不影响判定)", "description (no effect on decisions)", type="string"),
+        "conditions": {"$ref": "#/definitions/conditions"},
+        "items": _t("逐项判定", "per-item part", type="object", additionalProperties=False,
+                    required=["over", "label", "conditions"], properties={
+                        "over": _t("逐项的列表", "the list to decide item by item", type="string"),
+                        "label": {"$ref": "#/definitions/label"},
+                        "name": _t("每项的名称", "how an item is named", type="string"),
+                        "where": _t("只判定符合此条件的项", "decide only the items meeting this", type=["string", "boolean"]),
+                        "require": _t("要求(any:至少一项符合;all:全部符合)", "requirement: any item or all items", enum=["any", "all"]),
+                        "conditions": {"$ref": "#/definitions/conditions"},
+                        "amount": _t("每项金额", "amount per item", type=["string", "number"]),
+                        "notes": {"$ref": "#/definitions/notes"}}),
+        "amount": _t("金额(表达式)", "amount (an expression)", type=["string", "number"]),
+        "notes": {"$ref": "#/definitions/notes"},
+        "designation": _t("认定(符合时授予的称号)", "designation given when eligible", type="object", additionalProperties=False,
+                          required=["id", "label"],
+                          properties={"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"}}),
+    }
+
+
+def _kind(value: str, zh: str, en: str) -> Dict[str, Any]:
+    return _t(f"规则类型:{value}({zh})", f"kind: {value} ({en})", enum=[value])
+
+
+def rule_schema() -> Dict[str, Any]:
+    """One schema per kind of rule (oneOf on `kind`), so an editor offers each kind only the keys
+    it allows: criteria and pass for a checklist, classes for a classification."""
+    common = _rule_properties()
+    criteria = _t("验收标准", "criteria", type="array", items={
+        "type": "object", "additionalProperties": False, "required": ["id", "label", "points", "expr"],
+        "properties": {"id": _t("编号", "id", type="string", pattern=ID_RE), "label": {"$ref": "#/definitions/label"},
+                       "points": _t("分值", "points", type="number"), "veto": _t("否决项(true/false)", "veto (true/false)", type="boolean"),
+                       "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
+                       "description": {"type": "string"}}})
+    passing = _t("通过条件", "pass rule", type="object", additionalProperties=False, properties={
+        "min_score": _t("最低得分", "minimum score", type="number"),
+        "at_least": _t("至少满足几项", "at least this many criteria", type="integer"),
+        "all": _t("全部满足(true/false)", "all criteria (true/false)", type="boolean")})
+    classes = _t("名单", "classes", type="array", items={
+        "type": "object", "additionalProperties": False, "required": ["id", "label", "expr"],
+        "properties": {"id": _t("编号", "id", type="string", pattern=ID_RE), "label": {"$ref": "#/definitions/label"},
+                       "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
+                       "description": {"type": "string"}}})
+    base_required = ["id", "title", "source", "in_force", "applies_to"]
+    no_amount_with_items = {"not": {"required": ["amount", "items"]}}
+
+    def variant(kind: Dict[str, Any], extra: Dict[str, Any], required: list, title: tuple) -> Dict[str, Any]:
+        return {**_t(*title), "type": "object", "additionalProperties": False, "required": base_required + required,
+                "properties": {**common, "kind": kind, **extra}, **no_amount_with_items}
+
+    return {
+        "$schema": DRAFT, **_t("规则文件", "rule file"), "type": "object",
         "definitions": _definitions(),
-        "properties": {
-            "id": _t("规则编号(小写字母、数字、连字符)", "rule id (kebab-case)", type="string", pattern=ID_RE),
-            "version": _t("版本", "version", type="integer", minimum=1),
-            "kind": _t("规则类型", "kind", enum=["eligibility", "checklist", "classification"]),
-            "title": {"$ref": "#/definitions/label"},
-            "source": {"$ref": "#/definitions/source"},
-            "in_force": _t("生效期间", "period in force", type="object", additionalProperties=False, required=["from"],
-                           properties={"from": _date("开始日期", "from"), "until": _date("结束日期(含)", "until (inclusive)"),
-                                       "confirmed": _t("日期已核实(来函未写明日期时为 false)",
-                                                       "date confirmed (false where the source does not give it)",
-                                                       type="boolean")}),
-            "applies_to": _t("适用的实体", "entity the rule applies to", type="string"),
-            "interpretation": {"$ref": "#/definitions/label"},
-            "description": {"type": "string"},
-            "conditions": {"$ref": "#/definitions/conditions"},
-            "items": _t("逐项判定", "per-item part", type="object", additionalProperties=False,
-                        required=["over", "label", "conditions"], properties={
-                            "over": _t("逐项的列表", "the list to decide item by item", type="string"),
-                            "label": {"$ref": "#/definitions/label"},
-                            "name": _t("每项的名称", "how an item is named", type="string"),
-                            "where": {"$ref": "#/definitions/expr"},
-                            "require": _t("要求", "requirement", enum=["any", "all"]),
-                            "conditions": {"$ref": "#/definitions/conditions"},
-                            "amount": {"$ref": "#/definitions/expr"},
-                            "notes": {"$ref": "#/definitions/notes"}}),
-            "amount": {"$ref": "#/definitions/expr"},
-            "notes": {"$ref": "#/definitions/notes"},
-            "designation": _t("认定", "designation", type="object", additionalProperties=False, required=["id", "label"],
-                              properties={"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"}}),
-            "criteria": _t("验收标准", "criteria", type="array", items={
-                "type": "object", "additionalProperties": False, "required": ["id", "label", "points", "expr"],
-                "properties": {"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"},
-                               "points": _t("分值", "points", type="number"), "veto": _t("否决项", "veto", type="boolean"),
-                               "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
-                               "description": {"type": "string"}}}),
-            "pass": _t("通过条件", "pass rule", type="object", additionalProperties=False, properties={
-                "min_score": _t("最低得分", "minimum score", type="number"),
-                "at_least": _t("至少满足几项", "at least this many criteria", type="integer"),
-                "all": _t("全部满足", "all criteria", type="boolean")}),
-            "classes": _t("名单", "classes", type="array", items={
-                "type": "object", "additionalProperties": False, "required": ["id", "label", "expr"],
-                "properties": {"id": {"type": "string", "pattern": ID_RE}, "label": {"$ref": "#/definitions/label"},
-                               "expr": {"$ref": "#/definitions/expr"}, "source": {"$ref": "#/definitions/source"},
-                               "description": {"type": "string"}}}),
-        },
+        "oneOf": [
+            variant(_kind("eligibility", "资格判定,默认", "eligibility, the default"), {}, [],
+                    ("资格判定规则", "eligibility rule")),
+            variant(_kind("checklist", "按标准打分验收", "scored against criteria"), {"criteria": criteria, "pass": passing},
+                    ["kind", "criteria"], ("验收打分规则", "checklist rule")),
+            variant(_kind("classification", "分入名单", "sorted into lists"), {"classes": classes},
+                    ["kind", "classes"], ("名单分类规则", "classification rule")),
+        ],
     }
 
 
@@ -145,7 +177,11 @@ def facts_schema() -> Dict[str, Any]:
         "type": _t("字段类型", "field type", enum=list(m.FIELD_TYPES)),
         "label": {"$ref": "#/definitions/label"},
         "of": _t("列表或记录的实体", "entity of list/record items", type="string"),
-        "values": _t("可选值", "allowed values", type="array", items={"type": "string"}),
+        "values": _t("可选值(可带中英文标签)", "allowed values (each may carry a label)", type="array", items={"anyOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": False, "required": ["value", "label"], "properties": {
+                "value": _t("取值(申报材料中写的文字)", "the value as a claim writes it", type="string"),
+                "label": {"$ref": "#/definitions/label"}}}]}),
         "unit": {"$ref": "#/definitions/label"}, "description": {},
         "implied_by": _t("由这些是/否字段推出为“是”(同一记录中)", "made true by these yes/no fields of the same record",
                          type="array", items={"type": "string"})}}
@@ -170,7 +206,16 @@ def policy_file_schema() -> Dict[str, Any]:
 
 
 def _field_schema(field: m.Field) -> Dict[str, Any]:
-    title = _t(field.label.zh, field.label.en)
+    unit = f"({field.unit.zh})" if field.unit is not None else ""
+    unit_en = f" ({field.unit.en})" if field.unit is not None else ""
+    note = None
+    if field.type == "date":
+        note = DATE_FORMAT
+    elif field.type == "bool":
+        note = "写 true(是)或 false(否) / write true (yes) or false (no)"
+    elif field.type == "enum" and field.value_labels:
+        note = "; ".join(f"{value} = {label.zh} / {label.en}" for value, label in field.value_labels)
+    title = _t(field.label.zh + unit, field.label.en + unit_en, note=note)
     kind = field.type
     nullable: Dict[str, Any] = {"type": "null"}
     if kind == "bool":
@@ -180,11 +225,15 @@ def _field_schema(field: m.Field) -> Dict[str, Any]:
     elif kind in ("decimal", "money"):
         body = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9][0-9,]*(\.[0-9]+)?$"}]}
     elif kind == "date":
-        body = {"type": "string", "pattern": DATE_RE}
+        body = {"type": "string", "format": "date"}
     elif kind == "text":
         body = {"type": ["string", "number"]}
     elif kind == "enum":
         body = {"enum": list(field.values)}
+        if field.value_labels:  # each value's words in the completion list
+            words = [field.value_label(v) for v in field.values]
+            body["enumDescriptions"] = [f"{w.zh} / {w.en}" if w else v for v, w in zip(field.values, words)]
+            body["markdownEnumDescriptions"] = [f"**{w.zh}** / {w.en}" if w else v for v, w in zip(field.values, words)]
     elif kind == "list":
         body = {"type": "array", "items": {"$ref": f"#/definitions/{field.of}"}}
     else:

@@ -305,7 +305,7 @@ def _parse_fast(source: SourceFile) -> Optional[YNode]:
             detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
             if "nesting depth" in detail:  # newer libyaml has its own limit: say it as we do
                 raise YamlProblem("E009", Span(source.name, line, column, source=source), limit=MAX_YAML_DEPTH) from None
-            raise YamlProblem("E001", Span(source.name, line, column, source=source), detail=detail) from None
+            raise syntax_problem(source, exc) from None
         except yaml.YAMLError as exc:
             position = getattr(exc, "position", None)
             if isinstance(position, int):  # libyaml counts bytes of UTF-8, not characters
@@ -345,12 +345,7 @@ def _parse_pure(source: SourceFile) -> Optional[YNode]:
                 "E008", Span(source.name, mark.line + 1, mark.column + 1, source=source), limit=MAX_NODES
             ) from None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-            raise YamlProblem(
-                "E001", Span(source.name, line, column, source=source), detail=detail
-            ) from None
+            raise syntax_problem(source, exc) from None
         except yaml.YAMLError as exc:
             raise YamlProblem("E001", Span(source.name, 1, 1, source=source), detail=str(exc)) from None
         if root is None:
@@ -359,6 +354,95 @@ def _parse_pure(source: SourceFile) -> Optional[YNode]:
         return _convert(root, source, loader, counter, 0)
     finally:
         loader.dispose()
+
+
+# ------------------------------------------------------------------ YAML syntax errors that name the fix
+
+# the parser's words for a problem -> what a policy clerk reads (zh) and the parser's own English
+_YAML_WORDS: Tuple[Tuple[str, str], ...] = (
+    ("could not find expected ':'", "这一行的键后面找不到半角冒号 “:”(写成 键: 值,冒号后加一个空格)"),
+    ("mapping values are not allowed", "这里不能出现 “键: 值”:检查缩进;文字中含有 “: ” 时请给整段文字加引号"),
+    ("did not find expected ',' or '}'", "花括号 { } 里缺少半角逗号 “,” 或右花括号 “}”;含逗号的文字请加引号"),
+    ("did not find expected ',' or ']'", "方括号 [ ] 里缺少半角逗号 “,” 或右方括号 “]”"),
+    ("did not find expected key", "缩进对不齐:同一层的键必须从同一列开始"),
+    ("did not find expected '-' indicator", "列表项缩进对不齐:同一列表的 “- ” 必须从同一列开始"),
+    ("expected <block end>", "缩进对不齐:这一行比上面同一层的内容缩进得多或少"),
+    ("found unexpected end of stream", "文件在引号或括号闭合之前就结束了:检查引号和括号是否成对"),
+    ("found unknown escape character", "双引号里的反斜杠 “\\” 后面的字符无效:请改用单引号,或写成 “\\\\”"),
+    ("cannot start any token", "这里有一个不能出现在 YAML 里的字符(如 @ 或 ` 开头的文字):请给这段文字加引号"),
+    ("found character", "这里有一个不能出现在 YAML 里的字符:请给这段文字加引号"),
+)
+
+# full-width punctuation that breaks YAML structure or an expression, and its half-width form
+FULL_WIDTH = {"：": ":", "，": ",", "＞": ">", "＜": "<", "＝": "=", "！": "!", "（": "(", "）": ")",
+              "［": "[", "］": "]", "｛": "{", "｝": "}", "＋": "+", "－": "-", "＊": "*", "／": "/",
+              "“": "\"", "”": "\"", "‘": "'", "’": "'", "≥": ">=", "≤": "<=", "≠": "!="}
+
+
+def syntax_problem(source: SourceFile, exc: "yaml.MarkedYAMLError") -> YamlProblem:
+    """A parser's syntax error as a problem a clerk can fix, on the line that has the mistake.
+
+    A tab used for indentation and full-width punctuation (：，) are the usual causes, and the
+    parser reports both on a later line; they are found in the text and named, with the fix.
+    """
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    if "simple key" in context and exc.context_mark is not None:
+        mark = exc.context_mark  # the key that lacks its ':' is where the mistake is, not the next line
+    line = mark.line + 1 if mark else 1
+    tab = _tab_indent(source, (exc.problem_mark.line + 1) if exc.problem_mark else line)
+    if tab is not None:
+        return YamlProblem("E072", Span(source.name, tab[0], tab[1], tab[0], tab[1] + 1, source))
+    wide = _full_width_near(source, (exc.problem_mark.line + 1) if exc.problem_mark else line)
+    if wide is not None:
+        at_line, at_column, char = wide
+        return YamlProblem("E073", Span(source.name, at_line, at_column, at_line, at_column + 1, source),
+                           found=char, fix=FULL_WIDTH[char])
+    column = mark.column + 1 if mark else 1
+    english = " ".join(part for part in (context, problem) if part)
+    zh = next((words for key, words in _YAML_WORDS if key in problem or key in english), english)
+    from .messages import Word  # messages.py imports nothing from here: no cycle
+
+    return YamlProblem("E001", Span(source.name, line, column, source=source), detail=Word(zh, english))
+
+
+def _tab_indent(source: SourceFile, upto: int) -> Optional[Tuple[int, int]]:
+    """The first line at or before ``upto`` indented with a tab: (line, column of the tab)."""
+    for number, text in enumerate(source.text.split("\n")[: max(upto, 1)], 1):
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        if "\t" in indent and text.strip():
+            return number, indent.index("\t") + 1
+    return None
+
+
+def _full_width_near(source: SourceFile, line: int, before: int = 3) -> Optional[Tuple[int, int, str]]:
+    """Full-width punctuation outside quotes on the problem line or the few lines before it."""
+    lines = source.text.split("\n")
+    for number in range(min(line, len(lines)), max(line - before, 1) - 1, -1):
+        text = lines[number - 1]
+        found = full_width_outside_quotes(text, ("：", "［", "］", "｛", "｝"))
+        comma = full_width_outside_quotes(text, ("，",))
+        if comma is not None and ("{" in text[: comma[0]] or "[" in text[: comma[0]]):
+            found = comma if found is None or comma[0] < found[0] else found  # a comma breaks only { } and [ ]
+        if found is not None:
+            return number, found[0] + 1, found[1]
+    return None
+
+
+def full_width_outside_quotes(text: str, chars) -> Optional[Tuple[int, str]]:
+    """(index, char) of the first of ``chars`` not inside '…' or "…" quotes (nor after a #)."""
+    quote = ""
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or text[index - 1] in " \t"):
+            return None
+        elif char in chars:
+            return index, char
+    return None
 
 
 def _convert(node: Any, source: SourceFile, loader: Any, counter: List[int], level: int,

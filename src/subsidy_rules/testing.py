@@ -14,9 +14,10 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import attrs
 
-from .claims import coerce_claim
+from .claims import ClaimDocument, coerce_claim, coerce_document, positions
+from . import model as m
 from .engine import Decision, Policy, Reason
-from .errors import Diagnostic, SubsidyRulesError
+from .errors import ClaimError, Diagnostic, SubsidyRulesError, did_you_mean
 from .load import Collector, Fields
 from .source import SourceFile, Span, YamlProblem, YMap, decode_source, parse_yaml, plain
 
@@ -38,6 +39,9 @@ class Case:
     span: Span
     reading: str = "chosen"
     alternative: Dict[str, Any] = attrs.field(factory=dict)
+    # where the case's parts are in its file, so `check` can point at them
+    rule_span: Optional[Span] = attrs.field(default=None, eq=False)
+    claim_document: Optional[ClaimDocument] = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -76,6 +80,8 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         expect_node = cf.get("expect")
         Fields(out, expect_node, EXPECT_KEYS, (), "expect") if expect_node is not None else None
         claim_node = cf.get("claim")
+        data = plain(claim_node) if claim_node is not None else {}
+        values, keys = positions(claim_node)
         reading = cf.text("reading") or "chosen"
         if reading not in READINGS:
             out.error("E016", cf.span("reading"), key="reading", value=reading, choices=", ".join(READINGS))
@@ -87,10 +93,12 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         cases.append(Case(
             name=cf.text("name") or "?",
             rule=cf.text("rule") or "",
-            claim=plain(claim_node) if claim_node is not None else {},
+            claim=data,
             expect=plain(expect_node) if isinstance(expect_node, YMap) else {},
             as_of=cf.scalar("as_of", "date"),
             span=node.span,
+            rule_span=cf.span("rule"),
+            claim_document=ClaimDocument(data, values, keys),
             reading=reading,
             alternative=plain(alternative_node) if isinstance(alternative_node, YMap) else {},
         ))
@@ -113,7 +121,10 @@ def _passed_ids(reasons: Tuple[Reason, ...]) -> List[str]:
 def run_case(policy: Policy, case: Case) -> CaseResult:
     problems: List[str] = []
     try:
-        claim = coerce_claim(case.claim, policy.schema, policy.info.counties)
+        if case.claim_document is not None:  # with positions: a bad claim points into the test file
+            claim = coerce_document(case.claim_document, policy.schema, policy.info.counties)
+        else:
+            claim = coerce_claim(case.claim, policy.schema, policy.info.counties)
         decision = policy.evaluate(claim, rule=case.rule, as_of=case.as_of)[0]
     except SubsidyRulesError as exc:
         expected_error = case.expect.get("outcome") == "error"
@@ -173,3 +184,47 @@ def _alternative_problems(case: Case) -> List[str]:
 def run_all(policy: Policy, cases: List[Case]) -> Iterator[CaseResult]:
     for case in cases:
         yield run_case(policy, case)
+
+
+def check_cases(policy: Policy, cases: List[Case]) -> List[Any]:
+    """What `check` says about policy tests: each case names a rule of the policy, its claim is a
+    valid claim, and the conditions it expects to fail or pass exist. Diagnostics and claim
+    problems, each with the position in the test file."""
+    found: List[Any] = []
+    rules = {rule.id: rule for rule in policy.rules}
+    for case in cases:
+        rule = rules.get(case.rule)
+        span = case.rule_span or case.span
+        if rule is None:
+            found.append(Diagnostic("E080", span, {"rule": case.rule, "name": case.name}, did_you_mean(case.rule, rules)))
+        if case.claim_document is not None:
+            try:
+                coerce_document(case.claim_document, policy.schema, policy.info.counties)
+            except ClaimError as error:
+                found.extend(error.problems)
+        if rule is None:
+            continue
+        known = _condition_ids(rule)
+        for key in ("failed", "passed"):
+            for ident in case.expect.get(key) or ():
+                if str(ident) not in known:
+                    found.append(Diagnostic("E081", case.span, {"id": ident, "rule": rule.id, "name": case.name},
+                                            did_you_mean(str(ident), known)))
+    return found
+
+
+def _condition_ids(rule: m.Rule) -> List[str]:
+    ids: List[str] = ["in-force", "score"]  # the reasons every decision may give besides the rule's own
+
+    def walk(node: Any) -> None:
+        if getattr(node, "id", None):
+            ids.append(node.id)
+        for child in getattr(node, "children", ()):
+            walk(child)
+
+    walk(rule.conditions)
+    if rule.items is not None:
+        walk(rule.items.conditions)
+    ids.extend(c.id for c in rule.criteria)
+    ids.extend(c.id for c in rule.classes)
+    return ids

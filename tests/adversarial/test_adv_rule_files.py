@@ -90,9 +90,9 @@ def test_duplicate_keys_that_differ_only_in_quoting(tmp_path):
 
 def test_tabs_for_indentation(tmp_path):
     text = MINI_RULE.replace("  - id: registered-poor", "\t- id: registered-poor")
-    directory, found = _fails_with(tmp_path, text, "E001")
+    directory, found = _fails_with(tmp_path, text, "E072")  # a tab has its own message: indent with spaces
     assert (found.span.line, found.span.column) == (text.splitlines().index("\t- id: registered-poor") + 1, 1)
-    _cli_check(directory, "error[E001]")
+    _cli_check(directory, "error[E072]")
 
 
 def test_utf8_bom_is_accepted(tmp_path):

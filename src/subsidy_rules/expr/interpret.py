@@ -21,7 +21,7 @@ import attrs
 
 from ..errors import EvaluationError
 from ..facts import bad, check_value, record
-from ..logic import Bounds, add_bounds, bounds_of, compare_bounds, scale_bounds
+from ..logic import Bounds, add_bounds, bounds_of, compare_bounds, decide_chain, scale_bounds
 from . import ast
 from .printer import to_text
 from .types import BUILTINS, Resolved, Scope, resolve
@@ -186,18 +186,15 @@ def _neg(node: ast.Neg, env: Env) -> Tracked:
     return found if found.value is None else Tracked(-found.value)
 
 
+def chain(op: str, parts: Iterable[Tracked]) -> Tracked:
+    """all / any of tracked truths (logic.py's Kleene), waiting on the facts of the parts that matter."""
+    value, waiting = decide_chain(op, parts)
+    return Tracked(value, merge(*(part.unknown for part in waiting)))
+
+
 def _logical(node: ast.Logical, env: Env) -> Tracked:
-    stop = node.op == "or"  # the value that decides the chain
-    unknown: List[Paths] = []
-    for operand in node.operands:
-        found = _eval(operand, env)
-        if found.value is stop:
-            return Tracked(stop)
-        if found.value is None:
-            unknown.append(found.unknown)
-    if unknown:
-        return Tracked(None, merge(*unknown))
-    return Tracked(not stop)
+    # evaluated lazily, left to right: a decided chain reads no further, as the generated code does
+    return chain("any" if node.op == "or" else "all", (_eval(operand, env) for operand in node.operands))
 
 
 def _unknown(*found: Tracked) -> Tracked:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from decimal import Decimal
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import lark
 from lark import Token, Tree
 
 from ..resources import grammar_path
 from ..messages import Word
-from ..source import Span
+from ..source import FULL_WIDTH, Span
 from . import ast
 
 MAX_LENGTH = 4000
@@ -84,6 +84,48 @@ def parse(text: str, locate: Optional[Locate] = None) -> ast.Expr:
         raise ExprSyntaxError("E030", 0, 1, detail=_word("empty").format())
     try:
         tree = _lark().parse(text)
+    except lark.exceptions.LarkError:
+        mistake = _common_mistake(text)
+        if mistake is not None:
+            raise mistake from None
+        return _parse_reporting(text, locate)
+    return _finish(tree, locate)
+
+
+# what clerks write for and / or / not, and their half-width operators (only looked for once
+# the parser has failed: inside quotes these are ordinary text)
+_WORDS = (("并且", "and"), ("而且", "and"), ("或者", "or"), ("不是", "not"), ("并", "and"), ("且", "and"),
+          ("或", "or"), ("非", "not"))
+
+
+def _common_mistake(text: str) -> Optional[ExprSyntaxError]:
+    """A failed expression's usual cause, with its fix: full-width ＞＝ ， ( ), or 并且 for and."""
+    quote = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in FULL_WIDTH:
+            end = index + 1
+            while end < len(text) and text[end] in FULL_WIDTH:
+                end += 1
+            found = text[index:end]
+            fix = "".join(FULL_WIDTH[c] for c in found)
+            return ExprSyntaxError("E047", index, end, found=found, fix=fix)
+        else:
+            for word, fix in _WORDS:
+                if text.startswith(word, index):
+                    return ExprSyntaxError("E048", index, index + len(word), found=word, fix=fix)
+        index += 1
+    return None
+
+
+def _parse_reporting(text: str, locate: Optional[Locate]) -> ast.Expr:
+    try:
+        tree = _lark().parse(text)
     except lark.exceptions.UnexpectedCharacters as exc:
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         raise ExprSyntaxError("E030", exc.pos_in_stream, exc.pos_in_stream + 1,
@@ -101,6 +143,10 @@ def parse(text: str, locate: Optional[Locate] = None) -> ast.Expr:
                               detail=_word("token").format(token=str(token), expected=_expected(exc.expected))) from None
     except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
         raise ExprSyntaxError("E030", 0, 1, detail=str(exc)) from None
+    return _finish(tree, locate)  # pragma: no cover - the first parse failed, so this one does too
+
+
+def _finish(tree: Any, locate: Optional[Locate]) -> ast.Expr:
     node = _convert(tree, locate or (lambda start, end: None))
     if ast.depth(node) > MAX_DEPTH:
         raise ExprSyntaxError("E036", 0, 1, limit=MAX_DEPTH)

@@ -21,8 +21,9 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
+from .. import gcpause
 from .. import model as m
-from ..expr.interpret import Env, Tracked, evaluate_tracked, merge
+from ..expr.interpret import Env, Tracked, chain, evaluate_tracked, merge
 from ..expr.types import Scope
 from ..facts import bad, record
 from ..logic import Truth, and3
@@ -156,8 +157,7 @@ class _Evaluator:
         found, observed = self.region(amount.region, env)
         if found.value is not None:
             return fen(found.value), PAID, (), observed
-        if not found.unknown:
-            return None, NO_STANDARD, (), observed  # only parameters without a value: the source sets none
+        # facts it needs are missing (or it has no value from these facts, like the least of nothing)
         return None, PENDING, found.unknown, observed
 
     # ---------------------------------------------------------------- items
@@ -165,6 +165,10 @@ class _Evaluator:
         source, _ = self.region(items.over, env)
         if source.value is None:
             return Tracked(None, source.unknown), (), None, NONE, ()
+        with gcpause.paused(len(source.value) > gcpause.LARGE):
+            return self._each_item(items, env, source)
+
+    def _each_item(self, items: ir.Items, env: Env, source: Tracked):
         base = env.values[items.over.expr.dotted][1]  # type: ignore[union-attr]
         records: List[RawItem] = []
         states: List[Tracked] = []
@@ -250,21 +254,15 @@ def _group(group: ir.Group, children: List[Tracked]) -> Tracked:
     if group.op == "not":
         child = children[0]
         return child if child.value is None else Tracked(not child.value)
-    return _and(children) if group.op == "all" else _or(children)
+    return chain(group.op, children)
 
 
 def _and(parts: List[Tracked]) -> Tracked:
-    if any(p.value is False for p in parts):
-        return Tracked(False)
-    unknown = [p for p in parts if p.value is None]
-    return Tracked(None, merge(*(p.unknown for p in unknown))) if unknown else Tracked(True)
+    return chain("all", parts)
 
 
 def _or(parts: List[Tracked]) -> Tracked:
-    if any(p.value is True for p in parts):
-        return Tracked(True)
-    unknown = [p for p in parts if p.value is None]
-    return Tracked(None, merge(*(p.unknown for p in unknown))) if unknown else Tracked(False)
+    return chain("any", parts)
 
 
 def note_value(bound: ir.BoundRule, claim: Mapping, schema: m.FactSchema, refs: RuleRefs, number: int,

@@ -559,10 +559,12 @@ class _Compiler:
 
     def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, exp.Expression, exp.Expression]:
         """(amount rounded to the fen or NULL, status when payable, the facts a pending amount needs)."""
+        if any(self.bound.value(name) is None for name in amount.params):
+            # it reads a standard the source does not set on this date: no amount, never 0
+            return self.literal(None, "money"), exp.Literal.string("no_standard"), self.d.empty()
         found, _ = self.region(amount.region, scope)
         rounded = self.fen(found.v)
-        status = case((not_null(found.v), exp.Literal.string("paid")),
-                      (self._empty_test(found.u), exp.Literal.string("no_standard")), default=exp.Literal.string("pending"))
+        status = case((not_null(found.v), exp.Literal.string("paid")), default=exp.Literal.string("pending"))
         missing = case((is_null(found.v), self.u_or_empty(found.u)), default=self.d.empty())
         return rounded, status, missing
 

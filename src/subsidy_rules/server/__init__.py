@@ -1,0 +1,1 @@
+"""`subsidy-rules serve`: the HTTP API under /api/v1 and the page for policy staff."""

@@ -1,0 +1,141 @@
+"""Claim errors a clerk can act on (issue 9, part 7): file:line:column, positions counted from 1
+in the words, every problem of a claim at once, rendered like a compiler's, exit code 2;
+yes/no values and dates say what to write."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+import subsidy_rules
+from subsidy_rules import ClaimError, read_claim
+from subsidy_rules.cli import main
+from subsidy_rules.errors import people_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BAD = """\
+as_of: 2017-07-31
+employer:
+  kind: enterprize
+  hires:
+    - worker: {name: 王建国, poor_household: 是}
+      contract_months: twelve
+      hired_on: 2017/03/01
+    - worker: {name: 李秀英, poor_houshold: true}
+      contract_months: 12
+"""
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return subsidy_rules.load_policy(ROOT / "policy")
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def refused(policy, path) -> ClaimError:
+    with pytest.raises(ClaimError) as caught:
+        read_claim(path, policy.schema, policy.info.counties)
+    return caught.value
+
+
+def test_every_problem_at_once_with_its_position(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    error = refused(policy, path)
+    found = [(p.code, p.path, p.span.line, p.span.column) for p in error.problems]
+    assert found == [
+        ("C006", "employer.kind", 3, 9),
+        ("C001", "employer.hires[0].worker.poor_household", 5, 43),
+        ("C001", "employer.hires[0].contract_months", 6, 24),
+        ("C001", "employer.hires[0].hired_on", 7, 17),
+        ("C002", "employer.hires[1].worker.poor_houshold", 8, 27),
+    ]
+    assert all(p.span.file == str(path) for p in error.problems)
+
+
+def test_the_words_count_from_one_and_the_json_path_from_zero(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    error = refused(policy, path)
+    assert error.path == "employer.kind" and error.problems[2].path == "employer.hires[0].contract_months"
+    zh = error.message("zh")
+    # the person is named by position from 1 and by the name the claim gives
+    assert "第1名 王建国 employer.hires[1].contract_months:应当是整数,实际是 'twelve'" in zh
+    assert "第2名 李秀英 employer.hires[2].worker.poor_houshold" in zh
+    assert "employer.hires[1].contract_months (worker 1, 王建国): expected an integer" in error.message("en")
+    assert people_path("a.b[0].c[9]") == "a.b[1].c[10]"
+
+
+def test_rendered_like_a_compiler_with_exit_code_2(tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    code, out, err = run("explain", path)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"{path}:3:9: 错误[C006]: employer.kind:枚举值 “enterprize” 无效,可选:" \
+                       "enterprise, farmer_cooperative, individual_business, public_institution, other"
+    assert lines[1] == "    3 |   kind: enterprize"
+    assert lines[2] == "      |         ^^^^^^^^^^"
+    assert sum(1 for line in lines if re.match(rf"{re.escape(str(path))}:\d+:\d+: 错误\[C00\d\]", line)) == 5
+    assert lines[-1] == "申报材料中共 5 个错误"
+    assert "Traceback" not in err
+
+
+def test_yes_no_values_say_to_write_true_or_false(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text("labourer: {rural_registered_poor: 是}\n", encoding="utf-8")
+    error = refused(policy, path)
+    zh, en = error.message("zh"), error.message("en")
+    assert "请写 true 或 false(是写 true,否写 false),实际是 '是'" in zh
+    assert "应当是是/否" not in zh
+    assert "write true or false (yes is true, no is false), got '是'" in en
+
+
+def test_dates_in_claims_get_the_date_hint(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text("as_of: 2017-07-31\nemployer:\n  hires:\n    - hired_on: 2017/3/1\n", encoding="utf-8")
+    error = refused(policy, path)
+    text = error.message("zh")
+    assert "应当是日期,写成 YYYY-MM-DD(例如 2017-07-31),实际是 '2017/3/1'" in text
+    assert "提示:日期写成 YYYY-MM-DD,并确认这一天存在" in text  # the same hint as for dates in rules
+
+
+def test_json_claims_have_positions_too(policy, tmp_path):
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps({"labourer": {"age": "thirty", "agee": 3}}, ensure_ascii=False, indent=2), encoding="utf-8")
+    error = refused(policy, path)
+    assert [(p.code, p.span.line) for p in error.problems] == [("C001", 3), ("C002", 4)]
+
+
+def test_a_yaml_syntax_error_in_a_claim_has_its_line(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text("labourer:\n  age: 30\n  name: [王\n", encoding="utf-8")
+    error = refused(policy, path)
+    assert error.code == "C004" and error.span is not None and error.span.line >= 3
+
+
+def test_claim_errors_survive_pickling(policy, tmp_path):
+    path = tmp_path / "claim.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    error = refused(policy, path)
+    again = pickle.loads(pickle.dumps(error))
+    assert [p.path for p in again.problems] == [p.path for p in error.problems]
+    assert again.message("zh") == error.message("zh")
+
+
+def test_the_api_without_a_file_keeps_one_line_per_problem(policy):
+    with pytest.raises(ClaimError) as caught:
+        subsidy_rules.coerce_claim({"labourer": {"age": "x", "agee": 1}}, policy.schema)
+    message = caught.value.message("en")
+    assert "\n" not in message and message.count("[C00") == 2

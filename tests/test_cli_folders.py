@@ -1,0 +1,121 @@
+"""check, test and rules read ./policy when there is one and say which folder they read;
+check also checks the policy's tests and claim files named on its command line (issue 9, part 7)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from subsidy_rules.cli import main
+from subsidy_rules.resources import bundled_policy_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+CLAIMS = ROOT / "examples" / "claims"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A clerk's folder with their own copy of the policy in ./policy."""
+    shutil.copytree(ROOT / "policy", tmp_path / "policy")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def break_rule(workdir: Path) -> Path:
+    rule = workdir / "policy" / "rules" / "hiring-award.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("applies_to: employer", "applies_too: employer"), encoding="utf-8")
+    return rule
+
+
+@pytest.mark.parametrize("command", ["check", "test", "rules"])
+def test_without_a_folder_the_local_policy_is_read_and_named(workdir, command):
+    break_rule(workdir)
+    code, out, err = run(command)
+    assert code == 2, (out, err)
+    assert err.splitlines()[0] == "策略文件夹:policy(当前文件夹中的 policy)"
+    assert "applies_too" in err
+
+
+@pytest.mark.parametrize("command", ["check", "test", "rules"])
+def test_without_a_local_policy_the_bundled_one_is_read_and_named(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(command, "--lang", "en")
+    assert code == 0, err
+    assert err.splitlines()[0] == f"policy folder: {bundled_policy_dir()} (the bundled policy)"
+
+
+def test_rules_keeps_standard_output_clean(workdir):
+    code, out, err = run("rules", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["rules"]  # nothing but the JSON on standard output
+    assert err == "策略文件夹:policy(当前文件夹中的 policy)\n"
+
+
+def test_a_named_folder_is_named(workdir):
+    code, out, err = run("check", "policy", "--lang", "en")
+    assert code == 0 and err == "policy folder: policy\n"
+    assert re.fullmatch(r"ok: policy: \d+ rules, \d+ test cases\n", out)
+
+
+def test_check_checks_the_policy_tests(workdir):
+    tests = workdir / "policy" / "tests" / "hiring-award.yaml"
+    text = tests.read_text(encoding="utf-8")
+    text = text.replace("rule: hiring-award", "rule: hiring-awrd", 1)
+    text = text.replace("contract_months: 12", "contract_months: 十二", 1)
+    text = text.replace("failed: [contract-1-year]", "failed: [contract-one-year]", 1)
+    tests.write_text(text, encoding="utf-8")
+    code, out, err = run("check")
+    assert code == 2
+    lines = text.splitlines()
+    rule_line = next(i for i, line in enumerate(lines, 1) if "hiring-awrd" in line)
+    claim_line = next(i for i, line in enumerate(lines, 1) if "十二" in line)
+    assert re.search(rf"hiring-award.yaml:{rule_line}:\d+: 错误\[E080\]: 用例 “.+” 引用了未知的规则 “hiring-awrd”,是否想写 “hiring-award”", err)
+    assert re.search(rf"hiring-award.yaml:{claim_line}:\d+: 错误\[C001\]: .*contract_months:应当是整数,实际是 '十二'", err)
+    assert "contract-one-year" in text
+    assert re.search(r"错误\[E081\]: 用例 “.+” 期望的条件 “contract-one-year” 不在规则 “hiring-award” 中,是否想写 “contract-1-year”", err)
+
+
+def test_check_checks_claim_files_named_on_the_command_line(workdir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("labourer:\n  age: 三十\n  rural_registered_poor: 是\n", encoding="utf-8")
+    good = CLAIMS / "hiring-award-eligible.yaml"
+    code, out, err = run("check", "--claims", good, bad)
+    assert code == 2
+    assert f"{bad}:2:8: 错误[C001]" in err and f"{bad}:3:26: 错误[C001]" in err
+    assert str(good) not in err
+    assert err.splitlines()[-1] == "共 2 个错误,0 个警告"
+    code, out, err = run("check", "--claims", good, "--lang", "en")
+    assert code == 0 and out.endswith(", 1 claim\n")
+    code, out, _ = run("check", "--claims", bad, "--format", "json")
+    found = json.loads(out)["diagnostics"]
+    assert [(d["code"], d["path"], d["line"]) for d in found] == [("C001", "labourer.age", 2), ("C001", "labourer.rural_registered_poor", 3)]
+
+
+def test_no_unrelated_warnings_after_a_syntax_error(workdir):
+    rule = workdir / "policy" / "rules" / "startup-loan-interest-subsidy.yaml"
+    rule.write_text("id: [unclosed\n" + rule.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run("check")
+    assert code == 2
+    assert "错误[E001]" in err
+    assert "警告" not in err.replace("0 个警告", "")  # no "parameter not used" for the rule that did not load
+    assert "E032" not in err and "W001" not in err
+
+
+def test_a_broken_parameters_file_is_reported_alone(workdir):
+    params = workdir / "policy" / "parameters.yaml"
+    params.write_text(params.read_text(encoding="utf-8") + "\n  broken: [unclosed\n", encoding="utf-8")
+    code, out, err = run("check")
+    assert code == 2
+    codes = re.findall(r"错误\[(\w+)\]", err)
+    assert codes == ["E001"], err  # not one "unknown parameter" per use of a parameter it defines
