@@ -291,3 +291,13 @@ def test_engine_duckdb_without_the_package_says_which_extra(city, monkeypatch):
     monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now raises ImportError
     done = run_cli("evaluate", str(city / "loans.jsonl"), "--engine", "duckdb", "--lang", "en")
     assert done.returncode == 2 and "subsidy-rules[sql]" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_explain_with_duckdb_to_parquet(city, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "explained.parquet"
+    assert run_cli("evaluate", str(city / "employers.jsonl"), "--engine", "duckdb", "--explain", "--format", "parquet",
+                   "--out", str(out)).returncode == 0
+    rows = pq.read_table(out).to_pylist()
+    conditions = [json.loads(r["conditions"]) for r in rows if r["rule"] == "hiring-award"]
+    assert conditions and all("c_is_enterprise" in c and "items" in c for c in conditions)
