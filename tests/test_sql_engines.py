@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import skip_without
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,7 +130,7 @@ def test_postgres_generated_claims(pg, policy, data):
 @pytest.fixture(scope="session")
 def spark():
     if shutil.which("java") is None:
-        pytest.skip("Spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless")
+        skip_without("Spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless")
     pyspark = pytest.importorskip("pyspark", reason="pip install pyspark (the 'spark' extra)")
     from pyspark.sql import SparkSession
 
