@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="decide a claim and say why",
                              description="Decide a claim (YAML or JSON file, '-' for stdin) under every rule that applies, or one.")
-    explain.add_argument("claim", help="claim file (YAML or JSON), or - for standard input")
+    explain.add_argument("claim", nargs="?", help="claim file (YAML or JSON), or - for standard input")
+    explain.add_argument("--row", help="FILE:LINE — explain one record of a table (JSON Lines, CSV, xlsx, Parquet)")
+    parser.set_defaults(_explain_parser=explain)
     explain.add_argument("--rule", help="only this rule (its id, e.g. hiring-award)")
     explain.add_argument("--policy", help="policy folder (default: the bundled policy)")
     explain.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: the claim's as_of, else today)")
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", help="write rejected records' errors to this file instead of standard error")
     evaluate.add_argument("--jobs", type=int, default=1, help="worker processes (output identical to --jobs 1)")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    evaluate.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                          help="python (default) or duckdb: the same rows, decided by SQL queries in DuckDB")
     common(evaluate)
 
     lists = sub.add_parser("lists", help="sort a labour database into the five lists",
@@ -138,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--policy", help="policy folder (default: the bundled policy)")
     schema.add_argument("--write", action="store_true", help="write every schema into POLICY/schemas/<kind>.schema.json")
     common(schema)
+
+    sql = sub.add_parser("sql", help="print the SQL query of a rule, to run inside a database",
+                         description="Print one rule, bound for a date and a county, as one SQL query over a table of claims.")
+    sql.add_argument("rule", help="the rule's id, e.g. hiring-award")
+    sql.add_argument("--dialect", choices=("duckdb", "postgres", "spark"), default="duckdb")
+    sql.add_argument("--as-of", type=_date, help="evaluation date YYYY-MM-DD (default: today)")
+    sql.add_argument("--jurisdiction", help="the county whose parameter overrides apply")
+    sql.add_argument("--mapping", help="mapping file (YAML): which table and columns hold the facts")
+    sql.add_argument("--policy", help="policy folder (default: the bundled policy)")
+    common(sql)
 
     serve = sub.add_parser("serve", help="the web API and the page for policy staff",
                            description="Serve the policy over HTTP: JSON API under /api/v1 and a page at /. Binds 127.0.0.1; "
@@ -182,6 +196,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         # to the streams this call was given
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = parser.parse_args(list(argv) if argv is not None else None)
+            if args.command == "explain" and args.claim is None and not args.row:
+                args._explain_parser.error("the following arguments are required: claim (or --row FILE:LINE)")
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if args.command is None:
@@ -191,7 +207,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     try:
         handler = {"check": _check, "explain": _explain, "rules": _rules, "test": _test,
                    "evaluate": _evaluate, "lists": _lists, "diff": _diff,
-                   "schema": _schema, "serve": _serve, "trace": _trace}[args.command]
+                   "schema": _schema, "serve": _serve, "trace": _trace, "sql": _sql}[args.command]
         with terminate_raises():
             return handler(args, out, err)
     except (KeyboardInterrupt, Terminated) as exc:  # a command with output files has said more already
@@ -305,7 +321,14 @@ def _explain(args, out: TextIO, err: TextIO) -> int:
     from .explain import render_markdown, render_text, to_json
 
     policy = load_policy(_policy_dir(args.policy))
-    claim = _read_claim_arg(args.claim, policy)
+    if args.row:
+        from .sql.rows import claim_at
+
+        claim = claim_at(args.row, policy)
+    elif args.claim:
+        claim = _read_claim_arg(args.claim, policy)
+    else:
+        raise ClaimError("C011", "", detail="a claim file or --row FILE:LINE")
     decisions = policy.evaluate(claim, rule=args.rule, as_of=args.as_of)
     if not decisions:
         raise ClaimError("C007", "", choices=", ".join(sorted({r.applies_to for r in policy.rules})))
@@ -420,13 +443,23 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     summary = Summary()
     progress = None
     try:
-        writer = outputs.add(open_writer(args.out or out, fmt, evaluate_columns(fmt, args.explain), args.lang))
+        if args.engine == "duckdb":
+            from .sql.run_duckdb import run_table, table_columns
+
+            writer = outputs.add(open_writer(args.out or out, fmt, table_columns(fmt, args.explain), args.lang))
+        else:
+            writer = outputs.add(open_writer(args.out or out, fmt, evaluate_columns(fmt, args.explain), args.lang))
         errors = outputs.add(TextFile(args.errors)) if args.errors else None
         show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
         progress = Progress(err, source.size, source.tell) if show else None
-        run(policy, str(directory), source.records, rules=args.rule, as_of=args.as_of, explain=args.explain,
-            fmt=fmt, lang=args.lang, jobs=max(1, args.jobs), writer=writer,
-            write_error=errors.write if errors else err.write, progress=progress, summary=summary)
+        if args.engine == "duckdb":
+            run_table(policy, source.records, rules=args.rule, as_of=args.as_of, explain=args.explain, fmt=fmt,
+                      lang=args.lang, writer=writer, write_error=errors.write if errors else err.write,
+                      progress=progress, summary=summary)
+        else:
+            run(policy, str(directory), source.records, rules=args.rule, as_of=args.as_of, explain=args.explain,
+                fmt=fmt, lang=args.lang, jobs=max(1, args.jobs), writer=writer,
+                write_error=errors.write if errors else err.write, progress=progress, summary=summary)
         if progress:
             progress.update(progress.records, final=True)
             progress = None
@@ -446,6 +479,14 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     err.write(summary.table(args.lang) + "\n")
     err.write(summary.reconciliation(args.lang) + "\n")
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
+
+
+def _sql(args, out: TextIO, err: TextIO) -> int:
+    from .sql import rule_query
+
+    policy = load_policy(_policy_dir(args.policy))
+    out.write(rule_query(policy, args.rule, args.dialect, args.as_of or _dt.date.today(), args.jurisdiction, args.mapping) + "\n")
+    return EXIT_OK
 
 
 def _lists(args, out: TextIO, err: TextIO) -> int:

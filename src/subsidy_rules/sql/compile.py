@@ -1,0 +1,860 @@
+"""A bound rule -> one SQL query (a sqlglot tree) over a table of claims.
+
+The query means what ir/reference.py means, row by row: SQL NULL is *unknown*
+and SQL's AND / OR / NOT are Kleene's. Every value is compiled with the facts
+that could still change it (a list of JSON paths, as the reference's
+``Tracked.unknown``), and a number that is only known between bounds (a count
+over items of which some are unknown) carries its low and high bounds, so a
+comparison the bounds settle is decided, as in expr/interpret.py.
+
+Shape of the query (innermost first):
+1. ``_items``: one struct per item of the rule's list (items rules only);
+2. every node's truth, the raw lists of missing facts, the amount;
+3. the outcome, the missing facts without repeats, the deciding conditions.
+
+Names come from the fact schema or a mapping file (layout.py); rule text
+(enum values, texts, dates, amounts, ids) reaches SQL only as literals, which
+sqlglot escapes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import attrs
+from sqlglot import exp
+
+from .. import model as m
+from ..expr import ast
+from ..expr.types import Scope, resolve
+from ..ir import nodes as ir
+from .dialects import Dialect, case, dialect_of, fn, ident, is_false, is_null, is_true, not_null
+from .layout import DEFAULT_LAYOUT, Layout, SqlError
+
+ALIAS = "c"
+
+
+@attrs.frozen
+class V:
+    """A compiled value: SQL for the value (NULL = unknown), the unknown facts, and bounds."""
+
+    v: exp.Expression
+    u: Optional[exp.Expression] = None  # a text list; None: statically empty
+    lo: Optional[exp.Expression] = None  # bounds of a partly known number; None: not bounded
+    hi: Optional[exp.Expression] = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.lo is not None
+
+    def low(self) -> exp.Expression:
+        return self.lo if self.lo is not None else self.v
+
+    def high(self) -> exp.Expression:
+        return self.hi if self.hi is not None else self.v
+
+
+@attrs.frozen
+class ItemScope:
+    var: exp.Expression  # the item (a struct, or a jsonb element)
+    path: exp.Expression  # its JSON path as SQL text, e.g. 'employer.hires[' || i || ']'
+
+
+@attrs.frozen
+class Column:
+    """One output column: its name and what it holds (for tests and docs)."""
+
+    name: str
+    kind: str  # key outcome amount status missing node criterion class note observed deciding items
+    ref: Any = None  # the IR node index, criterion index, note index, or (leaf index, slot index)
+
+
+@attrs.frozen
+class CompiledQuery:
+    rule: str
+    dialect: str
+    tree: exp.Expression
+    columns: Tuple[Column, ...]
+    fallback: bool  # the query has a `_fallback` column: rows the Python engine must decide (a division by zero)
+
+    def sql(self, pretty: bool = True) -> str:
+        return self.tree.sql(dialect=self.dialect, pretty=pretty)
+
+
+def col_name(prefix: str, node_id: Optional[str], index: int) -> str:
+    return f"{prefix}_{node_id.replace('-', '_')}" if node_id else f"{prefix}_n{index}"
+
+
+class _Compiler:
+    def __init__(self, bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
+                 dialect: Dialect, layout: Layout) -> None:
+        self.bound = bound
+        self.rule = bound.ir
+        self.schema = schema
+        self.parameters = parameters
+        self.d = dialect
+        self.layout = layout
+        self.items: List[ItemScope] = []
+        self.depth = 0
+        self.computed: Optional[Dict[int, exp.Expression]] = None
+        self.zero_checks: List[exp.Expression] = []
+
+    # ---------------------------------------------------------------- helpers
+    def unsupported(self, what: str) -> SqlError:
+        return SqlError("Q005", None, rule=self.rule.id, what=what)
+
+    def concat(self, *lists: Optional[exp.Expression]) -> Optional[exp.Expression]:
+        found = [x for x in lists if x is not None]
+        if not found:
+            return None
+        return self.d.concat_lists(*found) if len(found) > 1 else found[0]
+
+    def u_or_empty(self, u: Optional[exp.Expression]) -> exp.Expression:
+        return u if u is not None else self.d.empty()
+
+    def when_null(self, v: exp.Expression, u: Optional[exp.Expression]) -> Optional[exp.Expression]:
+        """The unknown facts, only while the value is unknown."""
+        if u is None:
+            return None
+        return case((is_null(v), u), default=self.d.empty())
+
+    def literal(self, value: Any, kind: Optional[str] = None) -> exp.Expression:
+        if value is None:
+            types = {"bool": "BOOLEAN", "integer": "BIGINT", "date": "DATE", "text": "VARCHAR", "enum": "VARCHAR"}
+            return self.d.cast(exp.Null(), types.get(kind or "", self.d.decimal))
+        if isinstance(value, bool):
+            return exp.true() if value else exp.false()
+        if isinstance(value, int):
+            return exp.Literal.number(value)
+        if isinstance(value, Decimal):
+            return self.d.decimal_literal(format(value, "f"))
+        if isinstance(value, _dt.date):
+            return self.d.date_literal(value.isoformat())
+        if isinstance(value, str):
+            return exp.Literal.string(value)
+        raise self.unsupported(f"a value of type {type(value).__name__}")
+
+    def is_decimal(self, node: ast.Expr, scope: Scope) -> bool:
+        if isinstance(node, ast.NumberLit):
+            return isinstance(node.value, Decimal)
+        if isinstance(node, ast.Param):
+            param = self.parameters.get(node.name)
+            return param is not None and param.type in ("decimal", "money")
+        if isinstance(node, ast.Path):
+            return resolve(node.parts, scope).type.kind in ("decimal", "money")
+        if isinstance(node, ast.Arith):
+            return node.op == "/" or self.is_decimal(node.left, scope) or self.is_decimal(node.right, scope)
+        if isinstance(node, ast.Neg):
+            return self.is_decimal(node.operand, scope)
+        if isinstance(node, ast.If):
+            return self.is_decimal(node.then, scope) or self.is_decimal(node.otherwise, scope)
+        if isinstance(node, ast.Call):
+            return node.name in ("least", "greatest") and any(self.is_decimal(a, scope) for a in node.args)
+        if isinstance(node, ast.Aggregate):
+            if node.func in ("sum", "min", "max") and node.value is not None:
+                entity = resolve(node.source.parts, scope).type.entity  # type: ignore[union-attr]
+                return self.is_decimal(node.value, scope.enter(entity or ""))
+        return False
+
+    # ---------------------------------------------------------------- paths
+    def path(self, parts: Tuple[str, ...], scope: Scope) -> Tuple[V, exp.Expression]:
+        """A fact: its value and unknowns, and its JSON path as SQL text (when known)."""
+        resolved = resolve(parts, scope)
+        if resolved.root == "as_of":
+            return V(self.literal(self.bound.as_of)), exp.Literal.string("as_of")
+        names = resolved.names
+        if resolved.root == "item":
+            level = self.items[resolved.level]
+            base, prefix, first = level.var, level.path, 1
+            containers: List[exp.Expression] = [base]
+        else:
+            entity = resolved.entity or ""
+            mapped = None
+            for k in range(len(names), 0, -1):
+                column = self.layout.flat_column(".".join((entity,) + names[:k]))
+                if column is not None:
+                    mapped = (k, column)
+                    break
+            prefix = exp.Literal.string(entity)
+            if mapped is not None:
+                k, column = mapped
+                value: exp.Expression = self.d.root(ALIAS, column)
+                for field in resolved.fields[k:]:
+                    value = self.d.field(value, field.name, field.type)
+                full = ".".join((entity,) + names)
+                return self._fact(value, exp.Literal.string(full)), exp.Literal.string(full)
+            base = self.d.root(ALIAS, self.layout.entity_column(entity))
+            containers = [base]
+            first = 0  # an entity may itself be absent
+        current = base
+        item_dotted = self._item_dotted(resolved)
+        for index, field in enumerate(resolved.fields):
+            name = field.name
+            if item_dotted is not None:
+                item_dotted = f"{item_dotted}.{name}"
+                name = self.layout.item_field(item_dotted, name)
+            current = self.d.field(current, name, field.type)
+            containers.append(current)
+        texts = []
+        for index in range(len(names)):
+            texts.append("." + ".".join(names[: index + 1]))
+        full_text = self._join(prefix, texts[-1]) if texts else prefix
+        whens = []
+        for index in range(first, len(names) - 1):
+            whens.append((is_null(containers[index]), self._join(prefix, texts[index])))
+        where = case(*whens, default=full_text) if whens else full_text
+        return self._fact(current, where), full_text
+
+    def _item_dotted(self, resolved) -> Optional[str]:
+        """The dotted schema path of an item's entity (for item field renames in a mapping)."""
+        if resolved.root != "item" or not self.layout.fields:
+            return None
+        return self._item_paths[resolved.level]
+
+    _item_paths: List[str] = []
+
+    def _join(self, prefix: exp.Expression, text: str) -> exp.Expression:
+        if isinstance(prefix, exp.Literal):
+            return exp.Literal.string(prefix.this + text)
+        return self.d.concat_text(prefix, exp.Literal.string(text))
+
+    def _fact(self, value: exp.Expression, where: exp.Expression) -> V:
+        """A fact's value; while it is unknown, its JSON path (cut where the claim stops, as read_path does)."""
+        return V(value, case((is_null(value), self.d.text_list_of(where)), default=self.d.empty()))
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, node: ast.Expr, scope: Scope, reached: Optional[exp.Expression] = None) -> V:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(type(node).__name__)
+        found: V = method(node, scope, reached)
+        if self.computed is not None and id(node) in self.computed:
+            self.computed[id(node)] = found.v if reached is None else case((reached, found.v))
+        return found
+
+    def _NumberLit(self, node, scope, reached) -> V:
+        return V(self.literal(node.value))
+
+    _TextLit = _BoolLit = _DateLit = _NumberLit
+
+    def _Param(self, node: ast.Param, scope, reached) -> V:
+        param = self.parameters.get(node.name)
+        return V(self.literal(self.bound.value(node.name), param.type if param else None))
+
+    def _Path(self, node: ast.Path, scope, reached) -> V:
+        return self.path(node.parts, scope)[0]
+
+    def _RuleRef(self, node, scope, reached) -> V:
+        raise self.unsupported("@" + node.rule_id)
+
+    def _Not(self, node: ast.Not, scope, reached) -> V:
+        inner = self.expr(node.operand, scope, reached)
+        return V(exp.not_(exp.paren(inner.v, copy=False), copy=False), inner.u)
+
+    def _Neg(self, node: ast.Neg, scope, reached) -> V:
+        inner = self.expr(node.operand, scope, reached)
+        neg = lambda e: exp.Neg(this=exp.paren(e, copy=False))  # noqa: E731
+        if inner.bounded:
+            return V(neg(inner.v), inner.u, neg(inner.high()), neg(inner.low()))
+        return V(neg(inner.v), inner.u)
+
+    def _Logical(self, node: ast.Logical, scope, reached) -> V:
+        stop_false = node.op == "and"
+        parts: List[V] = []
+        guard = reached
+        for operand in node.operands:
+            found = self.expr(operand, scope, guard)
+            parts.append(found)
+            test = exp.not_(is_false(found.v)) if stop_false else exp.not_(is_true(found.v))
+            guard = test if guard is None else exp.and_(guard, test)
+        join = exp.and_ if stop_false else exp.or_
+        value = join(*[exp.paren(p.v, copy=False) for p in parts], copy=False)
+        return V(value, self.when_null(value, self.concat(*(p.u for p in parts))))
+
+    def _Compare(self, node: ast.Compare, scope, reached) -> V:
+        left, right = self.expr(node.left, scope, reached), self.expr(node.right, scope, reached)
+        if left.bounded or right.bounded:
+            value = self._compare_bounds(node.op, left, right)
+        else:
+            ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
+            value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
+        return V(value, self.when_null(value, self.concat(left.u, right.u)))
+
+    def _compare_bounds(self, op: str, left: V, right: V) -> exp.Expression:
+        ll, lh, rl, rh = left.low(), left.high(), right.low(), right.high()
+        if op in (">", ">="):
+            inner = self._compare_bounds("<=" if op == ">" else "<", left, right)
+            return exp.paren(exp.not_(inner), copy=False)
+        if op == "!=":
+            return exp.paren(exp.not_(self._compare_bounds("==", left, right)), copy=False)
+        if op == "<":
+            return case((exp.LT(this=lh, expression=rl), exp.true()), (exp.LTE(this=rh, expression=ll), exp.false()))
+        if op == "<=":
+            return case((exp.LTE(this=lh, expression=rl), exp.true()), (exp.LT(this=rh, expression=ll), exp.false()))
+        same = exp.and_(exp.EQ(this=ll, expression=lh), exp.EQ(this=lh, expression=rl), exp.EQ(this=rl, expression=rh))
+        apart = exp.or_(exp.LT(this=lh, expression=rl), exp.LT(this=rh, expression=ll))
+        return case((same, exp.true()), (apart, exp.false()))
+
+    def _Arith(self, node: ast.Arith, scope, reached) -> V:
+        left, right = self.expr(node.left, scope, reached), self.expr(node.right, scope, reached)
+        decimal = self.is_decimal(node, scope)
+        value = self._arith(node.op, left.v, right.v, decimal, reached)
+        u = self.concat(left.u, right.u)
+        if not (left.bounded or right.bounded):
+            return V(value, self.when_null(value, u))
+        if node.op in ("+", "-"):
+            if node.op == "+":
+                lo = self._arith("+", left.low(), right.low(), decimal, None)
+                hi = self._arith("+", left.high(), right.high(), decimal, None)
+            else:
+                lo = self._arith("-", left.low(), right.high(), decimal, None)
+                hi = self._arith("-", left.high(), right.low(), decimal, None)
+            return V(value, u, lo, hi)
+        if node.op == "*":
+            return V(value, u, *self._scale_either(left, right, decimal))
+        # "/": by an exact, non-zero number only
+        exact = exp.and_(not_null(right.low()), exp.EQ(this=right.low(), expression=right.high()),
+                         exp.NEQ(this=right.low(), expression=exp.Literal.number(0)))
+        lo, hi = self._scale(left, self.d.divide(exp.Literal.number(1), right.low()), True)
+        return V(value, u, case((exact, lo)), case((exact, hi)))
+
+    def _scale_either(self, left: V, right: V, decimal: bool) -> Tuple[exp.Expression, exp.Expression]:
+        def exact(side: V) -> exp.Expression:
+            return exp.and_(not_null(side.low()), exp.EQ(this=side.low(), expression=side.high()))
+
+        by_right = self._scale(left, right.low(), decimal)
+        by_left = self._scale(right, left.low(), decimal)
+        lo = case((exact(right), by_right[0]), (exact(left), by_left[0]))
+        hi = case((exact(right), by_right[1]), (exact(left), by_left[1]))
+        return lo, hi
+
+    def _scale(self, value: V, factor: exp.Expression, decimal: bool) -> Tuple[exp.Expression, exp.Expression]:
+        low = self._arith("*", value.low(), factor, decimal, None)
+        high = self._arith("*", value.high(), factor, decimal, None)
+        zero = exp.Literal.number(0)
+        lo = case((exp.EQ(this=factor, expression=zero), zero), (exp.GT(this=factor, expression=zero), low), default=high)
+        hi = case((exp.EQ(this=factor, expression=zero), zero), (exp.GT(this=factor, expression=zero), high), default=low)
+        return lo, hi
+
+    def _arith(self, op: str, a: exp.Expression, b: exp.Expression, decimal: bool,
+               reached: Optional[exp.Expression]) -> exp.Expression:
+        if op == "/":
+            check = exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
+            self.zero_checks.append(check if reached is None else exp.and_(reached.copy(), check))
+            return self.d.divide(a, case((exp.NEQ(this=b.copy(), expression=exp.Literal.number(0)), b)))
+        ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+        if op == "*" and decimal:
+            result = exp.Mul(this=self.d.cast(a, "DECIMAL(38,10)" if self.d.name != "postgres" else "NUMERIC"),
+                             expression=self.d.cast(b, "DECIMAL(38,10)" if self.d.name != "postgres" else "NUMERIC"))
+            return self.d.cast(result, self.d.decimal)
+        return exp.paren(ops[op](this=a, expression=b), copy=False)
+
+    def _In(self, node: ast.In, scope, reached) -> V:
+        item = self.expr(node.item, scope, reached)
+        members = [self.expr(x, scope, reached) for x in node.collection.items]  # type: ignore[union-attr]
+        hit = exp.or_(*[exp.EQ(this=item.v, expression=m_.v) for m_ in members]) if members else exp.false()
+        some_null = exp.or_(*[is_null(m_.v) for m_ in members]) if members else exp.false()
+        yes, no = (exp.false(), exp.true()) if node.negated else (exp.true(), exp.false())
+        value = case((is_null(item.v), exp.Null()), (hit, yes), (some_null, exp.Null()), default=no)
+        return V(value, self.when_null(value, self.concat(item.u, *(m_.u for m_ in members))))
+
+    def _If(self, node: ast.If, scope, reached) -> V:
+        cond = self.expr(node.cond, scope, reached)
+        then_guard = exp.not_(is_false(cond.v))
+        else_guard = exp.not_(is_true(cond.v))
+        if reached is not None:
+            then_guard, else_guard = exp.and_(reached, then_guard), exp.and_(reached, else_guard)
+        then, other = self.expr(node.then, scope, then_guard), self.expr(node.otherwise, scope, else_guard)
+        if then.bounded or other.bounded:
+            raise self.unsupported("bounds through if")
+        same = exp.and_(not_null(then.v), exp.EQ(this=then.v, expression=other.v))
+        value = case((is_true(cond.v), then.v), (is_false(cond.v), other.v), (same, then.v))
+        u = None
+        if any(x is not None for x in (cond.u, then.u, other.u)):
+            u = case((is_true(cond.v), self.u_or_empty(then.u)), (is_false(cond.v), self.u_or_empty(other.u)),
+                     (same, self.d.empty()), default=self.u_or_empty(self.concat(cond.u, then.u, other.u)))
+        return V(value, u)
+
+    def _Call(self, node: ast.Call, scope, reached) -> V:
+        if node.name == "known":
+            found = self.expr(node.args[0], scope, reached)
+            return V(not_null(found.v))
+        args = [self.expr(a, scope, reached) for a in node.args]
+        values = [a.v for a in args]
+        d = self.d
+        if node.name == "months_between":
+            body = self._months_between(*values)
+        elif node.name == "years_between":
+            months = self._months_between(*values)
+            twelve = exp.Literal.number(12)
+            body = case((exp.GTE(this=months, expression=exp.Literal.number(0)), d.int_div(months, twelve)),
+                        default=exp.Neg(this=exp.paren(d.int_div(exp.Neg(this=exp.paren(months.copy())), twelve))))
+        elif node.name == "days_between":
+            body = d.days_between(*values)
+        elif node.name == "add_months":
+            body = d.add_months(*values)
+        elif node.name in ("least", "greatest"):
+            body = (exp.Least if node.name == "least" else exp.Greatest)(this=values[0], expressions=values[1:])
+        else:
+            raise self.unsupported(node.name)
+        any_null = exp.or_(*[is_null(v.copy()) for v in values])
+        value = case((any_null, exp.Null()), default=body)
+        return V(value, self.when_null(value, self.concat(*(a.u for a in args))))
+
+    def _months_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+        def forward(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            d = self.d
+            years = exp.Sub(this=d.part("year", b.copy()), expression=d.part("year", a.copy()))
+            months = exp.Sub(this=d.part("month", b.copy()), expression=d.part("month", a.copy()))
+            total = exp.Add(this=exp.Mul(this=exp.paren(years), expression=exp.Literal.number(12)), expression=exp.paren(months))
+            short = exp.and_(exp.LT(this=d.part("day", b.copy()), expression=d.part("day", a.copy())),
+                             exp.NEQ(this=d.last_day(b.copy()), expression=b.copy()))
+            return exp.paren(exp.Sub(this=total, expression=case((short, exp.Literal.number(1)), default=exp.Literal.number(0))))
+
+        return case((exp.LT(this=end, expression=start), exp.Neg(this=forward(end, start))), default=forward(start, end))
+
+    # ---------------------------------------------------------------- aggregates
+    def enter(self, path: exp.Expression, entity: str, scope: Scope, dotted: str) -> Tuple[Scope, ItemScope]:
+        """Into the items of a list: a lambda variable (or jsonb element) and the item's JSON path."""
+        self.depth += 1
+        index = self.d.index0(self.depth)
+        where = self.d.concat_text(path, exp.Literal.string("["), self.d.to_text(index), exp.Literal.string("]"))
+        level = ItemScope(self.d.var(f"_x{self.depth}"), where)
+        self.items.append(level)
+        self._item_paths = list(self._item_paths) + [dotted]
+        return scope.enter(entity), level
+
+    def leave(self) -> None:
+        self.items.pop()
+        self._item_paths = self._item_paths[:-1]
+        self.depth -= 1
+
+    def _schema_dotted(self, parts: Tuple[str, ...], scope: Scope) -> str:
+        resolved = resolve(parts, scope)
+        if resolved.root == "item":
+            return ".".join([self._item_paths[resolved.level]] + list(resolved.names))
+        return ".".join([resolved.entity or ""] + list(resolved.names))
+
+    def _Aggregate(self, node: ast.Aggregate, scope, reached) -> V:
+        assert isinstance(node.source, ast.Path)
+        source, path = self.path(node.source.parts, scope)
+        entity = resolve(node.source.parts, scope).type.entity or ""
+        inner, _ = self.enter(path, entity, scope, self._schema_dotted(node.source.parts, scope))
+        saved, self.computed = self.computed, None
+        try:
+            keep = self.expr(node.where, inner) if node.where is not None else V(exp.true())
+            value = self.expr(node.value, inner) if node.value is not None else None
+        finally:
+            self.computed = saved
+        depth = self.depth
+        self.leave()
+        d = self.d
+        list_ = source.v
+
+        def count(cond: exp.Expression) -> exp.Expression:
+            return d.sum_over(list_.copy(), case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)), depth, "BIGINT")
+
+        def flat(cond: exp.Expression, body: Optional[exp.Expression]) -> Optional[exp.Expression]:
+            if body is None:
+                return None
+            return d.flat_over(list_.copy(), case((cond, body), default=d.empty()), depth)
+
+        kept, maybe = is_true(keep.v), is_null(keep.v)
+        src_null = is_null(list_)
+        zero = exp.Literal.number(0)
+
+        def guard(e: exp.Expression) -> exp.Expression:
+            return case((src_null, exp.Null()), default=e)
+
+        def unknown(e: Optional[exp.Expression]) -> Optional[exp.Expression]:
+            if source.u is None and e is None:
+                return None
+            return case((src_null, self.u_or_empty(source.u)), default=self.u_or_empty(e))
+
+        if node.func == "all":
+            if node.where is None:
+                return V(guard(exp.true()), unknown(None))
+            n_false, n_null = count(is_false(keep.v)), count(maybe)
+            val = case((exp.GT(this=n_false, expression=zero), exp.false()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+                       default=exp.true())
+            return V(guard(val), unknown(case((is_null(val), self.u_or_empty(flat(maybe, keep.u))), default=d.empty())))
+        if node.func == "any":
+            n_true, n_null = count(kept), count(maybe)
+            val = case((exp.GT(this=n_true, expression=zero), exp.true()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+                       default=exp.false())
+            return V(guard(val), unknown(case((is_null(val), self.u_or_empty(flat(maybe, keep.u))), default=d.empty())))
+        if node.func == "count":
+            n_true, n_null = count(kept), count(maybe)
+            exact = exp.EQ(this=n_null, expression=zero)
+            lo = n_true
+            hi = exp.Add(this=n_true.copy(), expression=n_null.copy())
+            u = case((exact, d.empty()), default=self.u_or_empty(flat(maybe, keep.u)))
+            return V(guard(case((exact, n_true.copy()))), unknown(u), guard(lo), guard(hi))
+        assert value is not None
+        decimal = self.is_decimal(node, scope)
+        kind = d.decimal if decimal else "BIGINT"
+        v_null = is_null(value.v)
+        n_maybe = count(maybe)
+        n_kept_null = count(exp.and_(kept, v_null))
+        n_maybe_null = count(exp.and_(maybe, v_null))
+        exact = exp.and_(exp.EQ(this=n_maybe, expression=zero), exp.EQ(this=n_kept_null, expression=zero))
+        u_all = self.concat(flat(kept, value.u), flat(maybe, self.concat(keep.u, value.u)))
+        u = case((exact, d.empty()), default=self.u_or_empty(u_all))
+        if node.func in ("min", "max"):
+            picked = d.min_over(list_.copy(), case((kept, value.v)), depth, node.func == "max")
+            return V(guard(case((exact, picked))), unknown(u))
+        zero_k = zero if kind == "BIGINT" else d.cast(zero, kind)
+        total = d.sum_over(list_.copy(), case((kept, value.v), default=zero_k), depth, kind)
+        negatives = d.sum_over(list_.copy(), case((exp.and_(maybe, exp.LT(this=value.v, expression=zero)), value.v), default=zero_k), depth, kind)
+        positives = d.sum_over(list_.copy(), case((exp.and_(maybe, exp.GT(this=value.v, expression=zero)), value.v), default=zero_k), depth, kind)
+        unbounded = exp.or_(exp.GT(this=n_kept_null.copy(), expression=zero), exp.GT(this=n_maybe_null, expression=zero))
+        lo = case((exact.copy(), total.copy()), (unbounded, exp.Null()), default=exp.Add(this=total.copy(), expression=negatives))
+        hi = case((exact.copy(), total.copy()), (unbounded.copy(), exp.Null()), default=exp.Add(this=total.copy(), expression=positives))
+        return V(guard(case((exact.copy(), total))), unknown(u), guard(lo), guard(hi))
+
+    # ---------------------------------------------------------------- regions and trees
+    def region(self, region: ir.Region, scope: Scope) -> Tuple[V, List[exp.Expression]]:
+        """A region's value, and its observed values (facts and computed values; parameters are constants)."""
+        shown = {id(slot.node): None for slot in region.observed if slot.node is not None}
+        self.computed = dict(shown)
+        try:
+            found = self.expr(region.expr, scope)
+            computed = self.computed
+        finally:
+            self.computed = None
+        observed = []
+        for slot in region.observed:
+            if slot.kind == "fact":
+                observed.append(self.path(tuple(slot.key.split(".")), scope)[0].v)
+            elif slot.kind == "param":
+                param = self.parameters.get(slot.key)
+                observed.append(self.literal(self.bound.value(slot.key), param.type if param else None))
+            else:
+                value = computed.get(id(slot.node))
+                observed.append(value if value is not None else exp.Null())
+        return found, observed
+
+    def tree(self, tree: ir.Tree, scope: Scope) -> Tuple[Dict[int, V], Dict[int, List[exp.Expression]]]:
+        results: Dict[int, V] = {}
+        observed: Dict[int, List[exp.Expression]] = {}
+        for leaf in tree.leaves:
+            results[leaf.index], observed[leaf.index] = self.region(leaf.region, scope)
+        return self.groups(tree, results), observed
+
+    def groups(self, tree: ir.Tree, leaves: Dict[int, V]) -> Dict[int, V]:
+        """Every node's value from its leaves' values (all / any / not: Kleene)."""
+        results: Dict[int, V] = dict(leaves)
+        for node in reversed(tree.nodes):
+            if isinstance(node, ir.Group):
+                kids = [results[c.index] for c in node.children]
+                if node.op == "not":
+                    results[node.index] = V(exp.not_(exp.paren(kids[0].v)), kids[0].u)
+                    continue
+                join = exp.and_ if node.op == "all" else exp.or_
+                value = exp.paren(join(*[exp.paren(k.v) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()))
+                results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
+        return results
+
+    def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """(amount rounded to the fen or NULL, status when payable, the facts a pending amount needs)."""
+        if any(self.bound.value(name) is None for name in amount.params):
+            # it reads a standard the source does not set on this date: no amount, never 0
+            return self.literal(None, "money"), exp.Literal.string("no_standard"), self.d.empty()
+        found, _ = self.region(amount.region, scope)
+        rounded = self.fen(found.v)
+        status = case((not_null(found.v), exp.Literal.string("paid")), default=exp.Literal.string("pending"))
+        missing = case((is_null(found.v), self.u_or_empty(found.u)), default=self.d.empty())
+        return rounded, status, missing
+
+    def _empty_test(self, u: Optional[exp.Expression]) -> exp.Expression:
+        if u is None:
+            return exp.true()
+        size = fn("len" if self.d.name == "duckdb" else "size" if self.d.name == "spark" else "cardinality", u)
+        return exp.EQ(this=size, expression=exp.Literal.number(0))
+
+    def fen(self, value: exp.Expression) -> exp.Expression:
+        kind = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,10)"
+        target = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,2)"
+        return self.d.cast(exp.Round(this=self.d.cast(value, kind), decimals=exp.Literal.number(2)), target)
+
+
+# ====================================================================== the whole rule
+
+
+def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, str]) -> exp.Expression:
+    """The leaves that decided the result, as explain.deciding picks them from the top."""
+
+    def value(node: ir.Node) -> exp.Expression:
+        return exp.column(names[node.index])
+
+    def walk(node: ir.Node) -> exp.Expression:
+        if isinstance(node, ir.Leaf):
+            return d.text_list_of(exp.Literal.string(node.id))
+        parts = []
+        for child in node.children:
+            if node.op == "all":
+                picked = case((is_false(value(node)), is_false(value(child))), (is_null(value(node)), is_null(value(child))),
+                              default=exp.true())
+            elif node.op == "any":
+                picked = case((is_true(value(node)), is_true(value(child))), (is_null(value(node)), is_null(value(child))),
+                              default=exp.true())
+            else:
+                picked = exp.true()
+            parts.append(case((picked, walk(child)), default=d.empty()))
+        return d.concat_lists(*parts) if parts else d.empty()
+
+    return walk(tree.root)
+
+
+def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
+                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT) -> CompiledQuery:
+    """One query for a bound rule: one row per claim of the table, keyed by the layout's key column."""
+    if dialect not in ("duckdb", "postgres", "spark"):
+        raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
+    d = dialect_of(dialect)
+    rule = bound.ir
+    table = exp.Table(this=ident(layout.table[-1]), db=ident(layout.table[-2]) if len(layout.table) > 1 else None,
+                      catalog=ident(layout.table[-3]) if len(layout.table) > 2 else None, alias=exp.TableAlias(this=ident(ALIAS)))
+    key = exp.Column(this=ident(layout.key), table=ident(ALIAS))
+    columns: List[Column] = [Column("key", "key")]
+    if not bound.in_force:
+        return _not_in_force(bound, d, table, key, columns)
+    comp = _Compiler(bound, schema, parameters, d, layout)
+    scope = Scope(schema)
+    # stage A: every leaf, criterion, class, note, item list and amount, computed once from the facts
+    middle: List[exp.Expression] = [exp.alias_(key, "key", quoted=True)]
+    # stage B: groups, eligibility, missing facts and the amount, from stage A's columns
+    later: List[exp.Expression] = [exp.Star()]
+
+    def mat(name: str, found: V) -> V:
+        middle.append(exp.alias_(found.v, name, quoted=True))
+        if found.u is None:
+            return V(exp.column(name, quoted=True))
+        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True))
+        return V(exp.column(name, quoted=True), exp.column("_u_" + name, quoted=True))
+
+    node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
+    leaves: Dict[int, V] = {}
+    for leaf in rule.conditions.leaves:
+        found, observed = comp.region(leaf.region, scope)
+        leaves[leaf.index] = mat(node_names[leaf.index], found)
+        columns.append(Column(node_names[leaf.index], "node", leaf.index))
+        for k, (slot, value) in enumerate(zip(leaf.region.observed, observed)):
+            if slot.kind == "param":
+                continue
+            name = f"o_{node_names[leaf.index][2:]}_{k}"
+            middle.append(exp.alias_(value, name, quoted=True))
+            columns.append(Column(name, "observed", (leaf.index, k)))
+    nodes = comp.groups(rule.conditions, leaves)
+    for node in rule.conditions.nodes:
+        if isinstance(node, ir.Group):
+            later.append(exp.alias_(nodes[node.index].v, node_names[node.index], quoted=True))
+            columns.append(Column(node_names[node.index], "node", node.index))
+    parts: List[V] = [nodes[0]]
+    extra: List[V] = []
+    if rule.checklist is not None:
+        for criterion in rule.checklist.criteria:
+            name = col_name("k", criterion.id, 0)
+            extra.append(mat(name, comp.region(criterion.region, scope)[0]))
+            columns.append(Column(name, "criterion", criterion.id))
+        parts.append(_checklist(comp, rule.checklist, extra))
+    if rule.classification is not None:
+        for klass in rule.classification.classes:
+            name = col_name("k", klass.id, 0)
+            extra.append(mat(name, comp.region(klass.region, scope)[0]))
+            columns.append(Column(name, "class", klass.id))
+    for index, note in enumerate(rule.notes):
+        found, _ = comp.region(note.when, scope)
+        middle.append(exp.alias_(found.v, f"note_{index}", quoted=True))
+        columns.append(Column(f"note_{index}", "note", index))
+    inner_select = None
+    items_total = None
+    if rule.items is not None:
+        inner_select, combined, items_total = _items(comp, rule.items, scope, middle, columns)
+        parts.append(mat("_items_ok", combined))
+        if items_total is not None:
+            for name, value in zip(("_items_amount", "_items_status", "_items_amount_missing"), items_total):
+                middle.append(exp.alias_(value, name, quoted=True))
+            items_total = tuple(exp.column(n, quoted=True) for n in ("_items_amount", "_items_status", "_items_amount_missing"))
+    elif rule.amount is not None:
+        for name, value in zip(("_rule_amount", "_rule_status", "_rule_amount_missing"), comp.amount(rule.amount, scope)):
+            middle.append(exp.alias_(value, name, quoted=True))
+        items_total = tuple(exp.column(n, quoted=True) for n in ("_rule_amount", "_rule_status", "_rule_amount_missing"))
+    if comp.zero_checks:
+        middle.append(exp.alias_(exp.paren(exp.or_(*comp.zero_checks)), "_fallback", quoted=True))
+    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
+    eligible = V(eligible_v, comp.when_null(eligible_v, comp.concat(*(p.u for p in parts))))
+    missing = case((is_null(eligible.v), comp.u_or_empty(eligible.u)), default=d.empty())
+    if rule.classification is not None:
+        class_u = comp.concat(*(comp.when_null(k.v, k.u) for k in extra))
+        if class_u is not None:
+            missing = d.concat_lists(missing, case((is_false(eligible.v), d.empty()), default=class_u))
+    later.append(exp.alias_(eligible.v, "_eligible", quoted=True))
+    later.append(exp.alias_(missing, "_missing", quoted=True))
+    none = exp.Literal.string("none")
+    if items_total is not None:
+        total, status, amissing = items_total
+    else:
+        total, status, amissing = comp.literal(None, "money"), none, d.empty()
+    yes = is_true(eligible.v)
+    later.append(exp.alias_(case((yes, total)), "amount", quoted=True))
+    later.append(exp.alias_(case((yes, status), default=none), "amount_status", quoted=True))
+    later.append(exp.alias_(case((yes, amissing), default=d.empty()), "_amount_missing", quoted=True))
+    if inner_select is None:
+        source: exp.Expression = table
+    else:
+        source = exp.Subquery(this=inner_select, alias=exp.TableAlias(this=ident(ALIAS)))
+    stage_a = exp.select(*middle).from_(source)
+    middle_query = exp.select(*later).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))))
+    outer: List[exp.Expression] = [exp.column("key", quoted=True)]
+    outcome = case((is_true(exp.column("_eligible", quoted=True)), exp.Literal.string("eligible")),
+                   (is_false(exp.column("_eligible", quoted=True)), exp.Literal.string("ineligible")),
+                   default=exp.Literal.string("undetermined"))
+    outer.append(exp.alias_(outcome, "outcome", quoted=True))
+    outer.append(exp.column("amount", quoted=True))
+    outer.append(exp.column("amount_status", quoted=True))
+    outer.append(exp.alias_(d.distinct(exp.column("_missing", quoted=True)), "missing", quoted=True))
+    outer.append(exp.alias_(d.distinct(exp.column("_amount_missing", quoted=True)), "amount_missing", quoted=True))
+    columns[1:1] = [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
+                    Column("missing", "missing"), Column("amount_missing", "amount_missing")]
+    outer.append(exp.alias_(_deciding(rule.conditions, d, {i: n for i, n in node_names.items()}), "deciding", quoted=True))
+    columns.append(Column("deciding", "deciding"))
+    for column in columns:
+        if column.kind in ("node", "observed", "criterion", "class", "note", "items"):
+            outer.append(exp.column(column.name, quoted=True))
+    if comp.zero_checks:
+        outer.append(exp.column("_fallback", quoted=True))
+    tree = exp.select(*outer).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))))
+    return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(comp.zero_checks))
+
+
+def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Column]) -> CompiledQuery:
+    rule = bound.ir
+    select = [exp.alias_(key, "key", quoted=True), exp.alias_(exp.Literal.string("ineligible"), "outcome", quoted=True),
+              exp.alias_(d.cast(exp.Null(), "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"), "amount", quoted=True),
+              exp.alias_(exp.Literal.string("none"), "amount_status", quoted=True),
+              exp.alias_(d.empty(), "missing", quoted=True), exp.alias_(d.empty(), "amount_missing", quoted=True)]
+    columns += [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
+                Column("missing", "missing"), Column("amount_missing", "amount_missing")]
+    for node in rule.conditions.nodes:
+        name = col_name("c", node.id, node.index)
+        select.append(exp.alias_(exp.false() if node.index == 0 else d.cast(exp.Null(), "BOOLEAN"), name, quoted=True))
+        columns.append(Column(name, "node", node.index))
+    return CompiledQuery(rule.id, d.name, exp.select(*select).from_(table), tuple(columns), False)
+
+
+def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> V:
+    from .dialects import lit
+
+    def total(points, cond) -> exp.Expression:
+        terms = [case((cond(v.v), lit(format(p, "f") if isinstance(p, Decimal) else p)), default=exp.Literal.number(0))
+                 for p, v in zip(points, found)]
+        node = terms[0]
+        for term in terms[1:]:
+            node = exp.Add(this=node, expression=term)
+        return exp.paren(node)
+
+    points = [c.points for c in checklist.criteria]
+    ones = [1] * len(found)
+    checks: List[exp.Expression] = []
+    vetoes = [exp.paren(v.v) for c, v in zip(checklist.criteria, found) if c.veto]
+    checks.append(exp.paren(exp.and_(*vetoes)) if vetoes else exp.true())
+
+    def at_least(sure: exp.Expression, open_: exp.Expression, wanted: Any) -> exp.Expression:
+        want = lit(format(wanted, "f") if isinstance(wanted, Decimal) else wanted)
+        return case((exp.GTE(this=sure, expression=want), exp.true()),
+                    (exp.LT(this=exp.Add(this=sure.copy(), expression=open_), expression=want.copy()), exp.false()))
+
+    if checklist.min_score is not None:
+        checks.append(at_least(total(points, is_true), total(points, is_null), checklist.min_score))
+    if checklist.at_least is not None:
+        checks.append(at_least(total(ones, is_true), total(ones, is_null), checklist.at_least))
+    if checklist.all:
+        checks.append(at_least(total(ones, is_true), total(ones, is_null), len(found)))
+    passed = exp.paren(exp.and_(*checks))
+    return V(passed, comp.when_null(passed, comp.concat(*(v.u for v in found))))
+
+
+def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expression], columns: List[Column]):
+    """The `_items` struct list (innermost select), the combined truth and the items' amount."""
+    d = comp.d
+    assert isinstance(items.over.expr, ast.Path)
+    over, path = comp.path(items.over.expr.parts, scope)
+    inner, _level = comp.enter(path, items.entity, scope, comp._schema_dotted(items.over.expr.parts, scope))
+    depth = comp.depth
+    considered = comp.region(items.where, inner)[0] if items.where is not None else V(exp.true())
+    nodes, _ = comp.tree(items.conditions, inner)
+    root = nodes[0]
+    state = case((is_false(considered.v), exp.false()), default=exp.paren(exp.and_(exp.paren(considered.v), exp.paren(root.v))))
+    state_u = case((is_null(state), comp.u_or_empty(comp.concat(considered.u, root.u))), default=d.empty())
+    fields: List[Tuple[str, exp.Expression]] = [("index", d.index0(depth)), ("considered", considered.v), ("state", state)]
+    for node in items.conditions.nodes:
+        fields.append((col_name("c", node.id, node.index), case((is_false(considered.v), d.cast(exp.Null(), "BOOLEAN")),
+                                                                default=nodes[node.index].v)))
+    fields.append(("state_missing", state_u))
+    if items.amount is not None:
+        amount, status, amissing = comp.amount(items.amount, inner)
+        fields.append(("amount", case((is_true(state.copy()), amount))))
+        fields.append(("amount_status", case((is_true(state.copy()), status), default=exp.Literal.string("none"))))
+        fields.append(("amount_missing", case((is_true(state.copy()), amissing), default=d.empty())))
+    if items.name is not None:
+        fields.append(("name", comp.region(items.name, inner)[0].v))
+    comp.leave()
+    built = d.items_list(over.v, d.struct(fields), depth)
+    inner_select = exp.select(exp.Star(), exp.alias_(built, "_items", quoted=True)).from_(
+        exp.Table(this=ident(comp.layout.table[-1]), db=ident(comp.layout.table[-2]) if len(comp.layout.table) > 1 else None,
+                  catalog=ident(comp.layout.table[-3]) if len(comp.layout.table) > 2 else None,
+                  alias=exp.TableAlias(this=ident(ALIAS))))
+    middle.append(exp.alias_(exp.column("_items", quoted=True), "items", quoted=True))
+    columns.append(Column("items", "items"))
+    # ---- combine over the struct list
+    lst = exp.Column(this=ident("_items"), table=ident(ALIAS))
+    depth = 1
+    y = d.var(f"_x{depth}")
+
+    def get(name: str, kind: str) -> exp.Expression:
+        return d.field(y.copy(), name, kind)
+
+    zero = exp.Literal.number(0)
+
+    def count(cond: exp.Expression) -> exp.Expression:
+        return d.sum_over(lst.copy(), case((cond, exp.Literal.number(1)), default=zero), depth, "BIGINT")
+
+    def flat(cond: exp.Expression, name: str) -> exp.Expression:
+        return d.flat_over(lst.copy(), case((cond, get(name, "list_text")), default=d.empty()), depth)
+
+    s = get("state", "bool")
+    counted = exp.not_(is_false(get("considered", "bool")))
+    n_true, n_null = count(is_true(s)), count(is_null(s.copy()))
+    n_false = count(exp.and_(is_false(s.copy()), counted))
+    if items.require == "all":
+        value = case((exp.GT(this=n_false, expression=zero), exp.false()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+                     default=exp.true())
+    else:
+        value = case((exp.GT(this=n_true, expression=zero), exp.true()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+                     default=exp.false())
+    list_null = is_null(lst.copy())
+    value = case((list_null, exp.Null()), default=value)
+    unknown = case((list_null, comp.u_or_empty(over.u)), (is_null(value.copy()), flat(is_null(s.copy()), "state_missing")),
+                   default=d.empty())
+    combined = V(value, unknown)
+    total = None
+    if items.amount is not None:
+        n_pending = count(exp.EQ(this=get("amount_status", "text"), expression=exp.Literal.string("pending")))
+        n_nostd = count(exp.EQ(this=get("amount_status", "text"), expression=exp.Literal.string("no_standard")))
+        kind = "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"
+        money = "money"
+        sum_ = d.sum_over(lst.copy(), case((is_true(s.copy()), exp.Coalesce(this=get("amount", money), expressions=[d.cast(zero, kind)])),
+                                           default=d.cast(zero, kind)), depth, kind)
+        pending = exp.or_(exp.GT(this=n_pending, expression=zero), exp.GT(this=n_null.copy(), expression=zero))
+        no_std = exp.and_(exp.GT(this=n_true.copy(), expression=zero), exp.EQ(this=n_nostd, expression=n_true.copy()))
+        status = case((list_null.copy(), exp.Literal.string("none")), (pending, exp.Literal.string("pending")),
+                      (no_std, exp.Literal.string("no_standard")), default=exp.Literal.string("paid"))
+        amount = case((exp.EQ(this=status.copy(), expression=exp.Literal.string("paid")), d.cast(sum_, kind)))
+        amissing = case((exp.EQ(this=status.copy(), expression=exp.Literal.string("pending")),
+                         d.concat_lists(flat(is_true(s.copy()), "amount_missing"), flat(is_null(s.copy()), "state_missing"))),
+                        default=d.empty())
+        total = (amount, status, amissing)
+    return inner_select, combined, total

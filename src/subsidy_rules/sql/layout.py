@@ -1,0 +1,211 @@
+"""Where facts live in a database: the default table layout and mapping files.
+
+The default layout follows the fact schema: one table (``claims``) with a key
+column (``line``) and one column per entity holding that entity's record —
+a STRUCT in DuckDB and Spark (lists of items as LIST/ARRAY of STRUCT), a jsonb
+document in PostgreSQL. A mapping file renames the table, the key and the
+entity columns, and may place any fact outside a list in a plain column of
+its own (``labourer.age: nl_age``), or rename a field inside list items.
+
+Every name that reaches SQL comes from here: the fact schema's names (checked
+when the policy loads) or a mapping file's names, each checked against
+``IDENTIFIER``. sqlglot quotes them all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Tuple, Union
+
+import attrs
+
+from .. import model as m
+from ..errors import SubsidyRulesError, did_you_mean
+from ..messages import SQL_MESSAGES, render, suggestion_text
+from ..source import Span, YamlProblem, YMap, YScalar, parse_yaml, read_source
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+DEFAULT_TABLE = "claims"
+DEFAULT_KEY = "line"
+
+
+class SqlError(SubsidyRulesError):
+    """A problem with a mapping file, a dialect, or a rule the SQL target cannot express."""
+
+    def __init__(self, code: str, span: Optional[Span] = None, **args: object) -> None:
+        self.code = code
+        self.span = span
+        self.args_ = args
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        args = dict(self.args_)
+        if "candidates" in args:
+            args["suggestion"] = suggestion_text(tuple(args.pop("candidates")), lang)  # type: ignore[arg-type]
+        text = render(SQL_MESSAGES, self.code, lang, args)
+        return f"{self.span}: {text}" if self.span is not None else text
+
+
+def check_name(value: object, key: str, span: Optional[Span] = None) -> str:
+    if not isinstance(value, str) or not IDENTIFIER.match(value):
+        raise SqlError("Q002", span, key=key, value=repr(value))
+    return value
+
+
+@attrs.frozen
+class Layout:
+    """Table, key column, entity columns, and facts placed in columns of their own."""
+
+    table: Tuple[str, ...] = (DEFAULT_TABLE,)  # optionally schema-qualified
+    key: str = DEFAULT_KEY
+    entities: Mapping[str, str] = attrs.field(factory=dict)  # entity -> column (default: its name)
+    columns: Mapping[str, str] = attrs.field(factory=dict)  # dotted fact path outside lists -> flat column
+    fields: Mapping[str, str] = attrs.field(factory=dict)  # dotted path through a list -> field name in the item
+
+    def entity_column(self, entity: str) -> str:
+        return self.entities.get(entity, entity)
+
+    def flat_column(self, dotted: str) -> Optional[str]:
+        return self.columns.get(dotted)
+
+    def item_field(self, dotted: str, name: str) -> str:
+        return self.fields.get(dotted, name)
+
+
+DEFAULT_LAYOUT = Layout()
+
+
+# ---------------------------------------------------------------- column types
+
+
+def sql_type(field_type: str) -> str:
+    """The SQL type of a scalar fact (DuckDB / Spark spelling; PostgreSQL casts from jsonb)."""
+    return {"bool": "BOOLEAN", "integer": "BIGINT", "decimal": "DECIMAL(38,12)", "money": "DECIMAL(38,12)",
+            "date": "DATE", "text": "VARCHAR", "enum": "VARCHAR"}[field_type]
+
+
+def entity_type(schema: m.FactSchema, name: str, dialect: str = "duckdb", depth: int = 0) -> str:
+    """An entity's record as a STRUCT type (DuckDB) or struct<...> (Spark DDL)."""
+    entity = schema.entities[name]
+    parts = []
+    for field in entity.fields.values():
+        if field.type == "record":
+            inner = entity_type(schema, field.of or "", dialect, depth + 1)
+        elif field.type == "list":
+            element = entity_type(schema, field.of or "", dialect, depth + 1)
+            inner = f"{element}[]" if dialect == "duckdb" else f"array<{element}>"
+        else:
+            inner = sql_type(field.type)
+            if dialect == "spark":
+                inner = {"VARCHAR": "string", "BIGINT": "bigint"}.get(inner, inner.lower())
+        parts.append(f'"{field.name}" {inner}' if dialect == "duckdb" else f"`{field.name}`: {inner}")
+    return f"STRUCT({', '.join(parts)})" if dialect == "duckdb" else f"struct<{', '.join(parts)}>"
+
+
+def arrow_type(schema: m.FactSchema, name: str):  # pragma: no cover - exercised through the DuckDB runner
+    """The same record as a pyarrow type, for handing checked claims to DuckDB without text."""
+    import pyarrow as pa
+
+    entity = schema.entities[name]
+    fields = []
+    for field in entity.fields.values():
+        if field.type == "record":
+            kind = arrow_type(schema, field.of or "")
+        elif field.type == "list":
+            kind = pa.list_(arrow_type(schema, field.of or ""))
+        else:
+            kind = {"bool": pa.bool_(), "integer": pa.int64(), "decimal": pa.decimal128(38, 12),
+                    "money": pa.decimal128(38, 12), "date": pa.date32(), "text": pa.string(),
+                    "enum": pa.string()}[field.type]
+        fields.append(pa.field(field.name, kind))
+    return pa.struct(fields)
+
+
+def create_table_sql(schema: m.FactSchema, dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT) -> str:
+    """DDL of the default layout: what docs/sql.md documents and the tests load."""
+    columns = [f'"{layout.key}" BIGINT']
+    for name in schema.entities:
+        column = layout.entity_column(name)
+        kind = "JSONB" if dialect == "postgres" else entity_type(schema, name)
+        columns.append(f'"{column}" {kind}')
+    table = ".".join(f'"{t}"' for t in layout.table)
+    return f"CREATE TABLE {table} ({', '.join(columns)})"
+
+
+# ---------------------------------------------------------------- mapping files
+
+
+def _fact_path(schema: m.FactSchema, dotted: str) -> Tuple[bool, Optional[m.Field]]:
+    """(inside a list?, the field) of a dotted fact path written without list indices."""
+    parts = dotted.split(".")
+    entity = schema.entities.get(parts[0])
+    if entity is None or len(parts) < 2:
+        return False, None
+    inside = False
+    field: Optional[m.Field] = None
+    for index, name in enumerate(parts[1:]):
+        if entity is None:
+            return inside, None
+        field = entity.fields.get(name)
+        if field is None:
+            return inside, None
+        if index < len(parts) - 2:
+            if field.type == "list":
+                inside = True
+            entity = schema.entities.get(field.of or "") if field.type in ("list", "record") else None
+    return inside, field
+
+
+def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
+    """Read a mapping file (YAML through the project's safe loader); errors carry file:line:column."""
+    try:
+        source = read_source(path)
+        node = parse_yaml(source)
+    except YamlProblem as problem:
+        raise SqlError("Q001", problem.span, detail=problem.code) from None
+    except OSError as exc:
+        raise SqlError("Q001", None, detail=f"{path}: {exc.strerror or exc}") from None
+    if node is None:
+        return DEFAULT_LAYOUT
+    if not isinstance(node, YMap):
+        raise SqlError("Q001", node.span, detail="a mapping (key: value) is expected")
+    table: Tuple[str, ...] = (DEFAULT_TABLE,)
+    key = DEFAULT_KEY
+    entities: Dict[str, str] = {}
+    columns: Dict[str, str] = {}
+    fields: Dict[str, str] = {}
+    for name_node, value in node:
+        name = str(name_node.value)
+        if name == "table":
+            if not isinstance(value, YScalar):
+                raise SqlError("Q002", value.span, key="table", value="…")
+            parts = str(value.value).split(".")
+            table = tuple(check_name(p, "table", value.span) for p in parts)
+            if len(table) > 3:
+                raise SqlError("Q002", value.span, key="table", value=repr(value.value))
+        elif name == "key":
+            key = check_name(value.value if isinstance(value, YScalar) else None, "key", value.span)
+        elif name in ("entities", "facts"):
+            if not isinstance(value, YMap):
+                raise SqlError("Q001", value.span, detail=f"'{name}' should be a mapping")
+            for sub_key, sub_value in value:
+                dotted = str(sub_key.value)
+                column = check_name(sub_value.value if isinstance(sub_value, YScalar) else None, dotted, sub_value.span)
+                if name == "entities":
+                    if dotted not in schema.entities:
+                        raise SqlError("Q003", sub_key.span, fact=dotted, candidates=did_you_mean(dotted, schema.entities))
+                    entities[dotted] = column
+                    continue
+                inside, field = _fact_path(schema, dotted)
+                if field is None:
+                    raise SqlError("Q003", sub_key.span, fact=dotted, candidates=())
+                if inside:
+                    fields[dotted] = column
+                elif field.type == "list" or field.type == "record":
+                    columns[dotted] = column
+                else:
+                    columns[dotted] = column
+        else:
+            raise SqlError("Q004", name_node.span, key=name, candidates=did_you_mean(name, ("table", "key", "entities", "facts")))
+    return Layout(table, key, entities, columns, fields)

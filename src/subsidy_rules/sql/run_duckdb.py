@@ -1,0 +1,276 @@
+"""Run compiled rule queries inside an embedded DuckDB.
+
+Checked claims (claims.py has already rejected the bad ones, with the same
+messages as the Python engine) reach DuckDB as an Arrow table typed by the fact
+schema — one STRUCT column per entity — so no value is re-parsed from text.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import attrs
+
+from .. import model as m
+from ..ir import nodes as ir
+from .compile import CompiledQuery, compile_rule
+from .layout import DEFAULT_LAYOUT, Layout, arrow_type
+
+
+@attrs.frozen
+class SqlRow:
+    """One claim's result as the query returned it (column name -> Python value)."""
+
+    key: int
+    values: Mapping[str, Any]
+
+    @property
+    def outcome(self) -> str:
+        return self.values["outcome"]
+
+    @property
+    def amount(self) -> Any:
+        return self.values["amount"]
+
+    @property
+    def missing(self) -> Tuple[str, ...]:
+        return tuple(self.values["missing"] or ())
+
+
+def connect():
+    import duckdb
+
+    con = duckdb.connect(config={"threads": 1})
+    return con
+
+
+def arrow_table(rows: Iterable[Tuple[int, Mapping[str, Any]]], schema: m.FactSchema, layout: Layout = DEFAULT_LAYOUT):
+    """(key, checked claim) pairs -> an Arrow table in the default layout."""
+    import pyarrow as pa
+
+    keys: List[int] = []
+    columns: Dict[str, List[Any]] = {name: [] for name in schema.entities}
+    for key, claim in rows:
+        keys.append(key)
+        for name, values in columns.items():
+            values.append(claim.get(name))
+    arrays = [pa.array(keys, pa.int64())]
+    names = [layout.key]
+    for name in schema.entities:
+        arrays.append(pa.array(columns[name], type=arrow_type(schema, name)))
+        names.append(layout.entity_column(name))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def run_query(con, query: CompiledQuery, table: Any = None, name: str = "claims") -> List[SqlRow]:
+    """Run one compiled query; ``table`` (Arrow) is registered under the layout's table name first."""
+    if table is not None:
+        con.register(name, table)
+    cursor = con.execute(query.sql(pretty=False))
+    names = [d[0] for d in cursor.description]
+    found = []
+    for record in cursor.fetchall():
+        values = dict(zip(names, record))
+        found.append(SqlRow(values["key"], values))
+    if table is not None:
+        con.unregister(name)
+    return found
+
+
+def evaluate_claims(policy: Any, rule: str, claims: Sequence[Mapping[str, Any]], as_of: _dt.date,
+                    jurisdiction: Optional[str] = None, con: Any = None) -> List[SqlRow]:
+    """Checked claims through one rule in DuckDB, one SqlRow per claim in order (keys 1, 2, …)."""
+    bound: ir.BoundRule = policy.bound_rule(rule, as_of, jurisdiction)
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb")
+    con = con or connect()
+    table = arrow_table(enumerate(claims, start=1), policy.schema)
+    rows = run_query(con, query, table)
+    return sorted(rows, key=lambda r: r.key)
+
+
+# ====================================================================== whole tables (`evaluate --engine duckdb`)
+
+
+@attrs.define
+class _Pending:
+    """A checked record waiting for its rules' rows."""
+
+    line: int
+    ident: Any
+    claim: Dict[str, Any]
+    targets: List[str]
+    day: _dt.date
+    index: int = 0
+    results: Dict[str, Any] = attrs.field(factory=dict)
+
+
+def table_columns(fmt: str, explain: bool = False):
+    """The output columns of `evaluate --engine duckdb`: those of the Python engine, and with
+    ``explain`` the compact condition columns (JSON Lines, Parquet) instead of a reasons tree."""
+    from ..batch import evaluate_columns
+    from ..tables.writers import Column as OutputColumn
+
+    found = evaluate_columns(fmt, False)
+    if explain and fmt in ("jsonl", "parquet"):
+        found = found + (OutputColumn("conditions", "json", None),)
+    return found
+
+
+def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]] = None,
+              as_of: Optional[_dt.date] = None, explain: bool = False, fmt: str = "jsonl", lang: str = "zh",
+              writer, write_error, progress=None, summary=None):
+    """`evaluate` on DuckDB: the same rows, errors and summary as batch.run, each rule run as one
+    query per date and bound parameter values over the table of checked claims. Rows go to
+    ``writer`` (a tables.RowWriter) in input order; ``summary`` is filled in as rows are written."""
+    from ..batch import RecordResult, RuleResult, Summary, error_line, result_rows
+    from ..tables.writers import encoder
+    from .layout import SqlError
+
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SqlError("Q007") from None
+    from ..claims import coerce_claim
+    from ..errors import ClaimError, SubsidyRulesError
+    from ..runtime import Outcome
+
+    entries: List[Any] = []  # RecordResult (rejected) or _Pending, in input order
+    chosen: Dict[Tuple[Any, ...], List[str]] = {}  # the rules that apply, per date and entities present
+    for raw in records:
+        raw = raw.parsed()
+        if raw.error is not None:
+            entries.append(RecordResult(raw.line, None, error=raw.error))
+            continue
+        ident = raw.data.get("id") if isinstance(raw.data, dict) else None
+        try:
+            claim = coerce_claim(raw.data, policy.schema, policy.info.counties)
+            day = as_of or claim.get("as_of") or _dt.date.today()
+            if rules:
+                targets = list(rules)
+                for rule in targets:
+                    if policy.compiled(rule, day).rule.applies_to not in claim:
+                        raise ClaimError("C009", "", rule=rule, entity=policy.compiled(rule, day).rule.applies_to)
+            else:
+                shape = (day, tuple(k for k in claim if k in policy.schema.entities))
+                targets = chosen.get(shape)
+                if targets is None:
+                    targets = chosen[shape] = [rid for rid in policy.rule_ids
+                                               if policy.compiled(rid, day).rule.applies_to in claim]
+        except SubsidyRulesError as exc:
+            entries.append(RecordResult(raw.line, ident, error=exc))
+            continue
+        entries.append(_Pending(raw.line, ident, claim, targets, day))
+    pending = [e for e in entries if isinstance(e, _Pending)]
+    for index, entry in enumerate(pending):
+        entry.index = index
+    # one query per rule and bound parameter values: counties without overrides share the city's query
+    groups: Dict[Tuple[Any, ...], List[int]] = {}
+    bound_of: Dict[Tuple[Any, ...], Any] = {}
+    seen: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
+    for index, entry in enumerate(pending):
+        for rule in entry.targets:
+            dated = (rule, entry.day, entry.claim.get("jurisdiction"))
+            group = seen.get(dated)
+            if group is None:
+                bound = policy.bound_rule(*dated)
+                group = seen[dated] = (rule, entry.day, bound.values())
+                bound_of.setdefault(group, bound)
+            groups.setdefault(group, []).append(index)
+    import duckdb
+
+    con = connect()
+    fallback: set = set()
+    for group, members in groups.items():
+        rule = group[0]
+        try:
+            query = compile_rule(bound_of[group], policy.schema, policy.model.parameters, "duckdb")
+        except SubsidyRulesError:
+            fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
+            continue
+        table = arrow_table(((i, pending[i].claim) for i in members), policy.schema)
+        try:
+            found = run_query(con, query, table)
+        except duckdb.Error:
+            # e.g. an arithmetic overflow on extreme facts: the Python engine decides (or rejects) them
+            con.unregister("claims")
+            fallback.update(members)
+            continue
+        for row in found:
+            if row.values.get("_fallback"):
+                fallback.add(row.key)
+                continue
+            pending[row.key].results[rule] = row.values
+    summary = summary if summary is not None else Summary()
+    encode = encoder(fmt, table_columns(fmt, explain))
+    errors: List[str] = []
+    from ..batch import RawRecord, evaluate_record
+
+    batch: List[Dict[str, Any]] = []
+
+    def flush() -> None:
+        if encode is not None:
+            writer.write_encoded(encode(batch), len(batch))
+        else:
+            writer.write_many(batch)
+        batch.clear()
+        if errors:
+            write_error("".join(errors))
+            errors.clear()
+
+    for entry in entries:
+        if isinstance(entry, _Pending):
+            if entry.index in fallback or set(entry.results) != set(entry.targets):
+                result = evaluate_record(policy, RawRecord(entry.line, entry.claim), rules, as_of, False)
+            else:
+                found = []
+                for rule in entry.targets:
+                    values = entry.results[rule]
+                    outcome = Outcome(values["outcome"])
+                    missing = tuple(values["missing"] or ()) if outcome is Outcome.UNDETERMINED else ()
+                    found.append(RuleResult(rule, outcome, values["amount"], missing))
+                result = RecordResult(entry.line, entry.ident, tuple(found))
+        else:
+            result = entry
+        summary.add(result)
+        if result.error is not None:
+            errors.append(error_line(result, lang))
+        else:
+            rows = result_rows(result, False, lang)
+            if explain and isinstance(entry, _Pending) and fmt in ("jsonl", "parquet"):
+                for row, item in zip(rows, result.results):
+                    values = entry.results.get(item.rule)
+                    row["conditions"] = compact(values) if values is not None else None
+            batch.extend(rows)
+        if len(batch) >= 1024:
+            flush()
+        if progress:
+            progress.update(summary.read)
+    flush()
+    return summary
+
+
+def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
+    """An explanation as columns: each condition's result, the values it read, the deciding conditions."""
+    from ..explain import json_value
+
+    plain = (bool, str, type(None))
+    found: Dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _SKIP:
+            continue
+        if isinstance(value, plain):
+            found[name] = value
+        elif isinstance(value, list):
+            found[name] = [v if isinstance(v, plain) else json_value(v) for v in value]
+        else:
+            found[name] = json_value(value)
+    items = values.get("items")
+    if items is not None:
+        found["items"] = [{k: (v if isinstance(v, plain) else json_value(v)) for k, v in item.items()
+                           if not isinstance(v, list)} for item in items]
+    return found
+
+
+_SKIP = frozenset(("key", "outcome", "amount", "missing", "_fallback", "items"))

@@ -1,0 +1,67 @@
+"""Shared helpers of the SQL tests: the reference evaluator's answer in the SQL rows' terms."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional
+
+from subsidy_rules.ir import reference
+from subsidy_rules.sql.compile import CompiledQuery
+
+
+def expected(policy, rule: str, claim: Mapping, as_of: _dt.date, jurisdiction: Optional[str]) -> Dict[str, Any]:
+    bound = policy.bound_rule(rule, as_of, jurisdiction)
+    raw = reference.evaluate(bound, claim, policy.schema)
+    return {"raw": raw, "bound": bound}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return Decimal(a) == Decimal(b)
+    return a == b
+
+
+def differences(query: CompiledQuery, row: Mapping[str, Any], raw, bound) -> List[str]:
+    """Every way a SQL row differs from the reference evaluator's RawResult (empty: identical)."""
+    found = []
+    outcome = raw.verdict.outcome.value
+    if row["outcome"] != outcome:
+        found.append(f"outcome {row['outcome']} != {outcome}")
+    if not _same(row["amount"], raw.verdict.amount) and not (row["amount"] is None and raw.verdict.amount is None):
+        found.append(f"amount {row['amount']} != {raw.verdict.amount}")
+    if list(row["missing"] or []) != list(raw.missing):
+        found.append(f"missing {row['missing']} != {list(raw.missing)}")
+    if row["amount_status"] != raw.amount_status:
+        found.append(f"amount_status {row['amount_status']} != {raw.amount_status}")
+    if list(row["amount_missing"] or []) != list(raw.amount_missing):
+        found.append(f"amount_missing {row['amount_missing']} != {list(raw.amount_missing)}")
+    rule = bound.ir
+    slices = rule.conditions.leaf_slices
+    for column in query.columns:
+        if column.kind == "node":
+            if row[column.name] != raw.nodes[column.ref]:
+                found.append(f"{column.name} {row[column.name]} != {raw.nodes[column.ref]}")
+        elif column.kind == "observed" and bound.in_force:
+            leaf, k = column.ref
+            want = raw.observed[slices[leaf]][k]
+            if not _same(row[column.name], want):
+                found.append(f"{column.name} {row[column.name]!r} != {want!r}")
+        elif column.kind in ("criterion", "class"):
+            index = [c.id for c in (rule.checklist.criteria if rule.checklist else rule.classification.classes)].index(column.ref)
+            if row[column.name] != raw.extra[index][0]:
+                found.append(f"{column.name} {row[column.name]} != {raw.extra[index][0]}")
+        elif column.kind == "note":
+            if row[column.name] != raw.notes[column.ref]:
+                found.append(f"{column.name} {row[column.name]} != {raw.notes[column.ref]}")
+        elif column.kind == "items" and raw.items is not None:
+            items = row[column.name] or []
+            if len(items) != len(raw.items):
+                found.append(f"items {len(items)} != {len(raw.items)}")
+                continue
+            for got, want in zip(items, raw.items):
+                if got["state"] != want.state:
+                    found.append(f"item {want.index} state {got['state']} != {want.state}")
+                if "amount" in got and not _same(got["amount"], want.amount) and not (got["amount"] is None and want.amount is None):
+                    found.append(f"item {want.index} amount {got['amount']} != {want.amount}")
+    return found

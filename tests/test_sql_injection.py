@@ -1,0 +1,118 @@
+"""Nothing from a rule file or a mapping file is injected into SQL: names come only from the fact
+schema or a checked mapping, and rule text reaches SQL only as escaped literals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import subsidy_rules
+from subsidy_rules.claims import coerce_claim
+from subsidy_rules.sql import SqlError, compiled_query, load_mapping
+
+sqlglot = pytest.importorskip("sqlglot")
+duckdb = pytest.importorskip("duckdb")
+
+NASTY = "x'); DROP TABLE claims; -- /* \\' \" ;"
+
+
+@pytest.fixture
+def nasty_policy(tmp_path):
+    folder = tmp_path / "policy"
+    shutil.copytree(subsidy_rules.bundled_policy_dir(), folder)
+    rule = folder / "rules" / "hiring-award.yaml"
+    text = rule.read_text(encoding="utf-8")
+    quoted = NASTY.replace("\\", "\\\\").replace('"', '\\"')
+    text = text.replace('''    expr: employer.kind == "enterprise"''',
+                        f'''    expr: employer.kind == "enterprise" and employer.name != "{quoted}"''')
+    text = text.replace("label: {zh: 申报单位为企业, en: The claimant is an enterprise}",
+                        "label: {zh: \"申报'单位; --\", en: \"it's; DROP TABLE claims; --\"}")
+    rule.write_text(text, encoding="utf-8")
+    return subsidy_rules.load_policy(folder)
+
+
+def test_rule_text_becomes_literals_only(nasty_policy):
+    import datetime as dt
+
+    day = dt.date(2017, 7, 31)
+    for dialect in ("duckdb", "postgres", "spark"):
+        query = compiled_query(nasty_policy, "hiring-award", dialect, day)
+        text = query.sql()
+        statements = sqlglot.parse(text, dialect=dialect)
+        assert len(statements) == 1  # one statement: nothing ended it early
+        literals = {lit.this for lit in statements[0].find_all(sqlglot.exp.Literal) if lit.is_string}
+        assert NASTY in literals  # the text survived intact, as a literal
+        assert "DROP TABLE claims" not in text.replace(_escaped(NASTY, dialect), "")
+        assert "it's" not in text  # labels never reach SQL
+
+
+def _escaped(value: str, dialect: str) -> str:
+    return sqlglot.exp.Literal.string(value).sql(dialect=dialect)
+
+
+def test_nasty_literal_runs_and_matches_in_duckdb(nasty_policy):
+    import datetime as dt
+
+    from subsidy_rules.sql import run_duckdb as R
+
+    day = dt.date(2017, 7, 31)
+    claims = [{"employer": {"kind": "enterprise", "name": NASTY, "hires": []}},
+              {"employer": {"kind": "enterprise", "name": "ok", "hires": []}}]
+    claims = [coerce_claim(c, nasty_policy.schema) for c in claims]
+    con = R.connect()
+    query = compiled_query(nasty_policy, "hiring-award", "duckdb", day)
+    rows = {r.key: r.values for r in R.run_query(con, query, R.arrow_table(enumerate(claims), nasty_policy.schema))}
+    assert rows[0]["c_is_enterprise"] is False and rows[1]["c_is_enterprise"] is True
+    assert con.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("text,where", [
+    ('table: "claims; DROP TABLE x"\n', "2:8"),
+    ('key: "line --"\n', "1:6"),
+    ("entities:\n  employer: 'e\"; DROP'\n", "2:13"),
+    ("facts:\n  labourer.age: \"age) --\"\n", "2:17"),
+])
+def test_mapping_names_that_try_to_inject_are_refused(tmp_path, text, where):
+    policy = subsidy_rules.load_policy()
+    path = tmp_path / "mapping.yaml"
+    path.write_text("# mapping\n" + text if where.startswith("2") and not text.startswith(("entities", "facts")) else text,
+                    encoding="utf-8")
+    with pytest.raises(SqlError) as caught:
+        load_mapping(path, policy.schema)
+    message = caught.value.message("en")
+    assert f"{path}:{where}" in message and "not a valid SQL name" in message
+
+
+def test_mapping_unknown_fact_and_key(tmp_path):
+    policy = subsidy_rules.load_policy()
+    path = tmp_path / "mapping.yaml"
+    path.write_text("facts:\n  labourer.agee: nl_age\n", encoding="utf-8")
+    with pytest.raises(SqlError, match="labourer.agee"):
+        load_mapping(path, policy.schema)
+    path.write_text("tabel: x\n", encoding="utf-8")
+    with pytest.raises(SqlError, match="did you mean 'table'"):
+        load_mapping(path, policy.schema)
+
+
+def test_mapping_places_facts_in_named_columns(tmp_path):
+    import datetime as dt
+
+    policy = subsidy_rules.load_policy()
+    path = tmp_path / "mapping.yaml"
+    path.write_text("table: hr.rural_labour\nkey: person_id\nfacts:\n  labourer.rural_registered_poor: is_poor\n"
+                    "  labourer.entrepreneurship_training_attended: trained\n"
+                    "entities:\n  labourer: person\n", encoding="utf-8")
+    layout = load_mapping(path, policy.schema)
+    text = compiled_query(policy, "entrepreneurship-training-subsidy", "duckdb", dt.date(2017, 7, 31), mapping=layout).sql()
+    assert '"hr"."rural_labour"' in text and '"c"."person_id"' in text and '"c"."is_poor"' in text
+    assert '"c"."person"."employment_status"' in text
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA hr")
+    con.execute("CREATE TABLE hr.rural_labour (person_id BIGINT, is_poor BOOLEAN, trained BOOLEAN, "
+                "person STRUCT(employment_status VARCHAR, organising_business BOOLEAN))")
+    con.execute("INSERT INTO hr.rural_labour VALUES (1, true, true, {'employment_status': 'self_employed', 'organising_business': false}),"
+                " (2, false, true, NULL), (3, NULL, true, {'employment_status': 'farming', 'organising_business': NULL})")
+    rows = {r[0]: r for r in con.execute(text).fetchall()}
+    assert [rows[k][1] for k in (1, 2, 3)] == ["eligible", "ineligible", "undetermined"]
