@@ -57,3 +57,17 @@ def test_every_doc_file_is_read() -> None:
     assert "docs/zh/tutorial.md" in STEPS and "README.md" in STEPS
     kinds = {s.kind for s in STEPS["docs/zh/tutorial.md"]}
     assert "transcript" in kinds
+
+
+def test_shown_output_cuts_and_normalisation() -> None:
+    """A `…` line stands for any lines, a `…` in a line for any text; anything else must match."""
+    from docblocks import compare, merge_shown, split_transcript
+
+    assert compare("a\n…\nz", "a\nb\nc\nz", "x") == ""
+    assert compare("a\n…\nz", "a\nz", "x") == ""
+    assert compare("policy (sha256:0123456789ab)", "policy (sha256:…)", "x") == ""
+    assert compare("共 … 个用例", "共 155 个用例", "x") == ""
+    assert "output differs" in compare("a\nz", "a\nb\nz", "x")
+    assert "output differs" in compare("", "something", "x")
+    assert merge_shown("a\n…\nold", "a\nb\nc\nnew") == "a\n…\nnew"
+    assert split_transcript("$ one \\\n  two\nout\n$ three\n") == [("one \\\n  two", "out"), ("three", "")]
