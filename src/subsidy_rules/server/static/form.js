@@ -216,7 +216,8 @@ export function listNode(field, parts, read, depth) {
 
 export function rowTitle(i, row) {
   const name = rowName(row);
-  return "[" + i + "] " + (name || t("row-title", { n: i + 1 }));
+  // people count from 1, as the explanation does (第1名 / #1); JSON paths stay 0-based
+  return name ? t("ordinal", { n: i + 1 }) + " " + name : t("row-title", { n: i + 1 });
 }
 
 export function refreshRowTitles() {
@@ -266,13 +267,13 @@ export function countiesOf(detail) {
 }
 
 export function fieldLabelOf(path) {
-  // "employer.hires[1].social_insurance" -> "吸纳的劳动者 [1] · 已参加社会保险"
+  // "employer.hires[1].social_insurance" -> "吸纳的劳动者 第2名 · 已参加社会保险"
   const parts = parsePath(path);
   const words = [];
   let entity = entityOf(parts[0]);
   for (let i = 1; i < parts.length && entity; i++) {
     const part = parts[i];
-    if (typeof part === "number") { words[words.length - 1] += " [" + part + "]"; continue; }
+    if (typeof part === "number") { words[words.length - 1] += " " + t("ordinal", { n: part + 1 }); continue; }
     const field = entity.fields.find((f) => f.name === part);
     if (!field) { words.push(String(part)); entity = null; break; }
     words.push(L(field.label, field.name));

@@ -123,7 +123,7 @@ export function showFailing(decision, text) {
     const reasons = failedLeaves(item.reasons || []);
     list.append(h("li", { "data-testid": "failing-item", "data-path": item.path },
       h("a", { href: "#claim", class: "item-link", onclick: (ev) => { ev.preventDefault(); focusField(item.path); } },
-        "[" + item.index + "] " + (item.name || item.path)),
+        t("ordinal", { n: item.index + 1 }) + " " + (item.name || item.path)),
       h("ul", {}, reasons.map((r) => h("li", { "data-testid": "failing-reason", "data-reason": r.id }, failedText(r, item.path, item.index, text))))));
   }
   box.hidden = failing.length === 0;
