@@ -27,6 +27,7 @@ from .engine import Decision, Policy
 from .errors import ClaimError, SubsidyRulesError
 from .explain import decision_to_dict, json_value
 from .runtime import Outcome
+from .tables.guard import abort_all, close_all
 from .tables.headers import HeaderError
 from .tables.readers import detect_format, read_raw
 from .tables.records import RawRecord
@@ -533,16 +534,10 @@ class ListWriter:
 
     def close(self) -> None:
         """Publish every file (each under its own name, once all rows are written)."""
-        try:
-            for writer in self.writers:
-                writer.close()
-        except BaseException:
-            self.abort()
-            raise
+        close_all(self.writers)
 
     def abort(self) -> None:
-        for writer in self.writers:
-            writer.abort()
+        abort_all(self.writers)
 
     def report(self) -> str:
         lines = []

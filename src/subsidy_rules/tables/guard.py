@@ -56,19 +56,28 @@ class Outputs:
         return [w.name for w in self.writers if getattr(w, "name", "")]
 
     def close(self) -> None:
-        try:
-            for writer in self.writers:
-                writer.close()
-        except BaseException:
-            self.abort()
-            raise
+        close_all(self.writers)
 
     def abort(self) -> None:
-        for writer in self.writers:
-            try:
-                writer.abort()
-            except Exception:  # removing what was begun must never hide why the run stopped
-                pass
+        abort_all(self.writers)
+
+
+def close_all(writers: Sequence[Any]) -> None:
+    """Publish every file (each under its own name once all rows are written); on any failure, none."""
+    try:
+        for writer in writers:
+            writer.close()
+    except BaseException:
+        abort_all(writers)
+        raise
+
+
+def abort_all(writers: Sequence[Any]) -> None:
+    for writer in writers:
+        try:
+            writer.abort()
+        except Exception:  # removing what was begun must never hide why the run stopped
+            pass
 
 
 @contextlib.contextmanager
