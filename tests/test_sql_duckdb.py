@@ -308,3 +308,13 @@ def test_explain_with_duckdb_to_parquet(city, tmp_path):
     rows = pq.read_table(out).to_pylist()
     conditions = [json.loads(r["conditions"]) for r in rows if r["rule"] == "hiring-award"]
     assert conditions and all("c_is_enterprise" in c and "items" in c for c in conditions)
+
+
+def test_printing_a_query_leaves_it_unchanged(policy):
+    """CompiledQuery.sql() generates without copying the tree: every print gives the same text."""
+    for rule in policy.rule_ids:
+        for explain in (True, False):
+            query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters,
+                                 "duckdb", explain=explain)
+            first = query.sql(pretty=False)
+            assert query.sql(pretty=True).replace("\n", " ") and query.sql(pretty=False) == first

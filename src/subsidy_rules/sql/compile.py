@@ -80,7 +80,8 @@ class CompiledQuery:
     fallback: bool  # the query has a `_fallback` column: rows the Python engine must decide (a division by zero)
 
     def sql(self, pretty: bool = True) -> str:
-        return self.tree.sql(dialect=self.dialect, pretty=pretty)
+        # DuckDB: generating leaves the tree as it was, so no copy (the others rewrite it while generating)
+        return self.tree.sql(dialect=self.dialect, pretty=pretty, copy=self.dialect != "duckdb")
 
 
 def col_name(prefix: str, node_id: Optional[str], index: int) -> str:
@@ -633,10 +634,10 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     later: List[exp.Expression] = [exp.Star()]
 
     def mat(name: str, found: V) -> V:
-        middle.append(exp.alias_(found.v, name, quoted=True))
+        middle.append(exp.alias_(found.v, name, quoted=True, copy=False))
         if found.u is None:
             return V(exp.column(name, quoted=True))
-        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True))
+        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True, copy=False))
         return V(exp.column(name, quoted=True), exp.column("_u_" + name, quoted=True))
 
     node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
@@ -712,8 +713,9 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         source: exp.Expression = table
     else:
         source = exp.Subquery(this=inner_select, alias=exp.TableAlias(this=ident(ALIAS)))
-    stage_a = exp.select(*middle).from_(source)
-    middle_query = exp.select(*later).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))))
+    # copy=False: each stage is built once and used once, so sqlglot need not deep-copy the trees
+    stage_a = exp.select(*middle, copy=False).from_(source, copy=False)
+    middle_query = exp.select(*later, copy=False).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))), copy=False)
     outer: List[exp.Expression] = [exp.column("key", quoted=True)]
     outcome = case((is_true(exp.column("_eligible", quoted=True)), exp.Literal.string("eligible")),
                    (is_false(exp.column("_eligible", quoted=True)), exp.Literal.string("ineligible")),
@@ -733,7 +735,7 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
             outer.append(exp.column(column.name, quoted=True))
     if comp.zero_checks:
         outer.append(exp.column("_fallback", quoted=True))
-    tree = exp.select(*outer).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))))
+    tree = exp.select(*outer, copy=False).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))), copy=False)
     if not explain:
         columns = [c for c in columns if c.kind in _LEAN]
     return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(comp.zero_checks))
