@@ -49,6 +49,13 @@ def check_rows(policy, con, rule, claims, as_of, county=None):
     rows = {row.key: row.values for row in R.run_query(con, query, R.arrow_table(enumerate(claims), policy.schema))}
     assert len(rows) == len(claims)
     problems = []
+    # the lean query (no --explain) gives the full query's decision columns, row by row
+    lean = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=False)
+    assert [c.name for c in lean.columns] == ["key", "outcome", "amount", "amount_status", "missing", "amount_missing"]
+    for row in R.run_query(con, lean, R.arrow_table(enumerate(claims), policy.schema)):
+        full = {name: rows[row.key].get(name) for name in row.values}
+        if row.values != full:
+            problems.append(f"{rule} claim {row.key}: lean {row.values} != full {full}")
     decide = policy.decider(rule, as_of, county)
     explain = policy.explainer(rule, as_of, county)
     for index, claim in enumerate(claims):
@@ -301,3 +308,13 @@ def test_explain_with_duckdb_to_parquet(city, tmp_path):
     rows = pq.read_table(out).to_pylist()
     conditions = [json.loads(r["conditions"]) for r in rows if r["rule"] == "hiring-award"]
     assert conditions and all("c_is_enterprise" in c and "items" in c for c in conditions)
+
+
+def test_printing_a_query_leaves_it_unchanged(policy):
+    """CompiledQuery.sql() generates without copying the tree: every print gives the same text."""
+    for rule in policy.rule_ids:
+        for explain in (True, False):
+            query = compile_rule(policy.bound_rule(rule, AS_OF, None), policy.schema, policy.model.parameters,
+                                 "duckdb", explain=explain)
+            first = query.sql(pretty=False)
+            assert query.sql(pretty=True).replace("\n", " ") and query.sql(pretty=False) == first

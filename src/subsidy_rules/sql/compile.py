@@ -80,7 +80,8 @@ class CompiledQuery:
     fallback: bool  # the query has a `_fallback` column: rows the Python engine must decide (a division by zero)
 
     def sql(self, pretty: bool = True) -> str:
-        return self.tree.sql(dialect=self.dialect, pretty=pretty)
+        # DuckDB: generating leaves the tree as it was, so no copy (the others rewrite it while generating)
+        return self.tree.sql(dialect=self.dialect, pretty=pretty, copy=self.dialect != "duckdb")
 
 
 def col_name(prefix: str, node_id: Optional[str], index: int) -> str:
@@ -609,8 +610,12 @@ def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, str]) -> exp.Expressio
 
 
 def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
-                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT) -> CompiledQuery:
-    """One query for a bound rule: one row per claim of the table, keyed by the layout's key column."""
+                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT, explain: bool = True) -> CompiledQuery:
+    """One query for a bound rule: one row per claim of the table, keyed by the layout's key column.
+
+    With ``explain=False`` the query is lean: only the decision columns (key, outcome, amount,
+    amount_status, missing, amount_missing) are built, and the per-item structs hold only what
+    those need; the answers are the same as the full query's."""
     if dialect not in ("duckdb", "postgres", "spark"):
         raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
     d = dialect_of(dialect)
@@ -620,7 +625,7 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     key = exp.Column(this=ident(layout.key), table=ident(ALIAS))
     columns: List[Column] = [Column("key", "key")]
     if not bound.in_force:
-        return _not_in_force(bound, d, table, key, columns)
+        return _not_in_force(bound, d, table, key, columns, explain)
     comp = _Compiler(bound, schema, parameters, d, layout)
     scope = Scope(schema)
     # stage A: every leaf, criterion, class, note, item list and amount, computed once from the facts
@@ -629,10 +634,10 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     later: List[exp.Expression] = [exp.Star()]
 
     def mat(name: str, found: V) -> V:
-        middle.append(exp.alias_(found.v, name, quoted=True))
+        middle.append(exp.alias_(found.v, name, quoted=True, copy=False))
         if found.u is None:
             return V(exp.column(name, quoted=True))
-        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True))
+        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True, copy=False))
         return V(exp.column(name, quoted=True), exp.column("_u_" + name, quoted=True))
 
     node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
@@ -642,14 +647,14 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         leaves[leaf.index] = mat(node_names[leaf.index], found)
         columns.append(Column(node_names[leaf.index], "node", leaf.index))
         for k, (slot, value) in enumerate(zip(leaf.region.observed, observed)):
-            if slot.kind == "param":
+            if slot.kind == "param" or not explain:
                 continue
             name = f"o_{node_names[leaf.index][2:]}_{k}"
             middle.append(exp.alias_(value, name, quoted=True))
             columns.append(Column(name, "observed", (leaf.index, k)))
     nodes = comp.groups(rule.conditions, leaves)
     for node in rule.conditions.nodes:
-        if isinstance(node, ir.Group):
+        if isinstance(node, ir.Group) and explain:
             later.append(exp.alias_(nodes[node.index].v, node_names[node.index], quoted=True))
             columns.append(Column(node_names[node.index], "node", node.index))
     parts: List[V] = [nodes[0]]
@@ -666,13 +671,15 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
             extra.append(mat(name, comp.region(klass.region, scope)[0]))
             columns.append(Column(name, "class", klass.id))
     for index, note in enumerate(rule.notes):
-        found, _ = comp.region(note.when, scope)
+        found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
+        if not explain:
+            continue
         middle.append(exp.alias_(found.v, f"note_{index}", quoted=True))
         columns.append(Column(f"note_{index}", "note", index))
     inner_select = None
     items_total = None
     if rule.items is not None:
-        inner_select, combined, items_total = _items(comp, rule.items, scope, middle, columns)
+        inner_select, combined, items_total = _items(comp, rule.items, scope, middle, columns, explain)
         parts.append(mat("_items_ok", combined))
         if items_total is not None:
             for name, value in zip(("_items_amount", "_items_status", "_items_amount_missing"), items_total):
@@ -706,8 +713,9 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         source: exp.Expression = table
     else:
         source = exp.Subquery(this=inner_select, alias=exp.TableAlias(this=ident(ALIAS)))
-    stage_a = exp.select(*middle).from_(source)
-    middle_query = exp.select(*later).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))))
+    # copy=False: each stage is built once and used once, so sqlglot need not deep-copy the trees
+    stage_a = exp.select(*middle, copy=False).from_(source, copy=False)
+    middle_query = exp.select(*later, copy=False).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))), copy=False)
     outer: List[exp.Expression] = [exp.column("key", quoted=True)]
     outcome = case((is_true(exp.column("_eligible", quoted=True)), exp.Literal.string("eligible")),
                    (is_false(exp.column("_eligible", quoted=True)), exp.Literal.string("ineligible")),
@@ -719,18 +727,24 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     outer.append(exp.alias_(d.distinct(exp.column("_amount_missing", quoted=True)), "amount_missing", quoted=True))
     columns[1:1] = [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
                     Column("missing", "missing"), Column("amount_missing", "amount_missing")]
-    outer.append(exp.alias_(_deciding(rule.conditions, d, {i: n for i, n in node_names.items()}), "deciding", quoted=True))
-    columns.append(Column("deciding", "deciding"))
-    for column in columns:
+    if explain:
+        outer.append(exp.alias_(_deciding(rule.conditions, d, {i: n for i, n in node_names.items()}), "deciding", quoted=True))
+        columns.append(Column("deciding", "deciding"))
+    for column in columns if explain else ():
         if column.kind in ("node", "observed", "criterion", "class", "note", "items"):
             outer.append(exp.column(column.name, quoted=True))
     if comp.zero_checks:
         outer.append(exp.column("_fallback", quoted=True))
-    tree = exp.select(*outer).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))))
+    tree = exp.select(*outer, copy=False).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))), copy=False)
+    if not explain:
+        columns = [c for c in columns if c.kind in _LEAN]
     return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(comp.zero_checks))
 
 
-def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Column]) -> CompiledQuery:
+_LEAN = frozenset(("key", "outcome", "amount", "status", "missing", "amount_missing"))
+
+
+def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Column], explain: bool = True) -> CompiledQuery:
     rule = bound.ir
     select = [exp.alias_(key, "key", quoted=True), exp.alias_(exp.Literal.string("ineligible"), "outcome", quoted=True),
               exp.alias_(d.cast(exp.Null(), "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"), "amount", quoted=True),
@@ -738,7 +752,7 @@ def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Col
               exp.alias_(d.empty(), "missing", quoted=True), exp.alias_(d.empty(), "amount_missing", quoted=True)]
     columns += [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
                 Column("missing", "missing"), Column("amount_missing", "amount_missing")]
-    for node in rule.conditions.nodes:
+    for node in rule.conditions.nodes if explain else ():
         name = col_name("c", node.id, node.index)
         select.append(exp.alias_(exp.false() if node.index == 0 else d.cast(exp.Null(), "BOOLEAN"), name, quoted=True))
         columns.append(Column(name, "node", node.index))
@@ -777,7 +791,8 @@ def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> 
     return V(passed, comp.when_null(passed, comp.concat(*(v.u for v in found))))
 
 
-def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expression], columns: List[Column]):
+def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expression], columns: List[Column],
+           explain: bool = True):
     """The `_items` struct list (innermost select), the combined truth and the items' amount."""
     d = comp.d
     assert isinstance(items.over.expr, ast.Path)
@@ -789,8 +804,9 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expr
     root = nodes[0]
     state = case((is_false(considered.v), exp.false()), default=exp.paren(exp.and_(exp.paren(considered.v), exp.paren(root.v))))
     state_u = case((is_null(state), comp.u_or_empty(comp.concat(considered.u, root.u))), default=d.empty())
-    fields: List[Tuple[str, exp.Expression]] = [("index", d.index0(depth)), ("considered", considered.v), ("state", state)]
-    for node in items.conditions.nodes:
+    fields: List[Tuple[str, exp.Expression]] = [("index", d.index0(depth))] if explain else []
+    fields += [("considered", considered.v), ("state", state)]
+    for node in items.conditions.nodes if explain else ():
         fields.append((col_name("c", node.id, node.index), case((is_false(considered.v), d.cast(exp.Null(), "BOOLEAN")),
                                                                 default=nodes[node.index].v)))
     fields.append(("state_missing", state_u))
@@ -800,15 +816,18 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expr
         fields.append(("amount_status", case((is_true(state.copy()), status), default=exp.Literal.string("none"))))
         fields.append(("amount_missing", case((is_true(state.copy()), amissing), default=d.empty())))
     if items.name is not None:
-        fields.append(("name", comp.region(items.name, inner)[0].v))
+        name = comp.region(items.name, inner)[0].v  # compiled even when lean: its division checks stay
+        if explain:
+            fields.append(("name", name))
     comp.leave()
     built = d.items_list(over.v, d.struct(fields), depth)
     inner_select = exp.select(exp.Star(), exp.alias_(built, "_items", quoted=True)).from_(
         exp.Table(this=ident(comp.layout.table[-1]), db=ident(comp.layout.table[-2]) if len(comp.layout.table) > 1 else None,
                   catalog=ident(comp.layout.table[-3]) if len(comp.layout.table) > 2 else None,
                   alias=exp.TableAlias(this=ident(ALIAS))))
-    middle.append(exp.alias_(exp.column("_items", quoted=True), "items", quoted=True))
-    columns.append(Column("items", "items"))
+    if explain:
+        middle.append(exp.alias_(exp.column("_items", quoted=True), "items", quoted=True))
+        columns.append(Column("items", "items"))
     # ---- combine over the struct list
     lst = exp.Column(this=ident("_items"), table=ident(ALIAS))
     depth = 1

@@ -185,7 +185,8 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     for group, members in groups.items():
         rule = group[0]
         try:
-            query = compile_rule(bound_of[group], policy.schema, policy.model.parameters, "duckdb")
+            # without --explain only the decision columns are built (the lean query)
+            query = compile_rule(bound_of[group], policy.schema, policy.model.parameters, "duckdb", explain=explain)
         except SubsidyRulesError:
             fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
             continue
