@@ -173,10 +173,11 @@ def iter_claims(path: Path, schema_hint=None) -> Iterator[Tuple[str, Any]]:
 WORDS = {
     "zh": {"head": "比较 {claims} 份申报、{decisions} 项决定:{moved} 份申报的结论或金额有变化,金额变化合计 {money}",
            "old": "旧", "new": "新", "none": "(无此决定)", "rule": "规则", "changed": "变化数", "delta": "金额变化",
-           "errors": "无法比较的申报"},
+           "errors": "无法比较的申报", "pending": "金额待定", "no_standard": "来函未规定标准"},
     "en": {"head": "{claims} claim{cs}, {decisions} decision{ds} compared: {moved} claim{ms} moved, money moved {money}",
            "old": "old", "new": "new", "none": "(no such decision)", "rule": "rule", "changed": "changed", "delta": "amount change",
-           "errors": "claims that could not be compared"},
+           "errors": "claims that could not be compared", "pending": "amount to be determined",
+           "no_standard": "no standard in the source"},
 }
 
 
@@ -186,8 +187,8 @@ def _state(decision: Optional[Decision], lang: str) -> str:
     text = decision.outcome.value
     if decision.amount is not None:
         text += " " + money(decision.amount, lang)
-    elif decision.outcome.value == "undetermined":
-        text += " (" + ("金额待定" if lang == "zh" else "amount not yet known") + ")"
+    elif decision.amount_status in ("pending", "no_standard"):  # eligible, the amount apart
+        text += " (" + WORDS[lang][decision.amount_status] + ")"
     return text
 
 
