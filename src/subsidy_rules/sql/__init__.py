@@ -13,11 +13,13 @@ __all__ = ["CompiledQuery", "Layout", "SqlError", "compile_rule", "load_mapping"
 
 
 def compiled_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
-                   jurisdiction: Optional[str] = None, mapping: Union[None, str, Path, Layout] = None) -> CompiledQuery:
-    """A policy's rule, bound for a date and a county, as a query tree for one dialect."""
+                   jurisdiction: Optional[str] = None, mapping: Union[None, str, Path, Layout] = None,
+                   explain: bool = True) -> CompiledQuery:
+    """A policy's rule, bound for a date and a county, as a query tree for one dialect
+    (``explain=False``: the lean query, decision columns only)."""
     layout = mapping if isinstance(mapping, Layout) else load_mapping(mapping, policy.schema) if mapping else DEFAULT_LAYOUT
     bound = policy.bound_rule(rule, as_of or _dt.date.today(), jurisdiction)
-    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout)
+    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout, explain)
 
 
 def rule_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
