@@ -21,7 +21,7 @@ from . import __version__
 from .loading import check_policy, load_policy, trace_policy
 from .claims import read_claim
 from .errors import ClaimError, PolicyError, SubsidyRulesError
-from .messages import cli_text, plural_s, table_word
+from .messages import cli_text, plural_s, summary_word, table_word
 from .resources import bundled_policy_dir
 from .runtime import Outcome
 from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError
@@ -224,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         err.write(_claim_error_text(exc, lang))
         return EXIT_BAD_INPUT
     except SubsidyRulesError as exc:
-        err.write(("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n")
+        err.write(summary_word("error", lang) + exc.message(lang) + "\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
         try:
@@ -243,7 +243,7 @@ def _claim_error_text(exc: ClaimError, lang: str) -> str:
     """A claim's problems like a compiler's (file:line:col, the line, a caret), with a count;
     a problem with no file position keeps the one-line form."""
     if all(p.span is None for p in exc.problems):
-        return ("错误:" if lang == "zh" else "error: ") + exc.message(lang) + "\n"
+        return summary_word("error", lang) + exc.message(lang) + "\n"
     return exc.message(lang) + "\n" + exc.count_line(lang) + "\n"
 
 
@@ -416,10 +416,7 @@ def _test(args, out: TextIO, err: TextIO) -> int:
         if result.decision is not None:
             for line in render_text([result.decision], args.lang).splitlines():
                 out.write(f"     | {line}\n")
-    if args.lang == "zh":
-        out.write(f"{passed} passed, {failed} failed(共 {len(cases)} 个用例)\n")
-    else:
-        out.write(f"{passed} passed, {failed} failed ({len(cases)} cases)\n")
+    out.write(summary_word("cases", args.lang, passed=passed, failed=failed, total=len(cases)) + "\n")
     return EXIT_OK if failed == 0 else EXIT_INELIGIBLE
 
 
@@ -527,10 +524,7 @@ def _lists(args, out: TextIO, err: TextIO) -> int:
     finally:
         source.close()
     out.write(writer.report() + "\n")
-    if args.lang == "zh":
-        err.write(f"读入 {read} 条 = 已分类 {read - rejected} 条 + 已拒绝 {rejected} 条\n")
-    else:
-        err.write(f"records read {read} = sorted {read - rejected} + rejected {rejected}\n")
+    err.write(summary_word("sorted", args.lang, read=read, sorted=read - rejected, rejected=rejected) + "\n")
     return EXIT_OK if rejected == 0 else EXIT_BAD_INPUT
 
 

@@ -242,6 +242,16 @@ def column_label(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
+# command summaries (test, lists) and the prefix of a CLI error line
+SUMMARY: Dict[str, Tuple[str, str]] = {
+    "cases": ("{passed} passed, {failed} failed(共 {total} 个用例)", "{passed} passed, {failed} failed ({total} cases)"),
+    "sorted": ("读入 {read} 条 = 已分类 {sorted} 条 + 已拒绝 {rejected} 条", "records read {read} = sorted {sorted} + rejected {rejected}"),
+    "error": ("错误:", "error: "),
+}
+
+
+def summary_word(key: str, lang: str, **args: Any) -> str:
+    return render(SUMMARY, key, lang, args)
 # ---- end tables
 
 

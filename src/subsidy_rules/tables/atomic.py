@@ -1,7 +1,7 @@
 """Output files that appear only when complete.
 
 An output file is written under a temporary name in its own folder
-(``.NAME.XXXXXXXX.partial``) and renamed over NAME with ``os.replace`` only when
+(``.NAME.<8 random characters>.partial``) and renamed over NAME with ``os.replace`` only when
 everything was written, flushed and synced. An interrupted or failed run removes
 the temporary file, so no file that looks complete is ever left; an existing NAME
 stays as it was. Only a run killed outright (SIGKILL, a power cut) can leave a
