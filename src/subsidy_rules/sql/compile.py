@@ -665,6 +665,13 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
             extra.append(mat(name, comp.region(criterion.region, scope)[0]))
             columns.append(Column(name, "criterion", criterion.id))
         parts.append(_checklist(comp, rule.checklist, extra))
+        # with two or more criteria open, the bounds may leave open what every completion agrees
+        # on, and list facts that change nothing: the reference's exact answer comes from Python
+        open_terms = [case((is_null(k.v), exp.Literal.number(1)), default=exp.Literal.number(0)) for k in extra]
+        open_count = open_terms[0]
+        for term in open_terms[1:]:
+            open_count = exp.Add(this=open_count, expression=term)
+        inexact = exp.and_(is_null(parts[-1].v), exp.GTE(this=exp.paren(open_count), expression=exp.Literal.number(2)))
     if rule.classification is not None:
         for klass in rule.classification.classes:
             name = col_name("k", klass.id, 0)
@@ -699,6 +706,8 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         if class_u is not None:
             missing = d.concat_lists(missing, case((is_false(eligible.v), d.empty()), default=class_u))
     later.append(exp.alias_(eligible.v, "_eligible", quoted=True))
+    if rule.checklist is not None:
+        later.append(exp.alias_(inexact, "_open_checklist", quoted=True))
     later.append(exp.alias_(missing, "_missing", quoted=True))
     none = exp.Literal.string("none")
     if items_total is not None:
@@ -733,12 +742,15 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     for column in columns if explain else ():
         if column.kind in ("node", "observed", "criterion", "class", "note", "items"):
             outer.append(exp.column(column.name, quoted=True))
-    if comp.zero_checks:
-        outer.append(exp.column("_fallback", quoted=True))
+    hand = [exp.column("_fallback", quoted=True)] if comp.zero_checks else []
+    if rule.checklist is not None:
+        hand.append(exp.column("_open_checklist", quoted=True))
+    if hand:
+        outer.append(exp.alias_(exp.paren(exp.or_(*hand)), "_fallback", quoted=True))
     tree = exp.select(*outer, copy=False).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))), copy=False)
     if not explain:
         columns = [c for c in columns if c.kind in _LEAN]
-    return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(comp.zero_checks))
+    return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(hand))
 
 
 _LEAN = frozenset(("key", "outcome", "amount", "status", "missing", "amount_missing"))
