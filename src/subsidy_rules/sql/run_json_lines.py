@@ -9,9 +9,11 @@ its rows, and its error message when it is rejected, are the Python engine's.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import datetime as _dt
 import json
+import weakref
 from decimal import Decimal
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -21,6 +23,8 @@ from .compile import compile_rule
 from .json_checks import checked_sql, lit, named_entities_sql
 
 CHUNK = 200_000
+WRITE_ROWS = 256
+_QUERIES: "weakref.WeakKeyDictionary[Any, Dict[Any, str]]" = weakref.WeakKeyDictionary()  # policy -> query texts
 decided_by = collections.Counter()  # lines decided by "sql" and handed to "python", for tests and benchmarks
 _HUGE = "1000000000000000"  # 10**15: larger amounts are written in scientific form by Python
 
@@ -57,8 +61,14 @@ def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Seque
     con = connect()
     for batch in chunks(records):
         part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
-        text, rows, errors = part.run(pa)
-        writer.write_encoded(text, rows)
+        texts, counts, where, errors = part.run(pa)
+        numbers = [r.line for r in batch]
+        read = summary.read
+        # in pieces, as the Python engine writes: an interrupted run has counted what it wrote
+        for start in range(0, len(texts), WRITE_ROWS):
+            writer.write_encoded("".join(texts[start:start + WRITE_ROWS]), sum(counts[start:start + WRITE_ROWS]))
+            summary.read = read + bisect.bisect_right(numbers, where[min(start + WRITE_ROWS, len(texts)) - 1])
+        summary.read = read
         if errors:
             write_error(errors)
         summary.merge(part.summary)
@@ -80,7 +90,7 @@ class _Chunk:
         self.today = _dt.date.today()
 
     # ------------------------------------------------------------------ steps
-    def run(self, pa: Any) -> Tuple[str, int, str]:
+    def run(self, pa: Any) -> Tuple[List[str], List[int], List[int], str]:
         import duckdb
 
         con, policy = self.con, self.policy
@@ -92,7 +102,7 @@ class _Chunk:
                     + checked_sql(policy.schema, policy.info.counties, "lines", named))
         con.unregister("lines")
         con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
-                    "outcome VARCHAR, amount DECIMAL(38,2))")
+                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
         con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
         groups, python_places = self.groups(named)
         if python_places:
@@ -157,11 +167,11 @@ class _Chunk:
 
     def run_group(self, group: Group) -> None:
         policy, con = self.policy, self.con
-        query = compile_rule(group.bound, policy.schema, policy.model.parameters, "duckdb", explain=self.explain)
+        query = _query(policy, group.bound, self.explain)
         columns = ", ".join(f'"{name}"' for name in self.entity_columns())
         con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked "
                     f"WHERE ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})")
-        sql = query.sql(pretty=False)
+        sql = query.sql_text
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
         con.execute(f"CREATE OR REPLACE TEMP TABLE answered AS SELECT q.*, {fallback} OR {huge} AS _hand "
@@ -169,7 +179,7 @@ class _Chunk:
         con.execute("INSERT INTO handed SELECT key FROM answered WHERE _hand")
         text = self.line_text(group.rule, self.conditions(query) if self.explain and self.fmt == "jsonl" else None)
         con.execute(f"INSERT INTO results SELECT q.key, {group.order}, {text}, {lit(group.rule)}, q.outcome, "
-                    f"CAST(q.amount AS DECIMAL(38,2)) FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
+                    f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
 
     def entity_columns(self) -> List[str]:
         names = [d[0] for d in self.con.execute("SELECT * FROM checked LIMIT 0").description]
@@ -207,7 +217,7 @@ class _Chunk:
         return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
-    def finish(self, pa: Any, text_of: Dict[int, str]) -> Tuple[str, int, str]:
+    def finish(self, pa: Any, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
         from ..batch import RawRecord, error_line, evaluate_record, result_rows
         from ..tables.writers import encoder
 
@@ -225,6 +235,7 @@ class _Chunk:
         py_lines: List[int] = []
         py_texts: List[str] = []
         py_results: List[Any] = []
+        py_rows: List[int] = []
         errors: List[str] = []
         for line in python_lines:
             result = evaluate_record(policy, RawRecord(line, text=text_of[line], entity=entity, entities=entities),
@@ -239,9 +250,11 @@ class _Chunk:
                     row["conditions"] = None  # decided by the Python engine: no condition columns
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
+            py_rows.append(len(rows))
         con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()),
-                                              "text": pa.array(py_texts, pa.string())}))
-        con.execute("INSERT INTO results (line, ord, text) SELECT line, -1, text FROM python_rows")
+                                              "text": pa.array(py_texts, pa.string()),
+                                              "rows": pa.array(py_rows, pa.int32())}))
+        con.execute("INSERT INTO results (line, ord, text, rows) SELECT line, -1, text, rows FROM python_rows")
         con.unregister("python_rows")
         # the summary: counts per rule in the order rules first appear, as batch.Summary.add makes it
         native = con.execute("SELECT rule, outcome, count(*), sum(amount), min(line * 100000 + ord) FROM results "
@@ -268,11 +281,27 @@ class _Chunk:
         summary.decided = summary.read - summary.rejected
         for rule in sorted(counts, key=lambda r: first[r]):
             summary.by_rule[rule] = counts[rule]
-        rows = con.execute("SELECT count(*) FROM results WHERE ord >= 0").fetchall()[0][0]
-        rows += sum(len(r.results) for r in py_results if r.error is None)
-        ordered = con.sql("SELECT text FROM results ORDER BY line, ord")
-        column = (ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()).column(0)
-        return "".join(column.to_pylist()), rows, "".join(errors)
+        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
+        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
+        return table.column(0).to_pylist(), table.column(1).to_pylist(), table.column(2).to_pylist(), "".join(errors)
+
+
+@attrs.frozen
+class _Query:
+    sql_text: str
+    fallback: bool
+
+
+def _query(policy: Any, bound: Any, explain: bool) -> _Query:
+    """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
+    cache = _QUERIES.setdefault(policy, {})
+    # the date is part of the key: a query may hold dates computed from it (a 12-month window)
+    key = (id(bound.ir), bound.as_of, bound.values(), explain)
+    found = cache.get(key)
+    if found is None:
+        query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain)
+        found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
+    return found
 
 
 def _entry() -> Dict[str, Any]:
