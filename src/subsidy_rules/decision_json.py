@@ -341,6 +341,16 @@ class _WriterSource:
         out.append(f"{indent}    _ae = {var}")
         return "_ae"
 
+    def items_amount_json(self, out: List[str], indent: str) -> str:
+        """Decision.amount_reason of an amount summed over items: the eligible items and the total."""
+        items = self.rule.model.items
+        proto = Reason("amount", m.Label("金额", "Amount"), "amount", None,
+                       f"sum({items.amount.text} of {items.over.text} where eligible)", ())
+        values = ("{" + f"{self.const('eligible_items')}: _ne, "
+                  f"{self.const('total')}: (None if (_x := _vd.amount) is None else _JS(_x))" + "}")
+        return self.reason(out, indent, reason_to_dict(proto, self.lang),
+                           {"result": "_ok", "values": values, "children": "[]"})
+
     def items_function(self) -> List[str]:
         items = self.rule.items
         assert items is not None
@@ -372,13 +382,15 @@ class _WriterSource:
             "    _out = []",
             "    _ap = _out.append",
             "    _la = _ls = None",
+            "    _ne = 0",  # the eligible items, for the amount's explanation
             "    for " + ", ".join(f.values()) + " in raw.items:",
             f"        if {f['nodes']} is None:",
             f"            _ap({left_out})",
             "            continue",
         ] + body + [
+            f"        if {f['state']} is True: _ne += 1",
             f"        _ap({decided})",
-            "    return _out",
+            "    return _out, _ne",
         ]
 
     def build(self) -> Callable:
@@ -395,8 +407,11 @@ class _WriterSource:
         items = "[]"
         if rule.items is not None:
             lines += self.items_function()
-            items = "([] if raw.items is None else _items(raw))"
-        if rule.items is None and rule.amount is not None:
+            body.append(f"{indent}_its, _ne = ([], 0) if raw.items is None else _items(raw)")
+            items = "_its"
+        if rule.items is not None and model.items is not None and model.items.amount is not None:
+            amount_json = self.items_amount_json(body, indent)
+        elif rule.items is None and rule.amount is not None:
             amount_json = self.amount_json(body, indent)
         elif rule.amount is None and (rule.items is None or rule.items.amount is None) and (
                 model.items is None or model.items.amount is None):
