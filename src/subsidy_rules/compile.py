@@ -88,6 +88,7 @@ class _RuleCompiler:
         self.param_vars = {name: f"_p{i}" for i, name in enumerate(rule.params)}
         self.entity_vars = {name: f"_e{i}" for i, name in enumerate(rule.entities)}
         self.scope = Scope(schema)
+        self.hoisted: List[str] = []  # factory-level lines: values fixed by the binding
 
     def context(self) -> Context:
         return Context(self.scope, self.entity_vars, (), self.param_vars)
@@ -166,7 +167,13 @@ class _RuleCompiler:
             value, slots = self.region(out, amount.region, ctx)
             rounded = value if amount.rounded else f"_fen({value})"
             out.line(f"{var} = {rounded}")
-            out.line(f"{obs} = (" + "".join(s + ", " for s in slots) + ")")
+            observed = "(" + "".join(s + ", " for s in slots) + ")"
+            if slots and set(slots) <= set(self.param_vars.values()):
+                # parameters only (an amount per item): one tuple per binding, not one per item
+                name = out.fresh("_AO")
+                self.hoisted.append(f"{name} = {observed}")
+                observed = name
+            out.line(f"{obs} = {observed}")
             out.line(f"{status} = {_const(PAID)}")
         return var, obs, status
 
@@ -319,10 +326,10 @@ class _RuleCompiler:
         if self.rule.params:
             head.line(", ".join(self.param_vars[p] for p in self.rule.params) + ", = P")
         head.line("_V_ok, _V_no, _V_unk, _ST_ok = V")
-        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines
-        lines.append("    def _explain(claim):")
         explain = Emitter(self.ns, 3)
         self.emit_explain(explain)
+        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines + ["    " + line for line in self.hoisted]
+        lines.append("    def _explain(claim):")
         lines += ["        try:"] + explain.lines
         lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
         decide = Emitter(self.ns, 3)
