@@ -64,6 +64,8 @@ class CompiledRule:
     source: str
     factory: Callable
     uses_as_of: bool  # the generated code reads the assessment date: bindings differ by date
+    # the JSON writer of each language, made on first use (decision_json.py): a cache, not data
+    json_writers: Dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
 
     @property
     def rule(self):

@@ -149,14 +149,11 @@ def reference_decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str
 # the keys are this module's own words, every text of the rule a constant in a
 # namespace referred to by a generated name.
 
-_GENERATED: Dict[Tuple[int, str], Tuple[Any, Callable]] = {}  # by rule version
-
-
 def _writer(decision: Decision, lang: str) -> Callable:
     """The writer of a binding (a rule version on a date): generated, or the reference when not in force."""
     binding = decision.binding
     if decision.compiled.ir.in_force.contains(binding.as_of):
-        write = _generated(decision, lang)
+        write = _generated(decision, lang)[0]
     else:
         def write(decision: Decision, raw: Any, binding: Any) -> Dict[str, Any]:
             return reference_decision_to_dict(decision, lang)
@@ -164,25 +161,19 @@ def _writer(decision: Decision, lang: str) -> Callable:
     return write
 
 
-def _generated(decision: Decision, lang: str) -> Callable:
+def _generated(decision: Decision, lang: str) -> Tuple[Callable, str]:
+    """(writer, its source) of a rule version, made once per language and kept with the compiled rule."""
     compiled = decision.compiled
-    found = _GENERATED.get((id(compiled), lang))
-    if found is None or found[0] is not compiled:
-        if len(_GENERATED) > 4096:
-            _GENERATED.clear()
+    found = compiled.json_writers.get(lang)
+    if found is None:
         source = _WriterSource(decision, lang)
-        found = _GENERATED[(id(compiled), lang)] = (compiled, source.build())
-        _SOURCES[(id(compiled), lang)] = source.source
-    return found[1]
-
-
-_SOURCES: Dict[Tuple[int, str], str] = {}
+        found = compiled.json_writers[lang] = (source.build(), source.source)
+    return found
 
 
 def writer_source(decision: Decision, lang: str = "zh") -> str:
     """The generated source of the JSON writer of a decision's rule version, for inspection."""
-    _generated(decision, lang)
-    return _SOURCES[(id(decision.compiled), lang)]
+    return _generated(decision, lang)[1]
 
 
 _JSON_CACHE: Dict[int, Tuple[Any, Any]] = {}
