@@ -142,12 +142,13 @@ def reference_decision_to_dict(decision: Decision, lang: str = "zh") -> Dict[str
 
 # ---------------------------------------------------------------- generated writers
 #
-# One Python function per rule version and language that builds the whole dict as one
-# display, its fixed parts (labels, expression text, clause references) constants, its
-# results and values read from the record. A claim may have 200,000 items, a batch
-# millions of claims. As in compile.py, the source is built from validated parts only:
-# the keys are this module's own words, every text of the rule a constant in a
-# namespace referred to by a generated name.
+# One Python function per rule version and language. It copies fixed dicts made by
+# reason_to_dict itself (labels, expression text, clause references) and sets on each
+# copy only what varies: results and values read from the evaluator's record, with no
+# Reason object in between. A claim may have 200,000 items, a batch millions of claims.
+# As in compile.py, the source is built from validated parts only: the keys are this
+# module's own words, every text of the rule a constant in a namespace referred to by a
+# generated name.
 
 def _writer(decision: Decision, lang: str) -> Callable:
     """The writer of a binding (a rule version on a date): generated, or the reference when not in force."""
@@ -227,18 +228,6 @@ class _WriterSource:
 
     def const(self, value: Any) -> str:
         return self.ns.const(value)
-
-    def literal(self, value: Any) -> str:
-        """A fixed part of the JSON: None, a truth, a text (a constant), or a fresh empty list or dict."""
-        if value is None or isinstance(value, bool):
-            return repr(value)
-        if isinstance(value, str):
-            return self.const(value)
-        if value == [] and isinstance(value, list):
-            return "[]"
-        if value == {} and isinstance(value, dict):
-            return "{}"
-        raise TypeError(f"not a fixed JSON part: {value!r}")  # pragma: no cover - reason_to_dict gives only these
 
     def kind_of(self, slot: ir.Observed, item_entity: Optional[str]) -> str:
         """How a value shown beside a condition becomes JSON: plain (None, truth, text), int, same, any."""
