@@ -223,11 +223,11 @@ class Decision(tuple):
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
         """The documented JSON (docs/embedding.md); the same as decision_json.decision_to_dict."""
-        _, raw, binding = self
+        binding = self[2]
         write = binding.json_writers.get(lang)
         if write is None:
             return decision_to_dict(self, lang)
-        return write(self, raw, binding)
+        return write(self, self[1], binding)
 
 
 def _values(observed: Tuple[ir.Observed, ...], raw_values: Sequence[Any], decision: Decision,
