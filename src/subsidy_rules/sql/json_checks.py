@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -48,27 +48,23 @@ def texts(values: Iterable[str]) -> str:
     return "[" + ", ".join(lit(v) for v in values) + "]"
 
 
-def leaves(schema: m.FactSchema, entity: m.Entity, typed: bool) -> dict:
-    """A json_transform structure of an entity's record: each value typed by the schema, or
-    each value as JSON text (to check its JSON type); records and lists nest either way."""
+def typed_structure(schema: m.FactSchema, entity: m.Entity) -> dict:
+    """A json_transform structure of an entity's record, each value typed as the SQL target reads it."""
     from .layout import sql_type
 
     found: dict = {}
     for field in entity.fields.values():
         if field.type == "record":
-            found[field.name] = leaves(schema, schema.entities[field.of or ""], typed)
+            found[field.name] = typed_structure(schema, schema.entities[field.of or ""])
         elif field.type == "list":
-            found[field.name] = [leaves(schema, schema.entities[field.of or ""], typed)]
+            found[field.name] = [typed_structure(schema, schema.entities[field.of or ""])]
         else:
-            found[field.name] = sql_type(field.type).replace(",", ", ") if typed else "JSON"
+            found[field.name] = sql_type(field.type).replace(",", ", ")
     return found
 
 
-def structure(schema: m.FactSchema, typed: bool, entities: Sequence[str]) -> str:
-    top = {"id": "JSON", "as_of": "JSON", "jurisdiction": "JSON"}
-    for name in entities:
-        top[name] = leaves(schema, schema.entities[name], typed)
-    return lit(json.dumps(top))
+def structure(schema: m.FactSchema, entities: Sequence[str]) -> str:
+    return lit(json.dumps({name: typed_structure(schema, schema.entities[name]) for name in entities}))
 
 
 @attrs.frozen
@@ -97,63 +93,57 @@ def keys_ok(keys: str, allowed: Iterable[str]) -> str:
     return f"(len({keys}) = len(list_distinct({keys})) AND list_has_all({texts(allowed)}, {keys}))"
 
 
-def position_ok(position: Position, kind: str, keys: str) -> str:
-    """``kind`` / ``keys``: the json_type / json_keys at the position (lists of them through lists)."""
-    if position.kind == "array":
-        test = f"{kind} = 'ARRAY'"
-        if position.wildcard:
-            return f"COALESCE(list_bool_and(list_transform({kind}, lambda _t: _t IN ('ARRAY', 'NULL'))), TRUE)"
-        return f"({kind} IS NULL OR {kind} = 'NULL' OR {test})"
-    fields = tuple(position.entity.fields)
-    if position.wildcard:
-        # list items must be records; a record inside an item may be null
-        allowed = "('OBJECT')" if position.path.endswith("[*]") else "('OBJECT', 'NULL')"
-        return (f"COALESCE(list_bool_and(list_transform({kind}, lambda _t: _t IN {allowed})), TRUE) AND "
-                f"COALESCE(list_bool_and(list_transform({keys}, lambda _k: {keys_ok('_k', fields)})), TRUE)")
-    return f"({kind} IS NULL OR {kind} = 'NULL' OR {kind} = 'OBJECT' AND {keys_ok(keys, fields)})"
+@attrs.frozen
+class Leaf:
+    """A plain value's place in a claim (``[*]`` through lists) and its field."""
+
+    path: str
+    field: m.Field
+    wildcard: bool
 
 
-def leaves_ok(schema: m.FactSchema, entity: m.Entity, s: str, depth: int = 0) -> List[str]:
-    """Checks of every value of a record, read from the json_transform of ``leaves``."""
-    found = []
+def leaf_places(schema: m.FactSchema, entity: m.Entity, path: str, wildcard: bool = False) -> List[Leaf]:
+    found: List[Leaf] = []
     for field in entity.fields.values():
-        v = f"{s}.{_quote(field.name)}"
+        inner = f"{path}.{field.name}"
         if field.type == "record":
-            found += leaves_ok(schema, schema.entities[field.of or ""], v, depth)
+            found += leaf_places(schema, schema.entities[field.of or ""], inner, wildcard)
         elif field.type == "list":
-            item = f"_x{depth}"
-            inner = leaves_ok(schema, schema.entities[field.of or ""], item, depth + 1)
-            if inner:
-                found.append(f"COALESCE(list_bool_and(list_transform({v}, lambda {item}: {' AND '.join(inner)})), TRUE)")
-            found.append(f"COALESCE(len({v}), 0) <= {MAX_LIST}")
+            found += leaf_places(schema, schema.entities[field.of or ""], inner + "[*]", True)
         else:
-            found.append(field_ok(field, v))
+            found.append(Leaf(inner, field, wildcard))
     return found
 
 
-def field_ok(field: m.Field, v: str) -> str:
-    kind = field.type
-    if kind == "bool":
-        test = f"json_type({v}) = 'BOOLEAN'"
-    elif kind == "integer":
-        test = f"json_type({v}) IN ('BIGINT', 'UBIGINT')"
-    elif kind in ("decimal", "money"):
-        test = f"json_type({v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
-    elif kind == "date":
-        test = date_ok(v)
-    elif kind == "text":
-        test = f"json_type({v}) = 'VARCHAR'"
-    elif kind == "enum":
-        test = f"json_type({v}) = 'VARCHAR' AND list_contains({texts(field.values)}, {v} ->> '$')"
-    else:  # a type these checks do not know: Python decides
-        test = "FALSE"
-    return f"({v} IS NULL OR ({test}))"
+JSON_TYPES = {"bool": ("BOOLEAN",), "integer": ("BIGINT", "UBIGINT"), "decimal": ("BIGINT", "UBIGINT", "DOUBLE"),
+              "money": ("BIGINT", "UBIGINT", "DOUBLE"), "date": ("VARCHAR",), "text": ("VARCHAR",), "enum": ("VARCHAR",)}
 
 
-def date_ok(v: str) -> str:
-    text = f"({v} ->> '$')"
-    return (f"json_type({v}) = 'VARCHAR' AND regexp_full_match({text}, {lit(DATE)}) "
-            f"AND NOT starts_with({text}, '0000') AND TRY_CAST({text} AS DATE) IS NOT NULL")
+def each(values: str, var: str, test: str) -> str:
+    """``test`` holds for every element of a list (an empty or missing list: TRUE)."""
+    return f"COALESCE(list_bool_and(list_transform({values}, lambda {var}: {test})), TRUE)"
+
+
+def type_ok(leaf: Leaf, kind: str) -> str:
+    """``kind``: the json_type at the leaf (a list of them through lists); JSON null is always allowed."""
+    allowed = "(" + ", ".join(lit(t) for t in JSON_TYPES.get(leaf.field.type, ()) + ("NULL",)) + ")"
+    if leaf.wildcard:
+        return each(kind, "_t", f"_t IN {allowed}")
+    return f"({kind} IS NULL OR {kind} IN {allowed})"
+
+
+def text_ok(field: m.Field, text: str) -> Optional[str]:
+    """The test of a text value a field needs beyond its JSON type (None: no test)."""
+    if field.type == "enum":
+        return f"list_contains({texts(field.values)}, {text})"
+    if field.type == "date":
+        return date_text_ok(text)
+    return None
+
+
+def date_text_ok(text: str) -> str:
+    return (f"regexp_full_match({text}, {lit(DATE)}) AND NOT starts_with({text}, '0000') "
+            f"AND TRY_CAST({text} AS DATE) IS NOT NULL")
 
 
 def _quote(name: str) -> str:
@@ -168,50 +158,103 @@ def named_entities_sql(source: str) -> str:
 def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, entities: Sequence[str]) -> str:
     """SELECT over ``source`` (columns line, text): per line whether SQL accepts it, the claim's
     date, jurisdiction, the entities it names, its id as JSON text, and each named entity's record
-    typed. ``entities``: the entities the lines name (any other key makes a line Python's)."""
+    typed. ``entities``: the entities the lines name (any other key makes a line Python's).
+
+    Each line is parsed a few times, each time for many paths at once: json_type, json_keys and
+    json_extract_string over every place without a list, one call per place inside lists."""
     entities = [e for e in schema.entities if e in entities]
-    if not entities:
-        return f"SELECT line, FALSE AS ok FROM {source}"
-    if not all(NAME.match(n) for e in schema.entities.values() for n in (e.name, *e.fields)):
-        return f"SELECT line, FALSE AS ok FROM {source}"  # names a JSON path cannot spell plainly: Python reads all
+    if not entities or not all(NAME.match(n) for e in schema.entities.values() for n in (e.name, *e.fields)):
+        return f"SELECT line, FALSE AS ok FROM {source}"  # Python reads them all
     places = [p for e in entities for p in positions(schema, schema.entities[e], f"$.{e}")]
-    plain = [p for p in places if not p.wildcard]
-    spread = [p for p in places if p.wildcard]
-    kinds = "json_type(j, " + texts(["$"] + [p.path for p in plain]) + ")"
-    keys = "json_keys(j, " + texts(["$"] + [p.path for p in plain]) + ")"
-    extra = "".join(f", json_type(j, {lit(p.path)}) AS t{i}, json_keys(j, {lit(p.path)}) AS k{i}"
-                    for i, p in enumerate(spread))
-    county = (f"list_contains({texts(counties)}, s.jurisdiction ->> '$')" if counties else "TRUE")
-    checks = [position_ok(p, f"t[{i + 2}]", f"k[{i + 2}]") for i, p in enumerate(plain)]
-    checks += [position_ok(p, f"t{i}", f"k{i}") for i, p in enumerate(spread)]
-    for e in entities:
-        checks += leaves_ok(schema, schema.entities[e], f"s.{_quote(e)}")
+    leaves_ = [leaf for e in entities for leaf in leaf_places(schema, schema.entities[e], f"$.{e}")]
+    # t[1] … t[4], the entities, then the children of each record in a block of their own, so that
+    # a record's keys are checked by counting: as many keys as its fields present means no key
+    # unknown and none repeated
+    objects = [p for p in places if not p.wildcard and p.kind == "object"]
+    typed_paths = ["$", "$.id", "$.as_of", "$.jurisdiction"] + [f"$.{e}" for e in entities]
+    blocks: Dict[str, Tuple[int, int]] = {}
+    for place in objects:
+        start = len(typed_paths) + 1
+        typed_paths += [f"{place.path}.{name}" for name in place.entity.fields]
+        blocks[place.path] = (start, len(typed_paths))
+    text_paths = ["$.id", "$.as_of", "$.jurisdiction"]  # e[1] … e[3]
+    text_paths += [leaf.path for leaf in leaves_ if not leaf.wildcard and text_ok(leaf.field, "x")]
+    key_paths = ["$"] + [p.path for p in places if not p.wildcard and p.kind == "object"]
+    array_paths = [p.path for p in places if not p.wildcard and p.kind == "array"]
+    at = {path: index + 1 for index, path in enumerate(typed_paths)}
+    text_at = {path: index + 1 for index, path in enumerate(text_paths)}
+    key_at = {path: index + 1 for index, path in enumerate(key_paths)}
+    spread: List[str] = []  # one call per place inside a list
+
+    def spread_column(call: str) -> str:
+        spread.append(f"{call} AS w{len(spread)}")
+        return f"w{len(spread) - 1}"
+
+    checks: List[str] = []
+    for place in places:
+        if place.wildcard:
+            kind, keys = spread_column(f"json_type(j, {lit(place.path)})"), spread_column(f"json_keys(j, {lit(place.path)})")
+            if place.kind == "array":
+                checks.append(each(kind, "_t", "_t IN ('ARRAY', 'NULL')"))
+                checks.append(each(spread_column(f"json_array_length(j, {lit(place.path)})"), "_n", f"_n <= {MAX_LIST}"))
+                continue
+            # list items must be records; a record inside an item may be null
+            allowed = "('OBJECT')" if place.path.endswith("[*]") else "('OBJECT', 'NULL')"
+            checks.append(each(kind, "_t", f"_t IN {allowed}"))
+            checks.append(each(keys, "_k", keys_ok("_k", place.entity.fields)))
+        elif place.kind == "array":  # its JSON type: in the pattern below
+            checks.append(f"COALESCE(a[{array_paths.index(place.path) + 1}] <= {MAX_LIST}, TRUE)")
+        else:
+            keys = f"k[{key_at[place.path]}]"
+            first, last = blocks[place.path]
+            present = f"len(list_filter(t[{first}:{last}], lambda _y: _y IS NOT NULL))"
+            checks.append(f"({keys} IS NULL OR len({keys}) = {present})")
+    for leaf in leaves_:
+        if leaf.wildcard:
+            checks.append(type_ok(leaf, spread_column(f"json_type(j, {lit(leaf.path)})")))
+            test = text_ok(leaf.field, "_v")
+            if test is not None:
+                values = spread_column(f"json_extract_string(j, {lit(leaf.path)})")
+                checks.append(each(values, "_v", f"_v IS NULL OR {test}"))
+        elif leaf.path in text_at:  # its JSON type: in the pattern below
+                text = f"e[{text_at[leaf.path]}]"
+                checks.append(f"({text} IS NULL OR {text_ok(leaf.field, text)})")
+    county = f"list_contains({texts(counties)}, e[3])" if counties else "TRUE"
+    # every JSON type at once: the types joined by commas ('-': absent) against one pattern
+    kinds = {p.path: "ARRAY" if p.kind == "array" else "OBJECT" for p in places if not p.wildcard}
+    kinds.update({leaf.path: "|".join(JSON_TYPES.get(leaf.field.type, ("NONE",))) for leaf in leaves_ if not leaf.wildcard})
+    allowed = ["OBJECT", "-|NULL|VARCHAR|BIGINT|UBIGINT", "-|VARCHAR", "-|NULL|VARCHAR"]
+    allowed += ["-|NULL|" + kinds[path] for path in typed_paths[4:]]
+    pattern = ",".join(f"({a})" for a in allowed)
     ok = " AND ".join([
-        "j IS NOT NULL", "t[1] = 'OBJECT'",
+        "j IS NOT NULL",
+        f"regexp_full_match(array_to_string(list_transform(t, lambda _x: COALESCE(_x, '-')), ','), {lit(pattern)})",
         keys_ok("k[1]", RESERVED + tuple(entities)),  # a key of no entity named here: Python says which
         f"list_has_any({texts(entities)}, k[1])",
-        f"(s.id IS NULL OR (json_type(s.id) = 'VARCHAR' AND regexp_matches(s.id ->> '$', {lit(SAFE_ID)}))"
-        " OR json_type(s.id) IN ('BIGINT', 'UBIGINT'))",
-        f"(s.as_of IS NULL AND NOT list_contains(k[1], 'as_of') OR s.as_of IS NOT NULL AND {date_ok('s.as_of')})",
-        f"(s.jurisdiction IS NULL OR json_type(s.jurisdiction) = 'VARCHAR' AND {county})",
+        f"(t[2] <> 'VARCHAR' OR regexp_matches(e[1], {lit(SAFE_ID)}))",
+        f"(t[3] IS NULL OR {date_text_ok('e[2]')})",
+        f"(t[4] <> 'VARCHAR' OR {county})",
         *checks,
     ])
-    typed = ", ".join(f"t.{_quote(e)} AS {_quote(e)}" for e in entities)
+    typed = ", ".join(f"v.{_quote(e)} AS {_quote(e)}" for e in entities)
     present = "[" + ", ".join(f"CASE WHEN list_contains(k[1], {lit(e)}) THEN {lit(e)} END" for e in entities) + "]"
+    lengths = f", json_array_length(j, {texts(array_paths)}) AS a" if array_paths else ""
+    spread_sql = "".join(", " + column for column in spread)
     return f"""
 SELECT line, ok,
-       CASE WHEN ok THEN TRY_CAST(s.as_of ->> '$' AS DATE) END AS as_of,
-       CASE WHEN ok THEN s.jurisdiction ->> '$' END AS jurisdiction,
+       CASE WHEN ok THEN TRY_CAST(e[2] AS DATE) END AS as_of,
+       CASE WHEN ok THEN e[3] END AS jurisdiction,
        CASE WHEN ok THEN list_filter({present}, lambda _e: _e IS NOT NULL) END AS present,
-       CASE WHEN s.id IS NULL THEN 'null' WHEN json_type(s.id) = 'VARCHAR' THEN '"' || (s.id ->> '$') || '"'
-            ELSE CAST(s.id AS VARCHAR) END AS id_json,
+       CASE WHEN t[2] IS NULL OR t[2] = 'NULL' THEN 'null' WHEN t[2] = 'VARCHAR' THEN '"' || e[1] || '"'
+            ELSE e[1] END AS id_json,
        {typed}
 FROM (
-  SELECT line, ok, s, k, CASE WHEN ok THEN json_transform(j, {structure(schema, True, entities)}) END AS t
+  SELECT line, ok, t, e, k, CASE WHEN ok THEN json_transform(j, {structure(schema, entities)}) END AS v
   FROM (
-    SELECT line, j, s, k, COALESCE({ok}, FALSE) AS ok
+    SELECT line, j, t, e, k, COALESCE({ok}, FALSE) AS ok
     FROM (
-      SELECT line, j, {kinds} AS t, {keys} AS k, json_transform(j, {structure(schema, False, entities)}) AS s{extra}
+      SELECT line, j, json_type(j, {texts(typed_paths)}) AS t, json_keys(j, {texts(key_paths)}) AS k,
+             json_extract_string(j, {texts(text_paths)}) AS e{lengths}{spread_sql}
       FROM (
         SELECT line, CASE WHEN NOT regexp_matches(text, {lit(SUSPECT)}) THEN TRY_CAST(text AS JSON) END AS j
         FROM {source}
