@@ -25,6 +25,7 @@ from .claims import coerce_claim
 from .loading import load_policy
 from .engine import Decision, Policy
 from .errors import ClaimError, SubsidyRulesError
+from .messages import summary_word
 from .explain import decision_to_dict, json_value
 from .runtime import Outcome
 from .tables.guard import abort_all, close_all
@@ -140,7 +141,8 @@ class Summary:
                 mine[key] += value
 
     def table(self, lang: str) -> str:
-        head = ("规则", "符合", "不符合", "待定", "金额合计") if lang == "zh" else ("rule", "eligible", "ineligible", "undetermined", "total amount")
+        head = tuple(summary_word(key, lang) for key in ("head_rule", "head_eligible", "head_ineligible",
+                                                         "head_undetermined", "head_amount"))
         rows = [head] + [(rule, str(e["eligible"]), str(e["ineligible"]), str(e["undetermined"]), f"{e['amount']:,.2f}")
                          for rule, e in self.by_rule.items()]
         widths = [max(_width(str(r[i])) for r in rows) for i in range(5)]
@@ -153,9 +155,7 @@ class Summary:
         return "\n".join(lines)
 
     def reconciliation(self, lang: str) -> str:
-        if lang == "zh":
-            return f"读入 {self.read} 条 = 已判定 {self.decided} 条 + 已拒绝 {self.rejected} 条"
-        return f"records read {self.read} = decided {self.decided} + rejected {self.rejected}"
+        return summary_word("read", lang, read=self.read, decided=self.decided, rejected=self.rejected)
 
 
 OUTPUT_COLUMNS = ("line", "id", "rule", "outcome", "amount", "missing")
@@ -198,8 +198,7 @@ def result_rows(result: RecordResult, explain: bool, lang: str) -> List[Dict[str
 def error_line(result: Any, lang: str) -> str:
     """`line N: message` for a rejected record (a RecordResult or a ListResult)."""
     assert result.error is not None
-    word = "第 {n} 行" if lang == "zh" else "line {n}"
-    return f"{word.format(n=result.line)}: {result.error.message(lang)}\n"
+    return f"{summary_word('line', lang, n=result.line)}: {result.error.message(lang)}\n"
 
 
 # ====================================================================== running (one process or many)
@@ -428,7 +427,7 @@ def _reason_text(reason, lang: str) -> str:
     missing = [value_name(v, lang) for v in reason.values if v.value is None]
     parts = [shown] if shown else []
     if missing:
-        parts.append(("未填报: " if lang == "zh" else "not given: ") + ", ".join(missing))
+        parts.append(summary_word("not_given", lang) + ", ".join(missing))
     return "; ".join(parts)
 
 
@@ -546,7 +545,7 @@ class ListWriter:
             lines.append(f"{labels[name].get(self.lang)} ({name}): {count}")
         places = sorted(p for p in self.by_place if any(p))
         if places:
-            head = ("县区", "乡镇") if self.lang == "zh" else ("county", "township")
+            head = (summary_word("head_county", self.lang), summary_word("head_township", self.lang))
             names = [n for n, _ in self.lists]
             lines.append("")
             lines.append("\t".join(head + tuple(names)))

@@ -575,7 +575,7 @@ def _schema(args, out: TextIO, err: TextIO) -> int:
         out.write(f"{target}\n")
         return EXIT_OK
     if not args.kind:
-        err.write(("请指定类型:" if args.lang == "zh" else "name a kind: ") + ", ".join(KINDS) + "\n")
+        err.write(summary_word("name_a_kind", args.lang) + ", ".join(KINDS) + "\n")
         return EXIT_BAD_INPUT
     out.write(json.dumps(schema_for(args.kind, policy.schema), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK

@@ -247,6 +247,19 @@ SUMMARY: Dict[str, Tuple[str, str]] = {
     "cases": ("{passed} passed, {failed} failed(共 {total} 个用例)", "{passed} passed, {failed} failed ({total} cases)"),
     "sorted": ("读入 {read} 条 = 已分类 {sorted} 条 + 已拒绝 {rejected} 条", "records read {read} = sorted {sorted} + rejected {rejected}"),
     "error": ("错误:", "error: "),
+    # evaluate's summary table, reconciliation and error lines; lists' missing facts and place heads
+    "head_rule": ("规则", "rule"),
+    "head_eligible": ("符合", "eligible"),
+    "head_ineligible": ("不符合", "ineligible"),
+    "head_undetermined": ("待定", "undetermined"),
+    "head_amount": ("金额合计", "total amount"),
+    "read": ("读入 {read} 条 = 已判定 {decided} 条 + 已拒绝 {rejected} 条",
+             "records read {read} = decided {decided} + rejected {rejected}"),
+    "line": ("第 {n} 行", "line {n}"),
+    "not_given": ("未填报: ", "not given: "),
+    "head_county": ("县区", "county"),
+    "head_township": ("乡镇", "township"),
+    "name_a_kind": ("请指定类型:", "name a kind: "),
 }
 
 
