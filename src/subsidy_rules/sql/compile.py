@@ -118,7 +118,12 @@ class _Compiler:
         return u if u is not None else self.d.empty()
 
     def when_null(self, v: exp.Expression, u: Optional[exp.Expression]) -> Optional[exp.Expression]:
-        """The unknown facts, only while the value is unknown."""
+        """The unknown facts, only while the value is unknown.
+
+        Every compiled value's facts are empty unless the value is unknown, so an operation that
+        is unknown whenever an operand is (a comparison, arithmetic, a date function) passes its
+        operands' facts on as they are; only one that can be known with an unknown operand
+        (and, or, in, a comparison the bounds settle) needs this test."""
         if u is None:
             return None
         return case((is_null(v), u), default=self.d.empty())
@@ -283,6 +288,7 @@ class _Compiler:
         else:
             ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
             value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
+            return V(value, self.concat(left.u, right.u))  # unknown when an operand is
         return V(value, self.when_null(value, self.concat(left.u, right.u)))
 
     def _compare_bounds(self, op: str, left: V, right: V) -> exp.Expression:
@@ -306,7 +312,7 @@ class _Compiler:
         value = self._arith(node.op, left.v, right.v, decimal, reached)
         u = self.concat(left.u, right.u)
         if not (left.bounded or right.bounded):
-            return V(value, self.when_null(value, u))
+            return V(value, u)  # unknown when an operand is
         if node.op in ("+", "-"):
             if node.op == "+":
                 lo = self._arith("+", left.low(), right.low(), decimal, None)
@@ -423,7 +429,7 @@ class _Compiler:
             raise self.unsupported(node.name)
         any_null = exp.or_(*[is_null(v.copy()) for v in values])
         value = case((any_null, exp.Null()), default=body)
-        return V(value, self.when_null(value, self.concat(*(a.u for a in args))))
+        return V(value, self.concat(*(a.u for a in args)))  # unknown when an argument is
 
     def _months_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         def forward(a: exp.Expression, b: exp.Expression) -> exp.Expression:
@@ -619,6 +625,9 @@ class _Compiler:
                 if node.op == "not":
                     results[node.index] = V(exp.not_(exp.paren(kids[0].v)), kids[0].u)
                     continue
+                if len(kids) == 1:  # all / any of one condition is that condition
+                    results[node.index] = V(exp.paren(kids[0].v), kids[0].u)
+                    continue
                 join = exp.and_ if node.op == "all" else exp.or_
                 value = exp.paren(join(*[exp.paren(k.v) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()))
                 results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
@@ -634,12 +643,10 @@ class _Compiler:
         return self.fen(found.v), found
 
     def mat(self, name: str, found: V) -> V:
-        """A value computed once as a column; its unknown facts stay an expression, built only where read."""
+        """A value computed once as a column; its unknown facts stay an expression, built only where read
+        (they are empty unless the value is unknown, so they need no test of their own)."""
         assert self.layers is not None
-        column = self.layers.let(name, found.v)
-        if found.u is None:
-            return V(column)
-        return V(column, case((is_null(column.copy()), found.u), default=self.d.empty()))
+        return V(self.layers.let(name, found.v), found.u)
 
     def fen(self, value: exp.Expression) -> exp.Expression:
         kind = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,10)"
@@ -943,12 +950,17 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
     list_null = is_null(lst.copy())
     ok = L.let("_items_ok", case((list_null, exp.Null()), default=value))
 
-    def flat(cond: exp.Expression, body: exp.Expression) -> exp.Expression:
+    def flat(cond: Optional[exp.Expression], body: exp.Expression) -> exp.Expression:
         # facts still unknown, item by item: over the claim's own list, built only where read
-        return d.flat_over(over.v.copy(), case((cond, body), default=d.empty()), depth)
+        return d.flat_over(over.v.copy(), body if cond is None else case((cond, body), default=d.empty()), depth)
 
-    unknown_items = flat(is_null(state.copy()), state_u.copy()) if state_u is not None else d.empty()
-    unknown = case((list_null.copy(), comp.u_or_empty(over.u)), (is_null(ok.copy()), unknown_items), default=d.empty())
+    unknown_items = d.empty()
+    if state_u is not None:
+        # the facts of the items whose state is unknown: once, and only on a claim that has such items
+        # (without `where`, the facts are the state's own: empty unless it is unknown)
+        each = flat(None if considered is None else is_null(state.copy()), state_u.copy())
+        unknown_items = L.let("_items_unknown", case((some(n_null), each), default=d.empty()))
+    unknown = case((list_null.copy(), comp.u_or_empty(over.u)), (is_null(ok.copy()), unknown_items.copy()), default=d.empty())
     combined = V(ok, unknown)
     if items.amount is None:
         return combined, None
