@@ -30,7 +30,7 @@ from .. import model as m
 from ..expr import ast
 from ..expr.types import Scope, resolve
 from ..ir import nodes as ir
-from .dialects import Dialect, case, dialect_of, fn, ident, is_false, is_null, is_true, not_null
+from .dialects import Dialect, case, dialect_of, ident, is_false, is_null, is_true, not_null
 from .layers import Layers
 from .layout import DEFAULT_LAYOUT, Layout, SqlError
 
@@ -882,7 +882,7 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
     if items.amount is not None:
         rounded, afound = comp.amount(items.amount, inner)
         per_item = afound is not None and _reads_item(rounded, depth)
-    name = name_kind = None
+    name = None
     if items.name is not None:
         name = comp.region(items.name, inner)[0].v  # compiled even when lean: its division checks stay
     comp.leave()
@@ -911,8 +911,10 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         second: List[Tuple[str, exp.Expression]] = [("index", get("index", "integer")), ("considered", seen.copy()),
                                                     ("state", y_state)]
         for node in items.conditions.nodes:
-            second.append((col_name("c", node.id, node.index), case((is_false(seen.copy()), d.cast(exp.Null(), "BOOLEAN")),
-                                                                    default=groups[node.index].v.copy())))
+            shown = groups[node.index].v.copy()
+            if considered is not None:  # an item `where` leaves out shows no condition results
+                shown = case((is_false(seen.copy()), d.cast(exp.Null(), "BOOLEAN")), default=shown)
+            second.append((col_name("c", node.id, node.index), shown))
         if items.amount is not None:
             each = get("a", "money") if per_item else rounded.copy()
             each_status = (exp.Literal.string("no_standard") if afound is None
