@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from .. import model as m
 from ..expr import ast
+from ..expr.printer import to_text
 from ..expr.types import Scope, resolve
 from ..ir import nodes as ir
 from .dialects import Dialect, case, dialect_of, ident, is_false, is_null, is_true, not_null
@@ -102,6 +103,8 @@ class _Compiler:
         self.depth = 0
         self.computed: Optional[Dict[int, exp.Expression]] = None
         self.layers: Optional[Layers] = None  # set: aggregates over the claim's lists are computed once, as columns
+        self.hoisting = True  # off while compiling what the query does not show (a lean query's notes)
+        self.hoisted: Dict[str, V] = {}  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
 
     # ---------------------------------------------------------------- helpers
@@ -471,7 +474,18 @@ class _Compiler:
         entity = resolve(node.source.parts, scope).type.entity or ""
         # over a list of the claim (not inside another list): each item's `where` and value are
         # computed once, into a list column, and every count reads that column (see Layers)
-        hoist = self.layers is not None and self.depth == 0
+        hoist = self.layers is not None and self.depth == 0 and self.hoisting
+        key = to_text(node)
+        if hoist and key in self.hoisted:
+            found = self.hoisted[key]
+            return V(*(None if e is None else e.copy() for e in (found.v, found.u, found.lo, found.hi)))
+        if hoist:
+            found = self._aggregate(node, scope, source, path, entity, True)
+            self.hoisted[key] = found
+            return V(*(None if e is None else e.copy() for e in (found.v, found.u, found.lo, found.hi)))
+        return self._aggregate(node, scope, source, path, entity, False)
+
+    def _aggregate(self, node: ast.Aggregate, scope: Scope, source: V, path: exp.Expression, entity: str, hoist: bool) -> V:
         inner, _ = self.enter(path, entity, scope, self._schema_dotted(node.source.parts, scope))
         saved, self.computed = self.computed, None
         try:
@@ -739,7 +753,9 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
             extra.append(comp.mat(name, comp.region(klass.region, scope)[0]))
             columns.append(Column(name, "class", klass.id))
     for index, note in enumerate(rule.notes):
+        comp.hoisting = explain  # a lean query shows no note: nothing of it becomes a column
         found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
+        comp.hoisting = True
         if not explain:
             continue
         L.let(f"note_{index}", found.v)
