@@ -7,10 +7,11 @@ that could still change it (a list of JSON paths, as the reference's
 over items of which some are unknown) carries its low and high bounds, so a
 comparison the bounds settle is decided, as in expr/interpret.py.
 
-Shape of the query (innermost first):
-1. ``_items``: one struct per item of the rule's list (items rules only);
-2. every node's truth, the raw lists of missing facts, the amount;
-3. the outcome, the missing facts without repeats, the deciding conditions.
+Every value is named once (layers.py places it in a layer of the query; what reads it reads the
+column): the per-item list (each item's state, and its amount when it reads the item), the counts
+over it, every node's truth, the amount, the outcome, the deciding conditions. The missing facts
+stay expressions over the claim's facts, read only under a test that the outcome is unknown (or
+the amount pending), so a complete claim pays nothing for them.
 
 Names come from the fact schema or a mapping file (layout.py); rule text
 (enum values, texts, dates, amounts, ids) reaches SQL only as literals, which
