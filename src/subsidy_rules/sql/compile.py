@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 from sqlglot import exp
@@ -105,7 +105,9 @@ class _Compiler:
         self.computed: Optional[Dict[int, exp.Expression]] = None
         self.layers: Optional[Layers] = None  # set: aggregates over the claim's lists are computed once, as columns
         self.hoisting = True  # off while compiling what the query does not show (a lean query's notes)
-        self.hoisted: Dict[str, V] = {}  # an aggregate over the claim's list, by its text: the same one is computed once
+        self.hoisted: Dict[str, V] = {}
+        self.refs: Optional[RefBinder] = None  # binds a referenced rule (`@rule-id`) for the same date and county
+        self.ref_truths: Dict[str, V] = {}  # a referenced rule's truth, compiled once  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
 
     # ---------------------------------------------------------------- helpers
@@ -259,7 +261,13 @@ class _Compiler:
         return self.path(node.parts, scope)[0]
 
     def _RuleRef(self, node, scope, reached) -> V:
-        raise self.unsupported("@" + node.rule_id)
+        if self.refs is None or self.layers is None or self.depth > 0:
+            raise self.unsupported("@" + node.rule_id)  # no binder given, or inside a list of items
+        found = self.ref_truths.get(node.rule_id)
+        if found is None:
+            prefix = self.layers.fresh("_r") + "_"
+            found = self.ref_truths[node.rule_id] = _ref_truth(self, self.refs(node.rule_id), prefix)
+        return V(found.v.copy(), None if found.u is None else found.u.copy())
 
     def _Not(self, node: ast.Not, scope, reached) -> V:
         inner = self.expr(node.operand, scope, reached)
@@ -697,32 +705,40 @@ def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, exp.Expression]) -> ex
     return walk(tree.root)
 
 
-def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
-                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT, explain: bool = True) -> CompiledQuery:
-    """One query for a bound rule: one row per claim of the table, keyed by the layout's key column.
+def rule_refs(rule: ir.RuleIR) -> Tuple[str, ...]:
+    """The rules a rule refers to (`@rule-id`), directly, in the order they appear."""
+    regions: List[Optional[ir.Region]] = [leaf.region for leaf in rule.conditions.leaves]
+    if rule.checklist is not None:
+        regions += [c.region for c in rule.checklist.criteria]
+    if rule.classification is not None:
+        regions += [k.region for k in rule.classification.classes]
+    if rule.items is not None:
+        regions += [rule.items.where, rule.items.name] + [leaf.region for leaf in rule.items.conditions.leaves]
+        regions.append(rule.items.amount.region if rule.items.amount is not None else None)
+    regions.append(rule.amount.region if rule.amount is not None else None)
+    regions += [note.when for note in rule.notes]
+    found = [n.rule_id for r in regions if r is not None for n in ast.walk(r.expr) if isinstance(n, ast.RuleRef)]
+    return tuple(dict.fromkeys(found))
 
-    With ``explain=False`` the query is lean: only the decision columns (key, outcome, amount,
-    amount_status, missing, amount_missing) are built, and the per-item list holds only what
-    those need; the answers are the same as the full query's.
 
-    Every value is computed once, as a column of a layer of the query (layers.py), and what
-    needs it reads the column. The missing facts are built only for the rows that have some:
-    an undetermined outcome, a pending amount."""
-    if dialect not in ("duckdb", "postgres", "spark"):
-        raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
-    d = dialect_of(dialect)
-    rule = bound.ir
-    table = exp.Table(this=ident(layout.table[-1]), db=ident(layout.table[-2]) if len(layout.table) > 1 else None,
-                      catalog=ident(layout.table[-3]) if len(layout.table) > 2 else None, alias=exp.TableAlias(this=ident(ALIAS)))
-    key = exp.Column(this=ident(layout.key), table=ident(ALIAS))
-    columns: List[Column] = [Column("key", "key")]
-    if not bound.in_force:
-        return _not_in_force(bound, d, table, key, columns, explain)
-    comp = _Compiler(bound, schema, parameters, d, layout)
-    L = comp.layers = Layers(d, ALIAS)
-    scope = Scope(schema)
-    L.let("key", key)
-    node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
+RefBinder = Callable[[str], ir.BoundRule]  # a referenced rule's id -> that rule bound for the same date and county
+
+
+@attrs.frozen
+class _Body:
+    """A rule's conditions, checklist, classification and items, compiled into the layers."""
+
+    nodes: Dict[int, V]
+    parts: List[V]  # what eligibility is the `and` of
+    classes: List[V]
+    items_total: Optional[Tuple[exp.Expression, exp.Expression, exp.Expression]]
+
+
+def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: bool, columns: List[Column],
+          before_items: Callable[[], None], amount: bool = True) -> _Body:
+    L = comp.layers
+    assert L is not None
+    node_names = {node.index: prefix + col_name("c", node.id, node.index) for node in rule.conditions.nodes}
     leaves: Dict[int, V] = {}
     for leaf in rule.conditions.leaves:
         found, observed = comp.region(leaf.region, scope)
@@ -742,35 +758,123 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
                 columns.append(Column(node_names[node.index], "node", node.index))
     parts: List[V] = [nodes[0]]
     extra: List[V] = []
+    classes: List[V] = []
     if rule.checklist is not None:
         for criterion in rule.checklist.criteria:
-            name = col_name("k", criterion.id, 0)
+            name = prefix + col_name("k", criterion.id, 0)
             extra.append(comp.mat(name, comp.region(criterion.region, scope)[0]))
             columns.append(Column(name, "criterion", criterion.id))
         parts.append(_checklist(comp, rule.checklist, extra))
     if rule.classification is not None:
         for klass in rule.classification.classes:
-            name = col_name("k", klass.id, 0)
-            extra.append(comp.mat(name, comp.region(klass.region, scope)[0]))
+            name = prefix + col_name("k", klass.id, 0)
+            classes.append(comp.mat(name, comp.region(klass.region, scope)[0]))
             columns.append(Column(name, "class", klass.id))
-    for index, note in enumerate(rule.notes):
-        comp.hoisting = explain  # a lean query shows no note: nothing of it becomes a column
-        found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
-        comp.hoisting = True
-        if not explain:
-            continue
-        L.let(f"note_{index}", found.v)
-        columns.append(Column(f"note_{index}", "note", index))
+    before_items()
+    items_total = None
+    if rule.items is not None:
+        combined, items_total = _items(comp, rule.items, scope, columns, explain, prefix, amount)
+        parts.append(combined)
+    return _Body(nodes, parts, classes, items_total)
+
+
+def _eligibility(comp: _Compiler, body: _Body, name: str) -> Tuple[exp.Expression, exp.Expression]:
+    """The eligibility as a column, and the facts that could settle it (built only while it is unknown)."""
+    d = comp.d
+    parts = body.parts
+    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
+    eligible = comp.layers.let(name, eligible_v)  # type: ignore[union-attr]
+    eligible_u = comp.concat(*(p.u for p in parts))
+    missing = case((is_null(eligible.copy()), comp.u_or_empty(eligible_u)), default=d.empty())
+    class_u = comp.concat(*(k.u for k in body.classes))
+    if class_u is not None:
+        missing = d.concat_lists(missing, case((is_false(eligible.copy()), d.empty()), default=class_u))
+    return eligible, missing
+
+
+def _ref_truth(comp: _Compiler, bound: ir.BoundRule, prefix: str) -> V:
+    """`@rule-id`: that rule's eligibility (NULL while undetermined, with its missing facts; the
+    entity it applies to, when the claim lacks it), as the Python engine's rule references read it."""
+    rule = bound.ir
+    if not bound.in_force:
+        return V(exp.false())  # not in force: ineligible
+    saved = comp.bound, comp.computed
+    comp.bound, comp.computed = bound, None
+    try:
+        scope = Scope(comp.schema)
+
+        def notes() -> None:  # compiled for their division checks only, as the referenced rule's own are
+            comp.hoisting = False
+            for note in rule.notes:
+                comp.region(note.when, scope)
+            comp.hoisting = True
+
+        body = _body(comp, rule, scope, prefix, False, [], notes, amount=False)
+        if rule.items is None and rule.amount is not None:
+            comp.hoisting = False
+            comp.amount(rule.amount, scope)
+            comp.hoisting = True
+        eligible, missing = _eligibility(comp, body, prefix + "eligible")
+    finally:
+        comp.bound, comp.computed = saved
+    d = comp.d
+    entity = comp.d.root(ALIAS, comp.layout.entity_column(rule.applies_to))
+    absent = is_null(entity)
+    value = case((absent, d.cast(exp.Null(), "BOOLEAN")), default=eligible.copy())
+    u = case((absent.copy(), d.text_list_of(exp.Literal.string(rule.applies_to))),
+             (is_null(eligible.copy()), missing), default=d.empty())
+    return V(comp.layers.let(prefix + "truth", value), u)  # type: ignore[union-attr]
+
+
+def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
+                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT, explain: bool = True,
+                 refs: Optional[RefBinder] = None) -> CompiledQuery:
+    """One query for a bound rule: one row per claim of the table, keyed by the layout's key column.
+
+    With ``explain=False`` the query is lean: only the decision columns (key, outcome, amount,
+    amount_status, missing, amount_missing) are built, and the per-item list holds only what
+    those need; the answers are the same as the full query's.
+
+    ``refs`` binds a referenced rule (`@rule-id`) for the same date and county; its eligibility is
+    compiled into the same query. Without it a rule with references cannot be compiled ([Q005]).
+
+    Every value is computed once, as a column of a layer of the query (layers.py), and what
+    needs it reads the column. The missing facts are built only for the rows that have some:
+    an undetermined outcome, a pending amount."""
+    if dialect not in ("duckdb", "postgres", "spark"):
+        raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
+    d = dialect_of(dialect)
+    rule = bound.ir
+    table = exp.Table(this=ident(layout.table[-1]), db=ident(layout.table[-2]) if len(layout.table) > 1 else None,
+                      catalog=ident(layout.table[-3]) if len(layout.table) > 2 else None, alias=exp.TableAlias(this=ident(ALIAS)))
+    key = exp.Column(this=ident(layout.key), table=ident(ALIAS))
+    columns: List[Column] = [Column("key", "key")]
+    if not bound.in_force:
+        return _not_in_force(bound, d, table, key, columns, explain)
+    comp = _Compiler(bound, schema, parameters, d, layout)
+    comp.refs = refs
+    L = comp.layers = Layers(d, ALIAS)
+    scope = Scope(schema)
+    L.let("key", key)
+    node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
+
+    def notes() -> None:
+        for index, note in enumerate(rule.notes):
+            comp.hoisting = explain  # a lean query shows no note: nothing of it becomes a column
+            found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
+            comp.hoisting = True
+            if explain:
+                L.let(f"note_{index}", found.v)
+                columns.append(Column(f"note_{index}", "note", index))
+
+    body = _body(comp, rule, scope, "", explain, columns, notes)
     none = exp.Literal.string("none")
     total: exp.Expression = comp.literal(None, "money")
     status: exp.Expression = none
     amissing: exp.Expression = d.empty()
-    if rule.items is not None:
-        combined, items_total = _items(comp, rule.items, scope, columns, explain)
-        parts.append(combined)
-        if items_total is not None:
-            total, status, amissing = items_total
-    elif rule.amount is not None:
+    if body.items_total is not None:
+        total, status, amissing = body.items_total
+    elif rule.items is None and rule.amount is not None:
         rounded, found = comp.amount(rule.amount, scope)
         if found is None:
             status = exp.Literal.string("no_standard")
@@ -781,14 +885,7 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
                 amissing = case((is_null(total.copy()), found.u), default=d.empty())
     if comp.zero_checks:
         L.let("_fallback", exp.paren(exp.or_(*comp.zero_checks)))
-    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
-    eligible = L.let("_eligible", eligible_v)
-    eligible_u = comp.concat(*(p.u for p in parts))
-    missing = case((is_null(eligible.copy()), comp.u_or_empty(eligible_u)), default=d.empty())
-    if rule.classification is not None:
-        class_u = comp.concat(*(k.u for k in extra))
-        if class_u is not None:
-            missing = d.concat_lists(missing, case((is_false(eligible.copy()), d.empty()), default=class_u))
+    eligible, missing = _eligibility(comp, body, "_eligible")
     yes = is_true(eligible.copy())
     L.let("amount", case((yes, total)))
     L.let("amount_status", case((yes.copy(), status), default=none.copy()))
@@ -876,7 +973,8 @@ def _reads_item(value: exp.Expression, depth: int) -> bool:
     return any(not c.table and c.name in names for c in value.find_all(exp.Column))
 
 
-def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column], explain: bool = True):
+def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column], explain: bool = True,
+           prefix: str = "", want_amount: bool = True):
     """The per-item list (each item's state computed once), the counts over it, the combined truth
     (with its unknown facts) and the items' amount (amount, status, the facts a pending one needs)."""
     d = comp.d
@@ -940,14 +1038,14 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
             second.append(("amount_status", case((is_true(y_state.copy()), each_status), default=none.copy())))
         if name is not None:
             second.append(("name", get("name", "record")))
-        lst = L.let("items", d.items_list(built, d.struct(second), depth))
-        columns.append(Column("items", "items"))
+        lst = L.let(prefix + "items", d.items_list(built, d.struct(second), depth))
+        columns.append(Column(prefix + "items", "items"))
     else:
         fields: List[Tuple[str, exp.Expression]] = [] if considered is None else [("considered", considered.v)]
         fields.append(("state", state.copy()))
         if per_item:
             fields.append(("amount", rounded))
-        lst = L.let("_items", d.items_list(over.v.copy(), d.struct(fields), depth))
+        lst = L.let(prefix + "_items", d.items_list(over.v.copy(), d.struct(fields), depth))
     # ---- the counts over the list, once each
     zero = exp.Literal.number(0)
 
@@ -958,16 +1056,16 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         return exp.GT(this=n.copy(), expression=zero.copy())
 
     s = get("state", "bool")
-    n_true, n_null = count("_items_true", is_true(s)), count("_items_null", is_null(s.copy()))
+    n_true, n_null = count(prefix + "_items_true", is_true(s)), count(prefix + "_items_null", is_null(s.copy()))
     if items.require == "all":
         false = is_false(s.copy())
         if considered is not None:  # an item `where` leaves out does not count against `all`
             false = exp.and_(false, exp.not_(is_false(get("considered", "bool"))))
-        value = case((some(count("_items_false", false)), exp.false()), (some(n_null), exp.Null()), default=exp.true())
+        value = case((some(count(prefix + "_items_false", false)), exp.false()), (some(n_null), exp.Null()), default=exp.true())
     else:
         value = case((some(n_true), exp.true()), (some(n_null), exp.Null()), default=exp.false())
     list_null = is_null(lst.copy())
-    ok = L.let("_items_ok", case((list_null, exp.Null()), default=value))
+    ok = L.let(prefix + "_items_ok", case((list_null, exp.Null()), default=value))
 
     def flat(cond: Optional[exp.Expression], body: exp.Expression) -> exp.Expression:
         # facts still unknown, item by item: over the claim's own list, built only where read
@@ -978,10 +1076,10 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         # the facts of the items whose state is unknown: once, and only on a claim that has such items
         # (without `where`, the facts are the state's own: empty unless it is unknown)
         each = flat(None if considered is None else is_null(state.copy()), state_u.copy())
-        unknown_items = L.let("_items_unknown", case((some(n_null), each), default=d.empty()))
+        unknown_items = L.let(prefix + "_items_unknown", case((some(n_null), each), default=d.empty()))
     unknown = case((list_null.copy(), comp.u_or_empty(over.u)), (is_null(ok.copy()), unknown_items.copy()), default=d.empty())
     combined = V(ok, unknown)
-    if items.amount is None:
+    if items.amount is None or not want_amount:
         return combined, None
     kind = "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"
     zero_k = d.cast(zero.copy(), kind)
@@ -991,18 +1089,18 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         total: exp.Expression = zero_k
     elif per_item:
         field = "amount"
-        n_pending = count("_items_pending", exp.and_(is_true(s.copy()), is_null(get(field, "money"))))
+        n_pending = count(prefix + "_items_pending", exp.and_(is_true(s.copy()), is_null(get(field, "money"))))
         whens.append((exp.or_(some(n_pending), some(n_null)), pending_s.copy()))
         each_sum = case((is_true(s.copy()), exp.Coalesce(this=get(field, "money"), expressions=[zero_k.copy()])),
                         default=zero_k.copy())
-        total = L.let("_items_sum", d.sum_over(lst.copy(), each_sum, depth, kind))
+        total = L.let(prefix + "_items_sum", d.sum_over(lst.copy(), each_sum, depth, kind))
     else:  # the same amount for every item (it reads no fact of the item): computed once
-        each = L.let("_items_each", rounded.copy())
+        each = L.let(prefix + "_items_each", rounded.copy())
         waits = exp.and_(is_null(each.copy()), some(n_true))
         whens.append((exp.or_(waits, some(n_null)), pending_s.copy()))
         total = exp.Mul(this=n_true.copy(), expression=exp.Coalesce(this=each.copy(), expressions=[zero_k.copy()]))
-    status = L.let("_items_status", case(*whens, default=paid.copy()))
-    amount = L.let("_items_amount", case((exp.EQ(this=status.copy(), expression=paid.copy()), d.cast(total, kind))))
+    status = L.let(prefix + "_items_status", case(*whens, default=paid.copy()))
+    amount = L.let(prefix + "_items_amount", case((exp.EQ(this=status.copy(), expression=paid.copy()), d.cast(total, kind))))
     waiting: List[exp.Expression] = []
     if afound is not None and afound.u is not None:
         each_missing = case((is_null(rounded.copy()), afound.u), default=d.empty())
