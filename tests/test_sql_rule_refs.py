@@ -5,7 +5,6 @@ the values read, the missing facts) on a small policy whose rules refer to other
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 import pytest
 
@@ -23,64 +22,16 @@ from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql.compile import rule_refs  # noqa: E402
 from subsidy_rules.sql.layout import SqlError  # noqa: E402
 
-from conftest import copy_mini, write  # noqa: E402
 from sql_claims import claims_for  # noqa: E402
 from sql_oracle import differences  # noqa: E402
+from sql_ref_policy import RULES, ref_policy_folder, without_some  # noqa: E402
 
 AS_OF = dt.date(2017, 7, 31)
-HEAD = """
-    title: {zh: 引用, en: Reference}
-    source: {document: 测试}
-    in_force: {from: 2016-01-01}
-"""
-RULES = {
-    # an employer rule that needs a labourer rule: another entity, absent from some claims
-    "combo": """
-        id: combo
-        applies_to: employer
-        conditions:
-          - id: owner-trained
-            label: {zh: 负责人参加培训, en: Owner trained}
-            expr: "@w1"
-          - id: some-hires
-            label: {zh: 有吸纳, en: Some hires}
-            expr: count(employer.hires where contract_months >= 12) >= 1
-        amount: 100
-    """,
-    # references inside any / not, to an aggregate rule and an items rule
-    "either": """
-        id: either
-        applies_to: employer
-        conditions:
-          - any:
-              - id: base
-                label: {zh: 基地, en: Base}
-                expr: "@w2"
-              - id: no-award
-                label: {zh: 无奖补, en: No award}
-                expr: not @award
-            id: base-or-no-award
-            label: {zh: 基地或无奖补, en: Base or no award}
-    """,
-    # a reference to a rule that refers to another, the same reference twice, and an `if`
-    "chain": """
-        id: chain
-        applies_to: employer
-        conditions:
-          - id: combo
-            label: {zh: 组合, en: Combo}
-            expr: "@combo and (if @w1 then true else employer.name == \\"x\\")"
-    """,
-}
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    """The mini policy with the rules above."""
-    folder = copy_mini(tmp_path_factory.mktemp("refs"))
-    for name, text in RULES.items():
-        write(folder / "rules" / f"{name}.yaml", textwrap.dedent(text) + textwrap.dedent(HEAD))
-    return folder
+    return ref_policy_folder(tmp_path_factory.mktemp("refs"))
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +63,6 @@ def check(policy, con, rule, claims, county=None):
         problems += [f"{rule} claim {index}: {p}" for p in differences(full, rows[index], raw, bound)]
         problems += [f"{rule} claim {index}: explain: {p}" for p in differences(full, rows[index], explain(claim).raw, bound)]
     return problems
-
-
-def without_some(claim, drop: bool):
-    """The claim, or the claim without its labourer (an entity a referenced rule applies to). SQL
-    cannot tell an entity given as null from one left out: it reads both as left out, so the
-    claims here give the labourer or leave it out (`evaluate --engine duckdb` hands a claim with an
-    entity given as null to the Python engine when the rule has references)."""
-    return {k: v for k, v in claim.items() if not (k == "labourer" and (drop or v is None))}
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
