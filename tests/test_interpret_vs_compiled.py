@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ from subsidy_rules.expr import ast
 from subsidy_rules.expr.ast import (Aggregate, Arith, BoolLit, Call, Compare, DateLit, If, In, ListLit, Logical, Neg,
                                     Not, NumberLit, Param, Path, RuleRef, TextLit)
 from subsidy_rules.expr.interpret import Env, Tracked, evaluate
+from subsidy_rules.decision_json import reference_decision_to_dict
 from subsidy_rules.ir.reference import evaluate as reference
 from subsidy_rules.expr.printer import to_text
 from subsidy_rules.expr.types import Scope
@@ -291,6 +293,11 @@ def assert_same_as_reference(policy, facts):
     expected = run(lambda: reference(bound, facts, policy.schema, policy._ref_resolver(AS_OF, None)))
     got = run(lambda: policy._bind(policy.compiled("t", AS_OF), AS_OF, None)[1](facts))
     assert got == expected, (facts,)
+    decision = run(lambda: policy.evaluate(facts, "t", as_of=AS_OF)[0])
+    if decision is not EvaluationError:  # the generated JSON writer says what the Reason objects say
+        for lang in ("zh", "en"):
+            assert (json.dumps(decision.to_dict(lang), ensure_ascii=False)
+                    == json.dumps(reference_decision_to_dict(decision, lang), ensure_ascii=False)), (facts,)
 
 
 def interpret(policy, tree, facts, entity: Optional[str] = None, item: Any = None, path: str = ""):

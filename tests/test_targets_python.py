@@ -108,3 +108,29 @@ def test_json_from_the_record_is_the_json_of_the_reasons(policy, city_claims):
                                                if decision.designation else None)
             seen += 1
     assert seen > 200
+
+
+def test_generated_json_writer_says_what_the_reference_says(policy, city_claims):
+    """The JSON writer generated per rule version writes, byte for byte (keys in order), what
+    reference_decision_to_dict builds from the Decision's Reason and ItemDecision objects: on every
+    example claim and part of a synthetic city, in both languages, on the claim's date and on dates
+    where the rule is not (yet, or no longer) in force."""
+    import datetime as dt
+
+    from subsidy_rules.decision_json import decision_to_dict, reference_decision_to_dict
+
+    def dump(data):
+        return json.dumps(data, ensure_ascii=False)
+
+    claims = [read_claim(path, policy.schema, policy.info.counties) for path in EXAMPLES] + city_claims[::5]
+    seen = set()
+    for claim in claims:
+        for as_of in (None, dt.date(2010, 1, 1), dt.date(2031, 1, 1)):
+            for decision in policy.evaluate(claim, as_of=as_of):
+                for lang in ("zh", "en"):
+                    expected = dump(reference_decision_to_dict(decision, lang))
+                    assert dump(decision.to_dict(lang)) == expected, (decision.rule_id, lang, as_of)
+                    assert dump(decision_to_dict(decision, lang)) == expected
+                seen.add((decision.rule_id, decision.outcome))
+    assert len({rule for rule, _ in seen}) == len(policy.rule_ids)
+    assert {outcome for _, outcome in seen} == set(subsidy_rules.Outcome)

@@ -101,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", help="write rejected records' errors to this file instead of standard error")
     evaluate.add_argument("--jobs", type=int, default=1, help="worker processes (output identical to --jobs 1)")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
-    evaluate.add_argument("--engine", choices=("python", "duckdb"), default="python",
-                          help="python (default) or duckdb: the same rows, decided by SQL queries in DuckDB")
+    evaluate.add_argument("--engine", choices=("auto", "python", "duckdb"), default="auto",
+                          help="duckdb: the rules run as SQL queries in an embedded DuckDB; python: the Python engine "
+                               "(the same rows, errors and summary); auto (default): duckdb, except for --explain "
+                               "(the full decision JSON) and --jobs N, which need the Python engine")
     common(evaluate)
 
     lists = sub.add_parser("lists", help="sort a labour database into the five lists",
@@ -436,6 +438,7 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
         err.write(table_word("needs-out", args.lang, fmt=fmt) + "\n")
         return EXIT_BAD_INPUT
     source = open_records(args.input, args.input_format, policy.schema, args.entity, sheet=args.sheet)
+    args.engine = _engine(args)
     outputs = Outputs()
     summary = Summary()
     progress = None
@@ -476,6 +479,18 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     err.write(summary.table(args.lang) + "\n")
     err.write(summary.reconciliation(args.lang) + "\n")
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
+
+
+def _engine(args) -> str:
+    """`--engine auto`: DuckDB where it writes what the Python engine writes, when it is installed."""
+    if args.engine != "auto":
+        return args.engine
+    if args.explain or args.jobs > 1:
+        return "python"
+    import importlib.util
+
+    found = all(importlib.util.find_spec(name) is not None for name in ("duckdb", "pyarrow", "sqlglot"))
+    return "duckdb" if found else "python"
 
 
 def _sql(args, out: TextIO, err: TextIO) -> int:

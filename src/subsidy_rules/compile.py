@@ -64,6 +64,8 @@ class CompiledRule:
     source: str
     factory: Callable
     uses_as_of: bool  # the generated code reads the assessment date: bindings differ by date
+    # the JSON writer of each language, made on first use (decision_json.py): a cache, not data
+    json_writers: Dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
 
     @property
     def rule(self):
@@ -88,6 +90,7 @@ class _RuleCompiler:
         self.param_vars = {name: f"_p{i}" for i, name in enumerate(rule.params)}
         self.entity_vars = {name: f"_e{i}" for i, name in enumerate(rule.entities)}
         self.scope = Scope(schema)
+        self.hoisted: List[str] = []  # factory-level lines: values fixed by the binding
 
     def context(self) -> Context:
         return Context(self.scope, self.entity_vars, (), self.param_vars)
@@ -166,7 +169,13 @@ class _RuleCompiler:
             value, slots = self.region(out, amount.region, ctx)
             rounded = value if amount.rounded else f"_fen({value})"
             out.line(f"{var} = {rounded}")
-            out.line(f"{obs} = (" + "".join(s + ", " for s in slots) + ")")
+            observed = "(" + "".join(s + ", " for s in slots) + ")"
+            if slots and set(slots) <= set(self.param_vars.values()):
+                # parameters only (an amount per item): one tuple per binding, not one per item
+                name = out.fresh("_AO")
+                self.hoisted.append(f"{name} = {observed}")
+                observed = name
+            out.line(f"{obs} = {observed}")
             out.line(f"{status} = {_const(PAID)}")
         return var, obs, status
 
@@ -204,7 +213,7 @@ class _RuleCompiler:
                 status = f"(_ST_ok if {code} else {_const(NONE)})"
         else:
             verdict = f"_mk({code}, {amount} if {code} else None)"
-        out.line(f"return _RR({verdict}, {nodes}, {observed}, {notes}, {items_var}, {extra}, {amount_obs}, {status})")
+        out.line("return " + _record(RawResult, "_RR", verdict, nodes, observed, notes, items_var, extra, amount_obs, status))
 
     def emit_items(self, out: Emitter, ctx: Context, root: str) -> Tuple[str, str, str]:
         items = self.rule.items
@@ -226,7 +235,8 @@ class _RuleCompiler:
                 # an item that `where` leaves out is not decided at all (its conditions may not apply)
                 out.line(f"if not {considered}:")
                 with out.block():
-                    out.line(f"_items.append(_RI({index}, False, None, None, (), (), {name}, False, ()))")
+                    out.line("_items.append(" + _record(RawItem, "_RI", index, "False", "None", "None", "()", "()", name,
+                                                        "False", "()") + ")")
                     out.line("continue")
             iroot, inodes, iobserved = self.tree(out, items.conditions, inner, "_i")
             amount, amount_obs, status = "None", "()", _const(NONE)
@@ -241,8 +251,8 @@ class _RuleCompiler:
             notes = self.notes(out, items.notes, inner, item, index)
             out.line(f"if {iroot}: _yes = True")
             out.line("else: _no = True")
-            out.line(f"_items.append(_RI({index}, {iroot}, {amount}, {inodes}, {iobserved}, {notes}, {name}, True, "
-                     f"{amount_obs}, {status}))")
+            out.line("_items.append(" + _record(RawItem, "_RI", index, iroot, amount, inodes, iobserved, notes, name,
+                                                "True", amount_obs, status) + ")")
         out.indent -= 1
         combined = "not _no" if items.require == "all" else "_yes"
         out.line(f"_code = {root} and {combined}")
@@ -318,10 +328,10 @@ class _RuleCompiler:
         if self.rule.params:
             head.line(", ".join(self.param_vars[p] for p in self.rule.params) + ", = P")
         head.line("_V_ok, _V_no, _V_unk, _ST_ok = V")
-        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines
-        lines.append("    def _explain(claim):")
         explain = Emitter(self.ns, 3)
         self.emit_explain(explain)
+        lines = ["def _factory(P, A, R, V, REF, NOTE):"] + head.lines + ["    " + line for line in self.hoisted]
+        lines.append("    def _explain(claim):")
         lines += ["        try:"] + explain.lines
         lines += ["        except _BAIL:", f"            _FB({self.rule.id!r}, 'explain')", "            return REF(claim)"]
         decide = Emitter(self.ns, 3)
@@ -340,7 +350,8 @@ class _RuleCompiler:
         source = "\n".join(lines) + "\n"
         namespace: Dict[str, Any] = dict(HELPERS)
         namespace.update(self.ns.values)
-        namespace.update(_RR=RawResult, _RI=RawItem, _FB=fallbacks.add, _tuple=tuple, _GCP=gcpause.paused)
+        namespace.update(_RR=RawResult, _RI=RawItem, _FB=fallbacks.add, _tuple=tuple, _GCP=gcpause.paused,
+                         _NEW=tuple.__new__)
         if self.rule.checklist is not None:
             namespace["_CK"] = functools.partial(checklist_verdict, self.rule.checklist)
         namespace["__builtins__"] = {"len": len, "any": any, "all": all, "sum": sum}
@@ -350,6 +361,20 @@ class _RuleCompiler:
             raise EvaluationError("X002", f"{self.rule.id}: {exc}") from None
         exec(code, namespace)  # the source is ours, built from validated parts (see expr/codegen.py)
         return CompiledRule(self.rule, source, namespace["_factory"], _uses_as_of(self.rule))
+
+
+def _record(cls: type, name: str, *given: str) -> str:
+    """A NamedTuple record built by tuple.__new__, every field given (defaults written out): no
+    Python-level __new__ per record, which counts when a claim has 200,000 items."""
+    defaults = cls._field_defaults  # type: ignore[attr-defined]
+    rest = [_default(defaults[field]) for field in cls._fields[len(given):]]  # type: ignore[attr-defined]
+    return f"_NEW({name}, (" + "".join(part + ", " for part in list(given) + rest) + "))"
+
+
+def _default(value: Any) -> str:
+    if value == () or isinstance(value, str):
+        return repr(value)  # this module's own constants: an empty tuple or a status
+    raise TypeError(f"no default written for {value!r}")  # pragma: no cover
 
 
 def _const(status: str) -> str:

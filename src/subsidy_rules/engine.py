@@ -68,6 +68,8 @@ class Binding:
     params: Mapping = attrs.field(repr=False, eq=False)
     jurisdiction: Optional[str] = None
     bound: Optional[ir.BoundRule] = attrs.field(default=None, repr=False, eq=False)
+    # the JSON writer of each language, made on first use (decision_json.py): a cache, not data
+    json_writers: Dict[str, Callable] = attrs.field(factory=dict, repr=False, eq=False, init=False)
 
 
 class Decision(tuple):
@@ -220,7 +222,12 @@ class Decision(tuple):
         return tuple(k.id for k, (value, _) in zip(self.rule.classes, self.raw.extra) if value is True)
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
-        return decision_to_dict(self, lang)
+        """The documented JSON (docs/embedding.md); the same as decision_json.decision_to_dict."""
+        binding = self[2]
+        write = binding.json_writers.get(lang)
+        if write is None:
+            return decision_to_dict(self, lang)
+        return write(self, self[1], binding)
 
 
 def _values(observed: Tuple[ir.Observed, ...], raw_values: Sequence[Any], decision: Decision,

@@ -109,6 +109,7 @@ class _Compiler:
         self.refs: Optional[RefBinder] = None  # binds a referenced rule (`@rule-id`) for the same date and county
         self.ref_truths: Dict[str, V] = {}  # a referenced rule's truth, compiled once  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
+        self.open_checks: List[exp.Expression] = []  # a checklist the bounds cannot settle exactly: Python decides
 
     # ---------------------------------------------------------------- helpers
     def unsupported(self, what: str) -> SqlError:
@@ -765,6 +766,14 @@ def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: 
             extra.append(comp.mat(name, comp.region(criterion.region, scope)[0]))
             columns.append(Column(name, "criterion", criterion.id))
         parts.append(_checklist(comp, rule.checklist, extra))
+        # with two or more criteria open, the bounds may leave open what every completion agrees
+        # on, and list facts that change nothing: the reference's exact answer comes from Python
+        open_terms = [case((is_null(k.v.copy()), exp.Literal.number(1)), default=exp.Literal.number(0)) for k in extra]
+        open_count = open_terms[0]
+        for term in open_terms[1:]:
+            open_count = exp.Add(this=open_count, expression=term)
+        comp.open_checks.append(exp.and_(is_null(parts[-1].v.copy()),
+                                         exp.GTE(this=exp.paren(open_count), expression=exp.Literal.number(2))))
     if rule.classification is not None:
         for klass in rule.classification.classes:
             name = prefix + col_name("k", klass.id, 0)
@@ -883,8 +892,9 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
             status = case((not_null(total.copy()), exp.Literal.string("paid")), default=exp.Literal.string("pending"))
             if found.u is not None:
                 amissing = case((is_null(total.copy()), found.u), default=d.empty())
-    if comp.zero_checks:
-        L.let("_fallback", exp.paren(exp.or_(*comp.zero_checks)))
+    hand = comp.zero_checks + comp.open_checks  # rows the Python engine decides
+    if hand:
+        L.let("_fallback", exp.paren(exp.or_(*hand)))
     eligible, missing = _eligibility(comp, body, "_eligible")
     yes = is_true(eligible.copy())
     L.let("amount", case((yes, total)))
@@ -905,10 +915,10 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     # the old column order: decision columns, the deciding conditions, then each condition, value, item
     outputs = [c.name for c in columns if c.kind in _LEAN] + (["deciding"] if explain else [])
     outputs += [c.name for c in columns if c.kind not in _LEAN and c.kind != "deciding"]
-    if comp.zero_checks:
+    if hand:
         outputs.append("_fallback")
     tree = L.query(table, outputs)
-    return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(comp.zero_checks))
+    return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(hand))
 
 
 def _distinct(d: Dialect, lst: exp.Expression) -> exp.Expression:

@@ -137,6 +137,20 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     from ..errors import ClaimError, SubsidyRulesError
     from ..runtime import Outcome
 
+    import itertools
+
+    records = iter(records)
+    first = next(records, None)
+    if first is None:
+        return summary if summary is not None else Summary()
+    records = itertools.chain([first], records)
+    if first.text is not None and fmt in ("jsonl", "csv"):
+        from .run_json_lines import run_json_lines
+
+        return run_json_lines(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
+                              writer=writer, write_error=write_error, progress=progress,
+                              summary=summary if summary is not None else Summary(),
+                              lineterminator=getattr(writer, "lineterminator", "\n"))
     entries: List[Any] = []  # RecordResult (rejected) or _Pending, in input order
     chosen: Dict[Tuple[Any, ...], List[str]] = {}  # the rules that apply, per date and entities present
     for raw in records:

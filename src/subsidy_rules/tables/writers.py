@@ -144,6 +144,7 @@ class TextWriter(RowWriter):
         is_stream = hasattr(target, "write")
         super().__init__(columns, lang, "" if is_stream else str(target))
         self.fmt = fmt
+        self.lineterminator = lineterminator
         self._encode = encoder(fmt, columns, lineterminator)
         assert self._encode is not None
         self._file: Optional[AtomicFile] = None

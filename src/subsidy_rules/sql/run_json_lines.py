@@ -1,0 +1,362 @@
+"""`evaluate --engine duckdb` on JSON Lines: lines checked, typed, decided and written as text in DuckDB.
+
+Python only splits the file into numbered lines (as the Python engine numbers them) and hands
+DuckDB chunks of them. DuckDB checks each line (json_checks.py), runs each rule's compiled query
+per date and bound parameter values, and builds each output line as text. A line the SQL checks do
+not accept, or that a query leaves to Python (``_fallback``), is evaluated by the Python engine, so
+its rows, and its error message when it is rejected, are the Python engine's.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import datetime as _dt
+import json
+import weakref
+from decimal import Decimal
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import attrs
+
+from .compile import compile_rule
+from .json_checks import checked_sql, lit, named_entities_sql
+
+CHUNK = 200_000
+WRITE_ROWS = 256
+_QUERIES: "weakref.WeakKeyDictionary[Any, Dict[Any, str]]" = weakref.WeakKeyDictionary()  # policy -> query texts
+decided_by = collections.Counter()  # lines decided by "sql" and handed to "python", for tests and benchmarks
+_HUGE = "1000000000000000"  # 10**15: larger amounts are written in scientific form by Python
+
+
+@attrs.frozen
+class Group:
+    """One rule's query: the rule, its bound values' date, and the (date, county) pairs it serves."""
+
+    rule: str
+    entity: str  # the rule's entity: only claims naming it get a row
+    order: int
+    bound: Any
+    places: Tuple[Tuple[_dt.date, Optional[str]], ...]
+
+
+def chunks(records: Iterable[Any], size: int = CHUNK) -> Iterator[List[Any]]:
+    batch: List[Any] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]], as_of: Optional[_dt.date],
+                   explain: bool, fmt: str, lang: str, writer: Any, write_error: Any, progress: Any, summary: Any,
+                   lineterminator: str = "\n") -> Any:
+    import pyarrow as pa
+
+    from .run_duckdb import connect
+
+    con = connect()
+    for batch in chunks(records):
+        part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
+        texts, counts, where, errors = part.run(pa)
+        numbers = [r.line for r in batch]
+        read = summary.read
+        # in pieces, as the Python engine writes: an interrupted run has counted what it wrote
+        for start in range(0, len(texts), WRITE_ROWS):
+            writer.write_encoded("".join(texts[start:start + WRITE_ROWS]), sum(counts[start:start + WRITE_ROWS]))
+            summary.read = read + bisect.bisect_right(numbers, where[min(start + WRITE_ROWS, len(texts)) - 1])
+        summary.read = read
+        if errors:
+            write_error(errors)
+        summary.merge(part.summary)
+        if progress:
+            progress.update(summary.read)
+    con.close()
+    return summary
+
+
+class _Chunk:
+    def __init__(self, policy: Any, con: Any, batch: List[Any], rules, as_of, explain: bool, fmt: str, lang: str,
+                 lineterminator: str) -> None:
+        from ..batch import Summary
+
+        self.policy, self.con, self.batch = policy, con, batch
+        self.rules, self.as_of, self.explain, self.fmt, self.lang = rules, as_of, explain, fmt, lang
+        self.newline = lineterminator
+        self.summary = Summary()
+        self.today = _dt.date.today()
+
+    # ------------------------------------------------------------------ steps
+    def run(self, pa: Any) -> Tuple[List[str], List[int], List[int], str]:
+        import duckdb
+
+        con, policy = self.con, self.policy
+        texts = [r.text if r.text is not None else "" for r in self.batch]
+        lines = [r.line for r in self.batch]
+        con.register("lines", pa.table({"line": pa.array(lines, pa.int64()), "text": pa.array(texts, pa.string())}))
+        named = [row[0] for row in con.execute(named_entities_sql("lines")).fetchall()]
+        con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
+                    + checked_sql(policy.schema, policy.info.counties, "lines", named))
+        con.unregister("lines")
+        con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
+                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
+        con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
+        groups, python_places = self.groups(named)
+        if python_places:
+            self.hand_places(python_places)
+        for group in groups:
+            try:
+                self.run_group(group)
+            except duckdb.Error:  # e.g. an overflow on extreme facts: the Python engine decides these
+                self.hand_places([(group.places, None)])
+            except Exception as exc:  # a construct the SQL target lacks
+                from .layout import SqlError
+
+                if not isinstance(exc, SqlError):
+                    raise
+                self.hand_places([(group.places, None)])
+        return self.finish(pa, dict(zip(lines, texts)))
+
+    def groups(self, named: Sequence[str]) -> Tuple[List[Group], List[Any]]:
+        """The rule queries to run, from the claims' dates, counties and entities (as batch.py picks)."""
+        policy, con = self.policy, self.con
+        if "present" not in [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]:
+            return [], []
+        shapes = con.execute("SELECT DISTINCT as_of, jurisdiction, present FROM checked WHERE ok").fetchall()
+        by_bound: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
+        handed: List[Any] = []
+        order = {rule: index for index, rule in enumerate(self.rules or policy.rule_ids)}
+        for claim_day, county, present in shapes:
+            day = self.as_of or claim_day or self.today
+            if self.rules:
+                targets = list(self.rules)
+                if any(policy.compiled(rule, day).rule.applies_to not in present for rule in targets):
+                    handed.append(((claim_day, county, present), "shape"))  # Python names the missing entity
+                    continue
+            else:
+                targets = [rid for rid in policy.rule_ids if policy.compiled(rid, day).rule.applies_to in present]
+            for rule in targets:
+                bound = policy.bound_rule(rule, day, county)
+                key = (rule, day, bound.values())
+                entry = by_bound.setdefault(key, {"bound": bound, "places": set(),
+                                                  "entity": policy.compiled(rule, day).rule.applies_to})
+                entry["places"].add((claim_day, county))
+        found = [Group(key[0], entry["entity"], order[key[0]], entry["bound"], tuple(sorted(entry["places"], key=repr)))
+                 for key, entry in by_bound.items()]
+        return found, handed
+
+    def where(self, places: Iterable[Tuple[Optional[_dt.date], Optional[str]]]) -> str:
+        parts = []
+        for day, county in places:
+            on_day = f"as_of = DATE {lit(day.isoformat())}" if day is not None else "as_of IS NULL"
+            in_county = f"jurisdiction = {lit(county)}" if county is not None else "jurisdiction IS NULL"
+            parts.append(f"({on_day} AND {in_county})")
+        return " OR ".join(parts) or "FALSE"
+
+    def hand_places(self, handed: Sequence[Any]) -> None:
+        for place, kind in handed:
+            if kind == "shape":
+                claim_day, county, present = place
+                cond = self.where([(claim_day, county)]) + f" AND present = {_text_list(present)}"
+            else:
+                cond = self.where(place)
+            self.con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE ok AND ({cond})")
+
+    def run_group(self, group: Group) -> None:
+        policy, con = self.policy, self.con
+        query = _query(policy, group.bound, self.explain)
+        columns = ", ".join(f'"{name}"' for name in self.entity_columns())
+        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked "
+                    f"WHERE ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})")
+        sql = query.sql_text
+        fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
+        huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE answered AS SELECT q.*, {fallback} OR {huge} AS _hand "
+                    f"FROM ({sql}) q")
+        con.execute("INSERT INTO handed SELECT key FROM answered WHERE _hand")
+        text = self.line_text(group.rule, self.conditions(query) if self.explain and self.fmt == "jsonl" else None)
+        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, {text}, {lit(group.rule)}, q.outcome, "
+                    f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
+
+    def entity_columns(self) -> List[str]:
+        names = [d[0] for d in self.con.execute("SELECT * FROM checked LIMIT 0").description]
+        return [n for n in names if n in self.policy.schema.entities]
+
+    def line_text(self, rule: str, conditions: Optional[str]) -> str:
+        amount = "CAST(CAST(q.amount AS DECIMAL(38,2)) AS VARCHAR)"
+        missing = "CASE WHEN q.outcome = 'undetermined' THEN q.missing END"
+        if self.fmt == "csv":
+            cells = ["CAST(q.key AS VARCHAR)", "CASE WHEN c.id_json = 'null' THEN '' ELSE trim(c.id_json, '\"') END",
+                     lit(_csv_text(rule)), "q.outcome", f"COALESCE({amount}, '')",
+                     f"COALESCE(array_to_string({missing}, ';'), '')"]
+            return " || ',' || ".join(cells) + f" || {lit(self.newline)}"
+        parts = [f"'{{\"line\": ' || CAST(q.key AS VARCHAR)", "', \"id\": ' || c.id_json",
+                 lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "') + " || q.outcome",
+                 f"'\", \"amount\": ' || COALESCE('\"' || {amount} || '\"', 'null')",
+                 f"', \"missing\": ' || COALESCE(CASE WHEN len({missing}) > 0 "
+                 f"THEN '[\"' || array_to_string({missing}, '\", \"') || '\"]' END, '[]')"]
+        if conditions is not None:
+            parts.append(f"', \"conditions\": ' || {conditions}")
+        return " || ".join(parts) + " || '}' || " + lit("\n")
+
+    def conditions(self, query: Any) -> str:
+        """The compact explanation: each condition's result, the values read, the deciding conditions."""
+        described = self.con.execute("DESCRIBE SELECT * FROM answered").fetchall()
+        skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
+        fields = []
+        for name, kind, *_ in described:
+            if name in skip:
+                continue
+            if name == "items":
+                fields.append(f"{_quote(name)} := list_transform(q.items, lambda _i: {_item_struct(kind)})")
+            else:
+                fields.append(f"{_quote(name)} := {_plain('q.' + _quote(name), kind)}")
+        return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
+
+    # ------------------------------------------------------------------ the lines Python decides, and the text
+    def finish(self, pa: Any, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
+        from ..batch import RawRecord, error_line, evaluate_record, result_rows
+        from ..tables.writers import encoder
+
+        con, policy = self.con, self.policy
+        con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
+        python_lines = [row[0] for row in con.execute(
+            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
+        from ..batch import evaluate_columns
+
+        encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
+        entity = self.batch[0].entity if self.batch else None
+        entities = self.batch[0].entities if self.batch else ()
+        decided_by["python"] += len(python_lines)
+        decided_by["sql"] += len(self.batch) - len(python_lines)
+        py_lines: List[int] = []
+        py_texts: List[str] = []
+        py_results: List[Any] = []
+        py_rows: List[int] = []
+        errors: List[str] = []
+        for line in python_lines:
+            result = evaluate_record(policy, RawRecord(line, text=text_of[line], entity=entity, entities=entities),
+                                     self.rules, self.as_of, False)
+            py_results.append(result)
+            if result.error is not None:
+                errors.append(error_line(result, self.lang))
+                continue
+            rows = result_rows(result, False, self.lang)
+            if self.explain and self.fmt == "jsonl":
+                for row in rows:
+                    row["conditions"] = None  # decided by the Python engine: no condition columns
+            py_lines.append(line)
+            py_texts.append(encode(rows) if encode else "")
+            py_rows.append(len(rows))
+        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()),
+                                              "text": pa.array(py_texts, pa.string()),
+                                              "rows": pa.array(py_rows, pa.int32())}))
+        con.execute("INSERT INTO results (line, ord, text, rows) SELECT line, -1, text, rows FROM python_rows")
+        con.unregister("python_rows")
+        # the summary: counts per rule in the order rules first appear, as batch.Summary.add makes it
+        native = con.execute("SELECT rule, outcome, count(*), sum(amount), min(line * 100000 + ord) FROM results "
+                             "WHERE ord >= 0 GROUP BY rule, outcome").fetchall()
+        first: Dict[str, int] = {}
+        counts: Dict[str, Dict[str, Any]] = {}
+        for rule, outcome, number, amount, where in native:
+            first[rule] = min(first.get(rule, where), where)
+            entry = counts.setdefault(rule, _entry())
+            entry[outcome] += number
+            if amount is not None:
+                entry["amount"] += amount
+        for result in py_results:
+            for position, item in enumerate(result.results):
+                where = result.line * 100000 + position
+                first[item.rule] = min(first.get(item.rule, where), where)
+                entry = counts.setdefault(item.rule, _entry())
+                entry[item.outcome.value] += 1
+                if item.amount is not None:
+                    entry["amount"] += item.amount
+        summary = self.summary
+        summary.read = len(self.batch)
+        summary.rejected = len(errors)
+        summary.decided = summary.read - summary.rejected
+        for rule in sorted(counts, key=lambda r: first[r]):
+            summary.by_rule[rule] = counts[rule]
+        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
+        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
+        return table.column(0).to_pylist(), table.column(1).to_pylist(), table.column(2).to_pylist(), "".join(errors)
+
+
+@attrs.frozen
+class _Query:
+    sql_text: str
+    fallback: bool
+
+
+def _query(policy: Any, bound: Any, explain: bool) -> _Query:
+    """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
+    cache = _QUERIES.setdefault(policy, {})
+    # the date is part of the key: a query may hold dates computed from it (a 12-month window)
+    key = (id(bound.ir), bound.as_of, bound.values(), explain)
+    found = cache.get(key)
+    if found is None:
+        query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain)
+        found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
+    return found
+
+
+def _entry() -> Dict[str, Any]:
+    return {"eligible": 0, "ineligible": 0, "undetermined": 0, "amount": Decimal("0.00")}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
+def _csv_text(value: str) -> str:
+    if any(ch in value for ch in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _plain(expr: str, kind: str) -> str:
+    """A value as the JSON explanation writes it: exact numbers and dates as text."""
+    if kind.startswith("DECIMAL") or kind == "DATE":
+        return f"CAST({expr} AS VARCHAR)"
+    if kind.endswith("[]") and (kind.startswith("DECIMAL") or kind.startswith("DATE")):
+        return f"list_transform({expr}, lambda _v: CAST(_v AS VARCHAR))"
+    return expr
+
+
+def _item_struct(kind: str) -> str:
+    """An item of the explanation: its plain fields (lists inside an item are left out)."""
+    inner = kind[len("STRUCT("):-len(")[]")]
+    fields = []
+    for name, sub in _struct_fields(inner):
+        if sub.endswith("]"):
+            continue
+        fields.append(f"{_quote(name)} := {_plain('_i.' + _quote(name), sub)}")
+    return f"struct_pack({', '.join(fields)})" if fields else "NULL"
+
+
+def _struct_fields(inner: str) -> List[Tuple[str, str]]:
+    """'"a" BOOLEAN, b VARCHAR[]' -> [(a, BOOLEAN), (b, VARCHAR[])], at the top level of nesting."""
+    found, depth, start = [], 0, 0
+    for index, ch in enumerate(inner + ","):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            part = inner[start:index].strip()
+            start = index + 1
+            if part.startswith('"'):
+                end = part.index('"', 1)
+                found.append((part[1:end], part[end + 1:].strip()))
+            else:
+                name, _, sub = part.partition(" ")
+                found.append((name, sub.strip()))
+    return found

@@ -1,0 +1,217 @@
+"""`evaluate --engine duckdb` on JSON Lines: the lines are checked, typed, decided and written in
+DuckDB, and the output is the Python engine's byte for byte — for clean lines, and for lines the SQL
+checks must hand to Python (bad values, odd number forms, repeated keys, trailing commas …)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb", reason="pip install duckdb (the 'sql' extra)")
+pytest.importorskip("pyarrow", reason="pip install pyarrow (the 'sql' extra)")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules.batch import Summary, evaluate_columns, read_raw, run  # noqa: E402
+from subsidy_rules.claims import read_claim  # noqa: E402
+from subsidy_rules.sql import run_duckdb as R  # noqa: E402
+from subsidy_rules.sql import run_json_lines as J  # noqa: E402
+from subsidy_rules.tables import open_writer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples" / "claims").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return subsidy_rules.load_policy()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("city-json-lines")
+    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
+                    "--scale", "0.02", "--quiet"], check=True)
+    return out
+
+
+def evaluate(policy, text, engine, fmt="jsonl", explain=False, **options):
+    """One run of `evaluate` over JSON Lines text: (output, errors, summary lines)."""
+    out, err = io.StringIO(), io.StringIO()
+    records = read_raw(io.StringIO(text), "jsonl", policy.schema, options.pop("entity", None))
+    summary = Summary()
+    if engine == "duckdb":
+        writer = open_writer(out, fmt, R.table_columns(fmt, explain), "zh")
+        R.run_table(policy, records, explain=explain, fmt=fmt, writer=writer, write_error=err.write,
+                    summary=summary, **options)
+    else:
+        writer = open_writer(out, fmt, evaluate_columns(fmt, explain), "zh")
+        run(policy, "", records, explain=explain, fmt=fmt, writer=writer, write_error=err.write, summary=summary,
+            **options)
+    writer.close()
+    return out.getvalue(), err.getvalue(), summary.table("zh") + "\n" + summary.reconciliation("zh")
+
+
+def assert_same(policy, text, **options):
+    for fmt in ("jsonl", "csv"):
+        python = evaluate(policy, text, "python", fmt, **dict(options))
+        sql = evaluate(policy, text, "duckdb", fmt, **dict(options))
+        assert sql == python, f"{fmt}: the DuckDB run differs from the Python engine"
+
+
+def test_the_city_is_decided_in_sql_and_written_byte_for_byte(policy, city):
+    for path in sorted(city.glob("*.jsonl")):
+        text = path.read_text(encoding="utf-8")
+        before = dict(J.decided_by)
+        assert_same(policy, text)
+        sql = J.decided_by["sql"] - before.get("sql", 0)
+        handed = J.decided_by["python"] - before.get("python", 0)
+        if "errors" in path.name:
+            assert handed >= 6 and sql > 0  # the bad lines, and only those, go to Python
+        else:
+            assert handed == 0 and sql == 2 * len([l for l in text.splitlines() if l.strip()]), path.name
+
+
+def test_options_rule_date_and_a_rule_for_another_entity(policy, city):
+    text = (city / "employers.jsonl").read_text(encoding="utf-8")
+    assert_same(policy, text, rules=["hiring-award"])
+    assert_same(policy, text, as_of=dt.date(2016, 1, 1))
+    # a rule about labourers asked of employers: every line is rejected, with Python's message
+    out, err, summary = evaluate(policy, text, "duckdb", rules=["entrepreneurship-training-subsidy"])
+    assert out == "" and "C009" in err
+    assert_same(policy, text, rules=["entrepreneurship-training-subsidy"])
+
+
+def test_explain_writes_condition_columns_for_every_row(policy, city):
+    text = (city / "employers.jsonl").read_text(encoding="utf-8")
+    out, err, _ = evaluate(policy, text, "duckdb", explain=True)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows and all(isinstance(r["conditions"], dict) for r in rows)
+    award = next(r for r in rows if r["rule"] == "hiring-award")
+    assert "c_is_enterprise" in award["conditions"] and isinstance(award["conditions"]["items"], list)
+    plain, _, _ = evaluate(policy, text, "duckdb")
+    assert [{k: v for k, v in r.items() if k != "conditions"} for r in rows] == [json.loads(l) for l in plain.splitlines()]
+
+
+def _example_lines():
+    lines = []
+    for path in EXAMPLES:
+        data = subsidy_rules.claims.parse_text(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            lines.append(json.loads(json.dumps(data, default=str)))
+    return lines
+
+
+BASES = _example_lines()
+
+ODD_VALUES = [None, True, False, 0, -1, 12, 12.0, 1.5, "1500.50", "1,500", "2017-07-31", "2017-7-31", " 2017-07-31",
+              "20170731", "0000-01-01", "是", "", "farming", "enterprise", [], {}, [None], [{}],
+              "x\"y", "a,b", "\\", 1e3, 123456789012345678, 0.1234567890123456, 1500.5000000000001]
+RAW_VALUES = ["NaN", "Infinity", "-Infinity", "1e400", "1.50000000000000", "12.0", "-0.0", "1E+3", "9999999999999999"]
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, prefix + (key,))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value[:3]):
+            yield from _paths(inner, prefix + (index,))
+
+
+def _put(data, path, value):
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
+@st.composite
+def odd_lines(draw):
+    base = copy.deepcopy(draw(st.sampled_from(BASES)))
+    paths = [p for p in _paths(base) if p]
+    marker = None
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from(paths))
+        try:
+            if draw(st.booleans()):
+                _put(base, path, draw(st.sampled_from(ODD_VALUES)))
+            elif isinstance(path[-1], str):
+                marker = "\u0000RAW\u0000"
+                _put(base, path, marker)
+        except (TypeError, IndexError, KeyError):
+            pass
+        paths = [p for p in _paths(base) if p]
+    kind = draw(st.sampled_from(["plain", "extra key", "drop entity", "wrong id", "bad county", "null as_of"]))
+    if kind == "extra key":
+        base[draw(st.sampled_from(["note", "labour", "as_of"]))] = 1
+    elif kind == "drop entity":
+        base = {k: v for k, v in base.items() if k in ("id", "as_of", "jurisdiction")}
+    elif kind == "wrong id":
+        base["id"] = draw(st.sampled_from([12.5, True, ["a"], "a\tb", "a,b", 'q"', 7, -3, None]))
+    elif kind == "bad county":
+        base["jurisdiction"] = draw(st.sampled_from(["广元县", "利州区", None, 3]))
+    elif kind == "null as_of":
+        base["as_of"] = None
+    text = json.dumps(base, ensure_ascii=draw(st.booleans()))
+    if marker is not None:
+        text = text.replace(json.dumps(marker), draw(st.sampled_from(RAW_VALUES)), 1)
+    form = draw(st.sampled_from(["as is", "trailing comma", "repeated key", "blank", "broken", "compact"]))
+    if form == "trailing comma" and text.endswith("}"):
+        text = text[:-1] + ",}"
+    elif form == "repeated key" and text.startswith("{"):
+        key = next(iter(base), "id")
+        text = "{" + json.dumps(key) + ": null, " + text[1:]
+    elif form == "blank":
+        text = "   "
+    elif form == "broken":
+        text = text[: len(text) // 2]
+    elif form == "compact":
+        text = json.dumps(json.loads(text.replace("NaN", "0").replace("Infinity", "0")) if "NaN" not in text else base,
+                          separators=(",", ":"), ensure_ascii=False, default=str)
+    return text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(odd_lines(), min_size=1, max_size=6))
+def test_any_line_gives_the_python_engines_bytes(policy, lines):
+    assert_same(policy, "\n".join(lines) + "\n")
+
+
+NUMBER_FORMS = RAW_VALUES + ["1500.500000000001", "0.0000000000001", "123456789.1234567", "1234567890123456",
+                              '"12"', "true", "null"]
+TEXT_FORMS = ['"2017-7-31"', '" 2017-07-31"', '"20170731"', '"2017-07-31T00:00"', '"2017/07/31"', '"0000-01-01"',
+              '"2017-02-30"', '"2017-W30-1"', '"employed"', '"FARMING"', "12", "1.5", "true", "[]", '"是"']
+
+
+def test_every_odd_form_of_every_value(policy):
+    """Each value of each example written in forms DuckDB and Python read differently (digits past
+    a double's, decimals past twelve, exponents, NaN, dates not in YYYY-MM-DD, numbers for text …):
+    every such line gives the Python engine's answer, byte for byte."""
+    lines = []
+    for base in BASES:
+        for path in _paths(base):
+            if not path:
+                continue
+            target = base
+            for part in path:
+                target = target[part]
+            if isinstance(target, (dict, list)):
+                continue
+            forms = NUMBER_FORMS if isinstance(target, (int, float)) and not isinstance(target, bool) else TEXT_FORMS
+            for form in forms:
+                changed = copy.deepcopy(base)
+                _put(changed, path, "\u0000N\u0000")
+                lines.append(json.dumps(changed, ensure_ascii=False).replace('"\\u0000N\\u0000"', form))
+    assert len(lines) > 500
+    assert_same(policy, "\n".join(lines) + "\n")
