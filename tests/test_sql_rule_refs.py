@@ -108,13 +108,20 @@ def test_without_a_binder_a_reference_is_refused(policy):
     assert info.value.code == "Q005"
 
 
-def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path):
+def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkeypatch):
     """End to end on the rules with references: the same output as the Python engine, a claim with
-    an entity given as null included (decided by the Python engine, as SQL cannot tell it apart)."""
+    an entity given as null included (decided by the Python engine, as SQL cannot tell it apart);
+    the rules are compiled with their references (one query per county: the values may differ)."""
     import io
     import json
 
     from subsidy_rules.cli import main
+    from subsidy_rules.sql import run_json_lines as J
+
+    compiled = []
+    query = J._query
+    monkeypatch.setattr(J, "_query", lambda policy, bound, explain: compiled.append((bound.ir.id, bound.jurisdiction))
+                        or query(policy, bound, explain))
 
     trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
     hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
@@ -135,3 +142,4 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path):
         written[engine] = (code, out.read_bytes())
     assert written["python"] == written["duckdb"]
     assert b"undetermined" in written["duckdb"][1] and b"eligible" in written["duckdb"][1]
+    assert set(compiled) == {(rule, county) for rule in RULES for county in (None, "苍溪县")}
