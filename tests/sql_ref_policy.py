@@ -51,8 +51,20 @@ RULES = {
             label: {zh: 组合, en: Combo}
             expr: "@combo and (if @w1 then true else employer.name == \\"x\\")"
     """,
+    # a reference read by an item condition: the claim's other rule, inside the list's lambda
+    "per-hire": """
+        id: per-hire
+        applies_to: employer
+        items:
+          over: employer.hires
+          label: {zh: 吸纳, en: Hires}
+          conditions:
+            - id: owner-and-contract
+              label: {zh: 负责人及合同, en: Owner and contract}
+              expr: "@w1 and contract_months >= 12"
+          amount: 10
+    """,
 }
-
 
 
 

@@ -262,8 +262,8 @@ class _Compiler:
         return self.path(node.parts, scope)[0]
 
     def _RuleRef(self, node, scope, reached) -> V:
-        if self.refs is None or self.layers is None or self.depth > 0:
-            raise self.unsupported("@" + node.rule_id)  # no binder given, or inside a list of items
+        if self.refs is None or self.layers is None:
+            raise self.unsupported("@" + node.rule_id)  # no binder given
         found = self.ref_truths.get(node.rule_id)
         if found is None:
             prefix = self.layers.fresh("_r") + "_"
@@ -807,8 +807,9 @@ def _ref_truth(comp: _Compiler, bound: ir.BoundRule, prefix: str) -> V:
     rule = bound.ir
     if not bound.in_force:
         return V(exp.false())  # not in force: ineligible
-    saved = comp.bound, comp.computed
-    comp.bound, comp.computed = bound, None
+    # a claim-level value, wherever it is read (an item condition reads the column from its lambda)
+    saved = comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths
+    comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths = bound, None, [], 0, []
     try:
         scope = Scope(comp.schema)
 
@@ -825,14 +826,16 @@ def _ref_truth(comp: _Compiler, bound: ir.BoundRule, prefix: str) -> V:
             comp.hoisting = True
         eligible, missing = _eligibility(comp, body, prefix + "eligible")
     finally:
-        comp.bound, comp.computed = saved
+        comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths = saved
     d = comp.d
     entity = comp.d.root(ALIAS, comp.layout.entity_column(rule.applies_to))
     absent = is_null(entity)
-    value = case((absent, d.cast(exp.Null(), "BOOLEAN")), default=eligible.copy())
+    value = comp.layers.let(prefix + "truth", case((absent, d.cast(exp.Null(), "BOOLEAN")), default=eligible.copy()))
+    # its facts as a column too (only rows where it is unknown build them), so that an item's
+    # lambda reads a column rather than holding the other rule's own lambdas
     u = case((absent.copy(), d.text_list_of(exp.Literal.string(rule.applies_to))),
              (is_null(eligible.copy()), missing), default=d.empty())
-    return V(comp.layers.let(prefix + "truth", value), u)  # type: ignore[union-attr]
+    return V(value, comp.layers.let(prefix + "missing", case((is_null(value.copy()), u), default=d.empty())))
 
 
 def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
