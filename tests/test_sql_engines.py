@@ -223,3 +223,68 @@ def test_printed_postgres_query_runs_in_postgres(pg, policy):
         row = dict(zip(names, cur.fetchone()))
     verdict = policy.decide(claim, "hiring-award", AS_OF)
     assert (row["key"], row["outcome"], row["amount"]) == (3, verdict.outcome.value, verdict.amount)
+
+
+# ====================================================================== rule references (`@rule-id`)
+
+
+@pytest.fixture(scope="module")
+def ref_policy(tmp_path_factory):
+    from sql_ref_policy import ref_policy_folder
+
+    return subsidy_rules.load_policy(ref_policy_folder(tmp_path_factory.mktemp("engine-refs")))
+
+
+def ref_claims(policy, data, label):
+    from sql_ref_policy import without_some
+
+    drawn = data.draw(st.lists(st.tuples(claims_for(policy.schema, ("employer", "labourer")), st.booleans()),
+                               min_size=10, max_size=10), label=label)
+    return [coerce_claim(without_some(c, drop), policy.schema) for c, drop in drawn]
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_postgres_rule_references(pg, ref_policy, data):
+    from sql_ref_policy import RULES
+
+    from subsidy_rules.sql import run_postgres as RP
+
+    problems = []
+    for rule in RULES:
+        claims = ref_claims(ref_policy, data, rule)
+        RP.load_claims(pg, enumerate(claims), ref_policy.schema)
+        bound = ref_policy.bound_rule(rule, AS_OF, None)
+        query = compile_rule(bound, ref_policy.schema, ref_policy.model.parameters, "postgres",
+                             refs=lambda other: ref_policy.bound_rule(other, AS_OF, None))
+        rows = {row["key"]: row for row in RP.run_query(pg, query)}
+        refs = ref_policy._ref_resolver(AS_OF, None)
+        for index, claim in enumerate(claims):
+            raw = reference.evaluate(bound, claim, ref_policy.schema, refs)
+            problems += [f"{rule} {index}: {p}" for p in differences(query, rows[index], raw, bound)]
+    assert problems == []
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_spark_rule_references(spark, ref_policy, data):
+    from pyspark.sql.types import _parse_datatype_string
+    from sql_ref_policy import RULES
+
+    from subsidy_rules import spark as S
+
+    schema = _parse_datatype_string(S.schema_ddl(ref_policy, "line BIGINT"))
+    problems = []
+    for rule in RULES:
+        claims = ref_claims(ref_policy, data, rule)
+        rows = [dict({"line": i}, **{name: c.get(name) for name in ref_policy.schema.entities}) for i, c in enumerate(claims)]
+        df = spark.createDataFrame(rows, schema)
+        bound = ref_policy.bound_rule(rule, AS_OF, None)
+        query = compile_rule(bound, ref_policy.schema, ref_policy.model.parameters, "spark", Layout(table=("t",)),
+                             refs=lambda other: ref_policy.bound_rule(other, AS_OF, None))
+        refs = ref_policy._ref_resolver(AS_OF, None)
+        for row in S.evaluate(df, ref_policy, rule, AS_OF).collect():
+            row = row.asDict(recursive=True)
+            raw = reference.evaluate(bound, claims[row["key"]], ref_policy.schema, refs)
+            problems += [f"{rule} {row['key']}: {p}" for p in differences(query, row, raw, bound)]
+    assert problems == []

@@ -32,6 +32,8 @@ def evaluate(df: Any, policy: Any, rule: str, as_of: Optional[_dt.date] = None, 
     view = f"subsidy_rules_claims_{next(_VIEWS)}"
     df.createOrReplaceTempView(view)
     layout = Layout(table=(view,), key=key)
-    bound = policy.bound_rule(rule, as_of or _dt.date.today(), jurisdiction)
-    query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", layout)
+    day = as_of or _dt.date.today()
+    bound = policy.bound_rule(rule, day, jurisdiction)
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", layout,
+                         refs=lambda other: policy.bound_rule(other, day, jurisdiction))
     return df.sparkSession.sql(query.sql(pretty=False))

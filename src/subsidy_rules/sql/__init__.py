@@ -18,8 +18,10 @@ def compiled_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optio
     """A policy's rule, bound for a date and a county, as a query tree for one dialect
     (``explain=False``: the lean query, decision columns only)."""
     layout = mapping if isinstance(mapping, Layout) else load_mapping(mapping, policy.schema) if mapping else DEFAULT_LAYOUT
-    bound = policy.bound_rule(rule, as_of or _dt.date.today(), jurisdiction)
-    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout, explain)
+    day = as_of or _dt.date.today()
+    bound = policy.bound_rule(rule, day, jurisdiction)
+    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout, explain,
+                        refs=lambda other: policy.bound_rule(other, day, jurisdiction))
 
 
 def rule_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,

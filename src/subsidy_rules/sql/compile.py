@@ -7,10 +7,11 @@ that could still change it (a list of JSON paths, as the reference's
 over items of which some are unknown) carries its low and high bounds, so a
 comparison the bounds settle is decided, as in expr/interpret.py.
 
-Shape of the query (innermost first):
-1. ``_items``: one struct per item of the rule's list (items rules only);
-2. every node's truth, the raw lists of missing facts, the amount;
-3. the outcome, the missing facts without repeats, the deciding conditions.
+Every value is named once (layers.py places it in a layer of the query; what reads it reads the
+column): the per-item list (each item's state, and its amount when it reads the item), the counts
+over it, every node's truth, the amount, the outcome, the deciding conditions. The missing facts
+stay expressions over the claim's facts, read only under a test that the outcome is unknown (or
+the amount pending), so a complete claim pays nothing for them.
 
 Names come from the fact schema or a mapping file (layout.py); rule text
 (enum values, texts, dates, amounts, ids) reaches SQL only as literals, which
@@ -21,16 +22,18 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 from sqlglot import exp
 
 from .. import model as m
 from ..expr import ast
+from ..expr.printer import to_text
 from ..expr.types import Scope, resolve
 from ..ir import nodes as ir
-from .dialects import Dialect, case, dialect_of, fn, ident, is_false, is_null, is_true, not_null
+from .dialects import Dialect, case, dialect_of, ident, is_false, is_null, is_true, not_null
+from .layers import Layers
 from .layout import DEFAULT_LAYOUT, Layout, SqlError
 
 ALIAS = "c"
@@ -100,7 +103,13 @@ class _Compiler:
         self.items: List[ItemScope] = []
         self.depth = 0
         self.computed: Optional[Dict[int, exp.Expression]] = None
+        self.layers: Optional[Layers] = None  # set: aggregates over the claim's lists are computed once, as columns
+        self.hoisting = True  # off while compiling what the query does not show (a lean query's notes)
+        self.hoisted: Dict[str, V] = {}
+        self.refs: Optional[RefBinder] = None  # binds a referenced rule (`@rule-id`) for the same date and county
+        self.ref_truths: Dict[str, V] = {}  # a referenced rule's truth, compiled once  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
+        self.open_checks: List[exp.Expression] = []  # a checklist the bounds cannot settle exactly: Python decides
 
     # ---------------------------------------------------------------- helpers
     def unsupported(self, what: str) -> SqlError:
@@ -116,7 +125,12 @@ class _Compiler:
         return u if u is not None else self.d.empty()
 
     def when_null(self, v: exp.Expression, u: Optional[exp.Expression]) -> Optional[exp.Expression]:
-        """The unknown facts, only while the value is unknown."""
+        """The unknown facts, only while the value is unknown.
+
+        Every compiled value's facts are empty unless the value is unknown, so an operation that
+        is unknown whenever an operand is (a comparison, arithmetic, a date function) passes its
+        operands' facts on as they are; only one that can be known with an unknown operand
+        (and, or, in, a comparison the bounds settle) needs this test."""
         if u is None:
             return None
         return case((is_null(v), u), default=self.d.empty())
@@ -248,7 +262,13 @@ class _Compiler:
         return self.path(node.parts, scope)[0]
 
     def _RuleRef(self, node, scope, reached) -> V:
-        raise self.unsupported("@" + node.rule_id)
+        if self.refs is None or self.layers is None:
+            raise self.unsupported("@" + node.rule_id)  # no binder given
+        found = self.ref_truths.get(node.rule_id)
+        if found is None:
+            prefix = self.layers.fresh("_r") + "_"
+            found = self.ref_truths[node.rule_id] = _ref_truth(self, self.refs(node.rule_id), prefix)
+        return V(found.v.copy(), None if found.u is None else found.u.copy())
 
     def _Not(self, node: ast.Not, scope, reached) -> V:
         inner = self.expr(node.operand, scope, reached)
@@ -281,6 +301,7 @@ class _Compiler:
         else:
             ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
             value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
+            return V(value, self.concat(left.u, right.u))  # unknown when an operand is
         return V(value, self.when_null(value, self.concat(left.u, right.u)))
 
     def _compare_bounds(self, op: str, left: V, right: V) -> exp.Expression:
@@ -304,7 +325,7 @@ class _Compiler:
         value = self._arith(node.op, left.v, right.v, decimal, reached)
         u = self.concat(left.u, right.u)
         if not (left.bounded or right.bounded):
-            return V(value, self.when_null(value, u))
+            return V(value, u)  # unknown when an operand is
         if node.op in ("+", "-"):
             if node.op == "+":
                 lo = self._arith("+", left.low(), right.low(), decimal, None)
@@ -370,6 +391,25 @@ class _Compiler:
         then, other = self.expr(node.then, scope, then_guard), self.expr(node.otherwise, scope, else_guard)
         if then.bounded or other.bounded:
             raise self.unsupported("bounds through if")
+        known = isinstance(node.cond, ast.Call) and node.cond.name == "known"
+        if known and node.cond.args[0] is node.then:
+            # `if known(x) then x else y` (an implied fact): x when given, else y
+            value = exp.Coalesce(this=then.v, expressions=[other.v])
+            u = None if other.u is None else case((is_null(then.v.copy()), other.u), default=self.d.empty())
+            return V(value, u)
+        if isinstance(node.then, ast.BoolLit) and node.then.value is True:
+            # Kleene: `if a then true else b` is `a or b` (an unknown a with b true is true either way)
+            value = exp.paren(exp.or_(exp.paren(cond.v, copy=False), exp.paren(other.v, copy=False), copy=False), copy=False)
+            return V(value, self.when_null(value, self.concat(cond.u, other.u)))
+        if isinstance(node.otherwise, ast.BoolLit) and node.otherwise.value is False:
+            value = exp.paren(exp.and_(exp.paren(cond.v, copy=False), exp.paren(then.v, copy=False), copy=False), copy=False)
+            return V(value, self.when_null(value, self.concat(cond.u, then.u)))
+        if known:  # never unknown: no third branch
+            value = case((cond.v, then.v), default=other.v)
+            u = None
+            if then.u is not None or other.u is not None:
+                u = case((cond.v.copy(), self.u_or_empty(then.u)), default=self.u_or_empty(other.u))
+            return V(value, u)
         same = exp.and_(not_null(then.v), exp.EQ(this=then.v, expression=other.v))
         value = case((is_true(cond.v), then.v), (is_false(cond.v), other.v), (same, then.v))
         u = None
@@ -402,7 +442,7 @@ class _Compiler:
             raise self.unsupported(node.name)
         any_null = exp.or_(*[is_null(v.copy()) for v in values])
         value = case((any_null, exp.Null()), default=body)
-        return V(value, self.when_null(value, self.concat(*(a.u for a in args))))
+        return V(value, self.concat(*(a.u for a in args)))  # unknown when an argument is
 
     def _months_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         def forward(a: exp.Expression, b: exp.Expression) -> exp.Expression:
@@ -442,78 +482,134 @@ class _Compiler:
         assert isinstance(node.source, ast.Path)
         source, path = self.path(node.source.parts, scope)
         entity = resolve(node.source.parts, scope).type.entity or ""
+        # over a list of the claim (not inside another list): each item's `where` and value are
+        # computed once, into a list column, and every count reads that column (see Layers)
+        hoist = self.layers is not None and self.depth == 0 and self.hoisting
+        key = to_text(node)
+        if hoist and key in self.hoisted:
+            found = self.hoisted[key]
+            return V(*(None if e is None else e.copy() for e in (found.v, found.u, found.lo, found.hi)))
+        if hoist:
+            found = self._aggregate(node, scope, source, path, entity, True)
+            self.hoisted[key] = found
+            return V(*(None if e is None else e.copy() for e in (found.v, found.u, found.lo, found.hi)))
+        return self._aggregate(node, scope, source, path, entity, False)
+
+    def _aggregate(self, node: ast.Aggregate, scope: Scope, source: V, path: exp.Expression, entity: str, hoist: bool) -> V:
         inner, _ = self.enter(path, entity, scope, self._schema_dotted(node.source.parts, scope))
         saved, self.computed = self.computed, None
         try:
             keep = self.expr(node.where, inner) if node.where is not None else V(exp.true())
             value = self.expr(node.value, inner) if node.value is not None else None
+            value_kind = self._kind(node.value, inner) if node.value is not None else "integer"
         finally:
             self.computed = saved
         depth = self.depth
         self.leave()
         d = self.d
         list_ = source.v
+        counted = list_
+        keep_e, value_e = keep.v, value.v if value is not None else None
+        if hoist:
+            fields = [("k", keep.v)] if node.where is not None else []
+            if value is not None:
+                fields.append(("v", value.v))
+            if fields:
+                counted = self.layers.let(self.layers.fresh("_agg"), d.items_list(list_.copy(), d.struct(fields), depth))
+                item = d.var(f"_x{depth}")
+                keep_e = d.field(item, "k", "bool") if node.where is not None else exp.true()
+                value_e = d.field(item.copy(), "v", value_kind) if value is not None else None
+
+        def once(e: exp.Expression) -> exp.Expression:
+            return self.layers.let(self.layers.fresh("_agg"), e) if hoist else e
 
         def count(cond: exp.Expression) -> exp.Expression:
-            return d.sum_over(list_.copy(), case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)), depth, "BIGINT")
+            return once(d.count_over(counted.copy(), cond, depth))
+
+        def over(e: exp.Expression, kind: str) -> exp.Expression:
+            return once(d.sum_over(counted.copy(), e, depth, kind))
 
         def flat(cond: exp.Expression, body: Optional[exp.Expression]) -> Optional[exp.Expression]:
+            # the facts still unknown: over the claim's own list, built only where the value is unknown
             if body is None:
                 return None
             return d.flat_over(list_.copy(), case((cond, body), default=d.empty()), depth)
 
-        kept, maybe = is_true(keep.v), is_null(keep.v)
+        kept, maybe = is_true(keep_e), is_null(keep_e.copy())
+        raw_maybe = is_null(keep.v.copy())
         src_null = is_null(list_)
         zero = exp.Literal.number(0)
 
         def guard(e: exp.Expression) -> exp.Expression:
-            return case((src_null, exp.Null()), default=e)
+            return case((src_null.copy(), exp.Null()), default=e)
 
         def unknown(e: Optional[exp.Expression]) -> Optional[exp.Expression]:
             if source.u is None and e is None:
                 return None
-            return case((src_null, self.u_or_empty(source.u)), default=self.u_or_empty(e))
+            return case((src_null.copy(), self.u_or_empty(source.u)), default=self.u_or_empty(e))
 
         if node.func == "all":
             if node.where is None:
                 return V(guard(exp.true()), unknown(None))
-            n_false, n_null = count(is_false(keep.v)), count(maybe)
-            val = case((exp.GT(this=n_false, expression=zero), exp.false()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+            n_false, n_null = count(is_false(keep_e.copy())), count(maybe)
+            val = case((exp.GT(this=n_false, expression=zero), exp.false()), (exp.GT(this=n_null, expression=zero.copy()), exp.Null()),
                        default=exp.true())
-            return V(guard(val), unknown(case((is_null(val), self.u_or_empty(flat(maybe, keep.u))), default=d.empty())))
+            return V(guard(val), unknown(case((is_null(val.copy()), self.u_or_empty(flat(raw_maybe, keep.u))), default=d.empty())))
         if node.func == "any":
             n_true, n_null = count(kept), count(maybe)
-            val = case((exp.GT(this=n_true, expression=zero), exp.true()), (exp.GT(this=n_null, expression=zero), exp.Null()),
+            val = case((exp.GT(this=n_true, expression=zero), exp.true()), (exp.GT(this=n_null, expression=zero.copy()), exp.Null()),
                        default=exp.false())
-            return V(guard(val), unknown(case((is_null(val), self.u_or_empty(flat(maybe, keep.u))), default=d.empty())))
+            return V(guard(val), unknown(case((is_null(val.copy()), self.u_or_empty(flat(raw_maybe, keep.u))), default=d.empty())))
         if node.func == "count":
-            n_true, n_null = count(kept), count(maybe)
+            if node.where is None:
+                n_true, n_null = count(exp.true()), zero.copy()
+            else:
+                n_true, n_null = count(kept), count(maybe)
             exact = exp.EQ(this=n_null, expression=zero)
             lo = n_true
             hi = exp.Add(this=n_true.copy(), expression=n_null.copy())
-            u = case((exact, d.empty()), default=self.u_or_empty(flat(maybe, keep.u)))
-            return V(guard(case((exact, n_true.copy()))), unknown(u), guard(lo), guard(hi))
-        assert value is not None
+            u = case((exact, d.empty()), default=self.u_or_empty(flat(raw_maybe, keep.u)))
+            return V(guard(case((exact.copy(), n_true.copy()))), unknown(u), guard(lo), guard(hi))
+        assert value is not None and value_e is not None
         decimal = self.is_decimal(node, scope)
         kind = d.decimal if decimal else "BIGINT"
-        v_null = is_null(value.v)
+        v_null = is_null(value_e)
         n_maybe = count(maybe)
         n_kept_null = count(exp.and_(kept, v_null))
-        n_maybe_null = count(exp.and_(maybe, v_null))
-        exact = exp.and_(exp.EQ(this=n_maybe, expression=zero), exp.EQ(this=n_kept_null, expression=zero))
-        u_all = self.concat(flat(kept, value.u), flat(maybe, self.concat(keep.u, value.u)))
+        n_maybe_null = count(exp.and_(maybe.copy(), v_null.copy()))
+        exact = exp.and_(exp.EQ(this=n_maybe, expression=zero), exp.EQ(this=n_kept_null, expression=zero.copy()))
+        raw_kept = is_true(keep.v.copy())
+        u_all = self.concat(flat(raw_kept, value.u), flat(raw_maybe, self.concat(keep.u, value.u)))
         u = case((exact, d.empty()), default=self.u_or_empty(u_all))
         if node.func in ("min", "max"):
-            picked = d.min_over(list_.copy(), case((kept, value.v)), depth, node.func == "max")
-            return V(guard(case((exact, picked))), unknown(u))
+            picked = once(d.min_over(counted.copy(), case((kept.copy(), value_e.copy())), depth, node.func == "max"))
+            return V(guard(case((exact.copy(), picked))), unknown(u))
         zero_k = zero if kind == "BIGINT" else d.cast(zero, kind)
-        total = d.sum_over(list_.copy(), case((kept, value.v), default=zero_k), depth, kind)
-        negatives = d.sum_over(list_.copy(), case((exp.and_(maybe, exp.LT(this=value.v, expression=zero)), value.v), default=zero_k), depth, kind)
-        positives = d.sum_over(list_.copy(), case((exp.and_(maybe, exp.GT(this=value.v, expression=zero)), value.v), default=zero_k), depth, kind)
-        unbounded = exp.or_(exp.GT(this=n_kept_null.copy(), expression=zero), exp.GT(this=n_maybe_null, expression=zero))
+        total = over(case((kept.copy(), value_e.copy()), default=zero_k), kind)
+        negatives = over(case((exp.and_(maybe.copy(), exp.LT(this=value_e.copy(), expression=zero.copy())), value_e.copy()),
+                              default=zero_k.copy()), kind)
+        positives = over(case((exp.and_(maybe.copy(), exp.GT(this=value_e.copy(), expression=zero.copy())), value_e.copy()),
+                              default=zero_k.copy()), kind)
+        unbounded = exp.or_(exp.GT(this=n_kept_null.copy(), expression=zero.copy()), exp.GT(this=n_maybe_null, expression=zero.copy()))
         lo = case((exact.copy(), total.copy()), (unbounded, exp.Null()), default=exp.Add(this=total.copy(), expression=negatives))
         hi = case((exact.copy(), total.copy()), (unbounded.copy(), exp.Null()), default=exp.Add(this=total.copy(), expression=positives))
         return V(guard(case((exact.copy(), total))), unknown(u), guard(lo), guard(hi))
+
+    def _kind(self, node: ast.Expr, scope: Scope) -> str:
+        """The type of a value an item list holds (PostgreSQL reads it back from jsonb by type)."""
+        if self.is_decimal(node, scope):
+            return "decimal"
+        if isinstance(node, ast.Path):
+            return resolve(node.parts, scope).type.kind
+        if isinstance(node, ast.If):
+            return self._kind(node.then, scope)
+        if isinstance(node, ast.Call) and node.name == "add_months":
+            return "date"
+        if isinstance(node, ast.Call) and node.name in ("least", "greatest"):
+            return self._kind(node.args[0], scope)
+        if isinstance(node, ast.DateLit):
+            return "date"
+        return "integer"
 
     # ---------------------------------------------------------------- regions and trees
     def region(self, region: ir.Region, scope: Scope) -> Tuple[V, List[exp.Expression]]:
@@ -553,27 +649,28 @@ class _Compiler:
                 if node.op == "not":
                     results[node.index] = V(exp.not_(exp.paren(kids[0].v)), kids[0].u)
                     continue
+                if len(kids) == 1:  # all / any of one condition is that condition
+                    results[node.index] = V(exp.paren(kids[0].v), kids[0].u)
+                    continue
                 join = exp.and_ if node.op == "all" else exp.or_
                 value = exp.paren(join(*[exp.paren(k.v) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()))
                 results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
         return results
 
-    def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, exp.Expression, exp.Expression]:
-        """(amount rounded to the fen or NULL, status when payable, the facts a pending amount needs)."""
+    def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, Optional[V]]:
+        """The amount rounded to the fen (NULL: pending), and its value with the facts a pending one
+        needs; (NULL, None) when it reads a standard the source does not set on this date."""
         if any(self.bound.value(name) is None for name in amount.params):
             # it reads a standard the source does not set on this date: no amount, never 0
-            return self.literal(None, "money"), exp.Literal.string("no_standard"), self.d.empty()
+            return self.literal(None, "money"), None
         found, _ = self.region(amount.region, scope)
-        rounded = self.fen(found.v)
-        status = case((not_null(found.v), exp.Literal.string("paid")), default=exp.Literal.string("pending"))
-        missing = case((is_null(found.v), self.u_or_empty(found.u)), default=self.d.empty())
-        return rounded, status, missing
+        return self.fen(found.v), found
 
-    def _empty_test(self, u: Optional[exp.Expression]) -> exp.Expression:
-        if u is None:
-            return exp.true()
-        size = fn("len" if self.d.name == "duckdb" else "size" if self.d.name == "spark" else "cardinality", u)
-        return exp.EQ(this=size, expression=exp.Literal.number(0))
+    def mat(self, name: str, found: V) -> V:
+        """A value computed once as a column; its unknown facts stay an expression, built only where read
+        (they are empty unless the value is unknown, so they need no test of their own)."""
+        assert self.layers is not None
+        return V(self.layers.let(name, found.v), found.u)
 
     def fen(self, value: exp.Expression) -> exp.Expression:
         kind = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,10)"
@@ -584,11 +681,11 @@ class _Compiler:
 # ====================================================================== the whole rule
 
 
-def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, str]) -> exp.Expression:
+def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, exp.Expression]) -> exp.Expression:
     """The leaves that decided the result, as explain.deciding picks them from the top."""
 
     def value(node: ir.Node) -> exp.Expression:
-        return exp.column(names[node.index])
+        return names[node.index].copy()
 
     def walk(node: ir.Node) -> exp.Expression:
         if isinstance(node, ir.Leaf):
@@ -609,13 +706,153 @@ def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, str]) -> exp.Expressio
     return walk(tree.root)
 
 
+def rule_refs(rule: ir.RuleIR) -> Tuple[str, ...]:
+    """The rules a rule refers to (`@rule-id`), directly, in the order they appear."""
+    regions: List[Optional[ir.Region]] = [leaf.region for leaf in rule.conditions.leaves]
+    if rule.checklist is not None:
+        regions += [c.region for c in rule.checklist.criteria]
+    if rule.classification is not None:
+        regions += [k.region for k in rule.classification.classes]
+    if rule.items is not None:
+        regions += [rule.items.where, rule.items.name] + [leaf.region for leaf in rule.items.conditions.leaves]
+        regions.append(rule.items.amount.region if rule.items.amount is not None else None)
+    regions.append(rule.amount.region if rule.amount is not None else None)
+    regions += [note.when for note in rule.notes]
+    found = [n.rule_id for r in regions if r is not None for n in ast.walk(r.expr) if isinstance(n, ast.RuleRef)]
+    return tuple(dict.fromkeys(found))
+
+
+RefBinder = Callable[[str], ir.BoundRule]  # a referenced rule's id -> that rule bound for the same date and county
+
+
+@attrs.frozen
+class _Body:
+    """A rule's conditions, checklist, classification and items, compiled into the layers."""
+
+    nodes: Dict[int, V]
+    parts: List[V]  # what eligibility is the `and` of
+    classes: List[V]
+    items_total: Optional[Tuple[exp.Expression, exp.Expression, exp.Expression]]
+
+
+def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: bool, columns: List[Column],
+          before_items: Callable[[], None], amount: bool = True) -> _Body:
+    L = comp.layers
+    assert L is not None
+    node_names = {node.index: prefix + col_name("c", node.id, node.index) for node in rule.conditions.nodes}
+    leaves: Dict[int, V] = {}
+    for leaf in rule.conditions.leaves:
+        found, observed = comp.region(leaf.region, scope)
+        leaves[leaf.index] = comp.mat(node_names[leaf.index], found)
+        columns.append(Column(node_names[leaf.index], "node", leaf.index))
+        for k, (slot, value) in enumerate(zip(leaf.region.observed, observed)):
+            if slot.kind == "param" or not explain:
+                continue
+            name = f"o_{node_names[leaf.index][2:]}_{k}"
+            L.let(name, value)
+            columns.append(Column(name, "observed", (leaf.index, k)))
+    nodes = comp.groups(rule.conditions, leaves)
+    if explain:
+        for node in rule.conditions.nodes:
+            if isinstance(node, ir.Group):
+                nodes[node.index] = V(L.let(node_names[node.index], nodes[node.index].v), nodes[node.index].u)
+                columns.append(Column(node_names[node.index], "node", node.index))
+    parts: List[V] = [nodes[0]]
+    extra: List[V] = []
+    classes: List[V] = []
+    if rule.checklist is not None:
+        for criterion in rule.checklist.criteria:
+            name = prefix + col_name("k", criterion.id, 0)
+            extra.append(comp.mat(name, comp.region(criterion.region, scope)[0]))
+            columns.append(Column(name, "criterion", criterion.id))
+        parts.append(_checklist(comp, rule.checklist, extra))
+        # with two or more criteria open, the bounds may leave open what every completion agrees
+        # on, and list facts that change nothing: the reference's exact answer comes from Python
+        open_terms = [case((is_null(k.v.copy()), exp.Literal.number(1)), default=exp.Literal.number(0)) for k in extra]
+        open_count = open_terms[0]
+        for term in open_terms[1:]:
+            open_count = exp.Add(this=open_count, expression=term)
+        comp.open_checks.append(exp.and_(is_null(parts[-1].v.copy()),
+                                         exp.GTE(this=exp.paren(open_count), expression=exp.Literal.number(2))))
+    if rule.classification is not None:
+        for klass in rule.classification.classes:
+            name = prefix + col_name("k", klass.id, 0)
+            classes.append(comp.mat(name, comp.region(klass.region, scope)[0]))
+            columns.append(Column(name, "class", klass.id))
+    before_items()
+    items_total = None
+    if rule.items is not None:
+        combined, items_total = _items(comp, rule.items, scope, columns, explain, prefix, amount)
+        parts.append(combined)
+    return _Body(nodes, parts, classes, items_total)
+
+
+def _eligibility(comp: _Compiler, body: _Body, name: str) -> Tuple[exp.Expression, exp.Expression]:
+    """The eligibility as a column, and the facts that could settle it (built only while it is unknown)."""
+    d = comp.d
+    parts = body.parts
+    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
+    eligible = comp.layers.let(name, eligible_v)  # type: ignore[union-attr]
+    eligible_u = comp.concat(*(p.u for p in parts))
+    missing = case((is_null(eligible.copy()), comp.u_or_empty(eligible_u)), default=d.empty())
+    class_u = comp.concat(*(k.u for k in body.classes))
+    if class_u is not None:
+        missing = d.concat_lists(missing, case((is_false(eligible.copy()), d.empty()), default=class_u))
+    return eligible, missing
+
+
+def _ref_truth(comp: _Compiler, bound: ir.BoundRule, prefix: str) -> V:
+    """`@rule-id`: that rule's eligibility (NULL while undetermined, with its missing facts; the
+    entity it applies to, when the claim lacks it), as the Python engine's rule references read it."""
+    rule = bound.ir
+    if not bound.in_force:
+        return V(exp.false())  # not in force: ineligible
+    # a claim-level value, wherever it is read (an item condition reads the column from its lambda)
+    saved = comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths
+    comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths = bound, None, [], 0, []
+    try:
+        scope = Scope(comp.schema)
+
+        def notes() -> None:  # compiled for their division checks only, as the referenced rule's own are
+            comp.hoisting = False
+            for note in rule.notes:
+                comp.region(note.when, scope)
+            comp.hoisting = True
+
+        body = _body(comp, rule, scope, prefix, False, [], notes, amount=False)
+        if rule.items is None and rule.amount is not None:
+            comp.hoisting = False
+            comp.amount(rule.amount, scope)
+            comp.hoisting = True
+        eligible, missing = _eligibility(comp, body, prefix + "eligible")
+    finally:
+        comp.bound, comp.computed, comp.items, comp.depth, comp._item_paths = saved
+    d = comp.d
+    entity = comp.d.root(ALIAS, comp.layout.entity_column(rule.applies_to))
+    absent = is_null(entity)
+    value = comp.layers.let(prefix + "truth", case((absent, d.cast(exp.Null(), "BOOLEAN")), default=eligible.copy()))
+    # its facts as a column too (only rows where it is unknown build them), so that an item's
+    # lambda reads a column rather than holding the other rule's own lambdas
+    u = case((absent.copy(), d.text_list_of(exp.Literal.string(rule.applies_to))),
+             (is_null(eligible.copy()), missing), default=d.empty())
+    return V(value, comp.layers.let(prefix + "missing", case((is_null(value.copy()), u), default=d.empty())))
+
+
 def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
-                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT, explain: bool = True) -> CompiledQuery:
+                 dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT, explain: bool = True,
+                 refs: Optional[RefBinder] = None) -> CompiledQuery:
     """One query for a bound rule: one row per claim of the table, keyed by the layout's key column.
 
     With ``explain=False`` the query is lean: only the decision columns (key, outcome, amount,
-    amount_status, missing, amount_missing) are built, and the per-item structs hold only what
-    those need; the answers are the same as the full query's."""
+    amount_status, missing, amount_missing) are built, and the per-item list holds only what
+    those need; the answers are the same as the full query's.
+
+    ``refs`` binds a referenced rule (`@rule-id`) for the same date and county; its eligibility is
+    compiled into the same query. Without it a rule with references cannot be compiled ([Q005]).
+
+    Every value is computed once, as a column of a layer of the query (layers.py), and what
+    needs it reads the column. The missing facts are built only for the rows that have some:
+    an undetermined outcome, a pending amount."""
     if dialect not in ("duckdb", "postgres", "spark"):
         raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
     d = dialect_of(dialect)
@@ -627,130 +864,70 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     if not bound.in_force:
         return _not_in_force(bound, d, table, key, columns, explain)
     comp = _Compiler(bound, schema, parameters, d, layout)
+    comp.refs = refs
+    L = comp.layers = Layers(d, ALIAS)
     scope = Scope(schema)
-    # stage A: every leaf, criterion, class, note, item list and amount, computed once from the facts
-    middle: List[exp.Expression] = [exp.alias_(key, "key", quoted=True)]
-    # stage B: groups, eligibility, missing facts and the amount, from stage A's columns
-    later: List[exp.Expression] = [exp.Star()]
-
-    def mat(name: str, found: V) -> V:
-        middle.append(exp.alias_(found.v, name, quoted=True, copy=False))
-        if found.u is None:
-            return V(exp.column(name, quoted=True))
-        middle.append(exp.alias_(found.u, "_u_" + name, quoted=True, copy=False))
-        return V(exp.column(name, quoted=True), exp.column("_u_" + name, quoted=True))
-
+    L.let("key", key)
     node_names = {node.index: col_name("c", node.id, node.index) for node in rule.conditions.nodes}
-    leaves: Dict[int, V] = {}
-    for leaf in rule.conditions.leaves:
-        found, observed = comp.region(leaf.region, scope)
-        leaves[leaf.index] = mat(node_names[leaf.index], found)
-        columns.append(Column(node_names[leaf.index], "node", leaf.index))
-        for k, (slot, value) in enumerate(zip(leaf.region.observed, observed)):
-            if slot.kind == "param" or not explain:
-                continue
-            name = f"o_{node_names[leaf.index][2:]}_{k}"
-            middle.append(exp.alias_(value, name, quoted=True))
-            columns.append(Column(name, "observed", (leaf.index, k)))
-    nodes = comp.groups(rule.conditions, leaves)
-    for node in rule.conditions.nodes:
-        if isinstance(node, ir.Group) and explain:
-            later.append(exp.alias_(nodes[node.index].v, node_names[node.index], quoted=True))
-            columns.append(Column(node_names[node.index], "node", node.index))
-    parts: List[V] = [nodes[0]]
-    extra: List[V] = []
-    if rule.checklist is not None:
-        for criterion in rule.checklist.criteria:
-            name = col_name("k", criterion.id, 0)
-            extra.append(mat(name, comp.region(criterion.region, scope)[0]))
-            columns.append(Column(name, "criterion", criterion.id))
-        parts.append(_checklist(comp, rule.checklist, extra))
-        # with two or more criteria open, the bounds may leave open what every completion agrees
-        # on, and list facts that change nothing: the reference's exact answer comes from Python
-        open_terms = [case((is_null(k.v), exp.Literal.number(1)), default=exp.Literal.number(0)) for k in extra]
-        open_count = open_terms[0]
-        for term in open_terms[1:]:
-            open_count = exp.Add(this=open_count, expression=term)
-        inexact = exp.and_(is_null(parts[-1].v), exp.GTE(this=exp.paren(open_count), expression=exp.Literal.number(2)))
-    if rule.classification is not None:
-        for klass in rule.classification.classes:
-            name = col_name("k", klass.id, 0)
-            extra.append(mat(name, comp.region(klass.region, scope)[0]))
-            columns.append(Column(name, "class", klass.id))
-    for index, note in enumerate(rule.notes):
-        found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
-        if not explain:
-            continue
-        middle.append(exp.alias_(found.v, f"note_{index}", quoted=True))
-        columns.append(Column(f"note_{index}", "note", index))
-    inner_select = None
-    items_total = None
-    if rule.items is not None:
-        inner_select, combined, items_total = _items(comp, rule.items, scope, middle, columns, explain)
-        parts.append(mat("_items_ok", combined))
-        if items_total is not None:
-            for name, value in zip(("_items_amount", "_items_status", "_items_amount_missing"), items_total):
-                middle.append(exp.alias_(value, name, quoted=True))
-            items_total = tuple(exp.column(n, quoted=True) for n in ("_items_amount", "_items_status", "_items_amount_missing"))
-    elif rule.amount is not None:
-        for name, value in zip(("_rule_amount", "_rule_status", "_rule_amount_missing"), comp.amount(rule.amount, scope)):
-            middle.append(exp.alias_(value, name, quoted=True))
-        items_total = tuple(exp.column(n, quoted=True) for n in ("_rule_amount", "_rule_status", "_rule_amount_missing"))
-    if comp.zero_checks:
-        middle.append(exp.alias_(exp.paren(exp.or_(*comp.zero_checks)), "_fallback", quoted=True))
-    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
-    eligible = V(eligible_v, comp.when_null(eligible_v, comp.concat(*(p.u for p in parts))))
-    missing = case((is_null(eligible.v), comp.u_or_empty(eligible.u)), default=d.empty())
-    if rule.classification is not None:
-        class_u = comp.concat(*(comp.when_null(k.v, k.u) for k in extra))
-        if class_u is not None:
-            missing = d.concat_lists(missing, case((is_false(eligible.v), d.empty()), default=class_u))
-    later.append(exp.alias_(eligible.v, "_eligible", quoted=True))
-    if rule.checklist is not None:
-        later.append(exp.alias_(inexact, "_open_checklist", quoted=True))
-    later.append(exp.alias_(missing, "_missing", quoted=True))
+
+    def notes() -> None:
+        for index, note in enumerate(rule.notes):
+            comp.hoisting = explain  # a lean query shows no note: nothing of it becomes a column
+            found, _ = comp.region(note.when, scope)  # compiled even when lean: its division checks stay
+            comp.hoisting = True
+            if explain:
+                L.let(f"note_{index}", found.v)
+                columns.append(Column(f"note_{index}", "note", index))
+
+    body = _body(comp, rule, scope, "", explain, columns, notes)
     none = exp.Literal.string("none")
-    if items_total is not None:
-        total, status, amissing = items_total
-    else:
-        total, status, amissing = comp.literal(None, "money"), none, d.empty()
-    yes = is_true(eligible.v)
-    later.append(exp.alias_(case((yes, total)), "amount", quoted=True))
-    later.append(exp.alias_(case((yes, status), default=none), "amount_status", quoted=True))
-    later.append(exp.alias_(case((yes, amissing), default=d.empty()), "_amount_missing", quoted=True))
-    if inner_select is None:
-        source: exp.Expression = table
-    else:
-        source = exp.Subquery(this=inner_select, alias=exp.TableAlias(this=ident(ALIAS)))
-    # copy=False: each stage is built once and used once, so sqlglot need not deep-copy the trees
-    stage_a = exp.select(*middle, copy=False).from_(source, copy=False)
-    middle_query = exp.select(*later, copy=False).from_(exp.Subquery(this=stage_a, alias=exp.TableAlias(this=ident("a"))), copy=False)
-    outer: List[exp.Expression] = [exp.column("key", quoted=True)]
-    outcome = case((is_true(exp.column("_eligible", quoted=True)), exp.Literal.string("eligible")),
-                   (is_false(exp.column("_eligible", quoted=True)), exp.Literal.string("ineligible")),
+    total: exp.Expression = comp.literal(None, "money")
+    status: exp.Expression = none
+    amissing: exp.Expression = d.empty()
+    if body.items_total is not None:
+        total, status, amissing = body.items_total
+    elif rule.items is None and rule.amount is not None:
+        rounded, found = comp.amount(rule.amount, scope)
+        if found is None:
+            status = exp.Literal.string("no_standard")
+        else:
+            total = L.let("_rule_amount", rounded)
+            status = case((not_null(total.copy()), exp.Literal.string("paid")), default=exp.Literal.string("pending"))
+            if found.u is not None:
+                amissing = case((is_null(total.copy()), found.u), default=d.empty())
+    hand = comp.zero_checks + comp.open_checks  # rows the Python engine decides
+    if hand:
+        L.let("_fallback", exp.paren(exp.or_(*hand)))
+    eligible, missing = _eligibility(comp, body, "_eligible")
+    yes = is_true(eligible.copy())
+    L.let("amount", case((yes, total)))
+    L.let("amount_status", case((yes.copy(), status), default=none.copy()))
+    outcome = case((is_true(eligible.copy()), exp.Literal.string("eligible")),
+                   (is_false(eligible.copy()), exp.Literal.string("ineligible")),
                    default=exp.Literal.string("undetermined"))
-    outer.append(exp.alias_(outcome, "outcome", quoted=True))
-    outer.append(exp.column("amount", quoted=True))
-    outer.append(exp.column("amount_status", quoted=True))
-    outer.append(exp.alias_(d.distinct(exp.column("_missing", quoted=True)), "missing", quoted=True))
-    outer.append(exp.alias_(d.distinct(exp.column("_amount_missing", quoted=True)), "amount_missing", quoted=True))
+    L.let("outcome", outcome)
+    L.let("missing", _distinct(d, L.let("_missing", missing)))
+    L.let("amount_missing", _distinct(d, L.let("_amount_missing", case((yes.copy(), amissing), default=d.empty()))))
     columns[1:1] = [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
                     Column("missing", "missing"), Column("amount_missing", "amount_missing")]
     if explain:
-        outer.append(exp.alias_(_deciding(rule.conditions, d, {i: n for i, n in node_names.items()}), "deciding", quoted=True))
+        L.let("deciding", _deciding(rule.conditions, d, {i: L.ref(n) for i, n in node_names.items()}))
         columns.append(Column("deciding", "deciding"))
-    for column in columns if explain else ():
-        if column.kind in ("node", "observed", "criterion", "class", "note", "items"):
-            outer.append(exp.column(column.name, quoted=True))
-    hand = [exp.column("_fallback", quoted=True)] if comp.zero_checks else []
-    if rule.checklist is not None:
-        hand.append(exp.column("_open_checklist", quoted=True))
-    if hand:
-        outer.append(exp.alias_(exp.paren(exp.or_(*hand)), "_fallback", quoted=True))
-    tree = exp.select(*outer, copy=False).from_(exp.Subquery(this=middle_query, alias=exp.TableAlias(this=ident("r"))), copy=False)
-    if not explain:
+    else:
         columns = [c for c in columns if c.kind in _LEAN]
+    # the old column order: decision columns, the deciding conditions, then each condition, value, item
+    outputs = [c.name for c in columns if c.kind in _LEAN] + (["deciding"] if explain else [])
+    outputs += [c.name for c in columns if c.kind not in _LEAN and c.kind != "deciding"]
+    if hand:
+        outputs.append("_fallback")
+    tree = L.query(table, outputs)
     return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(hand))
+
+
+def _distinct(d: Dialect, lst: exp.Expression) -> exp.Expression:
+    """Repeats removed (first kept, in place); a list of none or one, as most are, is left as it is."""
+    short = exp.LT(this=d.size(lst.copy()), expression=exp.Literal.number(2))
+    return case((short, lst.copy()), default=d.distinct(lst))
 
 
 _LEAN = frozenset(("key", "outcome", "amount", "status", "missing", "amount_missing"))
@@ -803,89 +980,147 @@ def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> 
     return V(passed, comp.when_null(passed, comp.concat(*(v.u for v in found))))
 
 
-def _items(comp: _Compiler, items: ir.Items, scope: Scope, middle: List[exp.Expression], columns: List[Column],
-           explain: bool = True):
-    """The `_items` struct list (innermost select), the combined truth and the items' amount."""
+def _reads_item(value: exp.Expression, depth: int) -> bool:
+    """Whether an expression reads the item (or its index) of the list at this depth."""
+    names = (f"_x{depth}", f"_i{depth}")
+    return any(not c.table and c.name in names for c in value.find_all(exp.Column))
+
+
+def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column], explain: bool = True,
+           prefix: str = "", want_amount: bool = True):
+    """The per-item list (each item's state computed once), the counts over it, the combined truth
+    (with its unknown facts) and the items' amount (amount, status, the facts a pending one needs)."""
     d = comp.d
-    assert isinstance(items.over.expr, ast.Path)
+    L = comp.layers
+    assert L is not None and isinstance(items.over.expr, ast.Path)
     over, path = comp.path(items.over.expr.parts, scope)
     inner, _level = comp.enter(path, items.entity, scope, comp._schema_dotted(items.over.expr.parts, scope))
     depth = comp.depth
-    considered = comp.region(items.where, inner)[0] if items.where is not None else V(exp.true())
+    considered = comp.region(items.where, inner)[0] if items.where is not None else None
     nodes, _ = comp.tree(items.conditions, inner)
     root = nodes[0]
-    state = case((is_false(considered.v), exp.false()), default=exp.paren(exp.and_(exp.paren(considered.v), exp.paren(root.v))))
-    state_u = case((is_null(state), comp.u_or_empty(comp.concat(considered.u, root.u))), default=d.empty())
-    fields: List[Tuple[str, exp.Expression]] = [("index", d.index0(depth))] if explain else []
-    fields += [("considered", considered.v), ("state", state)]
-    for node in items.conditions.nodes if explain else ():
-        fields.append((col_name("c", node.id, node.index), case((is_false(considered.v), d.cast(exp.Null(), "BOOLEAN")),
-                                                                default=nodes[node.index].v)))
-    fields.append(("state_missing", state_u))
+    if considered is None:
+        state, state_u = root.v, root.u
+    else:  # Kleene's and: an item not considered is false, whatever its conditions
+        state = exp.paren(exp.and_(exp.paren(considered.v), exp.paren(root.v)))
+        state_u = comp.concat(considered.u, root.u)
+    rounded: Optional[exp.Expression] = None
+    afound: Optional[V] = None
+    per_item = False
     if items.amount is not None:
-        amount, status, amissing = comp.amount(items.amount, inner)
-        fields.append(("amount", case((is_true(state.copy()), amount))))
-        fields.append(("amount_status", case((is_true(state.copy()), status), default=exp.Literal.string("none"))))
-        fields.append(("amount_missing", case((is_true(state.copy()), amissing), default=d.empty())))
+        rounded, afound = comp.amount(items.amount, inner)
+        per_item = afound is not None and _reads_item(rounded, depth)
+    name = None
     if items.name is not None:
         name = comp.region(items.name, inner)[0].v  # compiled even when lean: its division checks stay
-        if explain:
-            fields.append(("name", name))
     comp.leave()
-    built = d.items_list(over.v, d.struct(fields), depth)
-    inner_select = exp.select(exp.Star(), exp.alias_(built, "_items", quoted=True)).from_(
-        exp.Table(this=ident(comp.layout.table[-1]), db=ident(comp.layout.table[-2]) if len(comp.layout.table) > 1 else None,
-                  catalog=ident(comp.layout.table[-3]) if len(comp.layout.table) > 2 else None,
-                  alias=exp.TableAlias(this=ident(ALIAS))))
+    none, pending_s, paid = exp.Literal.string("none"), exp.Literal.string("pending"), exp.Literal.string("paid")
+    item = d.var(f"_x{depth}")
+
+    def get(field: str, kind: str) -> exp.Expression:
+        return d.field(item.copy(), field, kind)
+
     if explain:
-        middle.append(exp.alias_(exp.column("_items", quoted=True), "items", quoted=True))
-        columns.append(Column("items", "items"))
-    # ---- combine over the struct list
-    lst = exp.Column(this=ident("_items"), table=ident(ALIAS))
-    depth = 1
-    y = d.var(f"_x{depth}")
-
-    def get(name: str, kind: str) -> exp.Expression:
-        return d.field(y.copy(), name, kind)
-
+        # two passes: each item's leaves (and amount, name) from its facts, then its groups, state
+        # and amount from those fields; the explanation reads every field
+        first: List[Tuple[str, exp.Expression]] = [("index", d.index0(depth)),
+                                                   ("considered", considered.v if considered is not None else exp.true())]
+        for leaf in items.conditions.leaves:
+            first.append((col_name("c", leaf.id, leaf.index), nodes[leaf.index].v))
+        if per_item:
+            first.append(("a", rounded))
+        if name is not None:
+            first.append(("name", name))
+        built = d.items_list(over.v.copy(), d.struct(first), depth)
+        groups = comp.groups(items.conditions, {leaf.index: V(get(col_name("c", leaf.id, leaf.index), "bool"))
+                                                for leaf in items.conditions.leaves})
+        seen = get("considered", "bool")
+        y_state = groups[0].v if considered is None else exp.paren(exp.and_(exp.paren(seen.copy()), exp.paren(groups[0].v)))
+        second: List[Tuple[str, exp.Expression]] = [("index", get("index", "integer")), ("considered", seen.copy()),
+                                                    ("state", y_state)]
+        for node in items.conditions.nodes:
+            shown = groups[node.index].v.copy()
+            if considered is not None:  # an item `where` leaves out shows no condition results
+                shown = case((is_false(seen.copy()), d.cast(exp.Null(), "BOOLEAN")), default=shown)
+            second.append((col_name("c", node.id, node.index), shown))
+        if items.amount is not None:
+            each = get("a", "money") if per_item else rounded.copy()
+            each_status = (exp.Literal.string("no_standard") if afound is None
+                           else case((not_null(each.copy()), paid.copy()), default=pending_s.copy()))
+            second.append(("amount", case((is_true(y_state.copy()), each))))
+            second.append(("amount_status", case((is_true(y_state.copy()), each_status), default=none.copy())))
+        if name is not None:
+            second.append(("name", get("name", "record")))
+        lst = L.let(prefix + "items", d.items_list(built, d.struct(second), depth))
+        columns.append(Column(prefix + "items", "items"))
+    else:
+        fields: List[Tuple[str, exp.Expression]] = [] if considered is None else [("considered", considered.v)]
+        fields.append(("state", state.copy()))
+        if per_item:
+            fields.append(("amount", rounded))
+        lst = L.let(prefix + "_items", d.items_list(over.v.copy(), d.struct(fields), depth))
+    # ---- the counts over the list, once each
     zero = exp.Literal.number(0)
 
-    def count(cond: exp.Expression) -> exp.Expression:
-        return d.sum_over(lst.copy(), case((cond, exp.Literal.number(1)), default=zero), depth, "BIGINT")
+    def count(label: str, cond: exp.Expression) -> exp.Expression:
+        return L.let(label, d.count_over(lst.copy(), cond, depth))
 
-    def flat(cond: exp.Expression, name: str) -> exp.Expression:
-        return d.flat_over(lst.copy(), case((cond, get(name, "list_text")), default=d.empty()), depth)
+    def some(n: exp.Expression) -> exp.Expression:
+        return exp.GT(this=n.copy(), expression=zero.copy())
 
     s = get("state", "bool")
-    counted = exp.not_(is_false(get("considered", "bool")))
-    n_true, n_null = count(is_true(s)), count(is_null(s.copy()))
-    n_false = count(exp.and_(is_false(s.copy()), counted))
+    n_true, n_null = count(prefix + "_items_true", is_true(s)), count(prefix + "_items_null", is_null(s.copy()))
     if items.require == "all":
-        value = case((exp.GT(this=n_false, expression=zero), exp.false()), (exp.GT(this=n_null, expression=zero), exp.Null()),
-                     default=exp.true())
+        false = is_false(s.copy())
+        if considered is not None:  # an item `where` leaves out does not count against `all`
+            false = exp.and_(false, exp.not_(is_false(get("considered", "bool"))))
+        value = case((some(count(prefix + "_items_false", false)), exp.false()), (some(n_null), exp.Null()), default=exp.true())
     else:
-        value = case((exp.GT(this=n_true, expression=zero), exp.true()), (exp.GT(this=n_null, expression=zero), exp.Null()),
-                     default=exp.false())
+        value = case((some(n_true), exp.true()), (some(n_null), exp.Null()), default=exp.false())
     list_null = is_null(lst.copy())
-    value = case((list_null, exp.Null()), default=value)
-    unknown = case((list_null, comp.u_or_empty(over.u)), (is_null(value.copy()), flat(is_null(s.copy()), "state_missing")),
-                   default=d.empty())
-    combined = V(value, unknown)
-    total = None
-    if items.amount is not None:
-        n_pending = count(exp.EQ(this=get("amount_status", "text"), expression=exp.Literal.string("pending")))
-        n_nostd = count(exp.EQ(this=get("amount_status", "text"), expression=exp.Literal.string("no_standard")))
-        kind = "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"
-        money = "money"
-        sum_ = d.sum_over(lst.copy(), case((is_true(s.copy()), exp.Coalesce(this=get("amount", money), expressions=[d.cast(zero, kind)])),
-                                           default=d.cast(zero, kind)), depth, kind)
-        pending = exp.or_(exp.GT(this=n_pending, expression=zero), exp.GT(this=n_null.copy(), expression=zero))
-        no_std = exp.and_(exp.GT(this=n_true.copy(), expression=zero), exp.EQ(this=n_nostd, expression=n_true.copy()))
-        status = case((list_null.copy(), exp.Literal.string("none")), (pending, exp.Literal.string("pending")),
-                      (no_std, exp.Literal.string("no_standard")), default=exp.Literal.string("paid"))
-        amount = case((exp.EQ(this=status.copy(), expression=exp.Literal.string("paid")), d.cast(sum_, kind)))
-        amissing = case((exp.EQ(this=status.copy(), expression=exp.Literal.string("pending")),
-                         d.concat_lists(flat(is_true(s.copy()), "amount_missing"), flat(is_null(s.copy()), "state_missing"))),
-                        default=d.empty())
-        total = (amount, status, amissing)
-    return inner_select, combined, total
+    ok = L.let(prefix + "_items_ok", case((list_null, exp.Null()), default=value))
+
+    def flat(cond: Optional[exp.Expression], body: exp.Expression) -> exp.Expression:
+        # facts still unknown, item by item: over the claim's own list, built only where read
+        return d.flat_over(over.v.copy(), body if cond is None else case((cond, body), default=d.empty()), depth)
+
+    unknown_items = d.empty()
+    if state_u is not None:
+        # the facts of the items whose state is unknown: once, and only on a claim that has such items
+        # (without `where`, the facts are the state's own: empty unless it is unknown)
+        each = flat(None if considered is None else is_null(state.copy()), state_u.copy())
+        unknown_items = L.let(prefix + "_items_unknown", case((some(n_null), each), default=d.empty()))
+    unknown = case((list_null.copy(), comp.u_or_empty(over.u)), (is_null(ok.copy()), unknown_items.copy()), default=d.empty())
+    combined = V(ok, unknown)
+    if items.amount is None or not want_amount:
+        return combined, None
+    kind = "NUMERIC" if d.name == "postgres" else "DECIMAL(38,2)"
+    zero_k = d.cast(zero.copy(), kind)
+    whens: List[Tuple[exp.Expression, exp.Expression]] = [(list_null.copy(), none.copy())]
+    if afound is None:  # no standard on this date: nothing is paid, nothing waits on a fact of an item
+        whens += [(some(n_null), pending_s.copy()), (some(n_true), exp.Literal.string("no_standard"))]
+        total: exp.Expression = zero_k
+    elif per_item:
+        field = "amount"
+        n_pending = count(prefix + "_items_pending", exp.and_(is_true(s.copy()), is_null(get(field, "money"))))
+        whens.append((exp.or_(some(n_pending), some(n_null)), pending_s.copy()))
+        each_sum = case((is_true(s.copy()), exp.Coalesce(this=get(field, "money"), expressions=[zero_k.copy()])),
+                        default=zero_k.copy())
+        total = L.let(prefix + "_items_sum", d.sum_over(lst.copy(), each_sum, depth, kind))
+    else:  # the same amount for every item (it reads no fact of the item): computed once
+        each = L.let(prefix + "_items_each", rounded.copy())
+        waits = exp.and_(is_null(each.copy()), some(n_true))
+        whens.append((exp.or_(waits, some(n_null)), pending_s.copy()))
+        total = exp.Mul(this=n_true.copy(), expression=exp.Coalesce(this=each.copy(), expressions=[zero_k.copy()]))
+    status = L.let(prefix + "_items_status", case(*whens, default=paid.copy()))
+    amount = L.let(prefix + "_items_amount", case((exp.EQ(this=status.copy(), expression=paid.copy()), d.cast(total, kind))))
+    waiting: List[exp.Expression] = []
+    if afound is not None and afound.u is not None:
+        each_missing = case((is_null(rounded.copy()), afound.u), default=d.empty())
+        waiting.append(flat(is_true(state.copy()), each_missing))
+    if state_u is not None:
+        waiting.append(unknown_items.copy())
+    amissing = d.empty()
+    if waiting:
+        amissing = case((exp.EQ(this=status.copy(), expression=pending_s.copy()), comp.concat(*waiting)), default=d.empty())
+    return combined, (amount, status, amissing)

@@ -85,8 +85,23 @@ class Dialect:
         return self.cast(e, "VARCHAR")
 
     def concat_text(self, *parts: exp.Expression) -> exp.Expression:
-        node = parts[0]
-        for part in parts[1:]:
+        """Text joined with ||; neighbouring literals become one (a shorter query to plan)."""
+        pieces: list = []
+
+        def add(part: exp.Expression) -> None:
+            if isinstance(part, exp.DPipe):
+                add(part.this)
+                add(part.expression)
+            elif pieces and isinstance(part, exp.Literal) and part.is_string and \
+                    isinstance(pieces[-1], exp.Literal) and pieces[-1].is_string:
+                pieces[-1] = exp.Literal.string(pieces[-1].this + part.this)
+            else:
+                pieces.append(part.copy())
+
+        for part in parts:
+            add(part)
+        node = pieces[0]
+        for part in pieces[1:]:
             node = exp.DPipe(this=node, expression=part, safe=False)
         return node
 
@@ -133,6 +148,18 @@ class Dialect:
 
     def flat_over(self, source: exp.Expression, body: exp.Expression, depth: int) -> exp.Expression:
         return fn("flatten", self.map_over(source, body, depth))
+
+    def count_over(self, source: exp.Expression, cond: exp.Expression, depth: int) -> exp.Expression:
+        """How many items meet ``cond`` (0 for an unknown list: callers test that first)."""
+        counted = fn("len", fn("list_filter", source, self._lambda(cond, depth)))
+        return exp.Coalesce(this=counted, expressions=[exp.Literal.number(0)])
+
+    def size(self, lst: exp.Expression) -> exp.Expression:
+        return fn("len", lst)
+
+    def fence(self, select: exp.Select) -> exp.Select:
+        """A layer of the query as the engine should keep it (see Postgres)."""
+        return select
 
     def struct(self, pairs) -> exp.Expression:
         return exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in pairs])
@@ -183,6 +210,12 @@ class Spark(Dialect):
 
     def min_over(self, source: exp.Expression, body: exp.Expression, depth: int, largest: bool) -> exp.Expression:
         return fn("array_max" if largest else "array_min", self.map_over(source, body, depth))
+
+    def count_over(self, source: exp.Expression, cond: exp.Expression, depth: int) -> exp.Expression:
+        return self.sum_over(source, case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)), depth, "BIGINT")
+
+    def size(self, lst: exp.Expression) -> exp.Expression:
+        return fn("size", lst)
 
     def struct(self, pairs) -> exp.Expression:
         args = []
@@ -259,6 +292,17 @@ class Postgres(Dialect):
     def min_over(self, source: exp.Expression, body: exp.Expression, depth: int, largest: bool) -> exp.Expression:
         sql = f"(SELECT {'MAX' if largest else 'MIN'}({body.sql('postgres')}) FROM {self._elements(source, depth)})"
         return exp.maybe_parse(sql, dialect="postgres")
+
+    def count_over(self, source: exp.Expression, cond: exp.Expression, depth: int) -> exp.Expression:
+        return self.sum_over(source, case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)), depth, "BIGINT")
+
+    def size(self, lst: exp.Expression) -> exp.Expression:
+        return fn("cardinality", lst)
+
+    def fence(self, select: exp.Select) -> exp.Select:
+        # OFFSET 0 keeps the planner from pulling the layer up into the next one, which would
+        # copy each column's expression into every place that reads it
+        return select.offset(0, copy=False)
 
     def flat_over(self, source: exp.Expression, body: exp.Expression, depth: int) -> exp.Expression:
         sql = (f"ARRAY(SELECT _v{depth} FROM {self._elements(source, depth)} CROSS JOIN LATERAL "

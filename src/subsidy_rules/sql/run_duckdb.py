@@ -14,7 +14,7 @@ import attrs
 
 from .. import model as m
 from ..ir import nodes as ir
-from .compile import CompiledQuery, compile_rule
+from .compile import CompiledQuery, compile_rule, rule_refs
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
 
 
@@ -82,7 +82,8 @@ def evaluate_claims(policy: Any, rule: str, claims: Sequence[Mapping[str, Any]],
                     jurisdiction: Optional[str] = None, con: Any = None) -> List[SqlRow]:
     """Checked claims through one rule in DuckDB, one SqlRow per claim in order (keys 1, 2, …)."""
     bound: ir.BoundRule = policy.bound_rule(rule, as_of, jurisdiction)
-    query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb")
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb",
+                         refs=lambda other: policy.bound_rule(other, as_of, jurisdiction))
     con = con or connect()
     table = arrow_table(enumerate(claims, start=1), policy.schema)
     rows = run_query(con, query, table)
@@ -189,8 +190,13 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             group = seen.get(dated)
             if group is None:
                 bound = policy.bound_rule(*dated)
-                group = seen[dated] = (rule, entry.day, bound.values())
+                group = (rule, entry.day, bound.values())
+                if rule_refs(bound.ir):  # a referenced rule may have other values in this county
+                    group += (dated[2],)
+                seen[dated] = group
                 bound_of.setdefault(group, bound)
+            if len(group) > 3 and any(entry.claim.get(name, {}) is None for name in policy.schema.entities):
+                continue  # SQL reads an entity given as null as one left out: the Python engine decides this
             groups.setdefault(group, []).append(index)
     import duckdb
 
@@ -200,7 +206,9 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
         rule = group[0]
         try:
             # without --explain only the decision columns are built (the lean query)
-            query = compile_rule(bound_of[group], policy.schema, policy.model.parameters, "duckdb", explain=explain)
+            bound = bound_of[group]
+            query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain,
+                                 refs=lambda other, b=bound: policy.bound_rule(other, b.as_of, b.jurisdiction))
         except SubsidyRulesError:
             fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
             continue

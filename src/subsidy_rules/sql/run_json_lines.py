@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import attrs
 
-from .compile import compile_rule
+from .compile import compile_rule, rule_refs
 from .json_checks import checked_sql, lit, named_entities_sql
 
 CHUNK = 200_000
@@ -141,6 +141,8 @@ class _Chunk:
             for rule in targets:
                 bound = policy.bound_rule(rule, day, county)
                 key = (rule, day, bound.values())
+                if rule_refs(bound.ir):  # a referenced rule may have other values in this county
+                    key += (county,)
                 entry = by_bound.setdefault(key, {"bound": bound, "places": set(),
                                                   "entity": policy.compiled(rule, day).rule.applies_to})
                 entry["places"].add((claim_day, county))
@@ -169,8 +171,15 @@ class _Chunk:
         policy, con = self.policy, self.con
         query = _query(policy, group.bound, self.explain)
         columns = ", ".join(f'"{name}"' for name in self.entity_columns())
-        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked "
-                    f"WHERE ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})")
+        chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
+        if rule_refs(group.bound.ir):
+            # SQL reads an entity given as null as one left out, which a referenced rule tells apart:
+            # the Python engine decides those lines
+            null = " OR ".join(f"(list_contains(present, {lit(name)}) AND {_quote(name)} IS NULL)"
+                               for name in self.entity_columns()) or "FALSE"
+            con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
+            chosen += f" AND NOT ({null})"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked WHERE {chosen}")
         sql = query.sql_text
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
@@ -296,10 +305,12 @@ def _query(policy: Any, bound: Any, explain: bool) -> _Query:
     """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
     cache = _QUERIES.setdefault(policy, {})
     # the date is part of the key: a query may hold dates computed from it (a 12-month window)
-    key = (id(bound.ir), bound.as_of, bound.values(), explain)
+    refers = bool(rule_refs(bound.ir))
+    key = (id(bound.ir), bound.as_of, bound.values(), explain, bound.jurisdiction if refers else None)
     found = cache.get(key)
     if found is None:
-        query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain)
+        query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain,
+                             refs=lambda other: policy.bound_rule(other, bound.as_of, bound.jurisdiction))
         found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
     return found
 
