@@ -36,6 +36,7 @@ SUSPECT = (r"[:\[,]\s*-?(\d{16,}|\d*\.\d{13,}|[0-9.]{17,}|[0-9.]+[eE]|NaN|Infini
            r"|[:\[,]\s*-0[^0-9]|,\s*[\]}]|\\u0000|\\u[dD][89abAB]")
 SAFE_ID = r'^[^"\\\x00-\x1f,]*$'  # written the same by SQL concatenation and json.dumps / csv
 DATE = r"\d{4}-\d{2}-\d{2}"
+NUMBER_TEXT = r"-?(0|[1-9][0-9]*)(\.[0-9]{1,12})?"
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -141,6 +142,13 @@ def text_ok(field: m.Field, text: str) -> Optional[str]:
     return None
 
 
+def number_text_ok(text: str) -> str:
+    """A number written as text that Python reads as DuckDB does: plain digits, at most 15 of them
+    and 12 decimals, no sign on a zero (Python keeps it), no spaces or thousands separators."""
+    return (f"regexp_full_match({text}, {lit(NUMBER_TEXT)}) AND length(regexp_replace({text}, '[^0-9]', '', 'g')) <= 15 "
+            f"AND NOT regexp_full_match({text}, '-0(\\.0*)?')")
+
+
 def date_text_ok(text: str) -> str:
     return (f"regexp_full_match({text}, {lit(DATE)}) AND NOT starts_with({text}, '0000') "
             f"AND TRY_CAST({text} AS DATE) IS NOT NULL")
@@ -178,7 +186,8 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         typed_paths += [f"{place.path}.{name}" for name in place.entity.fields]
         blocks[place.path] = (start, len(typed_paths))
     text_paths = ["$.id", "$.as_of", "$.jurisdiction"]  # e[1] … e[3]
-    text_paths += [leaf.path for leaf in leaves_ if not leaf.wildcard and text_ok(leaf.field, "x")]
+    text_paths += [leaf.path for leaf in leaves_ if not leaf.wildcard
+                   and (text_ok(leaf.field, "x") or leaf.field.type in ("decimal", "money"))]
     key_paths = ["$"] + [p.path for p in places if not p.wildcard and p.kind == "object"]
     array_paths = [p.path for p in places if not p.wildcard and p.kind == "array"]
     at = {path: index + 1 for index, path in enumerate(typed_paths)}
@@ -216,13 +225,18 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
             if test is not None:
                 values = spread_column(f"json_extract_string(j, {lit(leaf.path)})")
                 checks.append(each(values, "_v", f"_v IS NULL OR {test}"))
+        elif leaf.field.type in ("decimal", "money"):  # a number, or a plain number written as text
+            kind, text = f"t[{at[leaf.path]}]", f"e[{text_at[leaf.path]}]"
+            checks.append(f"({kind} IS DISTINCT FROM 'VARCHAR' OR {number_text_ok(text)})")
         elif leaf.path in text_at:  # its JSON type: in the pattern below
-                text = f"e[{text_at[leaf.path]}]"
-                checks.append(f"({text} IS NULL OR {text_ok(leaf.field, text)})")
+            text = f"e[{text_at[leaf.path]}]"
+            checks.append(f"({text} IS NULL OR {text_ok(leaf.field, text)})")
     county = f"list_contains({texts(counties)}, e[3])" if counties else "TRUE"
     # every JSON type at once: the types joined by commas ('-': absent) against one pattern
     kinds = {p.path: "ARRAY" if p.kind == "array" else "OBJECT" for p in places if not p.wildcard}
-    kinds.update({leaf.path: "|".join(JSON_TYPES.get(leaf.field.type, ("NONE",))) for leaf in leaves_ if not leaf.wildcard})
+    kinds.update({leaf.path: "|".join(JSON_TYPES.get(leaf.field.type, ("NONE",))
+                                      + (("VARCHAR",) if leaf.field.type in ("decimal", "money") else ()))
+                  for leaf in leaves_ if not leaf.wildcard})
     allowed = ["OBJECT", "-|NULL|VARCHAR|BIGINT|UBIGINT", "-|VARCHAR", "-|NULL|VARCHAR"]
     allowed += ["-|NULL|" + kinds[path] for path in typed_paths[4:]]
     pattern = ",".join(f"({a})" for a in allowed)
@@ -231,9 +245,9 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         f"regexp_full_match(array_to_string(list_transform(t, lambda _x: COALESCE(_x, '-')), ','), {lit(pattern)})",
         keys_ok("k[1]", RESERVED + tuple(entities)),  # a key of no entity named here: Python says which
         f"list_has_any({texts(entities)}, k[1])",
-        f"(t[2] <> 'VARCHAR' OR regexp_matches(e[1], {lit(SAFE_ID)}))",
+        f"(t[2] IS DISTINCT FROM 'VARCHAR' OR regexp_matches(e[1], {lit(SAFE_ID)}))",
         f"(t[3] IS NULL OR {date_text_ok('e[2]')})",
-        f"(t[4] <> 'VARCHAR' OR {county})",
+        f"(t[4] IS DISTINCT FROM 'VARCHAR' OR {county})",
         *checks,
     ])
     typed = ", ".join(f"v.{_quote(e)} AS {_quote(e)}" for e in entities)
