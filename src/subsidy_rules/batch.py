@@ -254,7 +254,8 @@ def _worker_chunk(args: tuple) -> "Chunk":
     return process_chunk(_WORKER["policy"], chunk, rules, as_of, explain, fmt, lang)
 
 
-def _chunks(records: Iterable[RawRecord], size: int) -> Iterator[List[RawRecord]]:
+def chunks(records: Iterable[RawRecord], size: int) -> Iterator[List[RawRecord]]:
+    """Records in lists of ``size`` (the last one shorter), in order."""
     chunk: List[RawRecord] = []
     for record in records:
         chunk.append(record)
@@ -273,7 +274,7 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
     it). Memory stays bounded: at most 2 × jobs chunks are in flight. ``summary``, when given, is
     filled in as the run goes, so a caller still has the counts when the run is interrupted."""
     summary = summary if summary is not None else Summary()
-    chunks = _chunks(records, CHUNK)
+    parts = chunks(records, CHUNK)
 
     def take(part: Chunk) -> None:
         if part.text:
@@ -287,10 +288,10 @@ def run(policy: Policy, policy_dir: str, records: Iterable[RawRecord], *, rules=
             progress.update(summary.read)
 
     if jobs <= 1:
-        for chunk in chunks:
+        for chunk in parts:
             take(process_chunk(policy, chunk, rules, as_of, explain, fmt, lang))
         return summary
-    _run_workers(policy, policy_dir, chunks, (rules, as_of, explain, fmt, lang), jobs, take)
+    _run_workers(policy, policy_dir, parts, (rules, as_of, explain, fmt, lang), jobs, take)
     return summary
 
 

@@ -15,6 +15,8 @@ import attrs
 from .. import model as m
 from ..ir import nodes as ir
 from .compile import CompiledQuery, compile_rule, rule_refs
+from .connection import connect
+from .run_json_lines import run_json_lines
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
 
 
@@ -36,13 +38,6 @@ class SqlRow:
     @property
     def missing(self) -> Tuple[str, ...]:
         return tuple(self.values["missing"] or ())
-
-
-def connect():
-    import duckdb
-
-    con = duckdb.connect(config={"threads": 1})
-    return con
 
 
 def arrow_table(rows: Iterable[Tuple[int, Mapping[str, Any]]], schema: m.FactSchema, layout: Layout = DEFAULT_LAYOUT):
@@ -145,8 +140,6 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
         return summary if summary is not None else Summary()
     records = itertools.chain([first], records)
     if first.text is not None and fmt in ("jsonl", "csv"):
-        from .run_json_lines import run_json_lines
-
         return run_json_lines(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
                               writer=writer, write_error=write_error, progress=progress,
                               summary=summary if summary is not None else Summary(),

@@ -19,8 +19,12 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import attrs
 
+from ..batch import RawRecord, Summary, chunks, error_line, evaluate_columns, evaluate_record, result_rows
+from ..tables.writers import encoder
 from .compile import compile_rule, rule_refs
+from .connection import connect
 from .json_checks import checked_sql, lit, named_entities_sql
+from .layout import SqlError
 
 CHUNK = 200_000
 WRITE_ROWS = 256
@@ -40,26 +44,13 @@ class Group:
     places: Tuple[Tuple[_dt.date, Optional[str]], ...]
 
 
-def chunks(records: Iterable[Any], size: int = CHUNK) -> Iterator[List[Any]]:
-    batch: List[Any] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]], as_of: Optional[_dt.date],
                    explain: bool, fmt: str, lang: str, writer: Any, write_error: Any, progress: Any, summary: Any,
                    lineterminator: str = "\n") -> Any:
     import pyarrow as pa
 
-    from .run_duckdb import connect
-
     con = connect()
-    for batch in chunks(records):
+    for batch in chunks(records, CHUNK):
         part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
         texts, counts, where, errors = part.run(pa)
         numbers = [r.line for r in batch]
@@ -81,8 +72,6 @@ def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Seque
 class _Chunk:
     def __init__(self, policy: Any, con: Any, batch: List[Any], rules, as_of, explain: bool, fmt: str, lang: str,
                  lineterminator: str) -> None:
-        from ..batch import Summary
-
         self.policy, self.con, self.batch = policy, con, batch
         self.rules, self.as_of, self.explain, self.fmt, self.lang = rules, as_of, explain, fmt, lang
         self.newline = lineterminator
@@ -110,14 +99,8 @@ class _Chunk:
         for group in groups:
             try:
                 self.run_group(group)
-            except duckdb.Error:  # e.g. an overflow on extreme facts: the Python engine decides these
-                self.hand_places([(group.places, None)])
-            except Exception as exc:  # a construct the SQL target lacks
-                from .layout import SqlError
-
-                if not isinstance(exc, SqlError):
-                    raise
-                self.hand_places([(group.places, None)])
+            except (duckdb.Error, SqlError):  # an overflow on extreme facts, a construct SQL lacks
+                self.hand_places([(group.places, None)])  # the Python engine decides these
         return self.finish(pa, dict(zip(lines, texts)))
 
     def groups(self, named: Sequence[str]) -> Tuple[List[Group], List[Any]]:
@@ -227,15 +210,11 @@ class _Chunk:
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self, pa: Any, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
-        from ..batch import RawRecord, error_line, evaluate_record, result_rows
-        from ..tables.writers import encoder
 
         con, policy = self.con, self.policy
         con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
         python_lines = [row[0] for row in con.execute(
             "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
-        from ..batch import evaluate_columns
-
         encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
         entity = self.batch[0].entity if self.batch else None
         entities = self.batch[0].entities if self.batch else ()
