@@ -1,7 +1,7 @@
 """SQL engines against hand-written SQL and the Python runner (prints ratios; never a timed test).
 
     python benchmarks/bench_sql.py [--scale 0.1] [--labourers 10000000] [--pg-labourers 1000000]
-                                    [--spark-labourers 1000000] [--no-spark]
+                                    [--spark-labourers 10000000] [--no-spark]
 
 1. per rule: the compiled DuckDB query vs hand-written DuckDB SQL for hiring-award (W1) and
    employment-base (W2) over the same employer table;
@@ -208,7 +208,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="city scale (1.0 = the whole letter: 45,600 labourers)")
     parser.add_argument("--copies", type=int, default=50, help="employer table = the city's employers × this")
     parser.add_argument("--labourers", type=int, default=10_000_000)
-    parser.add_argument("--spark-labourers", type=int, default=1_000_000)
+    parser.add_argument("--spark-labourers", type=int, default=10_000_000)
     parser.add_argument("--pg-labourers", type=int, default=1_000_000)
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--large-only", action="store_true", help=argparse.SUPPRESS)  # part 3's DuckDB run alone
