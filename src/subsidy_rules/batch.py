@@ -112,6 +112,11 @@ def evaluate_many(policy: Policy, records: Iterable[Any], rules: Optional[Sequen
 # ====================================================================== output
 
 
+def rule_entry() -> Dict[str, Any]:
+    """One rule's line of the summary: counts by outcome and the total amount."""
+    return {"eligible": 0, "ineligible": 0, "undetermined": 0, "amount": Decimal("0.00")}
+
+
 @attrs.define
 class Summary:
     read: int = 0
@@ -126,7 +131,7 @@ class Summary:
             return
         self.decided += 1
         for item in result.results:
-            entry = self.by_rule.setdefault(item.rule, {"eligible": 0, "ineligible": 0, "undetermined": 0, "amount": Decimal("0.00")})
+            entry = self.by_rule.setdefault(item.rule, rule_entry())
             entry[item.outcome.value] += 1
             if item.amount is not None:
                 entry["amount"] += item.amount
@@ -136,7 +141,7 @@ class Summary:
         self.decided += other.decided
         self.rejected += other.rejected
         for rule, entry in other.by_rule.items():
-            mine = self.by_rule.setdefault(rule, {"eligible": 0, "ineligible": 0, "undetermined": 0, "amount": Decimal("0.00")})
+            mine = self.by_rule.setdefault(rule, rule_entry())
             for key, value in entry.items():
                 mine[key] += value
 

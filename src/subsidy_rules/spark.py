@@ -12,7 +12,7 @@ import datetime as _dt
 import itertools
 from typing import Any, Optional
 
-from .sql.compile import compile_rule
+from .sql.compile import compile_bound
 from .sql.layout import Layout, entity_type
 
 _VIEWS = itertools.count(1)
@@ -34,6 +34,5 @@ def evaluate(df: Any, policy: Any, rule: str, as_of: Optional[_dt.date] = None, 
     layout = Layout(table=(view,), key=key)
     day = as_of or _dt.date.today()
     bound = policy.bound_rule(rule, day, jurisdiction)
-    query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", layout,
-                         refs=lambda other: policy.bound_rule(other, day, jurisdiction))
+    query = compile_bound(policy, bound, "spark", layout)
     return df.sparkSession.sql(query.sql(pretty=False))

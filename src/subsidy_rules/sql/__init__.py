@@ -6,7 +6,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .compile import CompiledQuery, compile_rule
+from .compile import CompiledQuery, compile_bound, compile_rule
 from .layout import DEFAULT_LAYOUT, Layout, SqlError, load_mapping
 
 __all__ = ["CompiledQuery", "Layout", "SqlError", "compile_rule", "load_mapping", "rule_query", "compiled_query"]
@@ -20,8 +20,7 @@ def compiled_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optio
     layout = mapping if isinstance(mapping, Layout) else load_mapping(mapping, policy.schema) if mapping else DEFAULT_LAYOUT
     day = as_of or _dt.date.today()
     bound = policy.bound_rule(rule, day, jurisdiction)
-    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout, explain,
-                        refs=lambda other: policy.bound_rule(other, day, jurisdiction))
+    return compile_bound(policy, bound, dialect, layout, explain)
 
 
 def rule_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,

@@ -1124,3 +1124,17 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
     if waiting:
         amissing = case((exp.EQ(this=status.copy(), expression=pending_s.copy()), comp.concat(*waiting)), default=d.empty())
     return combined, (amount, status, amissing)
+
+
+def compile_bound(policy: Any, bound: ir.BoundRule, dialect: str = "duckdb", layout: Layout = DEFAULT_LAYOUT,
+                  explain: bool = True) -> CompiledQuery:
+    """A policy's bound rule as a query, the rules it refers to bound at the same date and county."""
+    return compile_rule(bound, policy.schema, policy.model.parameters, dialect, layout, explain,
+                        refs=lambda other: policy.bound_rule(other, bound.as_of, bound.jurisdiction))
+
+
+def sharing_key(bound: ir.BoundRule) -> Tuple[Any, ...]:
+    """Bound rules with equal keys compile to the same query: the same rule version and date (a
+    query may hold dates computed from it) and parameter values; with references, the same county
+    too (a referenced rule may have other values there)."""
+    return (bound.ir.id, bound.as_of, bound.values(), bound.jurisdiction if rule_refs(bound.ir) else None)

@@ -29,9 +29,9 @@ import attrs
 from sqlglot import exp
 
 from .. import model as m
+from ..claims import RESERVED
 from ..facts import MAX_LIST
 
-RESERVED = ("as_of", "jurisdiction", "id")
 SUSPECT = (r"[:\[,]\s*-?(\d{16,}|\d*\.\d{13,}|[0-9.]{17,}|[0-9.]+[eE]|NaN|Infinity)"
            r"|[:\[,]\s*-0[^0-9]|,\s*[\]}]|\\u0000|\\u[dD][89abAB]")
 SAFE_ID = r'^[^"\\\x00-\x1f,]*$'  # written the same by SQL concatenation and json.dumps / csv
@@ -154,7 +154,8 @@ def date_text_ok(text: str) -> str:
             f"AND TRY_CAST({text} AS DATE) IS NOT NULL")
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
+    """A schema name as a quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -250,7 +251,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         f"(t[4] IS DISTINCT FROM 'VARCHAR' OR {county})",
         *checks,
     ])
-    typed = ", ".join(f"v.{_quote(e)} AS {_quote(e)}" for e in entities)
+    typed = ", ".join(f"v.{quote_name(e)} AS {quote_name(e)}" for e in entities)
     present = "[" + ", ".join(f"CASE WHEN list_contains(k[1], {lit(e)}) THEN {lit(e)} END" for e in entities) + "]"
     lengths = f", json_array_length(j, {texts(array_paths)}) AS a" if array_paths else ""
     spread_sql = "".join(", " + column for column in spread)

@@ -8,13 +8,14 @@ schema — one STRUCT column per entity — so no value is re-parsed from text.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
 from .. import model as m
 from ..ir import nodes as ir
-from .compile import CompiledQuery, compile_rule, rule_refs
+from .compile import CompiledQuery, compile_bound, rule_refs, sharing_key
 from .connection import connect
 from .run_json_lines import run_json_lines
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
@@ -77,8 +78,7 @@ def evaluate_claims(policy: Any, rule: str, claims: Sequence[Mapping[str, Any]],
                     jurisdiction: Optional[str] = None, con: Any = None) -> List[SqlRow]:
     """Checked claims through one rule in DuckDB, one SqlRow per claim in order (keys 1, 2, …)."""
     bound: ir.BoundRule = policy.bound_rule(rule, as_of, jurisdiction)
-    query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb",
-                         refs=lambda other: policy.bound_rule(other, as_of, jurisdiction))
+    query = compile_bound(policy, bound)
     con = con or connect()
     table = arrow_table(enumerate(claims, start=1), policy.schema)
     rows = run_query(con, query, table)
@@ -132,8 +132,6 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     from ..errors import ClaimError, SubsidyRulesError
     from ..runtime import Outcome
 
-    import itertools
-
     records = iter(records)
     first = next(records, None)
     if first is None:
@@ -183,12 +181,9 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             group = seen.get(dated)
             if group is None:
                 bound = policy.bound_rule(*dated)
-                group = (rule, entry.day, bound.values())
-                if rule_refs(bound.ir):  # a referenced rule may have other values in this county
-                    group += (dated[2],)
-                seen[dated] = group
+                group = seen[dated] = sharing_key(bound)
                 bound_of.setdefault(group, bound)
-            if len(group) > 3 and any(entry.claim.get(name, {}) is None for name in policy.schema.entities):
+            if rule_refs(bound_of[group].ir) and any(entry.claim.get(name, {}) is None for name in policy.schema.entities):
                 continue  # SQL reads an entity given as null as one left out: the Python engine decides this
             groups.setdefault(group, []).append(index)
     import duckdb
@@ -199,9 +194,7 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
         rule = group[0]
         try:
             # without --explain only the decision columns are built (the lean query)
-            bound = bound_of[group]
-            query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain,
-                                 refs=lambda other, b=bound: policy.bound_rule(other, b.as_of, b.jurisdiction))
+            query = compile_bound(policy, bound_of[group], explain=explain)
         except SubsidyRulesError:
             fallback.update(members)  # a construct the SQL target lacks: the Python engine decides these
             continue

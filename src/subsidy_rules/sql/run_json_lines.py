@@ -14,23 +14,23 @@ import collections
 import datetime as _dt
 import json
 import weakref
-from decimal import Decimal
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from ..batch import RawRecord, Summary, chunks, error_line, evaluate_columns, evaluate_record, result_rows
+from ..facts import LIMIT
+from ..batch import RawRecord, Summary, chunks, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
 from ..tables.writers import encoder
-from .compile import compile_rule, rule_refs
+from .compile import compile_bound, rule_refs, sharing_key
 from .connection import connect
-from .json_checks import checked_sql, lit, named_entities_sql
+from .json_checks import checked_sql, lit, named_entities_sql, quote_name
 from .layout import SqlError
 
 CHUNK = 200_000
 WRITE_ROWS = 256
 _QUERIES: "weakref.WeakKeyDictionary[Any, Dict[Any, str]]" = weakref.WeakKeyDictionary()  # policy -> query texts
 decided_by = collections.Counter()  # lines decided by "sql" and handed to "python", for tests and benchmarks
-_HUGE = "1000000000000000"  # 10**15: larger amounts are written in scientific form by Python
+_HUGE = format(LIMIT, "f")  # larger amounts are written in scientific form by Python
 
 
 @attrs.frozen
@@ -47,12 +47,10 @@ class Group:
 def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]], as_of: Optional[_dt.date],
                    explain: bool, fmt: str, lang: str, writer: Any, write_error: Any, progress: Any, summary: Any,
                    lineterminator: str = "\n") -> Any:
-    import pyarrow as pa
-
     con = connect()
     for batch in chunks(records, CHUNK):
         part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
-        texts, counts, where, errors = part.run(pa)
+        texts, counts, where, errors = part.run()
         numbers = [r.line for r in batch]
         read = summary.read
         # in pieces, as the Python engine writes: an interrupted run has counted what it wrote
@@ -79,8 +77,9 @@ class _Chunk:
         self.today = _dt.date.today()
 
     # ------------------------------------------------------------------ steps
-    def run(self, pa: Any) -> Tuple[List[str], List[int], List[int], str]:
+    def run(self) -> Tuple[List[str], List[int], List[int], str]:
         import duckdb
+        import pyarrow as pa
 
         con, policy = self.con, self.policy
         texts = [r.text if r.text is not None else "" for r in self.batch]
@@ -90,6 +89,7 @@ class _Chunk:
         con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
                     + checked_sql(policy.schema, policy.info.counties, "lines", named))
         con.unregister("lines")
+        self.columns = [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]
         con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
                     "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
         con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
@@ -101,12 +101,12 @@ class _Chunk:
                 self.run_group(group)
             except (duckdb.Error, SqlError):  # an overflow on extreme facts, a construct SQL lacks
                 self.hand_places([(group.places, None)])  # the Python engine decides these
-        return self.finish(pa, dict(zip(lines, texts)))
+        return self.finish(dict(zip(lines, texts)))
 
     def groups(self, named: Sequence[str]) -> Tuple[List[Group], List[Any]]:
         """The rule queries to run, from the claims' dates, counties and entities (as batch.py picks)."""
         policy, con = self.policy, self.con
-        if "present" not in [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]:
+        if "present" not in self.columns:  # no line SQL could check
             return [], []
         shapes = con.execute("SELECT DISTINCT as_of, jurisdiction, present FROM checked WHERE ok").fetchall()
         by_bound: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
@@ -123,9 +123,7 @@ class _Chunk:
                 targets = [rid for rid in policy.rule_ids if policy.compiled(rid, day).rule.applies_to in present]
             for rule in targets:
                 bound = policy.bound_rule(rule, day, county)
-                key = (rule, day, bound.values())
-                if rule_refs(bound.ir):  # a referenced rule may have other values in this county
-                    key += (county,)
+                key = sharing_key(bound)
                 entry = by_bound.setdefault(key, {"bound": bound, "places": set(),
                                                   "entity": policy.compiled(rule, day).rule.applies_to})
                 entry["places"].add((claim_day, county))
@@ -153,12 +151,12 @@ class _Chunk:
     def run_group(self, group: Group) -> None:
         policy, con = self.policy, self.con
         query = _query(policy, group.bound, self.explain)
-        columns = ", ".join(f'"{name}"' for name in self.entity_columns())
+        columns = ", ".join(quote_name(name) for name in self.entity_columns())
         chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
         if rule_refs(group.bound.ir):
             # SQL reads an entity given as null as one left out, which a referenced rule tells apart:
             # the Python engine decides those lines
-            null = " OR ".join(f"(list_contains(present, {lit(name)}) AND {_quote(name)} IS NULL)"
+            null = " OR ".join(f"(list_contains(present, {lit(name)}) AND {quote_name(name)} IS NULL)"
                                for name in self.entity_columns()) or "FALSE"
             con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
             chosen += f" AND NOT ({null})"
@@ -174,8 +172,7 @@ class _Chunk:
                     f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
 
     def entity_columns(self) -> List[str]:
-        names = [d[0] for d in self.con.execute("SELECT * FROM checked LIMIT 0").description]
-        return [n for n in names if n in self.policy.schema.entities]
+        return [n for n in self.columns if n in self.policy.schema.entities]
 
     def line_text(self, rule: str, conditions: Optional[str]) -> str:
         amount = "CAST(CAST(q.amount AS DECIMAL(38,2)) AS VARCHAR)"
@@ -185,7 +182,7 @@ class _Chunk:
                      lit(_csv_text(rule)), "q.outcome", f"COALESCE({amount}, '')",
                      f"COALESCE(array_to_string({missing}, ';'), '')"]
             return " || ',' || ".join(cells) + f" || {lit(self.newline)}"
-        parts = [f"'{{\"line\": ' || CAST(q.key AS VARCHAR)", "', \"id\": ' || c.id_json",
+        parts = ["'{\"line\": ' || CAST(q.key AS VARCHAR)", "', \"id\": ' || c.id_json",
                  lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "') + " || q.outcome",
                  f"'\", \"amount\": ' || COALESCE('\"' || {amount} || '\"', 'null')",
                  f"', \"missing\": ' || COALESCE(CASE WHEN len({missing}) > 0 "
@@ -203,13 +200,14 @@ class _Chunk:
             if name in skip:
                 continue
             if name == "items":
-                fields.append(f"{_quote(name)} := list_transform(q.items, lambda _i: {_item_struct(kind)})")
+                fields.append(f"{quote_name(name)} := list_transform(q.items, lambda _i: {_item_struct(kind)})")
             else:
-                fields.append(f"{_quote(name)} := {_plain('q.' + _quote(name), kind)}")
+                fields.append(f"{quote_name(name)} := {_plain('q.' + quote_name(name), kind)}")
         return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
-    def finish(self, pa: Any, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
+    def finish(self, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
+        import pyarrow as pa
 
         con, policy = self.con, self.policy
         con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
@@ -251,7 +249,7 @@ class _Chunk:
         counts: Dict[str, Dict[str, Any]] = {}
         for rule, outcome, number, amount, where in native:
             first[rule] = min(first.get(rule, where), where)
-            entry = counts.setdefault(rule, _entry())
+            entry = counts.setdefault(rule, rule_entry())
             entry[outcome] += number
             if amount is not None:
                 entry["amount"] += amount
@@ -259,7 +257,7 @@ class _Chunk:
             for position, item in enumerate(result.results):
                 where = result.line * 100000 + position
                 first[item.rule] = min(first.get(item.rule, where), where)
-                entry = counts.setdefault(item.rule, _entry())
+                entry = counts.setdefault(item.rule, rule_entry())
                 entry[item.outcome.value] += 1
                 if item.amount is not None:
                     entry["amount"] += item.amount
@@ -283,23 +281,12 @@ class _Query:
 def _query(policy: Any, bound: Any, explain: bool) -> _Query:
     """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
     cache = _QUERIES.setdefault(policy, {})
-    # the date is part of the key: a query may hold dates computed from it (a 12-month window)
-    refers = bool(rule_refs(bound.ir))
-    key = (id(bound.ir), bound.as_of, bound.values(), explain, bound.jurisdiction if refers else None)
+    key = sharing_key(bound) + (explain,)
     found = cache.get(key)
     if found is None:
-        query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", explain=explain,
-                             refs=lambda other: policy.bound_rule(other, bound.as_of, bound.jurisdiction))
+        query = compile_bound(policy, bound, explain=explain)
         found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
     return found
-
-
-def _entry() -> Dict[str, Any]:
-    return {"eligible": 0, "ineligible": 0, "undetermined": 0, "amount": Decimal("0.00")}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _text_list(values: Sequence[str]) -> str:
@@ -328,7 +315,7 @@ def _item_struct(kind: str) -> str:
     for name, sub in _struct_fields(inner):
         if sub.endswith("]"):
             continue
-        fields.append(f"{_quote(name)} := {_plain('_i.' + _quote(name), sub)}")
+        fields.append(f"{quote_name(name)} := {_plain('_i.' + quote_name(name), sub)}")
     return f"struct_pack({', '.join(fields)})" if fields else "NULL"
 
 
