@@ -26,7 +26,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from sqlglot import exp
 
 from .. import model as m
 from ..claims import RESERVED
@@ -41,8 +40,9 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def lit(text: str) -> str:
-    """A SQL string literal, escaped."""
-    return exp.Literal.string(text).sql(dialect="duckdb")
+    """A SQL string literal, escaped (as sqlglot writes one for DuckDB: quotes doubled, nothing else
+    is special in a DuckDB string)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def texts(values: Iterable[str]) -> str:
@@ -88,6 +88,11 @@ def positions(schema: m.FactSchema, entity: m.Entity, path: str, wildcard: bool 
             found.append(Position(inner, "array", schema.entities[field.of or ""], wildcard))
             found += positions(schema, schema.entities[field.of or ""], inner + "[*]", True)
     return found
+
+
+def present_count(first: int, last: int) -> str:
+    """How many of the json_types t[first] … t[last] are there (the keys present)."""
+    return "(" + " + ".join(f"(t[{index}] IS NOT NULL)::INTEGER" for index in range(first, last + 1)) + ")"
 
 
 def keys_ok(keys: str, allowed: Iterable[str]) -> str:
@@ -212,13 +217,11 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
             allowed = "('OBJECT')" if place.path.endswith("[*]") else "('OBJECT', 'NULL')"
             checks.append(each(kind, "_t", f"_t IN {allowed}"))
             checks.append(each(keys, "_k", keys_ok("_k", place.entity.fields)))
-        elif place.kind == "array":  # its JSON type: in the pattern below
+        elif place.kind == "array":  # its JSON type: in the tests below
             checks.append(f"COALESCE(a[{array_paths.index(place.path) + 1}] <= {MAX_LIST}, TRUE)")
         else:
             keys = f"k[{key_at[place.path]}]"
-            first, last = blocks[place.path]
-            present = f"len(list_filter(t[{first}:{last}], lambda _y: _y IS NOT NULL))"
-            checks.append(f"({keys} IS NULL OR len({keys}) = {present})")
+            checks.append(f"({keys} IS NULL OR len({keys}) = {present_count(*blocks[place.path])})")
     for leaf in leaves_:
         if leaf.wildcard:
             checks.append(type_ok(leaf, spread_column(f"json_type(j, {lit(leaf.path)})")))
@@ -229,30 +232,33 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         elif leaf.field.type in ("decimal", "money"):  # a number, or a plain number written as text
             kind, text = f"t[{at[leaf.path]}]", f"e[{text_at[leaf.path]}]"
             checks.append(f"({kind} IS DISTINCT FROM 'VARCHAR' OR {number_text_ok(text)})")
-        elif leaf.path in text_at:  # its JSON type: in the pattern below
+        elif leaf.path in text_at:  # its JSON type: in the tests below
             text = f"e[{text_at[leaf.path]}]"
             checks.append(f"({text} IS NULL OR {text_ok(leaf.field, text)})")
     county = f"list_contains({texts(counties)}, e[3])" if counties else "TRUE"
-    # every JSON type at once: the types joined by commas ('-': absent) against one pattern
-    kinds = {p.path: "ARRAY" if p.kind == "array" else "OBJECT" for p in places if not p.wildcard}
-    kinds.update({leaf.path: "|".join(JSON_TYPES.get(leaf.field.type, ("NONE",))
-                                      + (("VARCHAR",) if leaf.field.type in ("decimal", "money") else ()))
+    # every JSON type where no list is between: one test per place ('-': absent)
+    kinds = {p.path: ("ARRAY",) if p.kind == "array" else ("OBJECT",) for p in places if not p.wildcard}
+    kinds.update({leaf.path: JSON_TYPES.get(leaf.field.type, ("NONE",))
+                  + (("VARCHAR",) if leaf.field.type in ("decimal", "money") else ())
                   for leaf in leaves_ if not leaf.wildcard})
-    allowed = ["OBJECT", "-|NULL|VARCHAR|BIGINT|UBIGINT", "-|VARCHAR", "-|NULL|VARCHAR"]
-    allowed += ["-|NULL|" + kinds[path] for path in typed_paths[4:]]
-    pattern = ",".join(f"({a})" for a in allowed)
+    allowed = [("NULL", "VARCHAR", "BIGINT", "UBIGINT"), ("VARCHAR",), ("NULL", "VARCHAR")]  # id, as_of, jurisdiction
+    allowed += [kinds[path] + ("NULL",) for path in typed_paths[4:]]
+    types = ["t[1] = 'OBJECT'"] + [f"COALESCE(t[{index}] IN ({', '.join(lit(kind) for kind in kinds_)}), TRUE)"
+                                   for index, kinds_ in enumerate(allowed, start=2)]
+    top = len(RESERVED) + len(entities) + 1  # t[2] … t[top]: the claim's own keys
     ok = " AND ".join([
         "j IS NOT NULL",
-        f"regexp_full_match(array_to_string(list_transform(t, lambda _x: COALESCE(_x, '-')), ','), {lit(pattern)})",
-        keys_ok("k[1]", RESERVED + tuple(entities)),  # a key of no entity named here: Python says which
-        f"list_has_any({texts(entities)}, k[1])",
+        *types,
+        # as many keys as the claim's known keys present: none unknown (Python says which), none repeated
+        f"len(k[1]) = {present_count(2, top)}",
+        "(" + " OR ".join(f"t[{index}] IS NOT NULL" for index in range(len(RESERVED) + 2, top + 1)) + ")",
         f"(t[2] IS DISTINCT FROM 'VARCHAR' OR regexp_matches(e[1], {lit(SAFE_ID)}))",
         f"(t[3] IS NULL OR {date_text_ok('e[2]')})",
         f"(t[4] IS DISTINCT FROM 'VARCHAR' OR {county})",
         *checks,
     ])
     typed = ", ".join(f"v.{quote_name(e)} AS {quote_name(e)}" for e in entities)
-    present = "[" + ", ".join(f"CASE WHEN list_contains(k[1], {lit(e)}) THEN {lit(e)} END" for e in entities) + "]"
+    present = "[" + ", ".join(f"CASE WHEN t[{at['$.' + e]}] IS NOT NULL THEN {lit(e)} END" for e in entities) + "]"
     lengths = f", json_array_length(j, {texts(array_paths)}) AS a" if array_paths else ""
     spread_sql = "".join(", " + column for column in spread)
     return f"""

@@ -50,13 +50,13 @@ def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Seque
     con = connect()
     for batch in chunks(records, CHUNK):
         part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
-        texts, counts, where, errors = part.run()
+        pieces, errors = part.run()
         numbers = [r.line for r in batch]
         read = summary.read
         # in pieces, as the Python engine writes: an interrupted run has counted what it wrote
-        for start in range(0, len(texts), WRITE_ROWS):
-            writer.write_encoded("".join(texts[start:start + WRITE_ROWS]), sum(counts[start:start + WRITE_ROWS]))
-            summary.read = read + bisect.bisect_right(numbers, where[min(start + WRITE_ROWS, len(texts)) - 1])
+        for text, rows, last in pieces:
+            writer.write_encoded(text, rows)
+            summary.read = read + bisect.bisect_right(numbers, last)
         summary.read = read
         if errors:
             write_error(errors)
@@ -77,7 +77,7 @@ class _Chunk:
         self.today = _dt.date.today()
 
     # ------------------------------------------------------------------ steps
-    def run(self) -> Tuple[List[str], List[int], List[int], str]:
+    def run(self) -> Tuple[List[Tuple[str, int, int]], str]:
         import duckdb
         import pyarrow as pa
 
@@ -206,7 +206,7 @@ class _Chunk:
         return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
-    def finish(self, text_of: Dict[int, str]) -> Tuple[List[str], List[int], List[int], str]:
+    def finish(self, text_of: Dict[int, str]) -> Tuple[List[Tuple[str, int, int]], str]:
         import pyarrow as pa
 
         con, policy = self.con, self.policy
@@ -267,9 +267,12 @@ class _Chunk:
         summary.decided = summary.read - summary.rejected
         for rule in sorted(counts, key=lambda r: first[r]):
             summary.by_rule[rule] = counts[rule]
-        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
-        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
-        return table.column(0).to_pylist(), table.column(1).to_pylist(), table.column(2).to_pylist(), "".join(errors)
+        # the output text in pieces of about WRITE_ROWS lines, each joined in DuckDB
+        first_line = self.batch[0].line if self.batch else 0
+        pieces = con.execute(
+            f"SELECT string_agg(text, '' ORDER BY line, ord), CAST(sum(rows) AS BIGINT), max(line) FROM results "
+            f"GROUP BY (line - {first_line}) // {WRITE_ROWS} ORDER BY max(line)").fetchall()
+        return [(text or "", rows, last) for text, rows, last in pieces], "".join(errors)
 
 
 @attrs.frozen
