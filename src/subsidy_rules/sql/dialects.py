@@ -8,6 +8,8 @@ names here are fixed words of this module, never text from a rule file.
 
 from __future__ import annotations
 
+import functools
+
 from typing import Optional
 
 from sqlglot import exp
@@ -54,13 +56,19 @@ def case(*whens, default: Optional[exp.Expression] = None) -> exp.Expression:
     return node
 
 
+@functools.lru_cache(maxsize=None)
+def _data_type(text: str, dialect: str) -> exp.DataType:
+    """A type written as text, parsed once (sqlglot parses it anew each time); callers take a copy."""
+    return exp.DataType.build(text, dialect=dialect)
+
+
 class Dialect:
     name = "duckdb"
     decimal = "DECIMAL(38,12)"
     text_list = "VARCHAR[]"
 
     def dtype(self, text: str) -> exp.DataType:
-        return exp.DataType.build(text, dialect=self.name)
+        return _data_type(text, self.name).copy()
 
     def cast(self, e: exp.Expression, text: str) -> exp.Expression:
         return exp.Cast(this=e, to=self.dtype(text))

@@ -267,12 +267,13 @@ class _Chunk:
         summary.decided = summary.read - summary.rejected
         for rule in sorted(counts, key=lambda r: first[r]):
             summary.by_rule[rule] = counts[rule]
-        # the output text in pieces of about WRITE_ROWS lines, each joined in DuckDB
-        first_line = self.batch[0].line if self.batch else 0
-        pieces = con.execute(
-            f"SELECT string_agg(text, '' ORDER BY line, ord), CAST(sum(rows) AS BIGINT), max(line) FROM results "
-            f"GROUP BY (line - {first_line}) // {WRITE_ROWS} ORDER BY max(line)").fetchall()
-        return [(text or "", rows, last) for text, rows, last in pieces], "".join(errors)
+        # the output text in pieces of WRITE_ROWS rows (Arrow hands DuckDB's text over fastest)
+        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
+        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
+        texts, rows, lines = (table.column(index).to_pylist() for index in range(3))
+        pieces = [("".join(texts[start:start + WRITE_ROWS]), sum(rows[start:start + WRITE_ROWS]),
+                   lines[min(start + WRITE_ROWS, len(lines)) - 1]) for start in range(0, len(texts), WRITE_ROWS)]
+        return pieces, "".join(errors)
 
 
 @attrs.frozen
