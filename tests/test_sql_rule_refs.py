@@ -116,7 +116,7 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkey
     import json
 
     from subsidy_rules.cli import main
-    from subsidy_rules.sql import run_json_lines as J
+    from subsidy_rules.sql import run_checked as J
 
     compiled = []
     query = J._query

@@ -1,343 +1,44 @@
-"""`evaluate --engine duckdb` on JSON Lines: lines checked, typed, decided and written as text in DuckDB.
+"""`evaluate --engine duckdb` on JSON Lines: lines checked and typed in DuckDB, then decided there.
 
 Python only splits the file into numbered lines (as the Python engine numbers them) and hands
-DuckDB chunks of them. DuckDB checks each line (json_checks.py), runs each rule's compiled query
-per date and bound parameter values, and builds each output line as text. A line the SQL checks do
-not accept, or that a query leaves to Python (``_fallback``), is evaluated by the Python engine, so
-its rows, and its error message when it is rejected, are the Python engine's.
+DuckDB chunks of them. DuckDB checks each line (json_checks.py) into the table of checked claims,
+which run_checked.py decides. A line the checks do not accept goes to the Python engine.
 """
 
 from __future__ import annotations
 
-import bisect
-import collections
 import datetime as _dt
-import json
-import weakref
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, Optional, Sequence
 
-import attrs
-
-from ..facts import LIMIT
-from ..batch import RawRecord, Summary, chunks, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
-from ..tables.writers import encoder
-from .compile import compile_bound, rule_refs, sharing_key
+from ..batch import RawRecord, chunks
 from .connection import connect
-from .json_checks import checked_sql, lit, named_entities_sql, quote_name
-from .layout import SqlError
+from .json_checks import checked_sql, named_entities_sql
+from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
 CHUNK = 200_000
-WRITE_ROWS = 256
-_QUERIES: "weakref.WeakKeyDictionary[Any, Dict[Any, str]]" = weakref.WeakKeyDictionary()  # policy -> query texts
-decided_by = collections.Counter()  # lines decided by "sql" and handed to "python", for tests and benchmarks
-_HUGE = format(LIMIT, "f")  # larger amounts are written in scientific form by Python
+
+__all__ = ["run_json_lines", "decided_by"]
 
 
-@attrs.frozen
-class Group:
-    """One rule's query: the rule, its bound values' date, and the (date, county) pairs it serves."""
+def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional[Sequence[str]],
+                   as_of: Optional[_dt.date], explain: bool, fmt: str, lang: str, writer: Any, write_error: Any,
+                   progress: Any, summary: Any, lineterminator: str = "\n") -> Any:
+    import pyarrow as pa
 
-    rule: str
-    entity: str  # the rule's entity: only claims naming it get a row
-    order: int
-    bound: Any
-    places: Tuple[Tuple[_dt.date, Optional[str]], ...]
-
-
-def run_json_lines(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]], as_of: Optional[_dt.date],
-                   explain: bool, fmt: str, lang: str, writer: Any, write_error: Any, progress: Any, summary: Any,
-                   lineterminator: str = "\n") -> Any:
+    options = Options(rules, as_of, explain, fmt, lang, lineterminator)
     con = connect()
     for batch in chunks(records, CHUNK):
-        part = _Chunk(policy, con, batch, rules, as_of, explain, fmt, lang, lineterminator)
-        pieces, errors = part.run()
         numbers = [r.line for r in batch]
-        read = summary.read
-        # in pieces, as the Python engine writes: an interrupted run has counted what it wrote
-        for text, rows, last in pieces:
-            writer.write_encoded(text, rows)
-            summary.read = read + bisect.bisect_right(numbers, last)
-        summary.read = read
-        if errors:
-            write_error(errors)
-        summary.merge(part.summary)
-        if progress:
-            progress.update(summary.read)
-    con.close()
-    return summary
-
-
-class _Chunk:
-    def __init__(self, policy: Any, con: Any, batch: List[Any], rules, as_of, explain: bool, fmt: str, lang: str,
-                 lineterminator: str) -> None:
-        self.policy, self.con, self.batch = policy, con, batch
-        self.rules, self.as_of, self.explain, self.fmt, self.lang = rules, as_of, explain, fmt, lang
-        self.newline = lineterminator
-        self.summary = Summary()
-        self.today = _dt.date.today()
-
-    # ------------------------------------------------------------------ steps
-    def run(self) -> Tuple[List[Tuple[str, int, int]], str]:
-        import duckdb
-        import pyarrow as pa
-
-        con, policy = self.con, self.policy
-        texts = [r.text if r.text is not None else "" for r in self.batch]
-        lines = [r.line for r in self.batch]
-        con.register("lines", pa.table({"line": pa.array(lines, pa.int64()), "text": pa.array(texts, pa.string())}))
+        texts = [r.text if r.text is not None else "" for r in batch]
+        con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
         named = [row[0] for row in con.execute(named_entities_sql("lines")).fetchall()]
         con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
                     + checked_sql(policy.schema, policy.info.counties, "lines", named))
         con.unregister("lines")
-        self.columns = [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]
-        con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
-                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
-        con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
-        groups, python_places = self.groups(named)
-        if python_places:
-            self.hand_places(python_places)
-        for group in groups:
-            try:
-                self.run_group(group)
-            except (duckdb.Error, SqlError):  # an overflow on extreme facts, a construct SQL lacks
-                self.hand_places([(group.places, None)])  # the Python engine decides these
-        return self.finish(dict(zip(lines, texts)))
-
-    def groups(self, named: Sequence[str]) -> Tuple[List[Group], List[Any]]:
-        """The rule queries to run, from the claims' dates, counties and entities (as batch.py picks)."""
-        policy, con = self.policy, self.con
-        if "present" not in self.columns:  # no line SQL could check
-            return [], []
-        shapes = con.execute("SELECT DISTINCT as_of, jurisdiction, present FROM checked WHERE ok").fetchall()
-        by_bound: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
-        handed: List[Any] = []
-        order = {rule: index for index, rule in enumerate(self.rules or policy.rule_ids)}
-        for claim_day, county, present in shapes:
-            day = self.as_of or claim_day or self.today
-            if self.rules:
-                targets = list(self.rules)
-                if any(policy.compiled(rule, day).rule.applies_to not in present for rule in targets):
-                    handed.append(((claim_day, county, present), "shape"))  # Python names the missing entity
-                    continue
-            else:
-                targets = [rid for rid in policy.rule_ids if policy.compiled(rid, day).rule.applies_to in present]
-            for rule in targets:
-                bound = policy.bound_rule(rule, day, county)
-                key = sharing_key(bound)
-                entry = by_bound.setdefault(key, {"bound": bound, "places": set(),
-                                                  "entity": policy.compiled(rule, day).rule.applies_to})
-                entry["places"].add((claim_day, county))
-        found = [Group(key[0], entry["entity"], order[key[0]], entry["bound"], tuple(sorted(entry["places"], key=repr)))
-                 for key, entry in by_bound.items()]
-        return found, handed
-
-    def where(self, places: Iterable[Tuple[Optional[_dt.date], Optional[str]]]) -> str:
-        parts = []
-        for day, county in places:
-            on_day = f"as_of = DATE {lit(day.isoformat())}" if day is not None else "as_of IS NULL"
-            in_county = f"jurisdiction = {lit(county)}" if county is not None else "jurisdiction IS NULL"
-            parts.append(f"({on_day} AND {in_county})")
-        return " OR ".join(parts) or "FALSE"
-
-    def hand_places(self, handed: Sequence[Any]) -> None:
-        for place, kind in handed:
-            if kind == "shape":
-                claim_day, county, present = place
-                cond = self.where([(claim_day, county)]) + f" AND present = {_text_list(present)}"
-            else:
-                cond = self.where(place)
-            self.con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE ok AND ({cond})")
-
-    def run_group(self, group: Group) -> None:
-        policy, con = self.policy, self.con
-        query = _query(policy, group.bound, self.explain)
-        columns = ", ".join(quote_name(name) for name in self.entity_columns())
-        chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
-        if rule_refs(group.bound.ir):
-            # SQL reads an entity given as null as one left out, which a referenced rule tells apart:
-            # the Python engine decides those lines
-            null = " OR ".join(f"(list_contains(present, {lit(name)}) AND {quote_name(name)} IS NULL)"
-                               for name in self.entity_columns()) or "FALSE"
-            con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
-            chosen += f" AND NOT ({null})"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked WHERE {chosen}")
-        sql = query.sql_text
-        fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
-        huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE answered AS SELECT q.*, {fallback} OR {huge} AS _hand "
-                    f"FROM ({sql}) q")
-        con.execute("INSERT INTO handed SELECT key FROM answered WHERE _hand")
-        text = self.line_text(group.rule, self.conditions(query) if self.explain and self.fmt == "jsonl" else None)
-        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, {text}, {lit(group.rule)}, q.outcome, "
-                    f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
-
-    def entity_columns(self) -> List[str]:
-        return [n for n in self.columns if n in self.policy.schema.entities]
-
-    def line_text(self, rule: str, conditions: Optional[str]) -> str:
-        amount = "CAST(CAST(q.amount AS DECIMAL(38,2)) AS VARCHAR)"
-        missing = "CASE WHEN q.outcome = 'undetermined' THEN q.missing END"
-        if self.fmt == "csv":
-            cells = ["CAST(q.key AS VARCHAR)", "CASE WHEN c.id_json = 'null' THEN '' ELSE trim(c.id_json, '\"') END",
-                     lit(_csv_text(rule)), "q.outcome", f"COALESCE({amount}, '')",
-                     f"COALESCE(array_to_string({missing}, ';'), '')"]
-            return " || ',' || ".join(cells) + f" || {lit(self.newline)}"
-        parts = ["'{\"line\": ' || CAST(q.key AS VARCHAR)", "', \"id\": ' || c.id_json",
-                 lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "') + " || q.outcome",
-                 f"'\", \"amount\": ' || COALESCE('\"' || {amount} || '\"', 'null')",
-                 f"', \"missing\": ' || COALESCE(CASE WHEN len({missing}) > 0 "
-                 f"THEN '[\"' || array_to_string({missing}, '\", \"') || '\"]' END, '[]')"]
-        if conditions is not None:
-            parts.append(f"', \"conditions\": ' || {conditions}")
-        return " || ".join(parts) + " || '}' || " + lit("\n")
-
-    def conditions(self, query: Any) -> str:
-        """The compact explanation: each condition's result, the values read, the deciding conditions."""
-        described = self.con.execute("DESCRIBE SELECT * FROM answered").fetchall()
-        skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
-        fields = []
-        for name, kind, *_ in described:
-            if name in skip:
-                continue
-            if name == "items":
-                fields.append(f"{quote_name(name)} := list_transform(q.items, lambda _i: {_item_struct(kind)})")
-            else:
-                fields.append(f"{quote_name(name)} := {_plain('q.' + quote_name(name), kind)}")
-        return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
-
-    # ------------------------------------------------------------------ the lines Python decides, and the text
-    def finish(self, text_of: Dict[int, str]) -> Tuple[List[Tuple[str, int, int]], str]:
-        import pyarrow as pa
-
-        con, policy = self.con, self.policy
-        con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
-        python_lines = [row[0] for row in con.execute(
-            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
-        encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
-        entity = self.batch[0].entity if self.batch else None
-        entities = self.batch[0].entities if self.batch else ()
-        decided_by["python"] += len(python_lines)
-        decided_by["sql"] += len(self.batch) - len(python_lines)
-        py_lines: List[int] = []
-        py_texts: List[str] = []
-        py_results: List[Any] = []
-        py_rows: List[int] = []
-        errors: List[str] = []
-        for line in python_lines:
-            result = evaluate_record(policy, RawRecord(line, text=text_of[line], entity=entity, entities=entities),
-                                     self.rules, self.as_of, False)
-            py_results.append(result)
-            if result.error is not None:
-                errors.append(error_line(result, self.lang))
-                continue
-            rows = result_rows(result, False, self.lang)
-            if self.explain and self.fmt == "jsonl":
-                for row in rows:
-                    row["conditions"] = None  # decided by the Python engine: no condition columns
-            py_lines.append(line)
-            py_texts.append(encode(rows) if encode else "")
-            py_rows.append(len(rows))
-        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()),
-                                              "text": pa.array(py_texts, pa.string()),
-                                              "rows": pa.array(py_rows, pa.int32())}))
-        con.execute("INSERT INTO results (line, ord, text, rows) SELECT line, -1, text, rows FROM python_rows")
-        con.unregister("python_rows")
-        # the summary: counts per rule in the order rules first appear, as batch.Summary.add makes it
-        native = con.execute("SELECT rule, outcome, count(*), sum(amount), min(line * 100000 + ord) FROM results "
-                             "WHERE ord >= 0 GROUP BY rule, outcome").fetchall()
-        first: Dict[str, int] = {}
-        counts: Dict[str, Dict[str, Any]] = {}
-        for rule, outcome, number, amount, where in native:
-            first[rule] = min(first.get(rule, where), where)
-            entry = counts.setdefault(rule, rule_entry())
-            entry[outcome] += number
-            if amount is not None:
-                entry["amount"] += amount
-        for result in py_results:
-            for position, item in enumerate(result.results):
-                where = result.line * 100000 + position
-                first[item.rule] = min(first.get(item.rule, where), where)
-                entry = counts.setdefault(item.rule, rule_entry())
-                entry[item.outcome.value] += 1
-                if item.amount is not None:
-                    entry["amount"] += item.amount
-        summary = self.summary
-        summary.read = len(self.batch)
-        summary.rejected = len(errors)
-        summary.decided = summary.read - summary.rejected
-        for rule in sorted(counts, key=lambda r: first[r]):
-            summary.by_rule[rule] = counts[rule]
-        # the output text in pieces of WRITE_ROWS rows (Arrow hands DuckDB's text over fastest)
-        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
-        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
-        texts, rows, lines = (table.column(index).to_pylist() for index in range(3))
-        pieces = [("".join(texts[start:start + WRITE_ROWS]), sum(rows[start:start + WRITE_ROWS]),
-                   lines[min(start + WRITE_ROWS, len(lines)) - 1]) for start in range(0, len(texts), WRITE_ROWS)]
-        return pieces, "".join(errors)
-
-
-@attrs.frozen
-class _Query:
-    sql_text: str
-    fallback: bool
-
-
-def _query(policy: Any, bound: Any, explain: bool) -> _Query:
-    """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
-    cache = _QUERIES.setdefault(policy, {})
-    key = sharing_key(bound) + (explain,)
-    found = cache.get(key)
-    if found is None:
-        query = compile_bound(policy, bound, explain=explain)
-        found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
-    return found
-
-
-def _text_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(lit(v) for v in values) + "]"
-
-
-def _csv_text(value: str) -> str:
-    if any(ch in value for ch in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-def _plain(expr: str, kind: str) -> str:
-    """A value as the JSON explanation writes it: exact numbers and dates as text."""
-    if kind.startswith("DECIMAL") or kind == "DATE":
-        return f"CAST({expr} AS VARCHAR)"
-    if kind.endswith("[]") and (kind.startswith("DECIMAL") or kind.startswith("DATE")):
-        return f"list_transform({expr}, lambda _v: CAST(_v AS VARCHAR))"
-    return expr
-
-
-def _item_struct(kind: str) -> str:
-    """An item of the explanation: its plain fields (lists inside an item are left out)."""
-    inner = kind[len("STRUCT("):-len(")[]")]
-    fields = []
-    for name, sub in _struct_fields(inner):
-        if sub.endswith("]"):
-            continue
-        fields.append(f"{quote_name(name)} := {_plain('_i.' + quote_name(name), sub)}")
-    return f"struct_pack({', '.join(fields)})" if fields else "NULL"
-
-
-def _struct_fields(inner: str) -> List[Tuple[str, str]]:
-    """'"a" BOOLEAN, b VARCHAR[]' -> [(a, BOOLEAN), (b, VARCHAR[])], at the top level of nesting."""
-    found, depth, start = [], 0, 0
-    for index, ch in enumerate(inner + ","):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            part = inner[start:index].strip()
-            start = index + 1
-            if part.startswith('"'):
-                end = part.index('"', 1)
-                found.append((part[1:end], part[end + 1:].strip()))
-            else:
-                name, _, sub = part.partition(" ")
-                found.append((name, sub.strip()))
-    return found
+        by_line = dict(zip(numbers, batch))
+        part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
+        pieces, errors = part.decide()
+        write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
+                     progress=progress, summary=summary)
+    con.close()
+    return summary
