@@ -444,7 +444,7 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     progress = None
     try:
         if args.engine == "duckdb":
-            from .sql.run_duckdb import run_table, table_columns
+            from .sql.run_duckdb import run_path, table_columns
 
             writer = outputs.add(open_writer(args.out or out, fmt, table_columns(fmt, args.explain), args.lang))
         else:
@@ -453,9 +453,10 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
         show = not args.no_progress and hasattr(err, "isatty") and err.isatty()
         progress = Progress(err, source.size, source.tell) if show else None
         if args.engine == "duckdb":
-            run_table(policy, source.records, rules=args.rule, as_of=args.as_of, explain=args.explain, fmt=fmt,
-                      lang=args.lang, writer=writer, write_error=errors.write if errors else err.write,
-                      progress=progress, summary=summary)
+            run_path(policy, args.input, args.input_format or detect_format(args.input), source.records,
+                     entity=args.entity, rules=args.rule, as_of=args.as_of, explain=args.explain, fmt=fmt,
+                     lang=args.lang, writer=writer, write_error=errors.write if errors else err.write,
+                     progress=progress, summary=summary)
         else:
             run(policy, str(directory), source.records, rules=args.rule, as_of=args.as_of, explain=args.explain,
                 fmt=fmt, lang=args.lang, jobs=max(1, args.jobs), writer=writer,

@@ -18,6 +18,7 @@ from ..ir import nodes as ir
 from .compile import CompiledQuery, compile_bound, rule_refs, sharing_key
 from .connection import connect
 from .run_json_lines import run_json_lines
+from .run_parquet import readable, run_parquet
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
 
 
@@ -258,6 +259,29 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             progress.update(summary.read)
     flush()
     return summary
+
+
+def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], *, entity: Optional[str] = None,
+             rules: Optional[Sequence[str]] = None, as_of: Optional[_dt.date] = None, explain: bool = False,
+             fmt: str = "jsonl", lang: str = "zh", writer, write_error, progress=None, summary=None):
+    """`evaluate` on DuckDB over an input file: a Parquet file, written as JSON Lines or CSV, is
+    read by DuckDB itself (run_parquet.py); any other input is ``records`` (the file's RawRecords,
+    as tables.open_records reads them) through run_table. The same rows, errors and summary."""
+    from ..batch import Summary
+    from .layout import SqlError
+
+    if input_format == "parquet" and fmt in ("jsonl", "csv") and readable(path):
+        try:
+            import duckdb  # noqa: F401
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise SqlError("Q007") from None
+        return run_parquet(policy, path, entity=entity, rules=rules, as_of=as_of, explain=explain, fmt=fmt,
+                           lang=lang, writer=writer, write_error=write_error, progress=progress,
+                           summary=summary if summary is not None else Summary(),
+                           lineterminator=getattr(writer, "lineterminator", "\n"))
+    return run_table(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang, writer=writer,
+                     write_error=write_error, progress=progress, summary=summary)
 
 
 def compact(values: Mapping[str, Any]) -> Dict[str, Any]:

@@ -176,12 +176,7 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
 def read_parquet(source: Any, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
     """Records of a Parquet file, in batches. Columns are named like CSV headers; a struct or list
     column holds a whole nested value (a ``labourer`` struct, ``employer.hires`` as a list)."""
-    need("pyarrow", "parquet")
-    pq = need("pyarrow.parquet", "parquet")
-    try:
-        handle = pq.ParquetFile(source)
-    except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for a bad file
-        raise ClaimError("T004", "", fmt="parquet", detail=f"{_name(source)}: {exc}") from None
+    handle = open_parquet(source)
     names = handle.schema_arrow.names
     plans = plan_columns(names, schema, entity)
     number = 0
@@ -197,6 +192,68 @@ def read_parquet(source: Any, schema: m.FactSchema, entity: Optional[str] = None
         close = getattr(handle, "close", None)  # ParquetFile.close is newer than some pyarrow releases
         if close is not None:
             close()
+
+
+def open_parquet(source: Any) -> Any:
+    """A pyarrow ParquetFile; a file pyarrow cannot open is a ClaimError T004 naming it."""
+    need("pyarrow", "parquet")
+    pq = need("pyarrow.parquet", "parquet")
+    try:
+        return pq.ParquetFile(source)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for a bad file
+        raise ClaimError("T004", "", fmt="parquet", detail=f"{_name(source)}: {exc}") from None
+
+
+class ParquetRows:
+    """Single rows of an open Parquet file by number (from 1), each the RawRecord read_parquet makes
+    of it: for the rows a reader elsewhere (DuckDB) does not vouch for. Rows are best asked for in
+    order; only the row groups holding them are read."""
+
+    def __init__(self, handle: Any, plans: Sequence[Optional[ColumnPlan]], name: Any = "") -> None:
+        self.handle, self.plans, self.name = handle, plans, name
+        metadata = handle.metadata
+        self.starts = [0]  # the row number before each row group's first
+        for index in range(metadata.num_row_groups):
+            self.starts.append(self.starts[-1] + metadata.row_group(index).num_rows)
+        self._group = -1
+        self._batches: Optional[Iterator[Any]] = None
+        self._batch: Any = None
+        self._first = 0  # the number of the batch's first row
+        self._asked = 0
+        self._columns: Optional[List[List[Any]]] = None
+
+    def record(self, number: int) -> RawRecord:
+        if self._batch is None or not self._first <= number < self._first + self._batch.num_rows:
+            self._seek(number)
+        offset = number - self._first
+        self._asked += 1
+        if self._columns is None and self._asked > 16:  # many rows of this batch: read it whole
+            self._columns = [self._batch.column(i).to_pylist() for i in range(self._batch.num_columns)]
+        if self._columns is not None:
+            cells: Sequence[Any] = [column[offset] for column in self._columns]
+        else:
+            row = self._batch.slice(offset, 1)
+            cells = [row.column(i).to_pylist()[0] for i in range(row.num_columns)]
+        return _record(number, self.plans, cells, typed_cell)
+
+    def _seek(self, number: int) -> None:
+        import bisect
+
+        group = bisect.bisect_left(self.starts, number) - 1
+        if group != self._group or self._batch is None or number < self._first:
+            if not 0 <= group < len(self.starts) - 1:
+                raise IndexError(number)
+            self._group = group
+            self._batches = self.handle.iter_batches(batch_size=PARQUET_BATCH, row_groups=[group])
+            self._batch, self._first = None, self.starts[group] + 1
+        assert self._batches is not None
+        try:
+            while self._batch is None or number >= self._first + self._batch.num_rows:
+                if self._batch is not None:
+                    self._first += self._batch.num_rows
+                self._batch, self._columns, self._asked = next(self._batches), None, 0
+        except OSError as exc:
+            raise ClaimError("T004", "", fmt="parquet", detail=f"{_name(self.name)}: {exc}") from None
 
 
 def _name(source: Any) -> str:
@@ -267,4 +324,4 @@ def _open(path: str, mode: str) -> IO[Any]:
 
 
 __all__ = ["RawRecord", "HeaderError", "Source", "detect_format", "read_raw", "read_xlsx", "read_parquet",
-           "open_records", "FORMATS"]
+           "open_parquet", "ParquetRows", "open_records", "FORMATS"]
