@@ -384,8 +384,8 @@ def _reserved(name: str, x: str, shape: Shape) -> Converted:
         value = f"CASE WHEN {x} IS NULL OR {x} = '' THEN 'null' ELSE '\"' || {x} || '\"' END"
         return Converted(value, f"COALESCE({x} IS NULL OR {x} = '' OR ({plain} AND regexp_matches({x}, "
                                 f"{lit(SAFE_ID)})), FALSE)")
-    if shape.kind in ("int", "uint"):
-        return Converted(f"COALESCE(CAST({x} AS VARCHAR), 'null')", "TRUE")
+    if shape.kind in ("int", "uint"):  # larger integers are written in scientific form
+        return Converted(f"COALESCE(CAST({x} AS VARCHAR), 'null')", f"COALESCE({x} IS NULL OR {_in_range(x, shape)}, FALSE)")
     return Converted("'null'", f"({x} IS NULL)")
 
 

@@ -81,8 +81,9 @@ def _chunk_sql(con: Any, policy: Any, path: str, handle: Any, plans: Sequence[An
         names, types = list(relation.columns), list(relation.types)
     except duckdb.Error:
         return _all_python
-    if names != list(arrow.names) or "file_row_number" in names:
-        return _all_python  # DuckDB names the columns otherwise: Python reads the file
+    same = len(names) == len(arrow.names) and all(a == b or not b for a, b in zip(names, arrow.names))
+    if not same or "file_row_number" in arrow.names:
+        return _all_python  # DuckDB sees other columns (it names a column without a name itself)
     shapes = [shape_of(arrow.field(i).type, types[i]) for i in range(len(names))]
     columns = ", ".join([f"c{i}" for i in range(len(names))] + ["_row"])
 

@@ -1,0 +1,384 @@
+"""`evaluate --engine duckdb` on Parquet: DuckDB reads the file itself, checks and types its
+columns in SQL and decides the rows there, and the output is the Python engine's byte for byte —
+for clean rows (decided in SQL, none handed to Python), and for rows the SQL checks must hand to
+Python (odd types, text in typed columns, floats that are not exact, bad enums and dates, unknown
+struct fields …), and for files the Python reader refuses as a whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb", reason="pip install duckdb (the 'sql' extra)")
+pa = pytest.importorskip("pyarrow", reason="pip install pyarrow (the 'sql' extra)")
+pq = pytest.importorskip("pyarrow.parquet", reason="pip install pyarrow (the 'sql' extra)")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules.cli import main  # noqa: E402
+from subsidy_rules.sql import run_checked  # noqa: E402
+from subsidy_rules.sql import run_parquet as P  # noqa: E402
+from subsidy_rules.tables import atomic  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+CITY_FILES = ("labourers", "employers", "agencies", "loans", "posts", "villages", "counties")
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return subsidy_rules.load_policy()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("city-columns")
+    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
+                    "--scale", "0.02", "--quiet"], check=True)
+    return out
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def both(path, *options):
+    """Each output format through both engines: {(engine, fmt): (exit code, output, errors and summary)}."""
+    found = {}
+    for fmt in ("jsonl", "csv"):
+        for engine in ("python", "duckdb"):
+            found[engine, fmt] = run("evaluate", path, "--engine", engine, "--format", fmt, "--lang", "en", *options)
+    return found
+
+
+def assert_same(path, *options):
+    """Byte-identical output, errors and summary; returns how many records SQL decided and Python did."""
+    before = dict(run_checked.decided_by)
+    found = both(path, *options)
+    for fmt in ("jsonl", "csv"):
+        assert found["duckdb", fmt] == found["python", fmt], f"{fmt}: the DuckDB run differs from the Python engine"
+    return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
+
+
+def records(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def dotted(value, prefix=""):
+    """A claim as dotted columns through records; a list stays one column (a list of structs)."""
+    if isinstance(value, dict):
+        found = {}
+        for key, item in value.items():
+            found.update(dotted(item, f"{prefix}.{key}" if prefix else key))
+        return found
+    return {prefix: value}
+
+
+def label(policy, header):
+    """labourer.age -> 劳动者.年龄; id, as_of and jurisdiction by their Chinese column names."""
+    if header in ("id", "as_of", "jurisdiction"):
+        return {"id": "编号", "as_of": "评估日期", "jurisdiction": "管辖县区"}[header]
+    pieces = header.split(".")
+    entity = policy.schema.entities[pieces[0]]
+    words = [entity.label.zh]
+    for piece in pieces[1:]:
+        field = entity.fields[piece]
+        words.append(field.label.zh)
+        entity = policy.schema.entities.get(field.of or "")
+    return ".".join(words)
+
+
+def write_city(policy, source, path, layout):
+    claims = records(source)
+    if layout == "nested":
+        table = pa.Table.from_pylist(claims)
+    else:
+        rows = [dotted(c) for c in claims]
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
+        if layout == "labels":
+            table = table.rename_columns([label(policy, c) for c in columns])
+    pq.write_table(table, path, row_group_size=300)
+    return len(claims)
+
+
+# ====================================================================== the city
+
+
+@pytest.mark.parametrize("layout", ["nested", "flat", "labels"])
+def test_the_city_is_decided_in_sql_and_written_byte_for_byte(policy, city, tmp_path, layout):
+    for name in CITY_FILES:
+        path = tmp_path / f"{name}.parquet"
+        count = write_city(policy, city / f"{name}.jsonl", path, layout)
+        decided = assert_same(path)
+        # two formats, each once through DuckDB: every record decided in SQL, none by Python
+        assert decided == {"sql": 2 * count, "python": 0}, name
+
+
+def test_options_rule_date_entity_and_small_chunks(policy, city, tmp_path, monkeypatch):
+    path = tmp_path / "employers.parquet"
+    write_city(policy, city / "employers.jsonl", path, "nested")
+    assert_same(path, "--rule", "hiring-award")
+    assert_same(path, "--as-of", "2016-01-01")
+    assert_same(path, "--rule", "entrepreneurship-training-subsidy")  # every row rejected: C009
+    # bare field labels with --entity, read in chunks smaller than a row group and across them
+    people = [c["labourer"] for c in records(city / "labourers.jsonl")][:50]
+    table = pa.Table.from_pylist(people)
+    table = table.rename_columns([policy.schema.entities["labourer"].fields[n].label.zh for n in table.column_names])
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(table, bare, row_group_size=7)
+    monkeypatch.setattr(P, "CHUNK", 11)
+    assert assert_same(bare, "--entity", "labourer") == {"sql": 100, "python": 0}
+
+
+def test_explain_writes_condition_columns(policy, city, tmp_path):
+    path = tmp_path / "employers.parquet"
+    write_city(policy, city / "employers.jsonl", path, "flat")
+    code, out, err = run("evaluate", path, "--engine", "duckdb", "--explain")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows and all(isinstance(r["conditions"], dict) for r in rows)
+    code, plain, _ = run("evaluate", path, "--engine", "duckdb")
+    assert [{k: v for k, v in r.items() if k != "conditions"} for r in rows] == [json.loads(l) for l in plain.splitlines()]
+
+
+# ====================================================================== odd cells of every type
+
+# every arrow type a cell may have, with values the two readers could take differently
+ODD = {
+    pa.string(): ["", " ", " 12", "12", "-0", "007", "1,500", "1500.50", "-0.0", "-0.50", "1e3", "12.", "0.0000000000001",
+                  "1234567890123456", "123456789012345", "NaN", "2017-07-31", "2017-7-31", " 2017-07-31", "20170731",
+                  "2017-02-30", "0000-01-01", "2017-07-31T00:00", "是", "否", "YES", "No", "yeſ", "T", "f", "2",
+                  "farming", "FARMING", "male", "\u3000male", "female ", 'x"y', "a,b", "\\", "\u0085x", "利州区",
+                  "广元县", None],
+    pa.int64(): [0, 1, -1, 2, 40, 10 ** 15 - 1, 10 ** 15, -(10 ** 15) + 1, -(10 ** 15), 2 ** 63 - 1, -(2 ** 63), None],
+    pa.uint64(): [0, 1, 7, 10 ** 15 - 1, 10 ** 15, 2 ** 64 - 1],
+    pa.int8(): [-128, 0, 1, 127],
+    pa.float64(): [0.0, -0.0, 1.0, 2.0, 1.5, 0.1, 0.30000000000000004, 1e-13, 1e-5, 1e15, 1e15 - 1, 999999999999999.9,
+                   123456789012.345, 1500.5000000000002, 0.123456789012, 0.1234567890123, math.nan, math.inf,
+                   -math.inf, 40.0, None],
+    pa.float32(): [0.1, 1.5, 2.0, 40.0, 1e20],
+    pa.decimal128(10, 2): [Decimal("1500.50"), Decimal("0.00"), Decimal("1.00"), Decimal("40.00"), None],
+    pa.decimal128(38, 13): [Decimal("1.5"), Decimal("0")],
+    pa.decimal128(38, 0): [Decimal(10) ** 20, Decimal(40)],
+    pa.bool_(): [True, False, None],
+    pa.date32(): [dt.date(2017, 7, 31), dt.date(1, 1, 1), dt.date(9999, 12, 31), None],
+    pa.timestamp("us"): [dt.datetime(2017, 7, 31, 12, 30), dt.datetime(1970, 1, 1), dt.datetime(1969, 12, 31, 23, 59)],
+    pa.timestamp("ns"): [dt.datetime(2017, 7, 31, 12, 30)],
+    pa.timestamp("us", tz="Asia/Shanghai"): [dt.datetime(2017, 7, 31, 23, 30, tzinfo=dt.timezone.utc)],
+    pa.list_(pa.string()): [["a"], []],
+    pa.struct([("a", pa.int64())]): [{"a": 1}],
+}
+# a field of each fact type, reached through records (loan.borrower.age) as well as directly
+FLAT = ["id", "as_of", "jurisdiction", "labourer.name", "labourer.gender", "labourer.age", "labourer.rural_registered_poor",
+        "labourer.startup_subsidy_applied", "loan.annual_interest_rate", "loan.start_date", "loan.borrower.age",
+        "loan.borrower_household.lost_land_use_rights", "loan.counter_guarantee"]
+# clean facts beside them, so that rules have something to decide
+BASE = {"labourer.able_to_work": True, "labourer.employment_status": "self_employed", "labourer.business_intention": True,
+        "loan.principal": 50000, "loan.term_months": 24, "loan.credit_guaranteed": True}
+
+
+def odd_table(kind):
+    """Every column of FLAT of type ``kind``: one takes each value in turn (the others empty), then
+    all take each value at once; the BASE columns keep clean values."""
+    values = ODD[kind]
+    rows = [{column: None for column in FLAT} for _ in range(len(FLAT) * len(values) + len(values))]
+    for index, (column, value) in enumerate((c, v) for c in FLAT for v in values):
+        rows[index][column] = value
+    for index, value in enumerate(values, start=len(FLAT) * len(values)):
+        rows[index].update({column: value for column in FLAT})
+    columns = {column: pa.array([row[column] for row in rows], type=kind) for column in FLAT}
+    columns.update({column: [value] * len(rows) for column, value in BASE.items()})
+    return pa.table(columns)
+
+
+@pytest.mark.parametrize("kind", list(ODD), ids=str)
+def test_odd_cells_give_the_python_engines_rows_and_errors(tmp_path, kind):
+    path = tmp_path / "odd.parquet"
+    pq.write_table(odd_table(kind), path)
+    decided = assert_same(path)
+    assert decided["python"] > 0  # some rows are always Python's (the all-odd ones name no usable entity)
+
+
+def nested_table(kind, values):
+    """The same values inside structs and lists: a labourer struct, employer.hires as a list."""
+    labourer = pa.struct([("name", kind), ("gender", kind), ("age", kind), ("rural_registered_poor", kind),
+                          ("startup_subsidy_applied", kind)])
+    hire = pa.struct([("worker", pa.struct([("age", kind), ("poor_household", kind)])), ("hired_on", kind),
+                      ("contract_months", kind), ("social_insurance", kind)])
+    employer = pa.struct([("name", pa.string()), ("kind", kind), ("hires", pa.list_(hire))])
+    rows = []
+    for value in values:
+        rows.append({"id": "N", "as_of": "2017-07-31",
+                     "labourer": {"name": value, "gender": value, "age": value, "rural_registered_poor": value,
+                                  "startup_subsidy_applied": value},
+                     "employer": {"name": "厂", "kind": value, "hires": [
+                         {"worker": {"age": value, "poor_household": value}, "hired_on": value,
+                          "contract_months": value, "social_insurance": value}]}})
+    schema = pa.schema([("id", pa.string()), ("as_of", pa.string()), ("labourer", labourer), ("employer", employer)])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+@pytest.mark.parametrize("kind", [k for k in ODD if not pa.types.is_nested(k)], ids=str)
+def test_odd_values_inside_structs_and_lists(tmp_path, kind):
+    path = tmp_path / "nested.parquet"
+    pq.write_table(nested_table(kind, ODD[kind]), path)
+    assert_same(path)
+
+
+def test_structs_the_schema_does_not_know_and_null_items(tmp_path):
+    rows = [
+        {"id": "1", "labourer": {"age": 40, "Age": 41}},  # a field of another spelling: C002
+        {"id": "2", "labourer": {"age": 40, "nickname": "x"}},
+        {"id": "3", "labourer": None, "employer": {"name": "a", "hires": [None]}},  # a null item: C001
+        {"id": "4", "employer": {"name": "a", "hires": [{"hired_on": "2017-01-01"}, None]}},
+        {"id": "5", "employer": {"name": "a", "hires": []}},
+        {"id": "6", "employer": {"name": "a", "hires": None}},
+        {"id": "7"},  # no entity: C007
+        {"id": "8", "labourer": {"age": None, "Age": None}},
+    ]
+    path = tmp_path / "structs.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    decided = assert_same(path)
+    assert decided["python"] >= 2 * 6
+
+
+def test_columns_the_sql_leaves_to_python(tmp_path):
+    """A column without a header, list indices, overlapping paths, a path through a list without an
+    index: the Python reader's own answers, rows with those cells empty still decided in SQL."""
+    table = pa.table({
+        "id": ["a", "b", "c", "d"],
+        "": [None, "stray", None, None],  # no header: T005 when a cell is filled
+        "employer.name": ["甲", "乙", "丙", None],
+        "employer.hires[0].hired_on": [None, None, "2017-01-01", None],
+        "labourer": [None, None, None, {"age": 40}],
+        "labourer.name": [None, None, None, "王"],
+        "loan.principal": [None, None, None, 5000],
+    })
+    path = tmp_path / "columns.parquet"
+    pq.write_table(table, path)
+    decided = assert_same(path)
+    assert decided["sql"] == 2 and decided["python"] == 6  # row a alone is SQL's, in both formats
+    through_list = pa.table({"id": ["a", "b"], "employer.name": ["甲", "乙"], "employer.hires.hired_on": [None, "2017-01-01"]})
+    pq.write_table(through_list, path)
+    assert assert_same(path) == {"sql": 2, "python": 2}
+
+
+@pytest.mark.parametrize("case", ["unknown header", "ambiguous header", "two columns for one fact", "not parquet",
+                                  "empty file", "only a header"])
+def test_file_level_problems_give_the_python_engines_error(tmp_path, case):
+    path = tmp_path / "bad.parquet"
+    if case == "not parquet":
+        path.write_bytes(b"PAR1 this is not a parquet file")
+    elif case == "empty file":
+        path.write_bytes(b"")
+    else:
+        columns = {"unknown header": ["id", "labourer.agee"], "ambiguous header": ["id", "name"],
+                   "two columns for one fact": ["labourer.age", "劳动者.年龄"], "only a header": ["id", "labourer.age"]}[case]
+        rows = [] if case == "only a header" else [[1], [2]]
+        pq.write_table(pa.table({c: pa.array(rows[i] if rows else [], pa.int64()) for i, c in enumerate(columns)}), path)
+    found = both(path)
+    for fmt in ("jsonl", "csv"):
+        assert found["duckdb", fmt] == found["python", fmt]
+    code, out, err = found["duckdb", "jsonl"]
+    assert "Traceback" not in err and (code != 0 or case == "only a header")
+
+
+# ====================================================================== generated rows
+
+CELLS = {
+    "labourer.age": st.one_of(st.none(), st.integers(-5, 130), st.floats(allow_nan=True), st.sampled_from(["40", " 40", "四十"])),
+    "labourer.rural_registered_poor": st.one_of(st.none(), st.booleans(), st.sampled_from(["是", "否", "yes", "", "1", "maybe"])),
+    "labourer.entrepreneurship_training_attended": st.one_of(st.none(), st.booleans(), st.integers(-1, 2)),
+    "labourer.organising_business": st.one_of(st.none(), st.booleans()),
+    "labourer.employment_status": st.one_of(st.none(), st.sampled_from(["self_employed", "farming", "employed", " farming", ""])),
+    "labourer.startup_subsidy_applied": st.one_of(st.none(), st.floats(-1e16, 1e16), st.decimals(-10 ** 6, 10 ** 6, places=2),
+                                                  st.integers(-10 ** 16, 10 ** 16), st.sampled_from(["1,500", "1500.5", "-0"])),
+    "as_of": st.one_of(st.none(), st.dates(dt.date(2015, 1, 1), dt.date(2019, 1, 1)), st.sampled_from(["2017-07-31", "2017-7-1"])),
+    "jurisdiction": st.one_of(st.none(), st.sampled_from(["利州区", "苍溪县", "广元县", " 利州区", ""])),
+}
+
+
+@st.composite
+def tables(draw):
+    """A few rows, each column of one arrow type picked from the values drawn for it."""
+    count = draw(st.integers(1, 6))
+    columns = {}
+    for name, cells in CELLS.items():
+        if not draw(st.booleans()) and name != "labourer.age":
+            continue
+        values = [draw(cells) for _ in range(count)]
+        kinds = {type(v) for v in values if v is not None}
+        if len(kinds) > 1:  # one arrow type a column: the others' values become text
+            values = [v if v is None or type(v) is str else str(v) for v in values]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            columns[name] = pa.array([None if v is None else str(v) for v in values])
+    return pa.table(columns)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(table=tables())
+def test_any_generated_table_gives_the_python_engines_bytes(tmp_path, table):
+    path = tmp_path / "generated.parquet"
+    pq.write_table(table, path)
+    assert_same(path, "--rule", "entrepreneurship-training-subsidy")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(amounts=st.lists(st.one_of(st.floats(-1e15, 1e15), st.floats(-10, 10), st.integers(0, 10 ** 6).map(lambda n: n / 100)),
+                        min_size=1, max_size=8))
+def test_any_double_is_read_as_the_python_reader_reads_it(tmp_path, amounts):
+    """A money fact as a double, in a column of its own and inside a struct: its decimal value
+    (shortest form, at most 12 decimals, below 10^15) is the Python reader's or the row is Python's."""
+    path = tmp_path / "doubles.parquet"
+    labourers = [{"startup_subsidy_applied": a, "business_in_poor_village": True, "rural_registered_poor": True}
+                 for a in amounts]
+    pq.write_table(pa.table({"labourer.startup_subsidy_applied": pa.array(amounts, pa.float64()),
+                             "loan": pa.array([{"principal": a, "borrower": b} for a, b in zip(amounts, labourers)])}),
+                   path)
+    assert_same(path, "--as-of", "2017-07-31")
+
+
+# ====================================================================== a stopped run
+
+
+def test_ctrl_c_on_a_parquet_input_leaves_no_output_file(tmp_path):
+    count = 200_000
+    table = pa.table({"id": [f"S{n:06d}" for n in range(count)], "as_of": ["2017-07-31"] * count,
+                      "labourer.age": [20 + n % 40 for n in range(count)],
+                      "labourer.rural_registered_poor": [n % 3 == 0 for n in range(count)],
+                      "labourer.entrepreneurship_training_attended": [n % 2 == 0 for n in range(count)],
+                      "labourer.employment_status": ["self_employed"] * count})
+    pq.write_table(table, tmp_path / "big.parquet")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", "big.parquet", "--engine", "duckdb",
+                                "--out", "d.jsonl", "--lang", "en"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        partial = [p for p in tmp_path.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)]
+        if partial and partial[0].stat().st_size > 0:
+            break
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.startswith("interrupted: d.jsonl was not written") and "Traceback" not in err
+    assert not (tmp_path / "d.jsonl").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)]
