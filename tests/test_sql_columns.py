@@ -28,10 +28,13 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import subsidy_rules  # noqa: E402
+from subsidy_rules.batch import Summary, evaluate_columns  # noqa: E402
+from subsidy_rules.batch import run as run_python  # noqa: E402
 from subsidy_rules.cli import main  # noqa: E402
+from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql import run_checked  # noqa: E402
 from subsidy_rules.sql import run_parquet as P  # noqa: E402
-from subsidy_rules.tables import atomic  # noqa: E402
+from subsidy_rules.tables import atomic, open_records, open_writer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -73,6 +76,83 @@ def assert_same(path, *options):
     for fmt in ("jsonl", "csv"):
         assert found["duckdb", fmt] == found["python", fmt], f"{fmt}: the DuckDB run differs from the Python engine"
     return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
+
+
+def evaluate(policy, path, engine, fmt, **options):
+    """One run of `evaluate` through the Python API, as the CLI makes it: (output, errors, summary)."""
+    out, err = io.StringIO(), io.StringIO()
+    summary = Summary()
+    with open_records(str(path), "parquet", policy.schema, options.pop("entity", None)) as source:
+        if engine == "duckdb":
+            writer = open_writer(out, fmt, R.table_columns(fmt, False), "en")
+            R.run_path(policy, str(path), "parquet", source.records, fmt=fmt, lang="en", writer=writer,
+                       write_error=err.write, summary=summary, **options)
+        else:
+            writer = open_writer(out, fmt, evaluate_columns(fmt, False), "en")
+            run_python(policy, "", source.records, fmt=fmt, lang="en", writer=writer, write_error=err.write,
+                       summary=summary, **options)
+    writer.close()
+    return out.getvalue(), err.getvalue(), summary.table("en") + "\n" + summary.reconciliation("en")
+
+
+def assert_same_api(policy, path, **options):
+    """assert_same through the Python API (faster: the policy is loaded once)."""
+    before = dict(run_checked.decided_by)
+    for fmt in ("jsonl", "csv"):
+        python = evaluate(policy, path, "python", fmt, **dict(options))
+        assert evaluate(policy, path, "duckdb", fmt, **dict(options)) == python, f"{fmt}: the DuckDB run differs"
+    return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
+
+
+def _full(value, entity, schema):
+    """A checked record with every field (None where the claim has none), as a STRUCT reads it."""
+    if value is None:
+        return None
+    found = {}
+    for field in entity.fields.values():
+        item = value.get(field.name)
+        if field.type == "record":
+            item = _full(item, schema.entities[field.of], schema)
+        elif field.type == "list" and item is not None:
+            item = [_full(i, schema.entities[field.of], schema) for i in item]
+        found[field.name] = item
+    return found
+
+
+def assert_sql_rows_are_python_claims(policy, path):
+    """The oracle of the checks: every row SQL accepts is a claim coerce_claim accepts from the
+    Python reader's record, with the same values, date, county, entities and id. Returns the
+    number of rows accepted."""
+    from subsidy_rules.claims import coerce_claim
+    from subsidy_rules.decision_json import json_value
+    from subsidy_rules.sql.connection import connect
+    from subsidy_rules.tables.headers import plan_columns
+    from subsidy_rules.tables.readers import ParquetRows, open_parquet
+
+    handle = open_parquet(str(path))
+    plans = plan_columns(handle.schema_arrow.names, policy.schema)
+    con = connect()
+    select = P._chunk_sql(con, policy, str(path), handle, plans)
+    cursor = con.execute(select(0, handle.metadata.num_rows) + " ORDER BY line")
+    names = [d[0] for d in cursor.description]
+    rows = ParquetRows(handle, plans)
+    accepted = 0
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        if not row["ok"]:
+            continue
+        accepted += 1
+        raw = rows.record(row["line"])
+        assert raw.error is None, row
+        claim = coerce_claim(raw.data, policy.schema, policy.info.counties)  # raises if Python refuses it
+        entities = [name for name in policy.schema.entities if name in claim]
+        assert row["present"] == entities, (row, raw)
+        assert row["as_of"] == claim.get("as_of") and row["jurisdiction"] == claim.get("jurisdiction"), (row, raw)
+        assert row["id_json"] == json.dumps(json_value(raw.data.get("id")), ensure_ascii=False), (row, raw)
+        for name in entities:
+            assert row[name] == _full(claim[name], policy.schema.entities[name], policy.schema), (name, row, raw)
+    con.close()
+    return accepted
 
 
 def records(path):
@@ -128,6 +208,7 @@ def test_the_city_is_decided_in_sql_and_written_byte_for_byte(policy, city, tmp_
         decided = assert_same(path)
         # two formats, each once through DuckDB: every record decided in SQL, none by Python
         assert decided == {"sql": 2 * count, "python": 0}, name
+        assert assert_sql_rows_are_python_claims(policy, path) == count
 
 
 def test_options_rule_date_entity_and_small_chunks(policy, city, tmp_path, monkeypatch):
@@ -207,11 +288,12 @@ def odd_table(kind):
 
 
 @pytest.mark.parametrize("kind", list(ODD), ids=str)
-def test_odd_cells_give_the_python_engines_rows_and_errors(tmp_path, kind):
+def test_odd_cells_give_the_python_engines_rows_and_errors(policy, tmp_path, kind):
     path = tmp_path / "odd.parquet"
     pq.write_table(odd_table(kind), path)
-    decided = assert_same(path)
+    decided = assert_same_api(policy, path)
     assert decided["python"] > 0  # some rows are always Python's (the all-odd ones name no usable entity)
+    assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
 def nested_table(kind, values):
@@ -234,13 +316,14 @@ def nested_table(kind, values):
 
 
 @pytest.mark.parametrize("kind", [k for k in ODD if not pa.types.is_nested(k)], ids=str)
-def test_odd_values_inside_structs_and_lists(tmp_path, kind):
+def test_odd_values_inside_structs_and_lists(policy, tmp_path, kind):
     path = tmp_path / "nested.parquet"
     pq.write_table(nested_table(kind, ODD[kind]), path)
-    assert_same(path)
+    decided = assert_same_api(policy, path)
+    assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
-def test_structs_the_schema_does_not_know_and_null_items(tmp_path):
+def test_structs_the_schema_does_not_know_and_null_items(policy, tmp_path):
     rows = [
         {"id": "1", "labourer": {"age": 40, "Age": 41}},  # a field of another spelling: C002
         {"id": "2", "labourer": {"age": 40, "nickname": "x"}},
@@ -255,6 +338,7 @@ def test_structs_the_schema_does_not_know_and_null_items(tmp_path):
     pq.write_table(pa.Table.from_pylist(rows), path)
     decided = assert_same(path)
     assert decided["python"] >= 2 * 6
+    assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
 def test_columns_the_sql_leaves_to_python(tmp_path):
@@ -334,16 +418,17 @@ def tables(draw):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(table=tables())
-def test_any_generated_table_gives_the_python_engines_bytes(tmp_path, table):
+def test_any_generated_table_gives_the_python_engines_bytes(policy, tmp_path, table):
     path = tmp_path / "generated.parquet"
     pq.write_table(table, path)
-    assert_same(path, "--rule", "entrepreneurship-training-subsidy")
+    assert_same_api(policy, path, rules=["entrepreneurship-training-subsidy"])
+    assert_sql_rows_are_python_claims(policy, path)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(amounts=st.lists(st.one_of(st.floats(-1e15, 1e15), st.floats(-10, 10), st.integers(0, 10 ** 6).map(lambda n: n / 100)),
                         min_size=1, max_size=8))
-def test_any_double_is_read_as_the_python_reader_reads_it(tmp_path, amounts):
+def test_any_double_is_read_as_the_python_reader_reads_it(policy, tmp_path, amounts):
     """A money fact as a double, in a column of its own and inside a struct: its decimal value
     (shortest form, at most 12 decimals, below 10^15) is the Python reader's or the row is Python's."""
     path = tmp_path / "doubles.parquet"
@@ -352,7 +437,8 @@ def test_any_double_is_read_as_the_python_reader_reads_it(tmp_path, amounts):
     pq.write_table(pa.table({"labourer.startup_subsidy_applied": pa.array(amounts, pa.float64()),
                              "loan": pa.array([{"principal": a, "borrower": b} for a, b in zip(amounts, labourers)])}),
                    path)
-    assert_same(path, "--as-of", "2017-07-31")
+    decided = assert_same_api(policy, path, as_of=dt.date(2017, 7, 31))
+    assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
 # ====================================================================== a stopped run
