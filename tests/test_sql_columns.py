@@ -183,10 +183,16 @@ def label(policy, header):
     return ".".join(words)
 
 
+def table_of(rows):
+    """An Arrow table of dicts with every key any of them has (from_pylist takes the first's keys)."""
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    return pa.Table.from_pylist([{k: row.get(k) for k in keys} for row in rows])
+
+
 def write_city(policy, source, path, layout):
     claims = records(source)
     if layout == "nested":
-        table = pa.Table.from_pylist(claims)
+        table = table_of(claims)
     else:
         rows = [dotted(c) for c in claims]
         columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -219,7 +225,7 @@ def test_options_rule_date_entity_and_small_chunks(policy, city, tmp_path, monke
     assert_same(path, "--rule", "entrepreneurship-training-subsidy")  # every row rejected: C009
     # bare field labels with --entity, read in chunks smaller than a row group and across them
     people = [c["labourer"] for c in records(city / "labourers.jsonl")][:50]
-    table = pa.Table.from_pylist(people)
+    table = table_of(people)
     table = table.rename_columns([policy.schema.entities["labourer"].fields[n].label.zh for n in table.column_names])
     bare = tmp_path / "bare.parquet"
     pq.write_table(table, bare, row_group_size=7)
@@ -296,21 +302,29 @@ def test_odd_cells_give_the_python_engines_rows_and_errors(policy, tmp_path, kin
     assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
+NESTED = ["labourer.name", "labourer.gender", "labourer.age", "labourer.rural_registered_poor",
+          "labourer.startup_subsidy_applied", "employer.kind", "hire.worker.age", "hire.worker.name", "hire.hired_on",
+          "hire.contract_months", "hire.social_insurance"]
+
+
 def nested_table(kind, values):
-    """The same values inside structs and lists: a labourer struct, employer.hires as a list."""
-    labourer = pa.struct([("name", kind), ("gender", kind), ("age", kind), ("rural_registered_poor", kind),
-                          ("startup_subsidy_applied", kind)])
-    hire = pa.struct([("worker", pa.struct([("age", kind), ("poor_household", kind)])), ("hired_on", kind),
-                      ("contract_months", kind), ("social_insurance", kind)])
+    """The same values inside structs and lists (a labourer struct, employer.hires as a list of
+    structs): one field takes each value in turn (the others null), then all take it at once."""
+    labourer = pa.struct([(name.split(".")[1], kind) for name in NESTED if name.startswith("labourer.")])
+    worker = pa.struct([("age", kind), ("name", kind), ("poor_household", pa.bool_())])
+    hire = pa.struct([("worker", worker), ("hired_on", kind), ("contract_months", kind), ("social_insurance", kind)])
     employer = pa.struct([("name", pa.string()), ("kind", kind), ("hires", pa.list_(hire))])
     rows = []
-    for value in values:
-        rows.append({"id": "N", "as_of": "2017-07-31",
-                     "labourer": {"name": value, "gender": value, "age": value, "rural_registered_poor": value,
-                                  "startup_subsidy_applied": value},
-                     "employer": {"name": "厂", "kind": value, "hires": [
-                         {"worker": {"age": value, "poor_household": value}, "hired_on": value,
-                          "contract_months": value, "social_insurance": value}]}})
+    for chosen in [[name] for name in NESTED] + [NESTED]:
+        for value in values:
+            cell = {name: (value if name in chosen else None) for name in NESTED}
+            rows.append({
+                "id": "N", "as_of": "2017-07-31",
+                "labourer": {k.split(".")[1]: v for k, v in cell.items() if k.startswith("labourer.")},
+                "employer": {"name": "厂", "kind": cell["employer.kind"], "hires": [
+                    {"worker": {"age": cell["hire.worker.age"], "name": cell["hire.worker.name"], "poor_household": True},
+                     "hired_on": cell["hire.hired_on"], "contract_months": cell["hire.contract_months"],
+                     "social_insurance": cell["hire.social_insurance"]}]}})
     schema = pa.schema([("id", pa.string()), ("as_of", pa.string()), ("labourer", labourer), ("employer", employer)])
     return pa.Table.from_pylist(rows, schema=schema)
 
@@ -323,22 +337,35 @@ def test_odd_values_inside_structs_and_lists(policy, tmp_path, kind):
     assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
 
 
-def test_structs_the_schema_does_not_know_and_null_items(policy, tmp_path):
-    rows = [
-        {"id": "1", "labourer": {"age": 40, "Age": 41}},  # a field of another spelling: C002
-        {"id": "2", "labourer": {"age": 40, "nickname": "x"}},
-        {"id": "3", "labourer": None, "employer": {"name": "a", "hires": [None]}},  # a null item: C001
-        {"id": "4", "employer": {"name": "a", "hires": [{"hired_on": "2017-01-01"}, None]}},
-        {"id": "5", "employer": {"name": "a", "hires": []}},
-        {"id": "6", "employer": {"name": "a", "hires": None}},
-        {"id": "7"},  # no entity: C007
-        {"id": "8", "labourer": {"age": None, "Age": None}},
-    ]
+STRUCTS = {
+    "a field the schema does not have": [{"id": "1", "labourer": {"age": 40, "nickname": "x"}},
+                                         {"id": "2", "labourer": {"age": 40, "nickname": None}},
+                                         {"id": "3", "labourer": None, "employer": {"name": "a"}}],
+    "a field of another spelling": [{"id": "1", "labourer": {"Age": 40}}, {"id": "2", "employer": {"name": "a"}}],
+    "null items": [{"id": "1", "employer": {"name": "a", "hires": [None]}},
+                   {"id": "2", "employer": {"name": "a", "hires": [{"hired_on": "2017-01-01"}, None]}},
+                   {"id": "3", "employer": {"name": "a", "hires": [{"hired_on": "2017-01-01"}]}}],
+    "empty and null lists": [{"id": "1", "employer": {"name": "a", "hires": []}},
+                             {"id": "2", "employer": {"name": "a", "hires": None}},
+                             {"id": "3", "employer": {"name": "a", "hires": [{"worker": None}]}}],
+    "no entity": [{"id": "1", "labourer": None}, {"id": "2", "labourer": {"age": 40}}],
+}
+
+
+@pytest.mark.parametrize("case", list(STRUCTS))
+def test_structs_the_schema_does_not_know_and_null_items(policy, tmp_path, case):
     path = tmp_path / "structs.parquet"
-    pq.write_table(pa.Table.from_pylist(rows), path)
-    decided = assert_same(path)
-    assert decided["python"] >= 2 * 6
+    pq.write_table(table_of(STRUCTS[case]), path)
+    decided = assert_same_api(policy, path)
+    assert decided["sql"] > 0  # the clean rows are SQL's
     assert assert_sql_rows_are_python_claims(policy, path) == decided["sql"] // 2
+
+
+def test_a_date_python_cannot_hold_stops_both_engines_alike(tmp_path):
+    path = tmp_path / "dates.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "loan.start_date": pa.array([17_000, 3_000_000], pa.date32())}), path)
+    found = both(path)
+    assert found["duckdb", "jsonl"] == found["python", "jsonl"] and "OverflowError" in found["python", "jsonl"][2]
 
 
 def test_columns_the_sql_leaves_to_python(tmp_path):
