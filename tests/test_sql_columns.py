@@ -267,6 +267,8 @@ ODD = {
     pa.timestamp("us"): [dt.datetime(2017, 7, 31, 12, 30), dt.datetime(1970, 1, 1), dt.datetime(1969, 12, 31, 23, 59)],
     pa.timestamp("ns"): [dt.datetime(2017, 7, 31, 12, 30)],
     pa.timestamp("us", tz="Asia/Shanghai"): [dt.datetime(2017, 7, 31, 23, 30, tzinfo=dt.timezone.utc)],
+    pa.large_string(): ["12", " 12", "farming", "2017-07-31", "是", None],
+    pa.dictionary(pa.int32(), pa.string()): ["12", " 12", "farming", "2017-07-31", "是", "male", None],
     pa.list_(pa.string()): [["a"], []],
     pa.struct([("a", pa.int64())]): [{"a": 1}],
 }
