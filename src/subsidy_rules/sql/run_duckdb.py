@@ -18,6 +18,7 @@ from ..ir import nodes as ir
 from .compile import CompiledQuery, compile_bound, rule_refs, sharing_key
 from .connection import connect
 from .run_json_lines import run_json_lines
+from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
 
@@ -264,9 +265,10 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
 def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], *, entity: Optional[str] = None,
              rules: Optional[Sequence[str]] = None, as_of: Optional[_dt.date] = None, explain: bool = False,
              fmt: str = "jsonl", lang: str = "zh", writer, write_error, progress=None, summary=None):
-    """`evaluate` on DuckDB over an input file: a Parquet file, written as JSON Lines or CSV, is
-    read by DuckDB itself (run_parquet.py); any other input is ``records`` (the file's RawRecords,
-    as tables.open_records reads them) through run_table. The same rows, errors and summary."""
+    """`evaluate` on DuckDB over an input file: a Parquet file, or a plain CSV file, written as JSON
+    Lines or CSV, is read by DuckDB itself (run_parquet.py, run_csv.py); any other input is
+    ``records`` (the file's RawRecords, as tables.open_records reads them) through run_table. The
+    same rows, errors and summary."""
     from ..batch import Summary
     from .layout import SqlError
 
@@ -280,6 +282,20 @@ def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], 
                            lang=lang, writer=writer, write_error=write_error, progress=progress,
                            summary=summary if summary is not None else Summary(),
                            lineterminator=getattr(writer, "lineterminator", "\n"))
+    if input_format == "csv" and fmt in ("jsonl", "csv") and readable(path):
+        table = simple_csv(path)  # None: quoted cells, short rows, blank lines …, read by Python
+        if table is not None:
+            try:
+                import duckdb  # noqa: F401
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise SqlError("Q007") from None
+            done = run_csv(policy, path, table, entity=entity, rules=rules, as_of=as_of, explain=explain, fmt=fmt,
+                           lang=lang, writer=writer, write_error=write_error, progress=progress,
+                           summary=summary if summary is not None else Summary(),
+                           lineterminator=getattr(writer, "lineterminator", "\n"))
+            if done is not None:
+                return done
     return run_table(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang, writer=writer,
                      write_error=write_error, progress=progress, summary=summary)
 

@@ -87,7 +87,12 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str]) -> It
         if len(row) != len(header):
             yield RawRecord(number, error=ClaimError("C004", "", detail=f"{len(row)} cells, header has {len(header)}"))
             continue
-        yield _record(number, plans, row, lambda kind, text: text_cell(kind, text))
+        yield csv_record(number, plans, row)
+
+
+def csv_record(number: int, plans: Sequence[Optional[ColumnPlan]], row: Sequence[str]) -> RawRecord:
+    """One CSV row (of the header's width) as the record the reader makes of it."""
+    return _record(number, plans, row, lambda kind, text: text_cell(kind, text))
 
 
 def _record(number: int, plans: Sequence[Optional[ColumnPlan]], row: Sequence[Any],
@@ -324,4 +329,4 @@ def _open(path: str, mode: str) -> IO[Any]:
 
 
 __all__ = ["RawRecord", "HeaderError", "Source", "detect_format", "read_raw", "read_xlsx", "read_parquet",
-           "open_parquet", "ParquetRows", "open_records", "FORMATS"]
+           "open_parquet", "ParquetRows", "csv_record", "open_records", "FORMATS"]
