@@ -33,6 +33,7 @@ from subsidy_rules.batch import run as run_python  # noqa: E402
 from subsidy_rules.cli import main  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql import run_checked  # noqa: E402
+from subsidy_rules.sql import run_csv as C  # noqa: E402
 from subsidy_rules.sql import run_parquet as P  # noqa: E402
 from subsidy_rules.tables import atomic, open_records, open_writer  # noqa: E402
 
@@ -497,3 +498,196 @@ def test_ctrl_c_on_a_parquet_input_leaves_no_output_file(tmp_path):
     assert err.startswith("interrupted: d.jsonl was not written") and "Traceback" not in err
     assert not (tmp_path / "d.jsonl").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)]
+
+
+# ====================================================================== CSV
+
+def flat_cells(value, prefix=""):
+    """A claim as CSV cells: dotted paths, list items by index (hires[0].hired_on), yes/no as true/false."""
+    if isinstance(value, dict):
+        found = {}
+        for key, item in value.items():
+            found.update(flat_cells(item, f"{prefix}.{key}" if prefix else key))
+        return found
+    if isinstance(value, list):
+        found = {}
+        for index, item in enumerate(value):
+            found.update(flat_cells(item, f"{prefix}[{index}]"))
+        return found
+    return {prefix: "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)}
+
+
+def write_csv(path, header, rows, end="\n"):
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, lineterminator=end)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def csv_of(path, claims):
+    rows = [flat_cells(c) for c in claims]
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    write_csv(path, header, [[row.get(h, "") for h in header] for row in rows])
+
+
+def assert_csv_rows_are_python_claims(policy, path):
+    """The oracle on a plain CSV file: every row SQL accepts is the Python reader's claim."""
+    from subsidy_rules.claims import coerce_claim
+    from subsidy_rules.decision_json import json_value
+    from subsidy_rules.sql.column_checks import Shape, checked_sql
+    from subsidy_rules.sql.connection import connect
+    from subsidy_rules.tables import read_raw
+    from subsidy_rules.tables.headers import plan_columns
+
+    table = C.simple_csv(str(path))
+    assert table is not None
+    plans = plan_columns(list(table.header), policy.schema)
+    con = connect()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cells AS SELECT row_number() OVER () + 1 AS line, * "
+                f"FROM ({C.scan_sql(str(path), len(table.header))})")
+    select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * len(table.header), "cells")
+    cursor = con.execute(select + " ORDER BY line")
+    names = [d[0] for d in cursor.description]
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        python = {r.line: r for r in read_raw(stream, "csv", policy.schema)}
+    accepted = 0
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        if not row["ok"]:
+            continue
+        accepted += 1
+        raw = python[row["line"]]
+        assert raw.error is None, row
+        claim = coerce_claim(raw.data, policy.schema, policy.info.counties)
+        entities = [name for name in policy.schema.entities if name in claim]
+        assert row["present"] == entities and row["as_of"] == claim.get("as_of"), (row, raw)
+        assert row["jurisdiction"] == claim.get("jurisdiction"), (row, raw)
+        assert row["id_json"] == json.dumps(json_value(raw.data.get("id")), ensure_ascii=False), (row, raw)
+        for name in entities:
+            assert row[name] == _full(claim[name], policy.schema.entities[name], policy.schema), (name, row, raw)
+    con.close()
+    return accepted
+
+
+def test_the_city_as_csv_is_written_byte_for_byte(policy, city, tmp_path):
+    for name in CITY_FILES:
+        path = tmp_path / f"{name}.csv"
+        claims = records(city / f"{name}.jsonl")
+        csv_of(path, claims)
+        decided = assert_same(path)
+        if any("[0]" in h for h in C.simple_csv(str(path)).header):  # list items by index: Python's
+            assert decided == {"sql": 0, "python": 2 * len(claims)}, name
+        else:
+            assert decided == {"sql": 2 * len(claims), "python": 0}, name
+            assert assert_csv_rows_are_python_claims(policy, path) == len(claims)
+
+
+def test_odd_text_cells_in_csv(policy, tmp_path):
+    """Every text form of ODD in every column of FLAT (one at a time, then all at once): the Python
+    reader's rows and errors, and every row SQL accepts is the Python reader's claim."""
+    values = [v for v in ODD[pa.string()] if v is not None and not any(c in v for c in ',"\r\n')]
+    values += ["TRUE", "Y", "N", "0", "1", "1.0", "+1", "1_000", "١٢", "0.5", "-12", "2017-07-31 ", "\t7", "ｙｅｓ"]
+    header = FLAT + list(BASE)
+    rows = []
+    for chosen in [[c] for c in FLAT] + [FLAT]:
+        for value in values:
+            rows.append([value if c in chosen else "" for c in FLAT] + [str(v).lower() if isinstance(v, bool) else str(v)
+                                                                        for v in BASE.values()])
+    path = tmp_path / "odd.csv"
+    write_csv(path, header, rows)
+    assert C.simple_csv(str(path)) is not None
+    decided = assert_same_api_csv(policy, path)
+    assert decided["sql"] > 0 and decided["python"] > 0
+    assert assert_csv_rows_are_python_claims(policy, path) == decided["sql"] // 2
+
+
+def assert_same_api_csv(policy, path, **options):
+    before = dict(run_checked.decided_by)
+    for fmt in ("jsonl", "csv"):
+        python = evaluate_csv(policy, path, "python", fmt, **dict(options))
+        assert evaluate_csv(policy, path, "duckdb", fmt, **dict(options)) == python, f"{fmt}: the DuckDB run differs"
+    return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
+
+
+def evaluate_csv(policy, path, engine, fmt, **options):
+    out, err = io.StringIO(), io.StringIO()
+    summary = Summary()
+    with open_records(str(path), "csv", policy.schema, options.pop("entity", None)) as source:
+        if engine == "duckdb":
+            writer = open_writer(out, fmt, R.table_columns(fmt, False), "en")
+            R.run_path(policy, str(path), "csv", source.records, fmt=fmt, lang="en", writer=writer,
+                       write_error=err.write, summary=summary, **options)
+        else:
+            writer = open_writer(out, fmt, evaluate_columns(fmt, False), "en")
+            run_python(policy, "", source.records, fmt=fmt, lang="en", writer=writer, write_error=err.write,
+                       summary=summary, **options)
+    writer.close()
+    return out.getvalue(), err.getvalue(), summary.table("en") + "\n" + summary.reconciliation("en")
+
+
+PLAIN = "id,as_of,labourer.age,labourer.rural_registered_poor\na,2017-07-31,40,true\nb,2017-07-31,41,false\n"
+FILES = {  # what the first pass lets DuckDB read (True), or leaves to the Python reader
+    "plain": (PLAIN, True),
+    "no line end at the end": (PLAIN.rstrip("\n"), True),
+    "a second byte-order mark": ("\ufeff" + PLAIN, True),
+    "spaces and blanks in cells": (PLAIN + "c, 2017-07-31 , 40 ,\nd,,,true\n", True),
+    "a quoted cell": (PLAIN + 'c,2017-07-31,"40",true\n', False),
+    "a quoted line end": (PLAIN + 'c,2017-07-31,40,"tr\nue"\n', False),
+    "Windows line ends": (PLAIN.replace("\n", "\r\n"), False),
+    "a short row": (PLAIN + "c,2017-07-31,40\n", False),
+    "a long row": (PLAIN + "c,2017-07-31,40,true,x\n", False),
+    "a blank line": (PLAIN.replace("\nb", "\n\nb"), False),
+    "a row of blank cells": (PLAIN + " , ,\u3000, \n", False),
+    "a NUL": (PLAIN + "c,2017-07-31,4\x000,true\n", False),
+    "only a header": ("id,labourer.age\n", True),
+    "empty": ("", False),
+    "an unknown header": ("id,labourer.agee\na,40\n", True),
+}
+
+
+@pytest.mark.parametrize("case", list(FILES))
+def test_csv_files_duckdb_reads_and_those_it_leaves_to_python(policy, tmp_path, case):
+    text, plain = FILES[case]
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert (C.simple_csv(str(path)) is not None) == plain
+    found = both(path)
+    for fmt in ("jsonl", "csv"):
+        assert found["duckdb", fmt] == found["python", fmt]
+    assert "Traceback" not in found["duckdb", "jsonl"][2]
+
+
+def test_csv_not_utf8_is_left_to_python(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(PLAIN.encode("utf-8") + "c,2017-07-31,40,是\n".encode("gb18030"))
+    assert C.simple_csv(str(path)) is None
+    found = both(path)
+    assert found["duckdb", "jsonl"] == found["python", "jsonl"]
+
+
+def test_csv_in_small_chunks(policy, city, tmp_path, monkeypatch):
+    path = tmp_path / "labourers.csv"
+    claims = records(city / "labourers.jsonl")[:60]
+    csv_of(path, claims)
+    monkeypatch.setattr(C, "CHUNK", 7)
+    assert assert_same_api_csv(policy, path) == {"sql": 120, "python": 0}
+
+
+TEXT_CELL = st.one_of(st.sampled_from(["", " ", "40", " 40", "4O", "是", "否", "yes", "No", "t", "2017-07-31", "2017-7-31",
+                                       "self_employed", "farming ", "利州区", "苍溪县", "广元县", "1500.50", "1,500",
+                                       "-0", "007"]),
+                      st.text(alphabet=st.characters(blacklist_characters=',"\r\n\x00', blacklist_categories=("Cs",)),
+                              max_size=6))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(TEXT_CELL, min_size=6, max_size=6), min_size=1, max_size=6))
+def test_any_generated_csv_gives_the_python_engines_bytes(policy, tmp_path, rows):
+    header = ["id", "as_of", "jurisdiction", "labourer.age", "labourer.rural_registered_poor", "labourer.employment_status"]
+    path = tmp_path / "generated.csv"
+    write_csv(path, header, rows)
+    assert_same_api_csv(policy, path, rules=["entrepreneurship-training-subsidy"])
+    if C.simple_csv(str(path)) is not None:
+        assert_csv_rows_are_python_claims(policy, path)

@@ -32,7 +32,7 @@ from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 CHUNK = 200_000
 BLOCK = 1 << 22  # bytes read at a time by the first pass
 
-__all__ = ["SimpleCsv", "simple_csv", "run_csv", "decided_by"]
+__all__ = ["SimpleCsv", "simple_csv", "scan_sql", "run_csv", "decided_by"]
 
 
 @attrs.frozen
@@ -89,9 +89,7 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
     plans = plan_columns(list(table.header), policy.schema, entity)  # the Python reader's header errors
     options = Options(rules, as_of, explain, fmt, lang, lineterminator)
     width = len(table.header)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    scan = (f"SELECT * FROM read_csv({lit(os.path.abspath(path))}, delim = ',', quote = '', escape = '', "
-            f"header = true, auto_detect = false, columns = {columns}, new_line = '\\n')")
+    scan = scan_sql(path, width)
     reader_con, con = connect(), connect()
     try:
         try:
@@ -119,6 +117,14 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
         reader_con.close()
         con.close()
     return summary
+
+
+def scan_sql(path: str, width: int) -> str:
+    """DuckDB reading a plain CSV file's records (the header skipped), every cell as text, in
+    columns c0, c1, … (an empty cell is NULL)."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    return (f"SELECT * FROM read_csv({lit(os.path.abspath(path))}, delim = ',', quote = '', escape = '', "
+            f"header = true, auto_detect = false, columns = {columns}, new_line = '\\n')")
 
 
 class _Rows:
