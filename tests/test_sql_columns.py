@@ -526,10 +526,10 @@ def write_csv(path, header, rows, end="\n"):
         writer.writerows(rows)
 
 
-def csv_of(path, claims):
+def csv_of(path, claims, end="\n"):
     rows = [flat_cells(c) for c in claims]
     header = list(dict.fromkeys(k for row in rows for k in row))
-    write_csv(path, header, [[row.get(h, "") for h in header] for row in rows])
+    write_csv(path, header, [[row.get(h, "") for h in header] for row in rows], end)
 
 
 def assert_csv_rows_are_python_claims(policy, path):
@@ -546,7 +546,7 @@ def assert_csv_rows_are_python_claims(policy, path):
     plans = plan_columns(list(table.header), policy.schema)
     con = connect()
     con.execute(f"CREATE OR REPLACE TEMP TABLE cells AS SELECT row_number() OVER () + 1 AS line, * "
-                f"FROM ({C.scan_sql(str(path), len(table.header))})")
+                f"FROM ({C.scan_sql(str(path), len(table.header), table.newline)})")
     select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * len(table.header), "cells")
     cursor = con.execute(select + " ORDER BY line")
     names = [d[0] for d in cursor.description]
@@ -635,7 +635,11 @@ FILES = {  # what the first pass lets DuckDB read (True), or leaves to the Pytho
     "spaces and blanks in cells": (PLAIN + "c, 2017-07-31 , 40 ,\nd,,,true\n", True),
     "a quoted cell": (PLAIN + 'c,2017-07-31,"40",true\n', False),
     "a quoted line end": (PLAIN + 'c,2017-07-31,40,"tr\nue"\n', False),
-    "Windows line ends": (PLAIN.replace("\n", "\r\n"), False),
+    "Windows line ends": (PLAIN.replace("\n", "\r\n"), True),
+    "Windows line ends, none at the end": (PLAIN.replace("\n", "\r\n")[:-2], True),
+    "mixed line ends": (PLAIN.replace("\n", "\r\n", 1), False),
+    "a carriage return in a cell": (PLAIN + "c,2017-07-31,4\r0,true\n", False),
+    "a carriage return ending a line": (PLAIN.replace("true\n", "true\r"), False),
     "a short row": (PLAIN + "c,2017-07-31,40\n", False),
     "a long row": (PLAIN + "c,2017-07-31,40,true,x\n", False),
     "a blank line": (PLAIN.replace("\nb", "\n\nb"), False),
@@ -667,12 +671,14 @@ def test_csv_not_utf8_is_left_to_python(tmp_path):
     assert found["duckdb", "jsonl"] == found["python", "jsonl"]
 
 
-def test_csv_in_small_chunks(policy, city, tmp_path, monkeypatch):
+@pytest.mark.parametrize("end", ["\n", "\r\n"], ids=["line feeds", "Windows line ends"])
+def test_csv_in_small_chunks(policy, city, tmp_path, monkeypatch, end):
     path = tmp_path / "labourers.csv"
     claims = records(city / "labourers.jsonl")[:60]
-    csv_of(path, claims)
+    csv_of(path, claims, end)
     monkeypatch.setattr(C, "CHUNK", 7)
     assert assert_same_api_csv(policy, path) == {"sql": 120, "python": 0}
+    assert assert_csv_rows_are_python_claims(policy, path) == 60
 
 
 TEXT_CELL = st.one_of(st.sampled_from(["", " ", "40", " 40", "4O", "是", "否", "yes", "No", "t", "2017-07-31", "2017-7-31",
@@ -683,11 +689,12 @@ TEXT_CELL = st.one_of(st.sampled_from(["", " ", "40", " 40", "4O", "是", "否",
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(TEXT_CELL, min_size=6, max_size=6), min_size=1, max_size=6))
-def test_any_generated_csv_gives_the_python_engines_bytes(policy, tmp_path, rows):
+@given(rows=st.lists(st.lists(TEXT_CELL, min_size=6, max_size=6), min_size=1, max_size=6),
+       end=st.sampled_from(["\n", "\r\n"]))
+def test_any_generated_csv_gives_the_python_engines_bytes(policy, tmp_path, rows, end):
     header = ["id", "as_of", "jurisdiction", "labourer.age", "labourer.rural_registered_poor", "labourer.employment_status"]
     path = tmp_path / "generated.csv"
-    write_csv(path, header, rows)
+    write_csv(path, header, rows, end)
     assert_same_api_csv(policy, path, rules=["entrepreneurship-training-subsidy"])
     if C.simple_csv(str(path)) is not None:
         assert_csv_rows_are_python_claims(policy, path)

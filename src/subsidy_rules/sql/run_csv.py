@@ -1,12 +1,12 @@
 """`evaluate --engine duckdb` on a CSV file: DuckDB reads the cells, checks and types them, and
 decides the rows there.
 
-Only a plain file is read so: UTF-8, no quote character, no carriage return and no NUL anywhere,
-every line (but the header) with as many commas as the header, and none empty or of blank cells
-only. In such a file each line is one record and Python's csv reader numbers it as its line (the
+Only a plain file is read so: UTF-8, no quote character and no NUL anywhere, every line ended the
+same way (a line feed, or a carriage return and a line feed), every line (but the header) with as
+many commas as the header, and none empty or of blank cells only. In such a file each line is one record and Python's csv reader numbers it as its line (the
 header is line 1), so DuckDB's rows in order are the Python reader's records. A first pass in Python
 checks that (and reads the header, planned by headers.plan_columns as the Python reader plans it);
-any other file — quoted cells, Windows line ends, short rows, blank lines — is read by the Python
+any other file — quoted cells, mixed line ends, short rows, blank lines — is read by the Python
 reader as before (``simple_csv`` returns None). DuckDB reads every cell as text (``read_csv`` with
 ``all_varchar``, no quoting) and column_checks.py applies cells.text_cell's rules, conservatively;
 a row it does not accept is rebuilt from its cells and goes to the Python engine.
@@ -37,10 +37,11 @@ __all__ = ["SimpleCsv", "simple_csv", "scan_sql", "run_csv", "decided_by"]
 
 @attrs.frozen
 class SimpleCsv:
-    """A CSV file DuckDB may read as it is: its header cells and how many records follow."""
+    """A CSV file DuckDB may read as it is: its header cells, how many records follow, and its line end."""
 
     header: Tuple[str, ...]
     records: int
+    newline: str = "\n"  # or "\r\n" (every line, the last one's may be left out)
 
 
 def simple_csv(path: str) -> Optional[SimpleCsv]:
@@ -49,17 +50,28 @@ def simple_csv(path: str) -> Optional[SimpleCsv]:
     header: Optional[List[str]] = None
     commas = count = 0
     rest = ""
+    crlf = False
     try:
         with open(path, "rb") as stream:
             while True:
                 block = stream.read(BLOCK)
-                if b'"' in block or b"\r" in block or b"\x00" in block:
+                if b'"' in block or b"\x00" in block:
                     return None
                 lines = (rest + decoder.decode(block, final=not block)).split("\n")
                 rest = lines.pop()
+                ended = [True] * len(lines)
                 if not block and rest:
                     lines.append(rest)  # the last line, without a line end
-                for line in lines:
+                    ended.append(False)
+                for line, has_end in zip(lines, ended):
+                    if header is None:
+                        crlf = has_end and line.endswith("\r")
+                    if crlf and has_end:
+                        if not line.endswith("\r"):
+                            return None
+                        line = line[:-1]
+                    if "\r" in line:
+                        return None  # a line end of another kind
                     if header is None:
                         header = next(csv.reader([line]), [])
                         if header and header[0].startswith("\ufeff"):
@@ -75,7 +87,7 @@ def simple_csv(path: str) -> Optional[SimpleCsv]:
         return None
     if not header:
         return None
-    return SimpleCsv(tuple(header), count)
+    return SimpleCsv(tuple(header), count, "\r\n" if crlf else "\n")
 
 
 def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], rules: Optional[Sequence[str]],
@@ -89,7 +101,7 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
     plans = plan_columns(list(table.header), policy.schema, entity)  # the Python reader's header errors
     options = Options(rules, as_of, explain, fmt, lang, lineterminator)
     width = len(table.header)
-    scan = scan_sql(path, width)
+    scan = scan_sql(path, width, table.newline)
     reader_con, con = connect(), connect()
     try:
         try:
@@ -119,12 +131,15 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
     return summary
 
 
-def scan_sql(path: str, width: int) -> str:
+_NEWLINES = {"\n": r"'\n'", "\r\n": r"'\r\n'"}  # as read_csv's new_line option spells them
+
+
+def scan_sql(path: str, width: int, newline: str = "\n") -> str:
     """DuckDB reading a plain CSV file's records (the header skipped), every cell as text, in
     columns c0, c1, … (an empty cell is NULL)."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     return (f"SELECT * FROM read_csv({lit(os.path.abspath(path))}, delim = ',', quote = '', escape = '', "
-            f"header = true, auto_detect = false, columns = {columns}, new_line = '\\n')")
+            f"header = true, auto_detect = false, columns = {columns}, new_line = {_NEWLINES[newline]})")
 
 
 class _Rows:
