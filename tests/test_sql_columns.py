@@ -474,21 +474,33 @@ def test_any_double_is_read_as_the_python_reader_reads_it(policy, tmp_path, amou
 # ====================================================================== a stopped run
 
 
-def test_ctrl_c_on_a_parquet_input_leaves_no_output_file(tmp_path):
+@pytest.mark.parametrize("when", ["in a query", "writing"])
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_ctrl_c_on_a_parquet_or_csv_input_leaves_no_output_file(tmp_path, fmt, when):
+    """Ctrl-C while DuckDB runs a statement (the first chunk, before anything is written) or while
+    rows are written: a stop, said as such, never an internal error."""
     count = 200_000
     table = pa.table({"id": [f"S{n:06d}" for n in range(count)], "as_of": ["2017-07-31"] * count,
                       "labourer.age": [20 + n % 40 for n in range(count)],
                       "labourer.rural_registered_poor": [n % 3 == 0 for n in range(count)],
                       "labourer.entrepreneurship_training_attended": [n % 2 == 0 for n in range(count)],
                       "labourer.employment_status": ["self_employed"] * count})
-    pq.write_table(table, tmp_path / "big.parquet")
+    if fmt == "parquet":
+        pq.write_table(table, tmp_path / "big.parquet")
+    else:
+        write_csv(tmp_path / "big.csv", table.column_names,
+                  [[str(v).lower() for v in row.values()] for row in table.to_pylist()])
+        assert C.simple_csv(str(tmp_path / "big.csv")) is not None
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
-    process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", "big.parquet", "--engine", "duckdb",
+    process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", f"big.{fmt}", "--engine", "duckdb",
                                 "--out", "d.jsonl", "--lang", "en"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         partial = [p for p in tmp_path.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)]
+        if partial and when == "in a query":
+            time.sleep(0.3)  # past opening the output, into the first chunk's statements
+            break
         if partial and partial[0].stat().st_size > 0:
             break
         time.sleep(0.01)

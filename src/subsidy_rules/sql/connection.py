@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 _DATABASES: Dict[int, Any] = {}  # process id -> its in-memory database (a forked child opens its own)
 _LOCK = threading.Lock()
@@ -21,3 +22,20 @@ def connect() -> Any:
         if database is None:
             database = _DATABASES[os.getpid()] = duckdb.connect(config={"threads": 1})
         return database.cursor()
+
+
+@contextlib.contextmanager
+def interrupts_as_stops() -> Iterator[None]:
+    """Ctrl-C during a DuckDB statement ends it with InterruptException or RuntimeError('Query
+    interrupted'), not KeyboardInterrupt: made a KeyboardInterrupt here, so that the run stops and
+    says so (cli.STOPS) instead of failing with an internal error."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        if str(exc).startswith("Query interrupted"):
+            raise KeyboardInterrupt from None
+        raise

@@ -25,7 +25,7 @@ import attrs
 from ..tables.headers import ColumnPlan, plan_columns
 from ..tables.readers import csv_record
 from .column_checks import Shape, checked_sql
-from .connection import connect
+from .connection import connect, interrupts_as_stops
 from .json_checks import lit
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
@@ -104,27 +104,30 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
     scan = scan_sql(path, width, table.newline)
     reader_con, con = connect(), connect()
     try:
-        try:
-            if reader_con.execute(f"SELECT count(*) FROM ({scan})").fetchall()[0][0] != table.records:
+        with interrupts_as_stops():
+            try:
+                if reader_con.execute(f"SELECT count(*) FROM ({scan})").fetchall()[0][0] != table.records:
+                    return None
+                relation = reader_con.sql(scan)
+                batches = (relation.to_arrow_reader if hasattr(relation, "to_arrow_reader")
+                           else relation.fetch_record_batch)(CHUNK)
+            except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
+                raise KeyboardInterrupt from None
+            except duckdb.Error:
                 return None
-            relation = reader_con.sql(scan)
-            batches = (relation.to_arrow_reader if hasattr(relation, "to_arrow_reader")
-                       else relation.fetch_record_batch)(CHUNK)
-        except duckdb.Error:
-            return None
-        select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * width, "cells")
-        line = 1  # the header's
-        for batch in batches:
-            numbers = range(line + 1, line + 1 + batch.num_rows)
-            line += batch.num_rows
-            cells = pa.Table.from_batches([batch]).append_column("line", pa.array(numbers, pa.int64()))
-            con.register("cells", cells)
-            con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + select)
-            con.unregister("cells")
-            part = CheckedChunk(policy, con, options, numbers, _Rows(batch, numbers.start, plans).record)
-            pieces, errors = part.decide()
-            write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
-                         progress=progress, summary=summary)
+            select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * width, "cells")
+            line = 1  # the header's
+            for batch in batches:
+                numbers = range(line + 1, line + 1 + batch.num_rows)
+                line += batch.num_rows
+                cells = pa.Table.from_batches([batch]).append_column("line", pa.array(numbers, pa.int64()))
+                con.register("cells", cells)
+                con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + select)
+                con.unregister("cells")
+                part = CheckedChunk(policy, con, options, numbers, _Rows(batch, numbers.start, plans).record)
+                pieces, errors = part.decide()
+                write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
+                             progress=progress, summary=summary)
     finally:
         reader_con.close()
         con.close()

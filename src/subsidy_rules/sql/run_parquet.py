@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 from ..tables.headers import plan_columns
 from ..tables.readers import ParquetRows, open_parquet
 from .column_checks import checked_sql, shape_of
-from .connection import connect
+from .connection import connect, interrupts_as_stops
 from .json_checks import lit
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
@@ -47,17 +47,20 @@ def run_parquet(policy: Any, path: str, *, entity: Optional[str], rules: Optiona
         select = _chunk_sql(con, policy, os.path.abspath(path), handle, plans)
         rows = ParquetRows(handle, plans, path)
         total = handle.metadata.num_rows
-        for start in range(0, total, CHUNK):
-            end = min(total, start + CHUNK)
-            numbers = range(start + 1, end + 1)
-            try:
-                con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + select(start, end))
-            except duckdb.Error:  # DuckDB cannot read these rows as pyarrow does: Python reads them all
-                con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + _all_python(start, end))
-            part = CheckedChunk(policy, con, options, numbers, rows.record)
-            pieces, errors = part.decide()
-            write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
-                         progress=progress, summary=summary)
+        with interrupts_as_stops():
+            for start in range(0, total, CHUNK):
+                end = min(total, start + CHUNK)
+                numbers = range(start + 1, end + 1)
+                try:
+                    con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + select(start, end))
+                except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
+                    raise KeyboardInterrupt from None
+                except duckdb.Error:  # DuckDB cannot read these rows as pyarrow does: Python reads them all
+                    con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + _all_python(start, end))
+                part = CheckedChunk(policy, con, options, numbers, rows.record)
+                pieces, errors = part.decide()
+                write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
+                             progress=progress, summary=summary)
         con.close()
     finally:
         close = getattr(handle, "close", None)
@@ -79,6 +82,8 @@ def _chunk_sql(con: Any, policy: Any, path: str, handle: Any, plans: Sequence[An
     try:
         relation = con.sql(f"SELECT * FROM read_parquet({lit(path)})")
         names, types = list(relation.columns), list(relation.types)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     except duckdb.Error:
         return _all_python
     same = len(names) == len(arrow.names) and all(a == b or not b for a, b in zip(names, arrow.names))
