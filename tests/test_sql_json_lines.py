@@ -81,6 +81,19 @@ def test_the_city_is_decided_in_sql_and_written_byte_for_byte(policy, city):
             assert handed == 0 and sql == 2 * len([l for l in text.splitlines() if l.strip()]), path.name
 
 
+def test_entities_first_named_after_the_sample_are_still_decided_in_sql(policy, city, monkeypatch):
+    """The checks are first built for the entities the first lines name; a file whose later lines
+    name other entities (employers after labourers) is checked again for them, not handed to Python."""
+    monkeypatch.setattr(J, "SAMPLE", 5)
+    labourers = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:20]
+    employers = (city / "employers.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    text = "\n".join(labourers + employers) + "\n"
+    before = dict(J.decided_by)
+    assert_same(policy, text)
+    assert J.decided_by["python"] == before.get("python", 0)
+    assert J.decided_by["sql"] - before.get("sql", 0) == 2 * 25
+
+
 def test_options_rule_date_and_a_rule_for_another_entity(policy, city):
     text = (city / "employers.jsonl").read_text(encoding="utf-8")
     assert_same(policy, text, rules=["hiring-award"])
