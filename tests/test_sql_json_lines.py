@@ -237,3 +237,57 @@ def test_clean_example_claims_are_decided_in_sql(policy):
     before = dict(J.decided_by)
     assert_same(policy, "\n".join(lines) + "\n")
     assert J.decided_by["python"] == before.get("python", 0) and len(lines) > 20
+
+
+def _bare(claim, entity):
+    """A claim as a bare record of ``entity`` (`evaluate --entity`): its own keys beside the fields."""
+    return dict({k: v for k, v in claim.items() if k in ("id", "as_of", "jurisdiction")}, **claim[entity])
+
+
+def test_bare_records_of_an_entity_are_decided_in_sql(policy, city):
+    """`--entity labourer`: lines holding one labourer's fields (and the claim's own keys) are
+    wrapped and decided in SQL, byte for byte as the Python engine; a line that is not a bare
+    record (it names an entity), or that SQL cannot vouch for, is Python's."""
+    claims = [json.loads(l) for l in (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    clean = [json.dumps(_bare(c, "labourer"), ensure_ascii=False) for c in claims]
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(clean) + "\n", entity="labourer")
+    assert J.decided_by["python"] == before.get("python", 0)
+    assert J.decided_by["sql"] - before.get("sql", 0) == 2 * len(clean)
+    first = _bare(claims[0], "labourer")
+    odd = [json.dumps(claims[0], ensure_ascii=False),  # a whole claim: not wrapped
+           json.dumps(dict(first, household={"household_id": "h"}), ensure_ascii=False),  # names an entity
+           json.dumps(dict(first, note=1), ensure_ascii=False),  # a key the labourer does not have
+           json.dumps({k: v for k, v in first.items() if k not in ("id", "as_of", "jurisdiction")}),
+           json.dumps(dict(first, age="41")), json.dumps(dict(first, as_of=None)), "{}", "[]", "5",
+           '{"age": 40, "age": 41}', '{"age": 40,}']
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(odd) + "\n", entity="labourer")
+    assert J.decided_by["python"] - before.get("python", 0) >= 2 * 8
+    for entity in policy.schema.entities:
+        first_of = [c for c in (_example_claims_naming(entity))][:3]
+        if first_of:
+            assert_same(policy, "\n".join(json.dumps(_bare(c, entity), ensure_ascii=False) for c in first_of) + "\n",
+                        entity=entity)
+
+
+def _example_claims_naming(entity):
+    return [b for b in BASES if isinstance(b.get(entity), dict)]
+
+
+def test_bare_records_whose_fields_are_entity_or_claim_keys_are_left_to_python(policy):
+    """A bare record is wrapped unless it names an entity, and the claim's own keys move out of
+    it: an entity with a field named like either cannot be checked in SQL (every line is Python's)."""
+    import attrs
+
+    from subsidy_rules.sql.json_checks import bare_checkable, checked_sql
+
+    schema = policy.schema
+    labourer = schema.entities["labourer"]
+    some_field = next(iter(labourer.fields.values()))
+    assert bare_checkable(schema, "labourer")
+    for name in ("household", "id", "as_of"):
+        fields = dict(labourer.fields, **{name: attrs.evolve(some_field, name=name)})
+        odd = attrs.evolve(schema, entities=dict(schema.entities, labourer=attrs.evolve(labourer, fields=fields)))
+        assert not bare_checkable(odd, "labourer")
+        assert "FALSE AS ok" in checked_sql(odd, (), "lines", (), bare="labourer")

@@ -159,6 +159,14 @@ def date_text_ok(text: str) -> str:
             f"AND TRY_CAST({text} AS DATE) IS NOT NULL")
 
 
+def bare_checkable(schema: m.FactSchema, entity: str) -> bool:
+    """Whether SQL can check bare records of ``entity`` (``--entity``): a record is wrapped as the
+    entity's unless it names an entity, and the claim's own keys move up out of it, so its fields
+    must be neither."""
+    fields = schema.entities[entity].fields if entity in schema.entities else {}
+    return bool(fields) and not any(name in schema.entities or name in RESERVED for name in fields)
+
+
 def quote_name(name: str) -> str:
     """A schema name as a quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -169,23 +177,26 @@ def named_entities_sql(source: str) -> str:
     return f"SELECT DISTINCT unnest(json_keys(TRY_CAST(text AS JSON))) FROM {source}"
 
 
-def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, entities: Sequence[str]) -> str:
+def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, entities: Sequence[str],
+                bare: Optional[str] = None) -> str:
     """SELECT over ``source`` (columns line, text): per line whether SQL accepts it, the claim's
     date, jurisdiction, the entities it names, its id as JSON text, and each named entity's record
     typed. ``entities``: the entities the lines name (any other key makes a line Python's).
 
     Each line is parsed a few times, each time for many paths at once: json_type, json_keys and
     json_extract_string over every place without a list, one call per place inside lists."""
-    entities = [e for e in schema.entities if e in entities]
-    if not entities or not all(NAME.match(n) for e in schema.entities.values() for n in (e.name, *e.fields)):
+    entities = [bare] if bare else [e for e in schema.entities if e in entities]
+    if not entities or not all(NAME.match(n) for e in schema.entities.values() for n in (e.name, *e.fields)) \
+            or (bare and not bare_checkable(schema, bare)):
         return f"SELECT line, FALSE AS ok FROM {source}"  # Python reads them all
-    places = [p for e in entities for p in positions(schema, schema.entities[e], f"$.{e}")]
-    leaves_ = [leaf for e in entities for leaf in leaf_places(schema, schema.entities[e], f"$.{e}")]
+    at_root = {e: "$" if bare else f"$.{e}" for e in entities}
+    places = [p for e in entities for p in positions(schema, schema.entities[e], at_root[e])]
+    leaves_ = [leaf for e in entities for leaf in leaf_places(schema, schema.entities[e], at_root[e])]
     # t[1] … t[4], the entities, then the children of each record in a block of their own, so that
     # a record's keys are checked by counting: as many keys as its fields present means no key
     # unknown and none repeated
     objects = [p for p in places if not p.wildcard and p.kind == "object"]
-    typed_paths = ["$", "$.id", "$.as_of", "$.jurisdiction"] + [f"$.{e}" for e in entities]
+    typed_paths = ["$", "$.id", "$.as_of", "$.jurisdiction"] + ([] if bare else [f"$.{e}" for e in entities])
     blocks: Dict[str, Tuple[int, int]] = {}
     for place in objects:
         start = len(typed_paths) + 1
@@ -194,7 +205,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
     text_paths = ["$.id", "$.as_of", "$.jurisdiction"]  # e[1] … e[3]
     text_paths += [leaf.path for leaf in leaves_ if not leaf.wildcard
                    and (text_ok(leaf.field, "x") or leaf.field.type in ("decimal", "money"))]
-    key_paths = ["$"] + [p.path for p in places if not p.wildcard and p.kind == "object"]
+    key_paths = ["$"] + [p.path for p in objects if p.path != "$"]
     array_paths = [p.path for p in places if not p.wildcard and p.kind == "array"]
     at = {path: index + 1 for index, path in enumerate(typed_paths)}
     text_at = {path: index + 1 for index, path in enumerate(text_paths)}
@@ -221,7 +232,10 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
             checks.append(f"COALESCE(a[{array_paths.index(place.path) + 1}] <= {MAX_LIST}, TRUE)")
         else:
             keys = f"k[{key_at[place.path]}]"
-            checks.append(f"({keys} IS NULL OR len({keys}) = {present_count(*blocks[place.path])})")
+            count = present_count(*blocks[place.path])
+            if place.path == "$":  # a bare record: its keys are its fields and the claim's own
+                count += f" + {present_count(2, 4)}"
+            checks.append(f"({keys} IS NULL OR len({keys}) = {count})")
     for leaf in leaves_:
         if leaf.wildcard:
             checks.append(type_ok(leaf, spread_column(f"json_type(j, {lit(leaf.path)})")))
@@ -250,15 +264,21 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         "j IS NOT NULL",
         *types,
         # as many keys as the claim's known keys present: none unknown (Python says which), none repeated
-        f"len(k[1]) = {present_count(2, top)}",
-        "(" + " OR ".join(f"t[{index}] IS NOT NULL" for index in range(len(RESERVED) + 2, top + 1)) + ")",
+        *([] if bare else [f"len(k[1]) = {present_count(2, top)}",
+                           "(" + " OR ".join(f"t[{index}] IS NOT NULL" for index in range(len(RESERVED) + 2, top + 1)) + ")"]),
         f"(t[2] IS DISTINCT FROM 'VARCHAR' OR regexp_matches(e[1], {lit(SAFE_ID)}))",
         f"(t[3] IS NULL OR {date_text_ok('e[2]')})",
         f"(t[4] IS DISTINCT FROM 'VARCHAR' OR {county})",
         *checks,
     ])
-    typed = ", ".join(f"v.{quote_name(e)} AS {quote_name(e)}" for e in entities)
-    present = "[" + ", ".join(f"CASE WHEN t[{at['$.' + e]}] IS NOT NULL THEN {lit(e)} END" for e in entities) + "]"
+    if bare:
+        typed = f"v AS {quote_name(bare)}"
+        present = f"[{lit(bare)}]"
+        shape = lit(json.dumps(typed_structure(schema, schema.entities[bare])))
+    else:
+        typed = ", ".join(f"v.{quote_name(e)} AS {quote_name(e)}" for e in entities)
+        present = "[" + ", ".join(f"CASE WHEN t[{at['$.' + e]}] IS NOT NULL THEN {lit(e)} END" for e in entities) + "]"
+        shape = structure(schema, entities)
     lengths = f", json_array_length(j, {texts(array_paths)}) AS a" if array_paths else ""
     spread_sql = "".join(", " + column for column in spread)
     return f"""
@@ -270,7 +290,7 @@ SELECT line, ok,
             ELSE e[1] END AS id_json,
        {typed}
 FROM (
-  SELECT line, ok, t, e, k, CASE WHEN ok THEN json_transform(j, {structure(schema, entities)}) END AS v
+  SELECT line, ok, t, e, k, CASE WHEN ok THEN json_transform(j, {shape}) END AS v
   FROM (
     SELECT line, j, t, e, k, COALESCE({ok}, FALSE) AS ok
     FROM (

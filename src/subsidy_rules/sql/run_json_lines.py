@@ -32,7 +32,11 @@ def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional
         numbers = [r.line for r in batch]
         texts = [r.text if r.text is not None else "" for r in batch]
         con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
-        _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
+        if batch[0].entity:  # --entity: bare records of one entity
+            con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + checked_sql(
+                policy.schema, policy.info.counties, "lines", (), bare=batch[0].entity))
+        else:
+            _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
         con.unregister("lines")
         by_line = dict(zip(numbers, batch))
         part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
