@@ -7,12 +7,12 @@ every accepted line is a claim `coerce_claim` accepts, typed the same — and th
 check it. What the SQL leaves to Python:
 - any line the text pattern ``SUSPECT`` matches: a number with more than 15 digits, more than 12
   decimals, an exponent, NaN or Infinity (DuckDB reads numbers through doubles where Python reads
-  them exactly), a negative zero (Python keeps its sign); a trailing comma (DuckDB's parser allows it, Python's does not); a NUL or a lone
-  surrogate escape;
+  them exactly), a negative zero (Python keeps its sign); a trailing comma (DuckDB's parser allows
+  it, Python's does not); a NUL or a lone surrogate escape;
 - repeated keys (Python keeps the last, DuckDB the first), keys the schema does not have;
 - values Python converts rather than reads: numbers as text, dates other than YYYY-MM-DD, whole
   numbers written with a decimal point, ids that are neither plain text nor whole numbers;
-- claims naming no entity, or records needing ``--entity`` wrapping.
+- claims naming no entity; with ``--entity``, lines that name one (they are not bare records).
 
 Every name comes from the fact schema; every text (enum values, county names) reaches SQL as an
 escaped literal.

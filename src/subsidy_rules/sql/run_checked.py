@@ -99,7 +99,7 @@ class CheckedChunk:
         con = self.con
         self.columns = [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]
         con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
-                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
+                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1, hand BOOLEAN DEFAULT FALSE)")
         con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
         groups, python_places = self.groups()
         if python_places:
@@ -172,12 +172,17 @@ class CheckedChunk:
         sql = query.sql_text
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE answered AS SELECT q.*, {fallback} OR {huge} AS _hand "
-                    f"FROM ({sql}) q")
-        con.execute("INSERT INTO handed SELECT key FROM answered WHERE _hand")
-        text = self.line_text(group.rule, self.conditions(query) if self.explain and self.fmt == "jsonl" else None)
-        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, {text}, {lit(group.rule)}, q.outcome, "
-                    f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
+        answer = f"SELECT q.*, {fallback} OR {huge} AS _hand FROM ({sql}) q"
+        conditions = None
+        if self.explain and self.fmt == "jsonl":
+            conditions = query.conditions.get("json")
+            if conditions is None:  # its columns' types come from DuckDB: asked once per query
+                conditions = query.conditions["json"] = self.conditions(answer)
+        text = self.line_text(group.rule, conditions)
+        # one pass: a row the Python engine is to decide is kept (hand) without its text
+        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, CASE WHEN NOT q._hand THEN {text} END, "
+                    f"{lit(group.rule)}, q.outcome, CAST(q.amount AS DECIMAL(38,2)), 1, q._hand "
+                    f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
 
     def entity_columns(self) -> List[str]:
         return [n for n in self.columns if n in self.policy.schema.entities]
@@ -199,9 +204,9 @@ class CheckedChunk:
             parts.append(f"', \"conditions\": ' || {conditions}")
         return " || ".join(parts) + " || '}' || " + lit("\n")
 
-    def conditions(self, query: Any) -> str:
+    def conditions(self, answer: str) -> str:
         """The compact explanation: each condition's result, the values read, the deciding conditions."""
-        described = self.con.execute("DESCRIBE SELECT * FROM answered").fetchall()
+        described = self.con.execute(f"DESCRIBE {answer}").fetchall()
         skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
         fields = []
         for name, kind, *_ in described:
@@ -218,6 +223,7 @@ class CheckedChunk:
         import pyarrow as pa
 
         con, policy = self.con, self.policy
+        con.execute("INSERT INTO handed SELECT line FROM results WHERE hand")
         con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
         python_lines = [row[0] for row in con.execute(
             "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
@@ -285,6 +291,7 @@ class CheckedChunk:
 class _Query:
     sql_text: str
     fallback: bool
+    conditions: Dict[str, str] = attrs.field(factory=dict, eq=False)  # the explanation's text, built once
 
 
 def _query(policy: Any, bound: Any, explain: bool) -> _Query:
