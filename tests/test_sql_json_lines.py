@@ -201,7 +201,8 @@ def test_any_line_gives_the_python_engines_bytes(policy, lines):
     assert_same(policy, "\n".join(lines) + "\n")
 
 
-NUMBER_FORMS = RAW_VALUES + ["1500.500000000001", "0.0000000000001", "123456789.1234567", "1234567890123456",
+NUMBER_FORMS = RAW_VALUES + ["1000000000000000", "999999999999999", "-1000000000000000", "12345678901234567890",
+                              "123456789012345678901234", "9223372036854775808", "1500.500000000001", "0.0000000000001", "123456789.1234567", "1234567890123456",
                               '"12"', '"0.0435"', '"1,500"', '" 12"', '"-0.0"', '"-0.50"', '"1e3"', '"007"',
                               '"1234567890123456"', '"0.0000000000001"', '"12."', "true", "null"]
 TEXT_FORMS = ['"2017-7-31"', '" 2017-07-31"', '"20170731"', '"2017-07-31T00:00"', '"2017/07/31"', '"0000-01-01"',
@@ -291,3 +292,20 @@ def test_bare_records_whose_fields_are_entity_or_claim_keys_are_left_to_python(p
         odd = attrs.evolve(schema, entities=dict(schema.entities, labourer=attrs.evolve(labourer, fields=fields)))
         assert not bare_checkable(odd, "labourer")
         assert "FALSE AS ok" in checked_sql(odd, (), "lines", (), bare="labourer")
+
+
+def test_numbers_out_of_range_where_every_number_is_given(policy):
+    """A number of 10^15 or more (the claim check refuses it) or past a 64-bit integer, in a line
+    where every other number is given and plain: Python's answer, whatever else the line holds."""
+    labourer = {"rural_registered_poor": True, "age": 40, "startup_subsidy_applied": 5}
+    household = {"other_subsidised_loan_principal": 3}
+    lines = []
+    for value in NUMBER_FORMS:
+        for entity, record, field in (("labourer", labourer, "age"), ("labourer", labourer, "startup_subsidy_applied"),
+                                      ("household", household, "other_subsidised_loan_principal")):
+            claim = {"id": "a", "as_of": "2017-07-31", "labourer": dict(labourer), "household": dict(household)}
+            claim[entity][field] = "\u0000N\u0000"
+            lines.append(json.dumps(claim, ensure_ascii=False).replace('"\\u0000N\\u0000"', value))
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(lines) + "\n")
+    assert J.decided_by["sql"] - before.get("sql", 0) > 0  # the plain ones are SQL's
