@@ -309,3 +309,26 @@ def test_numbers_out_of_range_where_every_number_is_given(policy):
     before = dict(J.decided_by)
     assert_same(policy, "\n".join(lines) + "\n")
     assert J.decided_by["sql"] - before.get("sql", 0) > 0  # the plain ones are SQL's
+
+
+def test_a_list_longer_than_a_claim_may_hold_is_pythons(policy, city, monkeypatch):
+    """A list of more items than a claim may hold (C010) is refused by the SQL checks too: with the
+    limit lowered to 3, an employer of 4 hires gets the Python engine's error, one of 3 is SQL's."""
+    import subsidy_rules.claims as claims
+    import subsidy_rules.facts as facts
+    from subsidy_rules.sql import json_checks
+
+    for module in (claims, facts, json_checks):
+        monkeypatch.setattr(module, "MAX_LIST", 3)
+    employer = json.loads((city / "employers.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    hires = (employer["employer"]["hires"] * 4)[:4]
+    lines = []
+    for count in (3, 4):
+        claim = copy.deepcopy(employer)
+        claim["employer"]["hires"] = hires[:count]
+        lines.append(json.dumps(claim, ensure_ascii=False))
+    before = dict(J.decided_by)
+    out, err, _ = evaluate(policy, "\n".join(lines) + "\n", "duckdb")
+    assert "C010" in err and '"line": 1' in out and '"line": 2' not in out
+    assert J.decided_by["python"] - before.get("python", 0) == 1
+    assert_same(policy, "\n".join(lines) + "\n")
