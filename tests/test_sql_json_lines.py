@@ -332,3 +332,28 @@ def test_a_list_longer_than_a_claim_may_hold_is_pythons(policy, city, monkeypatc
     assert "C010" in err and '"line": 1' in out and '"line": 2' not in out
     assert J.decided_by["python"] - before.get("python", 0) == 1
     assert_same(policy, "\n".join(lines) + "\n")
+
+
+def test_half_a_character_is_refused_as_unreadable_by_both_engines(policy):
+    """A string escape of half a character (\\ud800 alone) cannot be written as UTF-8: the line is
+    refused as unreadable (C004), on both engines alike, instead of failing when it is written."""
+    lines = ['{"id": "a\\ud800b", "as_of": "2017-07-31", "labourer": {"age": 30}}',
+             '{"as_of": "2017-07-31", "labourer": {"name": "\\udfff", "age": 30}}',
+             '{"as_of": "2017-07-31", "labourer": {"age": 30, "\\ud83d": 1}}',
+             '{"as_of": "2017-07-31", "labourer": {"name": "\\ud83d\\ude00", "age": 30}}']  # a whole pair: text
+    text = "\n".join(lines) + "\n"
+    out, err, _ = evaluate(policy, text, "duckdb")
+    assert err.count("C004") == 3 and "\\ud800" in err and '"line": 4' in out and "😀" not in err
+    assert_same(policy, text)
+
+
+def test_half_a_character_in_a_claim_file_is_refused(tmp_path, capsys):
+    """`explain` on a claim file (JSON or YAML) holding half a character: C004, no internal error."""
+    from subsidy_rules.cli import main
+
+    for text in ('{"labourer": {"name": "\\ud800", "age": 30}}', 'labourer:\n  name: "\\ud800"\n  age: 30\n'):
+        path = tmp_path / "claim.yaml"
+        path.write_text(text, encoding="utf-8")
+        code = main(["explain", str(path)])
+        captured = capsys.readouterr()
+        assert code != 0 and "C004" in captured.err and "internal error" not in captured.err
