@@ -357,3 +357,20 @@ def test_half_a_character_in_a_claim_file_is_refused(tmp_path, capsys):
         code = main(["explain", str(path)])
         captured = capsys.readouterr()
         assert code != 0 and "C004" in captured.err and "internal error" not in captured.err
+
+
+def test_utf8_pieces_are_cut_from_any_arrow_text_layout():
+    """The output pieces are cut from Arrow's buffers: plain, large and sliced text arrays, and a
+    string view (another layout), all give the rows' UTF-8 bytes."""
+    import pyarrow as pa
+
+    from subsidy_rules.sql.run_checked import _utf8_buffers
+
+    texts = ["a", "", "中文\n", "x" * 300, "é"]
+    arrays = [pa.array(texts, pa.string()), pa.array(texts, pa.large_string()), pa.array(["z"] + texts).slice(1)]
+    if hasattr(pa, "string_view"):
+        arrays.append(pa.array(texts, pa.string_view()))
+    for array in arrays:
+        offsets, data = _utf8_buffers(array)
+        assert [bytes(data[offsets[i]:offsets[i + 1]]).decode("utf-8") for i in range(len(texts))] == texts
+        assert bytes(data[offsets[0]:offsets[len(texts)]]) == "".join(texts).encode("utf-8")
