@@ -31,8 +31,15 @@ from .. import model as m
 from ..claims import RESERVED
 from ..facts import MAX_LIST
 
-SUSPECT = (r"[:\[,]\s*-?(\d{16,}|\d*\.\d{13,}|[0-9.]{17,}|[0-9.]+[eE]|NaN|Infinity)"
-           r"|[:\[,]\s*-0[^0-9]|,\s*[\]}]|\\u0000|\\u[dD][89abAB]")
+# read on the line's text: a trailing comma (DuckDB's parser allows it, Python's does not); a NUL
+# or a lone surrogate escape
+TRAILING_COMMA = r",\s*[\]}]"
+ODD_ESCAPE = r"\\u0000|\\u[dD][89abAB]"
+# read on the lines with a number read through a double (a decimal fact, a numeric id) or in a
+# list with decimal facts: more than 15 digits, more than 12 decimals, an exponent, NaN or
+# Infinity (DuckDB reads them through doubles where Python reads them exactly), a negative zero
+# (Python keeps its sign). A whole number is read exactly by both: its digits are counted.
+NUMBER_SUSPECT = r"[:\[,]\s*-?(\d{16,}|\d*\.\d{13,}|[0-9.]{17,}|[0-9.]+[eE]|NaN|Infinity)|[:\[,]\s*-0[^0-9]"
 SAFE_ID = r'^[^"\\\x00-\x1f,]*$'  # written the same by SQL concatenation and json.dumps / csv
 DATE = r"\d{4}-\d{2}-\d{2}"
 NUMBER_TEXT = r"-?(0|[1-9][0-9]*)(\.[0-9]{1,12})?"
@@ -113,6 +120,7 @@ def leaf_places(schema: m.FactSchema, entity: m.Entity, path: str) -> List[Leaf]
     return found
 
 
+NUMBERS = ("integer", "decimal", "money")
 JSON_TYPES = {"bool": ("BOOLEAN",), "integer": ("BIGINT", "UBIGINT"), "decimal": ("BIGINT", "UBIGINT", "DOUBLE"),
               "money": ("BIGINT", "UBIGINT", "DOUBLE"), "date": ("VARCHAR",), "text": ("VARCHAR",), "enum": ("VARCHAR",)}
 
@@ -136,6 +144,7 @@ class Calls:
     allowed: List[Tuple[str, ...]] = attrs.field(factory=list)
     keys: List[str] = attrs.field(factory=list)
     strings: List[str] = attrs.field(factory=list)
+    doubles: List[str] = attrs.field(factory=list)  # tests true where a number is read through a double
 
     def type_tests(self, t: str) -> List[str]:
         return [f"COALESCE({t}[{index}] IN ({', '.join(lit(kind) for kind in kinds)}), TRUE)"
@@ -153,8 +162,11 @@ def record_tests(schema: m.FactSchema, roots: Sequence[Tuple[str, m.Entity]], ca
     places = [p for path, entity in roots for p in positions(schema, entity, path)]
     for place in places:
         if place.kind == "array":
-            tests.append(f"COALESCE(json_array_length({doc}, {lit(place.path)}) <= {MAX_LIST}, TRUE)")
+            length = f"json_array_length({doc}, {lit(place.path)})"
+            tests.append(f"COALESCE({length} <= {MAX_LIST}, TRUE)")
             tests.append(items_test(schema, place, doc, depth))
+            if has_decimals(schema, place.entity):  # read on the line: an item's number may need it
+                calls.doubles.append(f"COALESCE({length} > 0, FALSE)")
             continue
         start = len(calls.typed) + 1
         for field in place.entity.fields.values():
@@ -168,15 +180,29 @@ def record_tests(schema: m.FactSchema, roots: Sequence[Tuple[str, m.Entity]], ca
         tests.append(f"({keys} IS NULL OR len({keys}) = {count})")
     at = {path: index for index, path in enumerate(calls.typed, start=1)}
     for leaf in (leaf for path, entity in roots for leaf in leaf_places(schema, entity, path)):
-        if leaf.field.type in ("decimal", "money"):  # a number, or a plain number written as text
+        if leaf.field.type in NUMBERS:
             calls.strings.append(leaf.path)
-            text = f"{e}[{len(calls.strings)}]"
-            tests.append(f"({t}[{at[leaf.path]}] IS DISTINCT FROM 'VARCHAR' OR {number_text_ok(text)})")
+            kind, text = f"{t}[{at[leaf.path]}]", f"{e}[{len(calls.strings)}]"
+            # a whole number: its digits, as Python bounds numbers (under 10^15)
+            tests.append(f"({kind} IS NULL OR {kind} NOT IN ('BIGINT', 'UBIGINT') OR length(ltrim({text}, '-')) <= 15)")
+            if leaf.field.type != "integer":  # a number, or a plain number written as text
+                tests.append(f"({kind} IS DISTINCT FROM 'VARCHAR' OR {number_text_ok(text)})")
+                calls.doubles.append(f"{kind} IS NOT DISTINCT FROM 'DOUBLE'")
         elif text_ok(leaf.field, "x") is not None:  # its JSON type: in the type tests
             calls.strings.append(leaf.path)
             text = f"{e}[{len(calls.strings)}]"
             tests.append(f"({text} IS NULL OR {text_ok(leaf.field, text)})")
     return tests
+
+
+def has_decimals(schema: m.FactSchema, entity: m.Entity) -> bool:
+    """Whether a record of ``entity`` (or one inside it) can hold a number read through a double."""
+    for field in entity.fields.values():
+        if field.type in ("decimal", "money"):
+            return True
+        if field.type in ("record", "list") and has_decimals(schema, schema.entities[field.of or ""]):
+            return True
+    return False
 
 
 def items_test(schema: m.FactSchema, place: Position, doc: str, depth: int) -> str:
@@ -259,6 +285,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         calls.keys.append("$")  # k[1]: the claim's keys
     extra = {"$": present_count("t", 2, 4)} if bare else None  # a bare record holds the claim's own keys
     tests = record_tests(schema, roots, calls, "t", "k", "e", "j", extra_keys=extra)
+    doubles = ["COALESCE(t[2] IN ('BIGINT', 'UBIGINT', 'DOUBLE'), FALSE)", *calls.doubles]  # a numeric id too
     at = {path: index for index, path in enumerate(calls.typed, start=1)}
     county = f"list_contains({texts(counties)}, e[3])" if counties else "TRUE"
     top = len(RESERVED) + len(entities) + 1  # t[2] … t[top]: the claim's own keys
@@ -273,6 +300,8 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], source: str, enti
         f"(t[3] IS NULL OR {date_text_ok('e[2]')})",
         f"(t[4] IS DISTINCT FROM 'VARCHAR' OR {county})",
         *tests,
+        # CASE: the pattern is read only where a test says so (AND reads both sides of every row)
+        f"CASE WHEN {' OR '.join(doubles)} THEN NOT regexp_matches(text, {lit(NUMBER_SUSPECT)}) ELSE TRUE END",
     ])
     if bare:
         typed = f"v AS {quote_name(bare)}"
@@ -295,10 +324,12 @@ FROM (
   FROM (
     SELECT line, j, t, e, k, COALESCE({ok}, FALSE) AS ok
     FROM (
-      SELECT line, j, json_type(j, {texts(calls.typed)}) AS t, json_keys(j, {texts(calls.keys)}) AS k,
+      SELECT line, text, j, json_type(j, {texts(calls.typed)}) AS t, json_keys(j, {texts(calls.keys)}) AS k,
              json_extract_string(j, {texts(calls.strings)}) AS e
       FROM (
-        SELECT line, CASE WHEN NOT regexp_matches(text, {lit(SUSPECT)}) THEN TRY_CAST(text AS JSON) END AS j
+        SELECT line, text, CASE WHEN NOT regexp_matches(text, {lit(TRAILING_COMMA)})
+                                 AND NOT (contains(text, '\\u') AND regexp_matches(text, {lit(ODD_ESCAPE)}))
+                                THEN TRY_CAST(text AS JSON) END AS j
         FROM {source}
       )
     )
