@@ -151,6 +151,27 @@ def best_of(fn, claims, repeat: int) -> float:
     return min(times) / len(claims)
 
 
+def bytecodes_per_call(fn, claims) -> float:
+    """Bytecode instructions run per call, counted by tracing: unlike time, the count does not move
+    with the machine's load, so two shapes of generated code can be compared on a busy machine."""
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        for claim in claims:
+            fn(claim)
+    finally:
+        sys.settrace(None)
+    return count / len(claims)
+
+
 def check_agreement(ours, theirs, claims, name: str) -> None:
     for claim in claims:
         a, b = ours(claim), theirs(claim)
@@ -223,6 +244,13 @@ def main() -> None:
     for name, hd, oc in checked_rows:
         print(f"{name} decide on facts already checked by read_claim/coerce_claim (the batch runner's path): "
               f"{oc*1e6:.3f}µs, ratio {oc/hd:.2f}")
+    counted = []
+    for name, claims, hand_d, ours_d, ours_c in (("W1", w1_claims[:2000], w1_decide, decide1, checked1),
+                                                 ("W2", w2_claims[:100], w2_decide, decide2, checked2)):
+        hand_n, ours_n, checked_n = (bytecodes_per_call(fn, claims) for fn in (hand_d, ours_d, ours_c))
+        counted.append(f"{name} hand {hand_n:.1f}, decide {ours_n:.1f} ({ours_n / hand_n:.2f}), "
+                       f"on checked facts {checked_n:.1f} ({checked_n / hand_n:.2f})")
+    print("bytecodes per decide call (independent of the machine's load): " + "; ".join(counted))
     cost = load_cost()
     print(f"load+check+compile bundled policy: {cost['rules']} rules, in-process {cost['warm_s']*1000:.1f} ms, "
           f"fresh process (import + Lark grammar + load) {cost['cold_s']*1000:.1f} ms")

@@ -101,19 +101,22 @@ def per_rule(policy, city: Path, copies: int) -> float:
 
 
 def city_run(policy, city: Path, engine: str) -> float:
-    start = time.perf_counter()
-    for path in sorted(city.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as stream:
-            records = read_raw(stream, "jsonl", policy.schema)
-            sink = io.StringIO()
-            if engine == "duckdb":
-                writer = open_writer(sink, "jsonl", R.table_columns("jsonl", True), "zh")
-                R.run_table(policy, records, explain=True, writer=writer, write_error=sink.write)
-            else:
-                writer = open_writer(sink, "jsonl", evaluate_columns("jsonl", True), "zh")
-                run(policy, "", records, explain=True, writer=writer, write_error=sink.write)
-            writer.close()
-    return time.perf_counter() - start
+    """Every file of the city through `evaluate --explain` as the command line runs it: read from
+    the file, written to a file (under a temporary name, renamed when complete)."""
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        for path in sorted(city.glob("*.jsonl")):
+            errors, target = io.StringIO(), Path(folder) / f"{path.stem}.{engine}.jsonl"
+            with open(path, encoding="utf-8-sig", newline="") as stream:
+                records = read_raw(stream, "jsonl", policy.schema)
+                if engine == "duckdb":
+                    writer = open_writer(target, "jsonl", R.table_columns("jsonl", True), "zh")
+                    R.run_table(policy, records, explain=True, writer=writer, write_error=errors.write)
+                else:
+                    writer = open_writer(target, "jsonl", evaluate_columns("jsonl", True), "zh")
+                    run(policy, "", records, explain=True, writer=writer, write_error=errors.write)
+                writer.close()
+        return time.perf_counter() - start
 
 
 LABOURERS_SQL = """

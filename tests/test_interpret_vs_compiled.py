@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import subsidy_rules
-from subsidy_rules import EvaluationError, Outcome
+from subsidy_rules import ClaimError, EvaluationError, Outcome
+from subsidy_rules.compile import fallbacks
 from subsidy_rules.expr import ast
 from subsidy_rules.expr.ast import (Aggregate, Arith, BoolLit, Call, Compare, DateLit, If, In, ListLit, Logical, Neg,
                                     Not, NumberLit, Param, Path, RuleRef, TextLit)
@@ -556,6 +557,37 @@ def test_examples(build, condition, facts, expected):
     assert decision.reasons[0].result is expected
     assert decision.outcome is OUTCOME[expected]
     assert policy.decider("t", AS_OF)(facts) == decision.verdict
+
+
+# a comparison reads and checks the fact on either side, the left one first, inside the test that
+# guards the comparison; the checked-facts path lets None raise in an ordering comparison instead
+COMPARED = ["labourer.age >= 16", "16 <= labourer.age", "$base_threshold <= labourer.age",
+            "labourer.age >= labourer.age", "count(employer.hires where social_insurance) <= labourer.age",
+            "labourer.age - 4 < labourer.age", "labourer.status == \"employed\" or 16 <= labourer.age"]
+
+
+@pytest.mark.parametrize("condition", COMPARED)
+@pytest.mark.parametrize("age", [True, 16.0, Decimal("16"), "16"])
+def test_a_wrongly_typed_fact_on_either_side_of_a_comparison_is_reported(build, condition, age):
+    policy = build(_rule_yaml(condition, None))
+    facts = {"labourer": {"age": age, "status": "unemployed"}, "employer": {"hires": [{"social_insurance": True}]}}
+    for call in (lambda: policy.decider("t", AS_OF)(facts), lambda: policy.evaluate(facts, "t", as_of=AS_OF)):
+        with pytest.raises(ClaimError) as info:
+            call()
+        assert info.value.code == "C001" and info.value.path == "labourer.age"
+
+
+@pytest.mark.parametrize("condition", COMPARED)
+@pytest.mark.parametrize("age", [15, 16, 30, None])
+def test_a_comparison_agrees_with_the_reference_on_both_decide_paths(build, condition, age):
+    """An unknown number hands the claim over on both paths (counted), a known one never does."""
+    policy = build(_rule_yaml(condition, None))
+    facts = {"labourer": {"age": age, "status": "unemployed"}, "employer": {"hires": [{"social_insurance": True}]}}
+    expected = policy.evaluate(facts, "t", as_of=AS_OF)[0].verdict
+    for checked in (False, True):
+        fallbacks.reset()
+        assert policy.decider("t", AS_OF, checked_facts=checked)(facts) == expected, (condition, age, checked)
+        assert fallbacks.total() == (1 if age is None else 0), (condition, age, checked, fallbacks.counts())
 
 
 def test_values_shown_by_both_explaining_paths_line_up(build):

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import subsidy_rules
 from subsidy_rules.claims import coerce_claim
@@ -116,3 +118,19 @@ def test_mapping_places_facts_in_named_columns(tmp_path):
                 " (2, false, true, NULL), (3, NULL, true, {'employment_status': 'farming', 'organising_business': NULL})")
     rows = {r[0]: r for r in con.execute(text).fetchall()}
     assert [rows[k][1] for k in (1, 2, 3)] == ["eligible", "ineligible", "undetermined"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
+def test_json_checks_literals_read_back_as_the_text(text):
+    """The JSON checks' literals (enum values, county names, output words) are escaped by doubling
+    quotes alone: DuckDB reads each back as the same text, the same as sqlglot writes it, and a
+    query built with it stays one literal."""
+    from sqlglot import exp
+
+    from subsidy_rules.sql.json_checks import lit
+
+    assert lit(text) == exp.Literal.string(text).sql(dialect="duckdb")
+    assert duckdb.sql(f"SELECT {lit(text)} AS v").fetchall() == [(text,)]
+    for nasty in (NASTY, text + "'; SELECT 1; --"):
+        assert duckdb.sql(f"SELECT {lit(nasty)} AS v").fetchall() == [(nasty,)]

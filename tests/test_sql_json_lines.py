@@ -81,6 +81,19 @@ def test_the_city_is_decided_in_sql_and_written_byte_for_byte(policy, city):
             assert handed == 0 and sql == 2 * len([l for l in text.splitlines() if l.strip()]), path.name
 
 
+def test_entities_first_named_after_the_sample_are_still_decided_in_sql(policy, city, monkeypatch):
+    """The checks are first built for the entities the first lines name; a file whose later lines
+    name other entities (employers after labourers) is checked again for them, not handed to Python."""
+    monkeypatch.setattr(J, "SAMPLE", 5)
+    labourers = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:20]
+    employers = (city / "employers.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    text = "\n".join(labourers + employers) + "\n"
+    before = dict(J.decided_by)
+    assert_same(policy, text)
+    assert J.decided_by["python"] == before.get("python", 0)
+    assert J.decided_by["sql"] - before.get("sql", 0) == 2 * 25
+
+
 def test_options_rule_date_and_a_rule_for_another_entity(policy, city):
     text = (city / "employers.jsonl").read_text(encoding="utf-8")
     assert_same(policy, text, rules=["hiring-award"])
@@ -188,7 +201,8 @@ def test_any_line_gives_the_python_engines_bytes(policy, lines):
     assert_same(policy, "\n".join(lines) + "\n")
 
 
-NUMBER_FORMS = RAW_VALUES + ["1500.500000000001", "0.0000000000001", "123456789.1234567", "1234567890123456",
+NUMBER_FORMS = RAW_VALUES + ["1000000000000000", "999999999999999", "-1000000000000000", "12345678901234567890",
+                              "123456789012345678901234", "9223372036854775808", "1500.500000000001", "0.0000000000001", "123456789.1234567", "1234567890123456",
                               '"12"', '"0.0435"', '"1,500"', '" 12"', '"-0.0"', '"-0.50"', '"1e3"', '"007"',
                               '"1234567890123456"', '"0.0000000000001"', '"12."', "true", "null"]
 TEXT_FORMS = ['"2017-7-31"', '" 2017-07-31"', '"20170731"', '"2017-07-31T00:00"', '"2017/07/31"', '"0000-01-01"',
@@ -224,3 +238,139 @@ def test_clean_example_claims_are_decided_in_sql(policy):
     before = dict(J.decided_by)
     assert_same(policy, "\n".join(lines) + "\n")
     assert J.decided_by["python"] == before.get("python", 0) and len(lines) > 20
+
+
+def _bare(claim, entity):
+    """A claim as a bare record of ``entity`` (`evaluate --entity`): its own keys beside the fields."""
+    return dict({k: v for k, v in claim.items() if k in ("id", "as_of", "jurisdiction")}, **claim[entity])
+
+
+def test_bare_records_of_an_entity_are_decided_in_sql(policy, city):
+    """`--entity labourer`: lines holding one labourer's fields (and the claim's own keys) are
+    wrapped and decided in SQL, byte for byte as the Python engine; a line that is not a bare
+    record (it names an entity), or that SQL cannot vouch for, is Python's."""
+    claims = [json.loads(l) for l in (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    clean = [json.dumps(_bare(c, "labourer"), ensure_ascii=False) for c in claims]
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(clean) + "\n", entity="labourer")
+    assert J.decided_by["python"] == before.get("python", 0)
+    assert J.decided_by["sql"] - before.get("sql", 0) == 2 * len(clean)
+    first = _bare(claims[0], "labourer")
+    odd = [json.dumps(claims[0], ensure_ascii=False),  # a whole claim: not wrapped
+           json.dumps(dict(first, household={"household_id": "h"}), ensure_ascii=False),  # names an entity
+           json.dumps(dict(first, note=1), ensure_ascii=False),  # a key the labourer does not have
+           json.dumps({k: v for k, v in first.items() if k not in ("id", "as_of", "jurisdiction")}),
+           json.dumps(dict(first, age="41")), json.dumps(dict(first, as_of=None)), "{}", "[]", "5",
+           '{"age": 40, "age": 41}', '{"age": 40,}']
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(odd) + "\n", entity="labourer")
+    assert J.decided_by["python"] - before.get("python", 0) >= 2 * 8
+    for entity in policy.schema.entities:
+        first_of = [c for c in (_example_claims_naming(entity))][:3]
+        if first_of:
+            assert_same(policy, "\n".join(json.dumps(_bare(c, entity), ensure_ascii=False) for c in first_of) + "\n",
+                        entity=entity)
+
+
+def _example_claims_naming(entity):
+    return [b for b in BASES if isinstance(b.get(entity), dict)]
+
+
+def test_bare_records_whose_fields_are_entity_or_claim_keys_are_left_to_python(policy):
+    """A bare record is wrapped unless it names an entity, and the claim's own keys move out of
+    it: an entity with a field named like either cannot be checked in SQL (every line is Python's)."""
+    import attrs
+
+    from subsidy_rules.sql.json_checks import bare_checkable, checked_sql
+
+    schema = policy.schema
+    labourer = schema.entities["labourer"]
+    some_field = next(iter(labourer.fields.values()))
+    assert bare_checkable(schema, "labourer")
+    for name in ("household", "id", "as_of"):
+        fields = dict(labourer.fields, **{name: attrs.evolve(some_field, name=name)})
+        odd = attrs.evolve(schema, entities=dict(schema.entities, labourer=attrs.evolve(labourer, fields=fields)))
+        assert not bare_checkable(odd, "labourer")
+        assert "FALSE AS ok" in checked_sql(odd, (), "lines", (), bare="labourer")
+
+
+def test_numbers_out_of_range_where_every_number_is_given(policy):
+    """A number of 10^15 or more (the claim check refuses it) or past a 64-bit integer, in a line
+    where every other number is given and plain: Python's answer, whatever else the line holds."""
+    labourer = {"rural_registered_poor": True, "age": 40, "startup_subsidy_applied": 5}
+    household = {"other_subsidised_loan_principal": 3}
+    lines = []
+    for value in NUMBER_FORMS:
+        for entity, record, field in (("labourer", labourer, "age"), ("labourer", labourer, "startup_subsidy_applied"),
+                                      ("household", household, "other_subsidised_loan_principal")):
+            claim = {"id": "a", "as_of": "2017-07-31", "labourer": dict(labourer), "household": dict(household)}
+            claim[entity][field] = "\u0000N\u0000"
+            lines.append(json.dumps(claim, ensure_ascii=False).replace('"\\u0000N\\u0000"', value))
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(lines) + "\n")
+    assert J.decided_by["sql"] - before.get("sql", 0) > 0  # the plain ones are SQL's
+
+
+def test_a_list_longer_than_a_claim_may_hold_is_pythons(policy, city, monkeypatch):
+    """A list of more items than a claim may hold (C010) is refused by the SQL checks too: with the
+    limit lowered to 3, an employer of 4 hires gets the Python engine's error, one of 3 is SQL's."""
+    import subsidy_rules.claims as claims
+    import subsidy_rules.facts as facts
+    from subsidy_rules.sql import json_checks
+
+    for module in (claims, facts, json_checks):
+        monkeypatch.setattr(module, "MAX_LIST", 3)
+    employer = json.loads((city / "employers.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    hires = (employer["employer"]["hires"] * 4)[:4]
+    lines = []
+    for count in (3, 4):
+        claim = copy.deepcopy(employer)
+        claim["employer"]["hires"] = hires[:count]
+        lines.append(json.dumps(claim, ensure_ascii=False))
+    before = dict(J.decided_by)
+    out, err, _ = evaluate(policy, "\n".join(lines) + "\n", "duckdb")
+    assert "C010" in err and '"line": 1' in out and '"line": 2' not in out
+    assert J.decided_by["python"] - before.get("python", 0) == 1
+    assert_same(policy, "\n".join(lines) + "\n")
+
+
+def test_half_a_character_is_refused_as_unreadable_by_both_engines(policy):
+    """A string escape of half a character (\\ud800 alone) cannot be written as UTF-8: the line is
+    refused as unreadable (C004), on both engines alike, instead of failing when it is written."""
+    lines = ['{"id": "a\\ud800b", "as_of": "2017-07-31", "labourer": {"age": 30}}',
+             '{"as_of": "2017-07-31", "labourer": {"name": "\\udfff", "age": 30}}',
+             '{"as_of": "2017-07-31", "labourer": {"age": 30, "\\ud83d": 1}}',
+             '{"as_of": "2017-07-31", "labourer": {"name": "\\ud83d\\ude00", "age": 30}}']  # a whole pair: text
+    text = "\n".join(lines) + "\n"
+    out, err, _ = evaluate(policy, text, "duckdb")
+    assert err.count("C004") == 3 and "\\ud800" in err and '"line": 4' in out and "😀" not in err
+    assert_same(policy, text)
+
+
+def test_half_a_character_in_a_claim_file_is_refused(tmp_path, capsys):
+    """`explain` on a claim file (JSON or YAML) holding half a character: C004, no internal error."""
+    from subsidy_rules.cli import main
+
+    for text in ('{"labourer": {"name": "\\ud800", "age": 30}}', 'labourer:\n  name: "\\ud800"\n  age: 30\n'):
+        path = tmp_path / "claim.yaml"
+        path.write_text(text, encoding="utf-8")
+        code = main(["explain", str(path)])
+        captured = capsys.readouterr()
+        assert code != 0 and "C004" in captured.err and "internal error" not in captured.err
+
+
+def test_utf8_pieces_are_cut_from_any_arrow_text_layout():
+    """The output pieces are cut from Arrow's buffers: plain, large and sliced text arrays, and a
+    string view (another layout), all give the rows' UTF-8 bytes."""
+    import pyarrow as pa
+
+    from subsidy_rules.sql.run_checked import _utf8_buffers
+
+    texts = ["a", "", "中文\n", "x" * 300, "é"]
+    arrays = [pa.array(texts, pa.string()), pa.array(texts, pa.large_string()), pa.array(["z"] + texts).slice(1)]
+    if hasattr(pa, "string_view"):
+        arrays.append(pa.array(texts, pa.string_view()))
+    for array in arrays:
+        offsets, data = _utf8_buffers(array)
+        assert [bytes(data[offsets[i]:offsets[i + 1]]).decode("utf-8") for i in range(len(texts))] == texts
+        assert bytes(data[offsets[0]:offsets[len(texts)]]) == "".join(texts).encode("utf-8")

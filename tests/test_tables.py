@@ -518,3 +518,39 @@ def test_a_table_reads_back_as_the_claims_it_was_made_from(policy, tmp_path, peo
     with open_records(str(path), None, policy.schema) as source:
         got = [coerce_claim(r.data, policy.schema) for r in source.records]
     assert got == [{"id": f"R{i}", "labourer": person} for i, person in enumerate(people)]
+
+
+def test_utf8_bytes_are_written_as_the_same_text(tmp_path):
+    """write_utf8 (DuckDB's text as UTF-8 bytes) writes what write_encoded writes: straight to our
+    own file's bytes, in order with text written before; decoded for a stream of the caller's,
+    which may translate line ends (its own choice, kept)."""
+    import io
+
+    from subsidy_rules.batch import evaluate_columns
+    from subsidy_rules.tables import open_writer
+
+    text = '{"line": 1, "id": "甲"}\n{"line": 2, "id": "b"}\n'
+    outputs = {}
+    for how in ("encoded", "utf8"):
+        path = tmp_path / f"{how}.csv"
+        writer = open_writer(path, "csv", evaluate_columns("csv", False), "zh")  # a header, then rows
+        for part in (text[:10], text[10:]):
+            if how == "encoded":
+                writer.write_encoded(part, 1)
+            else:
+                writer.write_utf8(memoryview(part.encode("utf-8")), 1)
+        assert writer.rows == 2
+        writer.close()
+        outputs[how] = path.read_bytes()
+    assert outputs["utf8"] == outputs["encoded"] and outputs["utf8"].startswith("\ufeff".encode("utf-8"))
+    for make in (io.StringIO, lambda: io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="\r\n")):
+        found = []
+        for how in ("encoded", "utf8"):
+            stream = make()
+            writer = open_writer(stream, "jsonl", evaluate_columns("jsonl", False), "zh")
+            writer.write_encoded(text, 2) if how == "encoded" else writer.write_utf8(text.encode("utf-8"), 2)
+            writer.close()
+            found.append(stream.getvalue() if isinstance(stream, io.StringIO) else stream.buffer.getvalue())
+        assert found[0] == found[1]
+        if not isinstance(found[0], str):
+            assert b"\r\n" in found[0]  # the caller's translation of line ends, kept

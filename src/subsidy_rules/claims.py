@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,6 +41,29 @@ class ClaimDocument:
     keys: Mapping[str, Span] = attrs.field(factory=dict, eq=False)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def refuse_lone_surrogates(data: Any, text: str) -> None:
+    """JSON and YAML let a string hold half a character (an escape \\ud800 … \\udfff alone), which
+    no UTF-8 output can write: such a record is refused where it is read, as unreadable."""
+    if "\\u" not in text and "\\U" not in text:
+        return
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found = _LONE_SURROGATE.search(value)
+            if found:
+                code = f"\\u{ord(found.group()):04x}"
+                raise ClaimError("C004", "", detail=f"{code} is half of a character (a lone surrogate), not text")
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+
+
 def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     """Parse a claim keeping positions: YAML through source.py's loader; JSON with exact numbers,
     its positions from the same loader when the text is also valid YAML (it nearly always is)."""
@@ -54,6 +78,7 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
             raise ClaimError("C004", "", detail="a number is out of range") from None
         except RecursionError:  # the json decoder recurses: very deep nesting ends here
             raise ClaimError("C010", "$", limit=MAX_DEPTH) from None
+        refuse_lone_surrogates(data, stripped)
         try:
             node = parse_yaml(SourceFile(name, stripped))
         except (YamlProblem, RecursionError):
@@ -65,7 +90,9 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     except YamlProblem as problem:
         raise ClaimError("C004", "", span=problem.span, detail=_yaml_detail(problem), cause=problem.code) from None
     values, keys = positions(node)
-    return ClaimDocument(plain(node), values, keys)
+    data = plain(node)
+    refuse_lone_surrogates(data, stripped)
+    return ClaimDocument(data, values, keys)
 
 
 def _yaml_detail(problem: YamlProblem) -> Word:

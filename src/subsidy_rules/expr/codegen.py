@@ -122,6 +122,10 @@ class Context:
         return Context(self.scope.enter(entity), self.entity_vars, self.levels + (level,), self.params)
 
 
+def _literal(node: ast.Expr) -> bool:
+    return isinstance(node, (ast.NumberLit, ast.TextLit, ast.BoolLit, ast.DateLit, ast.Param))
+
+
 def _base(resolved: Resolved, ctx: Context) -> Tuple[str, Optional[Level], str]:
     """(variable, level, path prefix) where a resolved path starts."""
     if resolved.root == "item":
@@ -160,15 +164,20 @@ class Decide:
             if self.trusted:  # checked facts hold True, False or None: only None needs the slow path
                 return f"({expr} or ({expr} is None and _bail()))"
             return f"({expr} is True or ({expr} is not False and _bail()))"
-        w = self.out.fresh("_w")
-        bind = f"({w} := {expr})"
         if kind == "record":
             return expr  # subscripting anything but a mapping raises TypeError
-        if self.trusted and kind in ("integer", "decimal", "money", "date", "text"):
-            # no class check, but None (unknown) must still bail: == != and `in` accept it silently
-            return f"({w} if {bind} is not None else _bail())"
         if kind == "list":
             return f"_lst({expr})"  # no assignment expression in a comprehension's iterable
+        w, test = self._bound(kind, expr, values)
+        return f"({w} if {test} else _bail())"
+
+    def _bound(self, kind: str, expr: str, values: Tuple[str, ...] = ()) -> Tuple[str, str]:
+        """(variable, test): the test binds the value read to the variable and is true when it may be used."""
+        w = self.out.fresh("_w")
+        bind = f"({w} := {expr})"
+        if self.trusted and kind in ("integer", "decimal", "money", "date", "text"):
+            # no class check, but None (unknown) must still bail: == != and `in` accept it silently
+            return w, f"{bind} is not None"
         test = {
             "integer": f"{bind}.__class__ is _int",
             "decimal": f"({bind}.__class__ is _Dec or {w}.__class__ is _int)",
@@ -176,11 +185,25 @@ class Decide:
             "date": f"{bind}.__class__ is _date",
             "text": f"{bind}.__class__ is _str",
             "enum": f"({bind}.__class__ is _str and {w} in {self.ns.const(frozenset(values))})",
-            "list": f"{bind}.__class__ is _list",
         }[kind]
         if self.ranging and kind in ("integer", "decimal", "money"):
             test += f" and _NLIM < {w} < _LIM"  # a value that will be shown must be one a claim may hold
-        return f"({w} if {test} else _bail())"
+        return w, test
+
+    def _path_read(self, node: ast.Expr, ctx: Context) -> Optional[Tuple[str, str, str]]:
+        """A fact path whose value is checked by a test: (kind, lookup expression, enum values); else None."""
+        if not isinstance(node, ast.Path):
+            return None
+        resolved = resolve(node.parts, ctx.scope)
+        if resolved.root == "as_of":
+            return None
+        last = resolved.fields[-1]
+        if last.type not in ("integer", "decimal", "money", "date", "text", "enum"):
+            return None
+        expr, _, _ = _base(resolved, ctx)
+        for field in resolved.fields:
+            expr = f"{expr}[{field.name!r}]"
+        return last.type, expr, last.values
 
     def _Path(self, node, ctx):
         resolved = resolve(node.parts, ctx.scope)
@@ -209,7 +232,33 @@ class Decide:
         return "(" + f" {node.op} ".join(self.expr(x, ctx) for x in node.operands) + ")"
 
     def _Compare(self, node, ctx):
-        return f"({self.expr(node.left, ctx)} {PY_COMPARE[node.op]} {self.expr(node.right, ctx)})"
+        op = PY_COMPARE[node.op]
+        left_read, right_read = self._path_read(node.left, ctx), self._path_read(node.right, ctx)
+        if self.trusted and node.op not in ("==", "!=") and not self.ranging:
+            # checked facts: a number, date or text is of its class or None, and None in an
+            # ordering comparison raises TypeError, which hands the claim over: no test needed
+            left = left_read[1] if left_read and left_read[0] != "enum" else self.expr(node.left, ctx)
+            right = right_read[1] if right_read and right_read[0] != "enum" else self.expr(node.right, ctx)
+            return f"({left} {op} {right})"
+        # a checked fact compared inside its test, `(w >= 16 if <w read and checked> else _bail())`,
+        # not `(w if <...> else _bail()) >= 16`: one jump and one load fewer. Reads keep their order:
+        # the left side is read first, so the right side's test moves only when the left is a fact too
+        # or a name or constant, whose evaluation cannot fail.
+        tests = []
+        if left_read is not None:
+            left, test = self._bound(*left_read)
+            tests.append(test)
+        else:
+            left = self.expr(node.left, ctx)
+        if right_read is not None and (left_read is not None or left.isidentifier() or _literal(node.left)):
+            right, test = self._bound(*right_read)
+            tests.append(test)
+        else:
+            right = self.expr(node.right, ctx)
+        result = f"{left} {op} {right}"
+        for test in reversed(tests):  # the left side's test outermost: evaluated first
+            result = f"({result} if {test} else _bail())"
+        return result if tests else f"({result})"
 
     def _Arith(self, node, ctx):
         left, right = self.expr(node.left, ctx), self.expr(node.right, ctx)

@@ -288,8 +288,8 @@ class _Compiler:
         for operand in node.operands:
             found = self.expr(operand, scope, guard)
             parts.append(found)
-            test = exp.not_(is_false(found.v)) if stop_false else exp.not_(is_true(found.v))
-            guard = test if guard is None else exp.and_(guard, test)
+            test = exp.not_(is_false(found.v), copy=False) if stop_false else exp.not_(is_true(found.v), copy=False)
+            guard = test if guard is None else exp.and_(guard, test, copy=False)
         join = exp.and_ if stop_false else exp.or_
         value = join(*[exp.paren(p.v, copy=False) for p in parts], copy=False)
         return V(value, self.when_null(value, self.concat(*(p.u for p in parts))))
@@ -308,15 +308,15 @@ class _Compiler:
         ll, lh, rl, rh = left.low(), left.high(), right.low(), right.high()
         if op in (">", ">="):
             inner = self._compare_bounds("<=" if op == ">" else "<", left, right)
-            return exp.paren(exp.not_(inner), copy=False)
+            return exp.paren(exp.not_(inner, copy=False), copy=False)
         if op == "!=":
-            return exp.paren(exp.not_(self._compare_bounds("==", left, right)), copy=False)
+            return exp.paren(exp.not_(self._compare_bounds("==", left, right), copy=False), copy=False)
         if op == "<":
             return case((exp.LT(this=lh, expression=rl), exp.true()), (exp.LTE(this=rh, expression=ll), exp.false()))
         if op == "<=":
             return case((exp.LTE(this=lh, expression=rl), exp.true()), (exp.LT(this=rh, expression=ll), exp.false()))
-        same = exp.and_(exp.EQ(this=ll, expression=lh), exp.EQ(this=lh, expression=rl), exp.EQ(this=rl, expression=rh))
-        apart = exp.or_(exp.LT(this=lh, expression=rl), exp.LT(this=rh, expression=ll))
+        same = exp.and_(exp.EQ(this=ll, expression=lh), exp.EQ(this=lh, expression=rl), exp.EQ(this=rl, expression=rh), copy=False)
+        apart = exp.or_(exp.LT(this=lh, expression=rl), exp.LT(this=rh, expression=ll), copy=False)
         return case((same, exp.true()), (apart, exp.false()))
 
     def _Arith(self, node: ast.Arith, scope, reached) -> V:
@@ -338,13 +338,13 @@ class _Compiler:
             return V(value, u, *self._scale_either(left, right, decimal))
         # "/": by an exact, non-zero number only
         exact = exp.and_(not_null(right.low()), exp.EQ(this=right.low(), expression=right.high()),
-                         exp.NEQ(this=right.low(), expression=exp.Literal.number(0)))
+                         exp.NEQ(this=right.low(), expression=exp.Literal.number(0)), copy=False)
         lo, hi = self._scale(left, self.d.divide(exp.Literal.number(1), right.low()), True)
         return V(value, u, case((exact, lo)), case((exact, hi)))
 
     def _scale_either(self, left: V, right: V, decimal: bool) -> Tuple[exp.Expression, exp.Expression]:
         def exact(side: V) -> exp.Expression:
-            return exp.and_(not_null(side.low()), exp.EQ(this=side.low(), expression=side.high()))
+            return exp.and_(not_null(side.low()), exp.EQ(this=side.low(), expression=side.high()), copy=False)
 
         by_right = self._scale(left, right.low(), decimal)
         by_left = self._scale(right, left.low(), decimal)
@@ -364,7 +364,7 @@ class _Compiler:
                reached: Optional[exp.Expression]) -> exp.Expression:
         if op == "/":
             check = exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
-            self.zero_checks.append(check if reached is None else exp.and_(reached.copy(), check))
+            self.zero_checks.append(check if reached is None else exp.and_(reached.copy(), check, copy=False))
             return self.d.divide(a, case((exp.NEQ(this=b.copy(), expression=exp.Literal.number(0)), b)))
         ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
         if op == "*" and decimal:
@@ -376,18 +376,18 @@ class _Compiler:
     def _In(self, node: ast.In, scope, reached) -> V:
         item = self.expr(node.item, scope, reached)
         members = [self.expr(x, scope, reached) for x in node.collection.items]  # type: ignore[union-attr]
-        hit = exp.or_(*[exp.EQ(this=item.v, expression=m_.v) for m_ in members]) if members else exp.false()
-        some_null = exp.or_(*[is_null(m_.v) for m_ in members]) if members else exp.false()
+        hit = exp.or_(*[exp.EQ(this=item.v, expression=m_.v) for m_ in members], copy=False) if members else exp.false()
+        some_null = exp.or_(*[is_null(m_.v) for m_ in members], copy=False) if members else exp.false()
         yes, no = (exp.false(), exp.true()) if node.negated else (exp.true(), exp.false())
         value = case((is_null(item.v), exp.Null()), (hit, yes), (some_null, exp.Null()), default=no)
         return V(value, self.when_null(value, self.concat(item.u, *(m_.u for m_ in members))))
 
     def _If(self, node: ast.If, scope, reached) -> V:
         cond = self.expr(node.cond, scope, reached)
-        then_guard = exp.not_(is_false(cond.v))
-        else_guard = exp.not_(is_true(cond.v))
+        then_guard = exp.not_(is_false(cond.v), copy=False)
+        else_guard = exp.not_(is_true(cond.v), copy=False)
         if reached is not None:
-            then_guard, else_guard = exp.and_(reached, then_guard), exp.and_(reached, else_guard)
+            then_guard, else_guard = exp.and_(reached, then_guard, copy=False), exp.and_(reached, else_guard, copy=False)
         then, other = self.expr(node.then, scope, then_guard), self.expr(node.otherwise, scope, else_guard)
         if then.bounded or other.bounded:
             raise self.unsupported("bounds through if")
@@ -410,7 +410,7 @@ class _Compiler:
             if then.u is not None or other.u is not None:
                 u = case((cond.v.copy(), self.u_or_empty(then.u)), default=self.u_or_empty(other.u))
             return V(value, u)
-        same = exp.and_(not_null(then.v), exp.EQ(this=then.v, expression=other.v))
+        same = exp.and_(not_null(then.v), exp.EQ(this=then.v, expression=other.v), copy=False)
         value = case((is_true(cond.v), then.v), (is_false(cond.v), other.v), (same, then.v))
         u = None
         if any(x is not None for x in (cond.u, then.u, other.u)):
@@ -431,7 +431,7 @@ class _Compiler:
             months = self._months_between(*values)
             twelve = exp.Literal.number(12)
             body = case((exp.GTE(this=months, expression=exp.Literal.number(0)), d.int_div(months, twelve)),
-                        default=exp.Neg(this=exp.paren(d.int_div(exp.Neg(this=exp.paren(months.copy())), twelve))))
+                        default=exp.Neg(this=exp.paren(d.int_div(exp.Neg(this=exp.paren(months.copy(), copy=False)), twelve), copy=False)))
         elif node.name == "days_between":
             body = d.days_between(*values)
         elif node.name == "add_months":
@@ -440,7 +440,7 @@ class _Compiler:
             body = (exp.Least if node.name == "least" else exp.Greatest)(this=values[0], expressions=values[1:])
         else:
             raise self.unsupported(node.name)
-        any_null = exp.or_(*[is_null(v.copy()) for v in values])
+        any_null = exp.or_(*[is_null(v.copy()) for v in values], copy=False)
         value = case((any_null, exp.Null()), default=body)
         return V(value, self.concat(*(a.u for a in args)))  # unknown when an argument is
 
@@ -449,10 +449,10 @@ class _Compiler:
             d = self.d
             years = exp.Sub(this=d.part("year", b.copy()), expression=d.part("year", a.copy()))
             months = exp.Sub(this=d.part("month", b.copy()), expression=d.part("month", a.copy()))
-            total = exp.Add(this=exp.Mul(this=exp.paren(years), expression=exp.Literal.number(12)), expression=exp.paren(months))
+            total = exp.Add(this=exp.Mul(this=exp.paren(years, copy=False), expression=exp.Literal.number(12)), expression=exp.paren(months, copy=False))
             short = exp.and_(exp.LT(this=d.part("day", b.copy()), expression=d.part("day", a.copy())),
-                             exp.NEQ(this=d.last_day(b.copy()), expression=b.copy()))
-            return exp.paren(exp.Sub(this=total, expression=case((short, exp.Literal.number(1)), default=exp.Literal.number(0))))
+                             exp.NEQ(this=d.last_day(b.copy()), expression=b.copy()), copy=False)
+            return exp.paren(exp.Sub(this=total, expression=case((short, exp.Literal.number(1)), default=exp.Literal.number(0))), copy=False)
 
         return case((exp.LT(this=end, expression=start), exp.Neg(this=forward(end, start))), default=forward(start, end))
 
@@ -575,9 +575,9 @@ class _Compiler:
         kind = d.decimal if decimal else "BIGINT"
         v_null = is_null(value_e)
         n_maybe = count(maybe)
-        n_kept_null = count(exp.and_(kept, v_null))
-        n_maybe_null = count(exp.and_(maybe.copy(), v_null.copy()))
-        exact = exp.and_(exp.EQ(this=n_maybe, expression=zero), exp.EQ(this=n_kept_null, expression=zero.copy()))
+        n_kept_null = count(exp.and_(kept, v_null, copy=False))
+        n_maybe_null = count(exp.and_(maybe.copy(), v_null.copy(), copy=False))
+        exact = exp.and_(exp.EQ(this=n_maybe, expression=zero), exp.EQ(this=n_kept_null, expression=zero.copy()), copy=False)
         raw_kept = is_true(keep.v.copy())
         u_all = self.concat(flat(raw_kept, value.u), flat(raw_maybe, self.concat(keep.u, value.u)))
         u = case((exact, d.empty()), default=self.u_or_empty(u_all))
@@ -586,11 +586,11 @@ class _Compiler:
             return V(guard(case((exact.copy(), picked))), unknown(u))
         zero_k = zero if kind == "BIGINT" else d.cast(zero, kind)
         total = over(case((kept.copy(), value_e.copy()), default=zero_k), kind)
-        negatives = over(case((exp.and_(maybe.copy(), exp.LT(this=value_e.copy(), expression=zero.copy())), value_e.copy()),
+        negatives = over(case((exp.and_(maybe.copy(), exp.LT(this=value_e.copy(), expression=zero.copy()), copy=False), value_e.copy()),
                               default=zero_k.copy()), kind)
-        positives = over(case((exp.and_(maybe.copy(), exp.GT(this=value_e.copy(), expression=zero.copy())), value_e.copy()),
+        positives = over(case((exp.and_(maybe.copy(), exp.GT(this=value_e.copy(), expression=zero.copy()), copy=False), value_e.copy()),
                               default=zero_k.copy()), kind)
-        unbounded = exp.or_(exp.GT(this=n_kept_null.copy(), expression=zero.copy()), exp.GT(this=n_maybe_null, expression=zero.copy()))
+        unbounded = exp.or_(exp.GT(this=n_kept_null.copy(), expression=zero.copy()), exp.GT(this=n_maybe_null, expression=zero.copy()), copy=False)
         lo = case((exact.copy(), total.copy()), (unbounded, exp.Null()), default=exp.Add(this=total.copy(), expression=negatives))
         hi = case((exact.copy(), total.copy()), (unbounded.copy(), exp.Null()), default=exp.Add(this=total.copy(), expression=positives))
         return V(guard(case((exact.copy(), total))), unknown(u), guard(lo), guard(hi))
@@ -647,13 +647,13 @@ class _Compiler:
             if isinstance(node, ir.Group):
                 kids = [results[c.index] for c in node.children]
                 if node.op == "not":
-                    results[node.index] = V(exp.not_(exp.paren(kids[0].v)), kids[0].u)
+                    results[node.index] = V(exp.not_(exp.paren(kids[0].v, copy=False), copy=False), kids[0].u)
                     continue
                 if len(kids) == 1:  # all / any of one condition is that condition
-                    results[node.index] = V(exp.paren(kids[0].v), kids[0].u)
+                    results[node.index] = V(exp.paren(kids[0].v, copy=False), kids[0].u)
                     continue
                 join = exp.and_ if node.op == "all" else exp.or_
-                value = exp.paren(join(*[exp.paren(k.v) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()))
+                value = exp.paren(join(*[exp.paren(k.v, copy=False) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()), copy=False)
                 results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
         return results
 
@@ -773,7 +773,7 @@ def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: 
         for term in open_terms[1:]:
             open_count = exp.Add(this=open_count, expression=term)
         comp.open_checks.append(exp.and_(is_null(parts[-1].v.copy()),
-                                         exp.GTE(this=exp.paren(open_count), expression=exp.Literal.number(2))))
+                                         exp.GTE(this=exp.paren(open_count, copy=False), expression=exp.Literal.number(2)), copy=False))
     if rule.classification is not None:
         for klass in rule.classification.classes:
             name = prefix + col_name("k", klass.id, 0)
@@ -791,7 +791,7 @@ def _eligibility(comp: _Compiler, body: _Body, name: str) -> Tuple[exp.Expressio
     """The eligibility as a column, and the facts that could settle it (built only while it is unknown)."""
     d = comp.d
     parts = body.parts
-    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v) for p in parts])) if len(parts) > 1 else parts[0].v
+    eligible_v = exp.paren(exp.and_(*[exp.paren(p.v, copy=False) for p in parts], copy=False), copy=False) if len(parts) > 1 else parts[0].v
     eligible = comp.layers.let(name, eligible_v)  # type: ignore[union-attr]
     eligible_u = comp.concat(*(p.u for p in parts))
     missing = case((is_null(eligible.copy()), comp.u_or_empty(eligible_u)), default=d.empty())
@@ -897,7 +897,7 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
                 amissing = case((is_null(total.copy()), found.u), default=d.empty())
     hand = comp.zero_checks + comp.open_checks  # rows the Python engine decides
     if hand:
-        L.let("_fallback", exp.paren(exp.or_(*hand)))
+        L.let("_fallback", exp.paren(exp.or_(*hand, copy=False), copy=False))
     eligible, missing = _eligibility(comp, body, "_eligible")
     yes = is_true(eligible.copy())
     L.let("amount", case((yes, total)))
@@ -957,13 +957,13 @@ def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> 
         node = terms[0]
         for term in terms[1:]:
             node = exp.Add(this=node, expression=term)
-        return exp.paren(node)
+        return exp.paren(node, copy=False)
 
     points = [c.points for c in checklist.criteria]
     ones = [1] * len(found)
     checks: List[exp.Expression] = []
-    vetoes = [exp.paren(v.v) for c, v in zip(checklist.criteria, found) if c.veto]
-    checks.append(exp.paren(exp.and_(*vetoes)) if vetoes else exp.true())
+    vetoes = [exp.paren(v.v, copy=False) for c, v in zip(checklist.criteria, found) if c.veto]
+    checks.append(exp.paren(exp.and_(*vetoes, copy=False), copy=False) if vetoes else exp.true())
 
     def at_least(sure: exp.Expression, open_: exp.Expression, wanted: Any) -> exp.Expression:
         want = lit(format(wanted, "f") if isinstance(wanted, Decimal) else wanted)
@@ -976,7 +976,7 @@ def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> 
         checks.append(at_least(total(ones, is_true), total(ones, is_null), checklist.at_least))
     if checklist.all:
         checks.append(at_least(total(ones, is_true), total(ones, is_null), len(found)))
-    passed = exp.paren(exp.and_(*checks))
+    passed = exp.paren(exp.and_(*checks, copy=False), copy=False)
     return V(passed, comp.when_null(passed, comp.concat(*(v.u for v in found))))
 
 
@@ -1002,7 +1002,7 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
     if considered is None:
         state, state_u = root.v, root.u
     else:  # Kleene's and: an item not considered is false, whatever its conditions
-        state = exp.paren(exp.and_(exp.paren(considered.v), exp.paren(root.v)))
+        state = exp.paren(exp.and_(exp.paren(considered.v, copy=False), exp.paren(root.v, copy=False), copy=False), copy=False)
         state_u = comp.concat(considered.u, root.u)
     rounded: Optional[exp.Expression] = None
     afound: Optional[V] = None
@@ -1035,7 +1035,7 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         groups = comp.groups(items.conditions, {leaf.index: V(get(col_name("c", leaf.id, leaf.index), "bool"))
                                                 for leaf in items.conditions.leaves})
         seen = get("considered", "bool")
-        y_state = groups[0].v if considered is None else exp.paren(exp.and_(exp.paren(seen.copy()), exp.paren(groups[0].v)))
+        y_state = groups[0].v if considered is None else exp.paren(exp.and_(exp.paren(seen.copy(), copy=False), exp.paren(groups[0].v, copy=False), copy=False), copy=False)
         second: List[Tuple[str, exp.Expression]] = [("index", get("index", "integer")), ("considered", seen.copy()),
                                                     ("state", y_state)]
         for node in items.conditions.nodes:
@@ -1073,7 +1073,7 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
     if items.require == "all":
         false = is_false(s.copy())
         if considered is not None:  # an item `where` leaves out does not count against `all`
-            false = exp.and_(false, exp.not_(is_false(get("considered", "bool"))))
+            false = exp.and_(false, exp.not_(is_false(get("considered", "bool")), copy=False), copy=False)
         value = case((some(count(prefix + "_items_false", false)), exp.false()), (some(n_null), exp.Null()), default=exp.true())
     else:
         value = case((some(n_true), exp.true()), (some(n_null), exp.Null()), default=exp.false())
@@ -1102,15 +1102,15 @@ def _items(comp: _Compiler, items: ir.Items, scope: Scope, columns: List[Column]
         total: exp.Expression = zero_k
     elif per_item:
         field = "amount"
-        n_pending = count(prefix + "_items_pending", exp.and_(is_true(s.copy()), is_null(get(field, "money"))))
-        whens.append((exp.or_(some(n_pending), some(n_null)), pending_s.copy()))
+        n_pending = count(prefix + "_items_pending", exp.and_(is_true(s.copy()), is_null(get(field, "money")), copy=False))
+        whens.append((exp.or_(some(n_pending), some(n_null), copy=False), pending_s.copy()))
         each_sum = case((is_true(s.copy()), exp.Coalesce(this=get(field, "money"), expressions=[zero_k.copy()])),
                         default=zero_k.copy())
         total = L.let(prefix + "_items_sum", d.sum_over(lst.copy(), each_sum, depth, kind))
     else:  # the same amount for every item (it reads no fact of the item): computed once
         each = L.let(prefix + "_items_each", rounded.copy())
-        waits = exp.and_(is_null(each.copy()), some(n_true))
-        whens.append((exp.or_(waits, some(n_null)), pending_s.copy()))
+        waits = exp.and_(is_null(each.copy()), some(n_true), copy=False)
+        whens.append((exp.or_(waits, some(n_null), copy=False), pending_s.copy()))
         total = exp.Mul(this=n_true.copy(), expression=exp.Coalesce(this=each.copy(), expressions=[zero_k.copy()]))
     status = L.let(prefix + "_items_status", case(*whens, default=paid.copy()))
     amount = L.let(prefix + "_items_amount", case((exp.EQ(this=status.copy(), expression=paid.copy()), d.cast(total, kind))))

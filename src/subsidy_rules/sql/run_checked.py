@@ -46,9 +46,10 @@ class Options:
 
 @attrs.frozen
 class Piece:
-    """Output text of about WRITE_ROWS rows, how many rows it holds, and the last record it ends with."""
+    """Output text of about WRITE_ROWS rows as UTF-8 (bytes-like), how many rows it holds, and
+    the last record it ends with."""
 
-    text: str
+    data: Any
     rows: int
     last: int
 
@@ -59,7 +60,7 @@ def write_pieces(pieces: Sequence[Piece], errors: str, numbers: Sequence[int], p
     counted what it wrote. ``numbers``: the chunk's record numbers, in order."""
     read = summary.read
     for piece in pieces:
-        writer.write_encoded(piece.text, piece.rows)
+        writer.write_utf8(piece.data, piece.rows)
         summary.read = read + bisect.bisect_right(numbers, piece.last)
     summary.read = read
     if errors:
@@ -99,7 +100,7 @@ class CheckedChunk:
         con = self.con
         self.columns = [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]
         con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
-                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1)")
+                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1, hand BOOLEAN DEFAULT FALSE)")
         con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
         groups, python_places = self.groups()
         if python_places:
@@ -172,12 +173,17 @@ class CheckedChunk:
         sql = query.sql_text
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE answered AS SELECT q.*, {fallback} OR {huge} AS _hand "
-                    f"FROM ({sql}) q")
-        con.execute("INSERT INTO handed SELECT key FROM answered WHERE _hand")
-        text = self.line_text(group.rule, self.conditions(query) if self.explain and self.fmt == "jsonl" else None)
-        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, {text}, {lit(group.rule)}, q.outcome, "
-                    f"CAST(q.amount AS DECIMAL(38,2)), 1 FROM answered q JOIN checked c ON c.line = q.key WHERE NOT q._hand")
+        answer = f"SELECT q.*, {fallback} OR {huge} AS _hand FROM ({sql}) q"
+        conditions = None
+        if self.explain and self.fmt == "jsonl":
+            conditions = query.conditions.get("json")
+            if conditions is None:  # its columns' types come from DuckDB: asked once per query
+                conditions = query.conditions["json"] = self.conditions(answer)
+        text = self.line_text(group.rule, conditions)
+        # one pass: a row the Python engine is to decide is kept (hand) without its text
+        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, CASE WHEN NOT q._hand THEN {text} END, "
+                    f"{lit(group.rule)}, q.outcome, CAST(q.amount AS DECIMAL(38,2)), 1, q._hand "
+                    f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
 
     def entity_columns(self) -> List[str]:
         return [n for n in self.columns if n in self.policy.schema.entities]
@@ -199,9 +205,9 @@ class CheckedChunk:
             parts.append(f"', \"conditions\": ' || {conditions}")
         return " || ".join(parts) + " || '}' || " + lit("\n")
 
-    def conditions(self, query: Any) -> str:
+    def conditions(self, answer: str) -> str:
         """The compact explanation: each condition's result, the values read, the deciding conditions."""
-        described = self.con.execute("DESCRIBE SELECT * FROM answered").fetchall()
+        described = self.con.execute(f"DESCRIBE {answer}").fetchall()
         skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
         fields = []
         for name, kind, *_ in described:
@@ -218,6 +224,7 @@ class CheckedChunk:
         import pyarrow as pa
 
         con, policy = self.con, self.policy
+        con.execute("INSERT INTO handed SELECT line FROM results WHERE hand")
         con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
         python_lines = [row[0] for row in con.execute(
             "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
@@ -272,19 +279,39 @@ class CheckedChunk:
         summary.decided = summary.read - summary.rejected
         for rule in sorted(counts, key=lambda r: first[r]):
             summary.by_rule[rule] = counts[rule]
-        # the output text in pieces of WRITE_ROWS rows (Arrow hands DuckDB's text over fastest)
+        # the output text in pieces of WRITE_ROWS rows, as UTF-8 straight from Arrow's buffers
         ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
         table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
-        texts, rows, lines = (table.column(index).to_pylist() for index in range(3))
-        pieces = [Piece("".join(texts[start:start + WRITE_ROWS]), sum(rows[start:start + WRITE_ROWS]),
-                        lines[min(start + WRITE_ROWS, len(lines)) - 1]) for start in range(0, len(texts), WRITE_ROWS)]
+        rows, lines = table.column(1).to_pylist(), table.column(2).to_pylist()
+        pieces: List[Piece] = []
+        done = 0
+        for chunk in table.column(0).chunks:
+            offsets, data = _utf8_buffers(chunk)
+            for start in range(0, len(chunk), WRITE_ROWS):
+                end = min(start + WRITE_ROWS, len(chunk))
+                pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
+                                    lines[done + end - 1]))
+            done += len(chunk)
         return pieces, "".join(errors)
+
+
+def _utf8_buffers(chunk: Any) -> Tuple[Any, memoryview]:
+    """An Arrow text array's offsets (from its first row) and its UTF-8 bytes, without copying."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        chunk = chunk.cast(pa.large_string())  # another layout (a string view): one copy
+    _, offsets, data = chunk.buffers()
+    wide = pa.types.is_large_string(chunk.type)
+    offsets = memoryview(offsets).cast("q" if wide else "i")[chunk.offset:chunk.offset + len(chunk) + 1]
+    return offsets, memoryview(data) if data is not None else memoryview(b"")
 
 
 @attrs.frozen
 class _Query:
     sql_text: str
     fallback: bool
+    conditions: Dict[str, str] = attrs.field(factory=dict, eq=False)  # the explanation's text, built once
 
 
 def _query(policy: Any, bound: Any, explain: bool) -> _Query:

@@ -16,6 +16,7 @@ from .json_checks import checked_sql, named_entities_sql
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
 CHUNK = 200_000
+SAMPLE = 2_000  # lines whose top-level keys say which entities the checks are first built for
 
 __all__ = ["run_json_lines", "decided_by"]
 
@@ -31,9 +32,11 @@ def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional
         numbers = [r.line for r in batch]
         texts = [r.text if r.text is not None else "" for r in batch]
         con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
-        named = [row[0] for row in con.execute(named_entities_sql("lines")).fetchall()]
-        con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
-                    + checked_sql(policy.schema, policy.info.counties, "lines", named))
+        if batch[0].entity:  # --entity: bare records of one entity
+            con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + checked_sql(
+                policy.schema, policy.info.counties, "lines", (), bare=batch[0].entity))
+        else:
+            _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
         con.unregister("lines")
         by_line = dict(zip(numbers, batch))
         part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
@@ -42,3 +45,22 @@ def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional
                      progress=progress, summary=summary)
     con.close()
     return summary
+
+
+def _named(con: Any, source: str) -> list:
+    return [row[0] for row in con.execute(named_entities_sql(source)).fetchall()]
+
+
+def _check(con: Any, policy: Any, named: Sequence[str]) -> None:
+    """The table ``checked`` of the lines in ``lines``. The checks are built for the entities the
+    first lines name; a line naming another fails them (a key they do not know), so when lines
+    the checks refused name more entities, the checks are built again for all of them."""
+    def build(entities: Sequence[str]) -> None:
+        con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
+                    + checked_sql(policy.schema, policy.info.counties, "lines", entities))
+
+    build(named)
+    refused = "(SELECT text FROM lines WHERE line IN (SELECT line FROM checked WHERE NOT ok))"
+    more = [name for name in _named(con, refused) if name in policy.schema.entities and name not in named]
+    if more:
+        build(list(named) + more)

@@ -9,7 +9,7 @@ from typing import Any, Optional, Tuple
 
 import attrs
 
-from ..claims import MAX_DEPTH
+from ..claims import MAX_DEPTH, refuse_lone_surrogates
 from ..errors import ClaimError
 
 RESERVED = ("as_of", "jurisdiction", "id")
@@ -39,6 +39,10 @@ class RawRecord:
             return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
         except RecursionError:  # the json decoder recurses: a record nested very deep ends here
             return RawRecord(self.line, error=ClaimError("C010", "$", limit=MAX_DEPTH))
+        try:
+            refuse_lone_surrogates(data, self.text)
+        except ClaimError as exc:
+            return RawRecord(self.line, error=exc)
         return RawRecord(self.line, wrap(data, self.entity, self.entities))
 
 

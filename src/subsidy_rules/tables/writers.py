@@ -5,7 +5,8 @@
 every row is written (the file then appears under its name, see atomic.py) and
 ``abort()`` when the run stops early (no file is left). Text formats can also be
 encoded elsewhere (in a worker process) with ``encoder(fmt, columns)`` and
-handed over with ``write_encoded``: the bytes are the same either way.
+handed over with ``write_encoded``, or as UTF-8 bytes (DuckDB's text, straight from Arrow) with
+``write_utf8``: the bytes are the same either way.
 
 CSV starts with a UTF-8 BOM (Excel then reads the Chinese right) and a header
 row in ``lang``; xlsx has the same header, text cells never become formulas,
@@ -19,6 +20,8 @@ import abc
 import csv
 import io
 import json
+import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Union
@@ -114,6 +117,10 @@ class RowWriter(abc.ABC):
         """Text made by ``encoder`` for this format (text formats only)."""
         raise TypeError(f"{self.fmt} rows cannot be pre-encoded")
 
+    def write_utf8(self, data: Any, rows: int) -> None:
+        """The same as ``write_encoded``, the text given as UTF-8 bytes (a bytes-like object)."""
+        raise TypeError(f"{self.fmt} rows cannot be pre-encoded")
+
     @abc.abstractmethod
     def close(self) -> None:
         """Every row is written: make the file appear under its name."""
@@ -153,6 +160,7 @@ class TextWriter(RowWriter):
         else:
             self._file = AtomicFile(target)  # type: ignore[arg-type]
             self._stream = self._file.open_text()
+        self._bytes = self._byte_stream()
         head = ""
         if fmt == "csv":
             buffer = io.StringIO()
@@ -178,6 +186,32 @@ class TextWriter(RowWriter):
         if text:
             self._put(text)
         self.rows += rows
+
+    def write_utf8(self, data: Any, rows: int) -> None:
+        if len(data):
+            if self._bytes is None:
+                self._put(str(data, "utf-8"))
+            else:
+                try:
+                    self._stream.flush()  # what was written as text goes first
+                    self._bytes.write(data)
+                except OSError as exc:
+                    if self._file is None:
+                        raise
+                    raise self._failed(exc) from None
+        self.rows += rows
+
+    def _byte_stream(self) -> Optional[IO[bytes]]:
+        """The binary stream under the text one, where bytes written to it are what the text
+        would have become: our own file (UTF-8, lines untranslated), or standard output where it
+        is UTF-8 and lines end in "\\n". Any other stream gets text."""
+        stream = self._stream
+        raw = getattr(stream, "buffer", None)
+        if raw is None or (getattr(stream, "encoding", "") or "").replace("-", "").lower() != "utf8":
+            return None
+        if self._file is not None or (stream is sys.stdout and os.linesep == "\n"):
+            return raw
+        return None
 
     def close(self) -> None:
         if self._file is not None:
