@@ -16,6 +16,7 @@ import argparse
 import filecmp
 import json
 import random
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(SRC))  # the checkout's code, not a copy installed earlier; child processes too
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+
 GENERATOR = ROOT / "examples" / "guangyuan-2017" / "generate.py"
 
 

@@ -24,14 +24,19 @@ import argparse
 import datetime as dt
 import gc
 import random
+import os
 import subprocess
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import subsidy_rules
-from subsidy_rules import Outcome, Verdict
+SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(SRC))  # the checkout's code, not a copy installed earlier; child processes too
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules import Outcome, Verdict  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 AS_OF = dt.date(2017, 7, 31)
