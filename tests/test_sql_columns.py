@@ -479,7 +479,7 @@ def test_any_double_is_read_as_the_python_reader_reads_it(policy, tmp_path, amou
 def test_ctrl_c_on_a_parquet_or_csv_input_leaves_no_output_file(tmp_path, fmt, when):
     """Ctrl-C while DuckDB runs a statement (the first chunk, before anything is written) or while
     rows are written: a stop, said as such, never an internal error."""
-    count = 200_000
+    count = 600_000  # three chunks: seconds of work, so the signal lands mid-run
     table = pa.table({"id": [f"S{n:06d}" for n in range(count)], "as_of": ["2017-07-31"] * count,
                       "labourer.age": [20 + n % 40 for n in range(count)],
                       "labourer.rural_registered_poor": [n % 3 == 0 for n in range(count)],
