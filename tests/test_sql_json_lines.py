@@ -374,3 +374,35 @@ def test_utf8_pieces_are_cut_from_any_arrow_text_layout():
         offsets, data = _utf8_buffers(array)
         assert [bytes(data[offsets[i]:offsets[i + 1]]).decode("utf-8") for i in range(len(texts))] == texts
         assert bytes(data[offsets[0]:offsets[len(texts)]]) == "".join(texts).encode("utf-8")
+
+
+@pytest.mark.parametrize("statement", ["CREATE OR REPLACE TEMP TABLE checked", "INSERT INTO results SELECT q.key"])
+@pytest.mark.parametrize("raised", ["interrupt", "runtime"])
+def test_ctrl_c_inside_a_duckdb_statement_is_a_stop(policy, city, monkeypatch, statement, raised):
+    """Ctrl-C while DuckDB runs a statement comes back as DuckDB's InterruptException or a
+    RuntimeError('Query interrupted'): the run stops with KeyboardInterrupt (which the command
+    line reports as a stop), whether it lands in the checks or in a rule's query, never a hand-over
+    to Python or an internal error."""
+    import duckdb
+
+    from subsidy_rules.sql import connection
+
+    opened = connection.connect
+
+    class Interrupted:
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            if sql.startswith(statement):
+                raise duckdb.InterruptException("INTERRUPT Error") if raised == "interrupt" \
+                    else RuntimeError("Query interrupted")
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    monkeypatch.setattr(J, "connect", lambda: Interrupted(opened()))
+    text = (city / "labourers.jsonl").read_text(encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(policy, text, "duckdb")

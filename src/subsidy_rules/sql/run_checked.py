@@ -108,6 +108,8 @@ class CheckedChunk:
         for group in groups:
             try:
                 self.run_group(group)
+            except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
+                raise KeyboardInterrupt from None
             except (duckdb.Error, SqlError):  # an overflow on extreme facts, a construct SQL lacks
                 self.hand_places([(group.places, None)])  # the Python engine decides these
         return self.finish()

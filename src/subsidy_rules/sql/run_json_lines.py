@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Any, Iterable, Optional, Sequence
 
 from ..batch import RawRecord, chunks
-from .connection import connect
+from .connection import connect, interrupts_as_stops
 from .json_checks import checked_sql, named_entities_sql
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
@@ -28,21 +28,22 @@ def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional
 
     options = Options(rules, as_of, explain, fmt, lang, lineterminator)
     con = connect()
-    for batch in chunks(records, CHUNK):
-        numbers = [r.line for r in batch]
-        texts = [r.text if r.text is not None else "" for r in batch]
-        con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
-        if batch[0].entity:  # --entity: bare records of one entity
-            con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + checked_sql(
-                policy.schema, policy.info.counties, "lines", (), bare=batch[0].entity))
-        else:
-            _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
-        con.unregister("lines")
-        by_line = dict(zip(numbers, batch))
-        part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
-        pieces, errors = part.decide()
-        write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
-                     progress=progress, summary=summary)
+    with interrupts_as_stops():  # Ctrl-C inside a DuckDB statement: a stop the command line reports
+        for batch in chunks(records, CHUNK):
+            numbers = [r.line for r in batch]
+            texts = [r.text if r.text is not None else "" for r in batch]
+            con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
+            if batch[0].entity:  # --entity: bare records of one entity
+                con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + checked_sql(
+                    policy.schema, policy.info.counties, "lines", (), bare=batch[0].entity))
+            else:
+                _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
+            con.unregister("lines")
+            by_line = dict(zip(numbers, batch))
+            part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
+            pieces, errors = part.decide()
+            write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
+                         progress=progress, summary=summary)
     con.close()
     return summary
 
