@@ -158,7 +158,7 @@ def odd_lines(draw):
         path = draw(st.sampled_from(paths))
         try:
             if draw(st.booleans()):
-                _put(base, path, draw(st.sampled_from(ODD_VALUES)))
+                _put(base, path, copy.deepcopy(draw(st.sampled_from(ODD_VALUES))))  # never the shared value itself
             elif isinstance(path[-1], str):
                 marker = "\u0000RAW\u0000"
                 _put(base, path, marker)
