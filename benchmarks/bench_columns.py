@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import subsidy_rules  # noqa: E402
+from peak_memory import peak_rss_mb  # noqa: E402
 from subsidy_rules.batch import Summary, evaluate_columns, run  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql import run_checked  # noqa: E402
@@ -104,19 +104,6 @@ def one_run(policy, paths, engine: str) -> float:
                 run(policy, "", source.records, writer=writer, write_error=errors.write, summary=Summary())
         writer.close()
     return time.perf_counter() - start
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. Linux's VmHWM belongs to the program now running;
-    ru_maxrss would carry the parent's over the fork and exec that started this run."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Discard(io.TextIOBase):

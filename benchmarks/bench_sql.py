@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import io
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import subsidy_rules  # noqa: E402
+from peak_memory import peak_rss_mb  # noqa: E402
 from subsidy_rules.batch import evaluate_columns, read_raw, run  # noqa: E402
 from subsidy_rules.tables import open_writer  # noqa: E402
 from subsidy_rules.claims import coerce_claim  # noqa: E402
@@ -125,19 +125,6 @@ SELECT i AS line, {{'rural_registered_poor': i % 7 <> 0, 'entrepreneurship_train
         'organising_business': CASE WHEN i % 11 = 0 THEN NULL ELSE i % 4 = 0 END}} AS labourer
 FROM range({n}) t(i)
 """
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. Linux's VmHWM belongs to the program now running;
-    ru_maxrss would carry the parent's over the fork and exec that started this run."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def duckdb_large(policy, n: int) -> float:
