@@ -278,3 +278,27 @@ def test_schema_write_on_a_full_disk_keeps_the_old_schemas(tmp_path, full_disk):
     assert code == 4, err
     assert err.startswith(f"error: [T009] cannot write {policy / 'schemas'}") and "No space left on device" in err
     assert {p.name: p.read_bytes() for p in (policy / "schemas").iterdir()} == before
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_ctrl_c_between_opening_the_output_and_taking_it_in_leaves_nothing(tmp_path, monkeypatch, engine):
+    """A stop that lands after the output file is begun but before the command has taken the writer
+    in (a window of a few instructions) still removes the file begun: nothing named *.partial is left."""
+    from subsidy_rules.tables import guard
+
+    source = tmp_path / "in" / "claims.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps({"as_of": "2017-07-31", "labourer": {"age": 30}}) + "\n", encoding="utf-8")
+    taken = guard.Outputs.add
+
+    def stopped(self, writer):
+        if not self.writers:
+            raise KeyboardInterrupt
+        return taken(self, writer)
+
+    monkeypatch.setattr(guard.Outputs, "add", stopped)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["evaluate", str(source), "--engine", engine, "--out", str(tmp_path / "d.jsonl")], stdout=out,
+                stderr=err)
+    assert code == 130, err.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]

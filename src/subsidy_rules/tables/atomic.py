@@ -10,15 +10,19 @@ temporary file, and its name says it is partial.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
 from ..errors import ClaimError, SubsidyRulesError
 
 PARTIAL_SUFFIX = ".partial"
+_SEQUENCE = itertools.count()
+_BEGUN: "dict[int, AtomicFile]" = {}  # files begun and neither published nor removed, by their number
 _open = open  # the one place temporary files are opened: tests put a full disk here
 
 
@@ -87,6 +91,9 @@ class AtomicFile:
         self.temp = Path(temp)
         self._stream: Optional[IO[Any]] = None
         self.done = False
+        self.number = next(_SEQUENCE)
+        self.thread = threading.get_ident()
+        _BEGUN[self.number] = self
 
     def open_binary(self) -> IO[bytes]:
         self._stream = _open(self.temp, "wb")
@@ -117,12 +124,14 @@ class AtomicFile:
             self.discard()
             raise OutputError.wrap(self.path, exc) from None
         self.done = True
+        _BEGUN.pop(self.number, None)
 
     def discard(self) -> None:
         """Close and remove the temporary file; never raises. Idempotent."""
         if self.done:
             return
         self.done = True
+        _BEGUN.pop(self.number, None)
         if self._stream is not None:
             try:
                 self._stream.close()
@@ -132,6 +141,19 @@ class AtomicFile:
             os.unlink(self.temp)
         except OSError:
             pass
+
+
+def next_number() -> int:
+    """A number below that of every file begun after this call (for discard_begun_since)."""
+    return next(_SEQUENCE)
+
+
+def discard_begun_since(number: int) -> None:
+    """Remove the files this thread began from ``number`` on and has neither published nor removed:
+    a stop (Ctrl-C) between creating an output file and handing it to whoever would remove it."""
+    me = threading.get_ident()
+    for begun in [f for n, f in list(_BEGUN.items()) if n >= number and f.thread == me]:
+        begun.discard()
 
 
 def write_text(path: Union[str, Path], text: str) -> None:

@@ -21,7 +21,7 @@ import threading
 from typing import Any, Iterator, List, Optional, Sequence, TypeVar
 
 from ..messages import table_word
-from .atomic import OutputError
+from .atomic import OutputError, discard_begun_since, next_number
 
 EXIT_OUTPUT = 4  # an output file could not be written
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), 128 + 2 as shells report it
@@ -46,6 +46,7 @@ class Outputs:
 
     def __init__(self) -> None:
         self.writers: List[Any] = []
+        self._first = next_number()  # files begun from now on are this command's
 
     def add(self, writer: W) -> W:
         self.writers.append(writer)
@@ -60,6 +61,7 @@ class Outputs:
 
     def abort(self) -> None:
         abort_all(self.writers)
+        discard_begun_since(self._first)  # one begun but stopped before it was added
 
 
 def close_all(writers: Sequence[Any]) -> None:
