@@ -79,14 +79,14 @@ def assert_same(path, *options):
     return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
 
 
-def evaluate(policy, path, engine, fmt, **options):
+def evaluate(policy, path, engine, fmt, input_format="parquet", **options):
     """One run of `evaluate` through the Python API, as the CLI makes it: (output, errors, summary)."""
     out, err = io.StringIO(), io.StringIO()
     summary = Summary()
-    with open_records(str(path), "parquet", policy.schema, options.pop("entity", None)) as source:
+    with open_records(str(path), input_format, policy.schema, options.pop("entity", None)) as source:
         if engine == "duckdb":
             writer = open_writer(out, fmt, R.table_columns(fmt, False), "en")
-            R.run_path(policy, str(path), "parquet", source.records, fmt=fmt, lang="en", writer=writer,
+            R.run_path(policy, str(path), input_format, source.records, fmt=fmt, lang="en", writer=writer,
                        write_error=err.write, summary=summary, **options)
         else:
             writer = open_writer(out, fmt, evaluate_columns(fmt, False), "en")
@@ -96,12 +96,13 @@ def evaluate(policy, path, engine, fmt, **options):
     return out.getvalue(), err.getvalue(), summary.table("en") + "\n" + summary.reconciliation("en")
 
 
-def assert_same_api(policy, path, **options):
+def assert_same_api(policy, path, input_format="parquet", **options):
     """assert_same through the Python API (faster: the policy is loaded once)."""
     before = dict(run_checked.decided_by)
     for fmt in ("jsonl", "csv"):
-        python = evaluate(policy, path, "python", fmt, **dict(options))
-        assert evaluate(policy, path, "duckdb", fmt, **dict(options)) == python, f"{fmt}: the DuckDB run differs"
+        python = evaluate(policy, path, "python", fmt, input_format, **dict(options))
+        assert evaluate(policy, path, "duckdb", fmt, input_format, **dict(options)) == python, \
+            f"{fmt}: the DuckDB run differs"
     return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
 
 
@@ -610,33 +611,9 @@ def test_odd_text_cells_in_csv(policy, tmp_path):
     path = tmp_path / "odd.csv"
     write_csv(path, header, rows)
     assert C.simple_csv(str(path)) is not None
-    decided = assert_same_api_csv(policy, path)
+    decided = assert_same_api(policy, path, "csv")
     assert decided["sql"] > 0 and decided["python"] > 0
     assert assert_csv_rows_are_python_claims(policy, path) == decided["sql"] // 2
-
-
-def assert_same_api_csv(policy, path, **options):
-    before = dict(run_checked.decided_by)
-    for fmt in ("jsonl", "csv"):
-        python = evaluate_csv(policy, path, "python", fmt, **dict(options))
-        assert evaluate_csv(policy, path, "duckdb", fmt, **dict(options)) == python, f"{fmt}: the DuckDB run differs"
-    return {k: run_checked.decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
-
-
-def evaluate_csv(policy, path, engine, fmt, **options):
-    out, err = io.StringIO(), io.StringIO()
-    summary = Summary()
-    with open_records(str(path), "csv", policy.schema, options.pop("entity", None)) as source:
-        if engine == "duckdb":
-            writer = open_writer(out, fmt, R.table_columns(fmt, False), "en")
-            R.run_path(policy, str(path), "csv", source.records, fmt=fmt, lang="en", writer=writer,
-                       write_error=err.write, summary=summary, **options)
-        else:
-            writer = open_writer(out, fmt, evaluate_columns(fmt, False), "en")
-            run_python(policy, "", source.records, fmt=fmt, lang="en", writer=writer, write_error=err.write,
-                       summary=summary, **options)
-    writer.close()
-    return out.getvalue(), err.getvalue(), summary.table("en") + "\n" + summary.reconciliation("en")
 
 
 PLAIN = "id,as_of,labourer.age,labourer.rural_registered_poor\na,2017-07-31,40,true\nb,2017-07-31,41,false\n"
@@ -689,7 +666,7 @@ def test_csv_in_small_chunks(policy, city, tmp_path, monkeypatch, end):
     claims = records(city / "labourers.jsonl")[:60]
     csv_of(path, claims, end)
     monkeypatch.setattr(C, "CHUNK", 7)
-    assert assert_same_api_csv(policy, path) == {"sql": 120, "python": 0}
+    assert assert_same_api(policy, path, "csv") == {"sql": 120, "python": 0}
     assert assert_csv_rows_are_python_claims(policy, path) == 60
 
 
@@ -707,7 +684,7 @@ def test_any_generated_csv_gives_the_python_engines_bytes(policy, tmp_path, rows
     header = ["id", "as_of", "jurisdiction", "labourer.age", "labourer.rural_registered_poor", "labourer.employment_status"]
     path = tmp_path / "generated.csv"
     write_csv(path, header, rows, end)
-    assert_same_api_csv(policy, path, rules=["entrepreneurship-training-subsidy"])
+    assert_same_api(policy, path, "csv", rules=["entrepreneurship-training-subsidy"])
     if C.simple_csv(str(path)) is not None:
         assert_csv_rows_are_python_claims(policy, path)
 
