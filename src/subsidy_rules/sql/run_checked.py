@@ -99,8 +99,7 @@ class CheckedChunk:
 
         con = self.con
         self.columns = [d[0] for d in con.execute("SELECT * FROM checked LIMIT 0").description]
-        con.execute("CREATE OR REPLACE TEMP TABLE results (line BIGINT, ord INTEGER, text VARCHAR, rule VARCHAR, "
-                    "outcome VARCHAR, amount DECIMAL(38,2), rows INTEGER DEFAULT 1, hand BOOLEAN DEFAULT FALSE)")
+        self.answers: List[Answer] = []
         con.execute("CREATE OR REPLACE TEMP TABLE handed (line BIGINT)")  # lines the Python engine decides
         groups, python_places = self.groups()
         if python_places:
@@ -182,10 +181,12 @@ class CheckedChunk:
             if conditions is None:  # its columns' types come from DuckDB: asked once per query
                 conditions = query.conditions["json"] = self.conditions(answer)
         text = self.line_text(group.rule, conditions)
-        # one pass: a row the Python engine is to decide is kept (hand) without its text
-        con.execute(f"INSERT INTO results SELECT q.key, {group.order}, CASE WHEN NOT q._hand THEN {text} END, "
-                    f"{lit(group.rule)}, q.outcome, CAST(q.amount AS DECIMAL(38,2)), 1, q._hand "
-                    f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
+        # one pass, straight to Arrow: a row the Python engine is to decide is kept (hand) without its text
+        rows = con.sql(f"SELECT q.key AS line, {group.order}::INTEGER AS ord, "
+                       f"CASE WHEN NOT q._hand THEN {text} END AS text, 1::INTEGER AS rows, q.outcome AS outcome, "
+                       f"CAST(q.amount AS DECIMAL(38,2)) AS amount, q._hand AS hand "
+                       f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
+        self.answers.append(Answer(group.rule, rows.to_arrow_table() if hasattr(rows, "to_arrow_table") else rows.arrow()))
 
     def entity_columns(self) -> List[str]:
         return [n for n in self.columns if n in self.policy.schema.entities]
@@ -224,12 +225,20 @@ class CheckedChunk:
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self) -> Tuple[List[Piece], str]:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         con, policy = self.con, self.policy
-        con.execute("INSERT INTO handed SELECT line FROM results WHERE hand")
-        con.execute("DELETE FROM results WHERE line IN (SELECT line FROM handed)")
-        python_lines = [row[0] for row in con.execute(
-            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
+        handed = {row[0] for row in con.execute(
+            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed").fetchall()}
+        for answer in self.answers:
+            if pc.any(answer.rows["hand"]).as_py():
+                handed.update(answer.rows.filter(answer.rows["hand"]).column("line").to_pylist())
+        python_lines = sorted(handed)
+        answers = self.answers
+        if python_lines:  # every row of a line the Python engine decides is its
+            given = pa.array(python_lines, pa.int64())
+            answers = [Answer(a.rule, a.rows.filter(pc.invert(pc.is_in(a.rows["line"], value_set=given))))
+                       for a in answers]
         encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
         decided_by["python"] += len(python_lines)
         decided_by["sql"] += len(self.numbers) - len(python_lines)
@@ -251,22 +260,46 @@ class CheckedChunk:
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
             py_rows.append(len(rows))
-        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()),
-                                              "text": pa.array(py_texts, pa.string()),
-                                              "rows": pa.array(py_rows, pa.int32())}))
-        con.execute("INSERT INTO results (line, ord, text, rows) SELECT line, -1, text, rows FROM python_rows")
-        con.unregister("python_rows")
-        # the summary: counts per rule in the order rules first appear, as batch.Summary.add makes it
-        native = con.execute("SELECT rule, outcome, count(*), sum(amount), min(line * 100000 + ord) FROM results "
-                             "WHERE ord >= 0 GROUP BY rule, outcome").fetchall()
+        self.count(answers, py_results)
+        # the output: every row in the order of its record, then of its rule (the Python engine's rows
+        # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows
+        text = pa.large_string()
+        tables = [pa.table({"line": pa.array(py_lines, pa.int64()), "ord": pa.array([-1] * len(py_lines), pa.int32()),
+                            "text": pa.array(py_texts, text), "rows": pa.array(py_rows, pa.int32())})]
+        tables += [a.rows.select(["line", "ord", "text", "rows"]).cast(tables[0].schema) for a in answers]
+        table = pa.concat_tables(tables)
+        line = table.column("line")
+        if len(line) > 1 and not pc.all(pc.less(line[:-1], line[1:])).as_py():
+            table = table.take(pc.sort_indices(table, [("line", "ascending"), ("ord", "ascending")]))
+        rows, lines = table.column("rows").to_pylist(), table.column("line").to_pylist()
+        pieces: List[Piece] = []
+        done = 0
+        for chunk in table.column("text").chunks:
+            offsets, data = _utf8_buffers(chunk)
+            for start in range(0, len(chunk), WRITE_ROWS):
+                end = min(start + WRITE_ROWS, len(chunk))
+                pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
+                                    lines[done + end - 1]))
+            done += len(chunk)
+        return pieces, "".join(errors)
+
+    def count(self, answers: Sequence["Answer"], py_results: Sequence[Any]) -> None:
+        """The chunk's summary: counts per rule in the order rules first appear, as batch.Summary.add makes it."""
+        import pyarrow.compute as pc
+
         first: Dict[str, int] = {}
         counts: Dict[str, Dict[str, Any]] = {}
-        for rule, outcome, number, amount, where in native:
-            first[rule] = min(first.get(rule, where), where)
-            entry = counts.setdefault(rule, rule_entry())
-            entry[outcome] += number
-            if amount is not None:
-                entry["amount"] += amount
+        for answer in answers:
+            if not len(answer.rows):
+                continue
+            rows = answer.rows
+            where = pc.min(rows["line"]).as_py() * 100000 + rows["ord"][0].as_py()
+            first[answer.rule] = min(first.get(answer.rule, where), where)
+            entry = counts.setdefault(answer.rule, rule_entry())
+            for found in rows.group_by("outcome").aggregate([("line", "count"), ("amount", "sum")]).to_pylist():
+                entry[found["outcome"]] += found["line_count"]
+                if found["amount_sum"] is not None:
+                    entry["amount"] += found["amount_sum"]
         for result in py_results:
             for position, item in enumerate(result.results):
                 where = result.line * 100000 + position
@@ -277,24 +310,19 @@ class CheckedChunk:
                     entry["amount"] += item.amount
         summary = self.summary
         summary.read = len(self.numbers)
-        summary.rejected = len(errors)
+        summary.rejected = sum(1 for result in py_results if result.error is not None)
         summary.decided = summary.read - summary.rejected
         for rule in sorted(counts, key=lambda r: first[r]):
             summary.by_rule[rule] = counts[rule]
-        # the output text in pieces of WRITE_ROWS rows, as UTF-8 straight from Arrow's buffers
-        ordered = con.sql("SELECT text, rows, line FROM results ORDER BY line, ord")
-        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
-        rows, lines = table.column(1).to_pylist(), table.column(2).to_pylist()
-        pieces: List[Piece] = []
-        done = 0
-        for chunk in table.column(0).chunks:
-            offsets, data = _utf8_buffers(chunk)
-            for start in range(0, len(chunk), WRITE_ROWS):
-                end = min(start + WRITE_ROWS, len(chunk))
-                pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
-                                    lines[done + end - 1]))
-            done += len(chunk)
-        return pieces, "".join(errors)
+
+
+@attrs.frozen
+class Answer:
+    """One rule query's rows, as Arrow columns: line, ord (the rule's place), text, rows, outcome,
+    amount, hand (the Python engine is to decide its record)."""
+
+    rule: str
+    rows: Any
 
 
 def _utf8_buffers(chunk: Any) -> Tuple[Any, memoryview]:
