@@ -559,7 +559,7 @@ def assert_csv_rows_are_python_claims(policy, path):
     plans = plan_columns(list(table.header), policy.schema)
     con = connect()
     con.execute(f"CREATE OR REPLACE TEMP TABLE cells AS SELECT row_number() OVER () + 1 AS line, * "
-                f"FROM ({C.scan_sql(str(path), len(table.header), table.newline)})")
+                f"FROM ({C.scan_sql(str(path), len(table.header), table.newline, table.quoted)})")
     select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * len(table.header), "cells")
     cursor = con.execute(select + " ORDER BY line")
     names = [d[0] for d in cursor.description]
@@ -622,8 +622,19 @@ FILES = {  # what the first pass lets DuckDB read (True), or leaves to the Pytho
     "no line end at the end": (PLAIN.rstrip("\n"), True),
     "a second byte-order mark": ("\ufeff" + PLAIN, True),
     "spaces and blanks in cells": (PLAIN + "c, 2017-07-31 , 40 ,\nd,,,true\n", True),
-    "a quoted cell": (PLAIN + 'c,2017-07-31,"40",true\n', False),
+    "a quoted cell": (PLAIN + 'c,2017-07-31,"40",true\n', True),
+    "quoted cells with commas, doubled quotes and nothing": (PLAIN + '"c,d","2017-07-31","",""\n"e""",,"4""0"," true "\n', True),
+    "a quoted header": ('"id","as_of",labourer.age,"labourer.rural_registered_poor"\n' + PLAIN.split("\n", 1)[1], True),
+    "quoted cells, Windows line ends": ((PLAIN + '"c,d",2017-07-31,"40",true\n').replace("\n", "\r\n"), True),
+    "a quoted row of blank cells": (PLAIN + '" ","","\u3000",\n', False),
+    "a quoted row with a comma too many": (PLAIN + 'c,"2017-07-31",40,true,""\n', False),
     "a quoted line end": (PLAIN + 'c,2017-07-31,40,"tr\nue"\n', False),
+    "a quoted carriage return": (PLAIN + 'c,2017-07-31,40,"tr\rue"\n', False),
+    "a quote inside an unquoted cell": (PLAIN + 'c,2017-07-31,4"0,true\n', False),
+    "text after a closing quote": (PLAIN + 'c,2017-07-31,"4"0,true\n', False),
+    "a space before an opening quote": (PLAIN + 'c,2017-07-31, "40",true\n', False),
+    "a quote left open": (PLAIN + 'c,2017-07-31,"40,true\n', False),
+    "a lone quote in a quoted cell": (PLAIN + '"c"d",2017-07-31,40,true\n', False),
     "Windows line ends": (PLAIN.replace("\n", "\r\n"), True),
     "Windows line ends, none at the end": (PLAIN.replace("\n", "\r\n")[:-2], True),
     "mixed line ends": (PLAIN.replace("\n", "\r\n", 1), False),
@@ -670,11 +681,23 @@ def test_csv_in_small_chunks(policy, city, tmp_path, monkeypatch, end):
     assert assert_csv_rows_are_python_claims(policy, path) == 60
 
 
+def test_quoted_cells_are_read_by_duckdb(policy, city, tmp_path):
+    """Cells csv.writer quotes (a comma, a quote inside) are DuckDB's to read, as Python reads them."""
+    path = tmp_path / "labourers.csv"
+    claims = records(city / "labourers.jsonl")[:80]
+    for index, claim in enumerate(claims):
+        claim["labourer"]["name"] = f'王"小{index}",二' if index % 2 else f"李,{index}"
+    csv_of(path, claims)
+    assert C.simple_csv(str(path)).quoted
+    assert assert_same_api(policy, path, "csv") == {"sql": 160, "python": 0}
+    assert assert_csv_rows_are_python_claims(policy, path) == 80
+
+
 TEXT_CELL = st.one_of(st.sampled_from(["", " ", "40", " 40", "4O", "是", "否", "yes", "No", "t", "2017-07-31", "2017-7-31",
                                        "self_employed", "farming ", "利州区", "苍溪县", "广元县", "1500.50", "1,500",
                                        "-0", "007"]),
-                      st.text(alphabet=st.characters(blacklist_characters=',"\r\n\x00', blacklist_categories=("Cs",)),
-                              max_size=6))
+                      st.text(alphabet=st.characters(blacklist_characters='\r\n\x00', blacklist_categories=("Cs",)),
+                              max_size=6))  # commas and quotes too: csv.writer quotes those cells
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -283,7 +283,7 @@ def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], 
                            summary=summary if summary is not None else Summary(),
                            lineterminator=getattr(writer, "lineterminator", "\n"))
     if input_format == "csv" and fmt in ("jsonl", "csv") and readable(path):
-        table = simple_csv(path)  # None: quoted cells, short rows, blank lines …, read by Python
+        table = simple_csv(path)  # None: a line end in quotes, short rows, blank lines …, read by Python
         if table is not None:
             try:
                 import duckdb  # noqa: F401
