@@ -554,3 +554,75 @@ def test_utf8_bytes_are_written_as_the_same_text(tmp_path):
         assert found[0] == found[1]
         if not isinstance(found[0], str):
             assert b"\r\n" in found[0]  # the caller's translation of line ends, kept
+
+
+# ====================================================================== text that is not UTF-8
+
+GOOD = '{"as_of": "2017-07-31", "labourer": {"age": 40, "name": "张三", "rural_registered_poor": true}}\n'
+
+
+def gbk_line(name="李四"):
+    return ('{"as_of": "2017-07-31", "labourer": {"age": 41, "name": "' + name + '"}}\n').encode("gb18030")
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_json_line_not_in_utf8_is_rejected_by_its_line_and_the_others_decided(tmp_path, engine):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(GOOD.encode() + gbk_line() + GOOD.encode() + b"\n" + gbk_line("王五"))
+    code, out, err = run("evaluate", path, "--engine", engine, "--rule", TRAINING, "--lang", "en")
+    assert code == 2 and "internal error" not in err and "Traceback" not in err
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 3]
+    # the byte: where the first GB 18030 byte of 李四 is, counted in the line from 1
+    column = len('{"as_of": "2017-07-31", "labourer": {"age": 41, "name": "'.encode()) + 1
+    assert f"line 2: [T010] this line is not UTF-8 text (byte {column} is 0xC0)" in err
+    assert "line 5: [T010]" in err and "CSV UTF-8" in err
+    assert "records read 4 = decided 2 + rejected 2" in err
+
+
+def test_both_engines_write_the_same_for_a_file_not_in_utf8(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(gbk_line() + GOOD.encode() * 3 + gbk_line())
+    python, duckdb = (run("evaluate", path, "--engine", engine) for engine in ("python", "duckdb"))
+    assert python == duckdb and python[0] == 2 and "第 1 行: [T010]" in python[2]
+
+
+def test_a_csv_file_saved_in_gbk_names_the_line_and_column(tmp_path):
+    path = tmp_path / "township.csv"
+    path.write_bytes("labourer.age,labourer.name\n40,张三\n41,\n".encode("gb18030"))
+    code, out, err = run("evaluate", path, "--rule", TRAINING)
+    assert code == 2 and "internal error" not in err
+    assert "第 2 行: [T011] 第 2 列的文字不是 UTF-8 编码(其中一个字节是 0xD5)" in err
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [3]
+    assert "读入 2 条 = 已判定 1 条 + 已拒绝 1 条" in err
+
+
+def test_a_csv_header_not_in_utf8_rejects_the_file_as_its_first_line(tmp_path):
+    path = tmp_path / "township.csv"
+    path.write_bytes("年龄,姓名\n40,张三\n".encode("gb18030"))
+    code, out, err = run("evaluate", path, "--entity", "labourer", "--lang", "en")
+    assert code == 2 and out == "" and "internal error" not in err
+    assert "line 1: [T011] the text in column 1 is not UTF-8 (a byte of it is 0xC4)" in err
+
+
+def test_a_yaml_list_not_in_utf8_names_its_line(tmp_path):
+    path = tmp_path / "claims.yaml"
+    path.write_bytes("- labourer: {age: 40}\n- labourer: {age: 41, name: 张三}\n".encode("gb18030"))
+    code, out, err = run("evaluate", path, "--lang", "en")
+    assert code == 2 and "line 2: [T010] this line is not UTF-8 text (byte 29 is 0xD5)" in err
+
+
+def test_standard_input_not_in_utf8_is_rejected_by_line(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    data = GOOD.encode() + gbk_line()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    code, out, err = run("evaluate", "-", "--rule", TRAINING, "--engine", "python")
+    assert code == 2 and "第 2 行: [T010]" in err and [json.loads(x)["line"] for x in out.splitlines()] == [1]
+
+
+def test_an_escaped_half_character_is_not_taken_for_a_byte_that_is_not_utf8(tmp_path):
+    path = tmp_path / "escaped.jsonl"
+    path.write_text(GOOD + '{"labourer": {"name": "\\udcd5"}}\n', encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", TRAINING, "--engine", "python")
+    assert code == 2 and "第 2 行: [C004]" in err and "T010" not in err

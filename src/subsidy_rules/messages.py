@@ -182,6 +182,10 @@ CLAIM.update({
     "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
     "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
     "T009": ("无法写出 {detail}", "cannot write {detail}"),
+    "T010": ("这一行不是 UTF-8 编码的文字(第 {column} 个字节是 0x{byte}):请把文件另存为 UTF-8 编码(Excel 里另存为“CSV UTF-8(逗号分隔)”)",
+             "this line is not UTF-8 text (byte {column} is 0x{byte}): save the file as UTF-8 (in Excel: Save As \"CSV UTF-8 (Comma delimited)\")"),
+    "T011": ("第 {cell} 列的文字不是 UTF-8 编码(其中一个字节是 0x{byte}):请把文件另存为 UTF-8 编码(Excel 里另存为“CSV UTF-8(逗号分隔)”)",
+             "the text in column {cell} is not UTF-8 (a byte of it is 0x{byte}): save the file as UTF-8 (in Excel: Save As \"CSV UTF-8 (Comma delimited)\")"),
 })
 
 TABLES: Dict[str, Tuple[str, str]] = {

@@ -11,6 +11,7 @@ as cells.py describes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import sys
@@ -46,21 +47,67 @@ def detect_format(name: str) -> str:
 
 # ====================================================================== text formats
 
+UNDECODED = "subsidy-rules-undecoded"  # the error handler of text input: bytes that are not UTF-8
+_undecoded = [0]  # how many such bytes the text streams have met: a line is searched only after one
+
+
+def _escape_undecoded(exc: UnicodeError) -> Tuple[str, int]:
+    """As "surrogateescape" (each byte that is not UTF-8 becomes U+DC80 + byte), counted, so that the
+    reader can reject the lines holding one (T010) and go on with the others."""
+    _undecoded[0] += 1
+    return codecs.lookup_error("surrogateescape")(exc)
+
+
+codecs.register_error(UNDECODED, _escape_undecoded)
+
+
+def _not_utf8(number: int, text: str) -> Optional[RawRecord]:
+    """The record of line ``number`` when its text holds a byte that is not UTF-8 (T010), else None."""
+    for index, ch in enumerate(text):
+        if "\udc80" <= ch <= "\udcff":
+            column = len(text[:index].encode("utf-8", "surrogateescape")) + 1
+            return RawRecord(number, error=ClaimError("T010", "", column=column, byte=f"{ord(ch) - 0xDC00:02X}"))
+    return None
+
+
+def _not_utf8_cells(number: int, row: Sequence[str]) -> Optional[RawRecord]:
+    """The record of CSV line ``number`` when a cell holds a byte that is not UTF-8 (T011, naming
+    the cell's column), else None."""
+    for position, cell in enumerate(row, start=1):
+        for ch in cell:
+            if "\udc80" <= ch <= "\udcff":
+                return RawRecord(number, error=ClaimError("T011", "", cell=position, byte=f"{ord(ch) - 0xDC00:02X}"))
+    return None
+
+
 
 def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
     """Records of a text format with their line numbers; parse errors become records with an error.
     JSON lines are parsed later (by the worker that evaluates them)."""
     entities = tuple(schema.entities)
+    seen = _undecoded[0]
     if fmt == "jsonl":
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
+            if _undecoded[0] != seen:  # a byte that is not UTF-8 met: from here on, lines are searched
+                bad = _not_utf8(number, line)
+                if bad is not None:
+                    yield bad
+                    continue
             yield RawRecord(number, text=line, entity=entity, entities=entities)
     elif fmt == "csv":
-        yield from _read_csv(stream, schema, entity)
+        yield from _read_csv(stream, schema, entity, seen)
     else:
+        text = stream.read()
+        if _undecoded[0] != seen:
+            for number, line in enumerate(text.splitlines(), start=1):
+                bad = _not_utf8(number, line)
+                if bad is not None:
+                    yield bad
+                    return
         try:
-            data = parse_text(stream.read())
+            data = parse_text(text)
         except ClaimError as exc:
             yield RawRecord(1, error=exc)
             return
@@ -71,12 +118,17 @@ def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[st
             yield RawRecord(index, wrap(item, entity, entities))
 
 
-def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str]) -> Iterator[RawRecord]:
+def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen: int) -> Iterator[RawRecord]:
     reader = csv.reader(stream)
     try:
         header = next(reader)
     except StopIteration:
         return
+    if _undecoded[0] != seen:
+        bad = _not_utf8_cells(reader.line_num, header)
+        if bad is not None:  # the columns cannot be named: the file's one record, rejected
+            yield bad
+            return
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     plans = plan_columns(header, schema, entity)
@@ -84,6 +136,11 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str]) -> It
         number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if _undecoded[0] != seen:
+            bad = _not_utf8_cells(number, row)
+            if bad is not None:
+                yield bad
+                continue
         if len(row) != len(header):
             yield RawRecord(number, error=ClaimError("C004", "", detail=f"{len(row)} cells, header has {len(header)}"))
             continue
@@ -300,6 +357,8 @@ def open_records(path: str, fmt: Optional[str], schema: m.FactSchema, entity: Op
     stdin = stdin or sys.stdin
     if fmt in TEXT_FORMATS:
         if path == "-":
+            if hasattr(stdin, "reconfigure"):
+                stdin.reconfigure(errors=UNDECODED)
             return Source(read_raw(stdin, fmt, schema, entity), streams=[stdin])
         stream = _open(path, "text")
         size = Path(path).stat().st_size
@@ -322,7 +381,7 @@ def open_records(path: str, fmt: Optional[str], schema: m.FactSchema, entity: Op
 def _open(path: str, mode: str) -> IO[Any]:
     try:
         if mode == "text":
-            return open(path, "r", encoding="utf-8-sig", newline="")
+            return open(path, "r", encoding="utf-8-sig", newline="", errors=UNDECODED)
         return open(path, "rb")
     except OSError as exc:
         raise ClaimError("C011", "", detail=f"{path}: {exc.strerror or exc}") from None
