@@ -192,21 +192,23 @@ class CheckedChunk:
         return [n for n in self.columns if n in self.policy.schema.entities]
 
     def line_text(self, rule: str, conditions: Optional[str]) -> str:
+        """The output line of a row, as the Python engine writes it: one concat() of its parts
+        (a chain of || copies the growing text once per part; none of the parts is NULL)."""
         amount = "CAST(CAST(q.amount AS DECIMAL(38,2)) AS VARCHAR)"
         missing = "CASE WHEN q.outcome = 'undetermined' THEN q.missing END"
         if self.fmt == "csv":
             cells = ["CAST(q.key AS VARCHAR)", "CASE WHEN c.id_json = 'null' THEN '' ELSE trim(c.id_json, '\"') END",
                      lit(_csv_text(rule)), "q.outcome", f"COALESCE({amount}, '')",
                      f"COALESCE(array_to_string({missing}, ';'), '')"]
-            return " || ',' || ".join(cells) + f" || {lit(self.newline)}"
-        parts = ["'{\"line\": ' || CAST(q.key AS VARCHAR)", "', \"id\": ' || c.id_json",
-                 lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "') + " || q.outcome",
-                 f"'\", \"amount\": ' || COALESCE('\"' || {amount} || '\"', 'null')",
-                 f"', \"missing\": ' || COALESCE(CASE WHEN len({missing}) > 0 "
+            return "concat(" + ", ',', ".join(cells) + f", {lit(self.newline)})"
+        parts = ["'{\"line\": '", "CAST(q.key AS VARCHAR)", "', \"id\": '", "c.id_json",
+                 lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "'), "q.outcome",
+                 "'\", \"amount\": '", f"COALESCE('\"' || {amount} || '\"', 'null')",
+                 "', \"missing\": '", f"COALESCE(CASE WHEN len({missing}) > 0 "
                  f"THEN '[\"' || array_to_string({missing}, '\", \"') || '\"]' END, '[]')"]
         if conditions is not None:
-            parts.append(f"', \"conditions\": ' || {conditions}")
-        return " || ".join(parts) + " || '}' || " + lit("\n")
+            parts += ["', \"conditions\": '", conditions]
+        return "concat(" + ", ".join(parts + [lit("}\n")]) + ")"
 
     def conditions(self, answer: str) -> str:
         """The compact explanation: each condition's result, the values read, the deciding conditions."""
