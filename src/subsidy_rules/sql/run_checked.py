@@ -186,7 +186,8 @@ class CheckedChunk:
                        f"CASE WHEN NOT q._hand THEN {text} END AS text, 1::INTEGER AS rows, q.outcome AS outcome, "
                        f"CAST(q.amount AS DECIMAL(38,2)) AS amount, q._hand AS hand "
                        f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
-        self.answers.append(Answer(group.rule, rows.to_arrow_table() if hasattr(rows, "to_arrow_table") else rows.arrow()))
+        self.answers.append(Answer(group.rule, group.order,
+                                   rows.to_arrow_table() if hasattr(rows, "to_arrow_table") else rows.arrow()))
 
     def entity_columns(self) -> List[str]:
         return [n for n in self.columns if n in self.policy.schema.entities]
@@ -227,20 +228,21 @@ class CheckedChunk:
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self) -> Tuple[List[Piece], str]:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         con, policy = self.con, self.policy
-        handed = {row[0] for row in con.execute(
-            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed").fetchall()}
-        for answer in self.answers:
-            if pc.any(answer.rows["hand"]).as_py():
-                handed.update(answer.rows.filter(answer.rows["hand"]).column("line").to_pylist())
-        python_lines = sorted(handed)
-        answers = self.answers
-        if python_lines:  # every row of a line the Python engine decides is its
-            given = pa.array(python_lines, pa.int64())
-            answers = [Answer(a.rule, a.rows.filter(pc.invert(pc.is_in(a.rows["line"], value_set=given))))
-                       for a in answers]
+        names = []
+        for index, answer in enumerate(self.answers):  # the queries' rows, read by DuckDB where they are
+            names.append(f"answer_{index}")
+            con.register(names[-1], answer.rows)
+        answers = " UNION ALL ".join(f"SELECT line, ord, text, rows, outcome, amount, hand FROM {name}" for name in names)
+        if names:  # every row of a line the Python engine decides is its
+            con.execute(f"INSERT INTO handed SELECT line FROM ({answers}) WHERE hand")
+        else:
+            answers = ("SELECT NULL::BIGINT AS line, NULL::INTEGER AS ord, NULL::VARCHAR AS text, NULL::INTEGER AS rows, "
+                       "NULL::VARCHAR AS outcome, NULL::DECIMAL(38,2) AS amount, NULL::BOOLEAN AS hand WHERE FALSE")
+        decided = f"SELECT * FROM ({answers}) WHERE line NOT IN (SELECT line FROM handed)"
+        python_lines = [row[0] for row in con.execute(
+            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
         encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
         decided_by["python"] += len(python_lines)
         decided_by["sql"] += len(self.numbers) - len(python_lines)
@@ -262,21 +264,23 @@ class CheckedChunk:
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
             py_rows.append(len(rows))
-        self.count(answers, py_results)
+        rule_of = {answer.order: answer.rule for answer in self.answers}
+        self.count(con.execute(f"SELECT ord, outcome, count(*), sum(amount), min(line * 100000 + ord) "
+                               f"FROM ({decided}) GROUP BY ord, outcome").fetchall(), rule_of, py_results)
         # the output: every row in the order of its record, then of its rule (the Python engine's rows
-        # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows
-        text = pa.large_string()
-        tables = [pa.table({"line": pa.array(py_lines, pa.int64()), "ord": pa.array([-1] * len(py_lines), pa.int32()),
-                            "text": pa.array(py_texts, text), "rows": pa.array(py_rows, pa.int32())})]
-        tables += [a.rows.select(["line", "ord", "text", "rows"]).cast(tables[0].schema) for a in answers]
-        table = pa.concat_tables(tables)
-        line = table.column("line")
-        if len(line) > 1 and not pc.all(pc.less(line[:-1], line[1:])).as_py():
-            table = table.take(pc.sort_indices(table, [("line", "ascending"), ("ord", "ascending")]))
-        rows, lines = table.column("rows").to_pylist(), table.column("line").to_pylist()
+        # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows; DuckDB orders
+        # them (a gather in pyarrow was slower, and cost as much again in a cold run)
+        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()), "text": pa.array(py_texts, pa.string()),
+                                              "rows": pa.array(py_rows, pa.int32())}))
+        ordered = con.sql(f"SELECT text, rows, line FROM (SELECT line, ord, text, rows FROM ({decided}) UNION ALL "
+                          f"SELECT line, -1, text, rows FROM python_rows) ORDER BY line, ord")
+        table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
+        for name in names + ["python_rows"]:
+            con.unregister(name)
+        rows, lines = table.column(1).to_pylist(), table.column(2).to_pylist()
         pieces: List[Piece] = []
         done = 0
-        for chunk in table.column("text").chunks:
+        for chunk in table.column(0).chunks:
             offsets, data = _utf8_buffers(chunk)
             for start in range(0, len(chunk), WRITE_ROWS):
                 end = min(start + WRITE_ROWS, len(chunk))
@@ -285,24 +289,18 @@ class CheckedChunk:
             done += len(chunk)
         return pieces, "".join(errors)
 
-    def count(self, answers: Sequence["Answer"], py_results: Sequence[Any]) -> None:
-        """The chunk's summary: counts per rule in the order rules first appear, as batch.Summary.add makes it."""
+    def count(self, native: Sequence[Tuple[Any, ...]], rule_of: Dict[int, str], py_results: Sequence[Any]) -> None:
+        """The chunk's summary: counts per rule in the order rules first appear, as batch.Summary.add
+        makes it. ``native``: (ord, outcome, count, amount, first row) of the rows SQL decided."""
         first: Dict[str, int] = {}
         counts: Dict[str, Dict[str, Any]] = {}
-        for answer in answers:
-            if not len(answer.rows):
-                continue
-            # counted by DuckDB over the Arrow columns (pyarrow's group_by costs a cold start of its own)
-            self.con.register("answer_rows", answer.rows.select(["line", "ord", "outcome", "amount"]))
-            found = self.con.execute("SELECT outcome, count(*), sum(amount), min(line * 100000 + ord) "
-                                     "FROM answer_rows GROUP BY outcome").fetchall()
-            self.con.unregister("answer_rows")
-            entry = counts.setdefault(answer.rule, rule_entry())
-            for outcome, number, amount, where in found:
-                first[answer.rule] = min(first.get(answer.rule, where), where)
-                entry[outcome] += number
-                if amount is not None:
-                    entry["amount"] += amount
+        for order, outcome, number, amount, where in native:
+            rule = rule_of[order]
+            first[rule] = min(first.get(rule, where), where)
+            entry = counts.setdefault(rule, rule_entry())
+            entry[outcome] += number
+            if amount is not None:
+                entry["amount"] += amount
         for result in py_results:
             for position, item in enumerate(result.results):
                 where = result.line * 100000 + position
@@ -325,6 +323,7 @@ class Answer:
     amount, hand (the Python engine is to decide its record)."""
 
     rule: str
+    order: int
     rows: Any
 
 
