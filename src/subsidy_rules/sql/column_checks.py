@@ -17,8 +17,12 @@ What the SQL leaves to Python: any type it does not know (or that DuckDB reads d
 pyarrow), text with spaces at an end, numbers past 15 digits or 12 decimals, floats whose shortest
 form is not plain, dates before year 1 or after 9999, enum values not in the schema, dates not in
 YYYY-MM-DD, struct fields the schema does not have, list items that are null, columns without a
-header, columns with list indices (``hires[0].hired_on``), columns that overlap (``employer`` and
-``employer.name``), ids that are not plain text or integers, and rows naming no entity.
+header, a column naming a list item whole (``hires[0]``) or a list without an index
+(``hires.hired_on``), columns that overlap (``employer`` and ``employer.name``), ids that are not
+plain text or integers, and rows naming no entity. Columns naming a list item's facts by index
+(``employer.hires[0].hired_on``, as CSV files write lists) are put as headers.put puts them: the
+list as long as its last item with a value, the items before it records even when none of their
+cells is filled.
 
 Column names never reach SQL (columns are renamed ``c0``, ``c1``, … by position); struct fields are
 named only by the fact schema's names; texts (enum values, county names, the file path) reach SQL as
@@ -28,7 +32,7 @@ escaped literals.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -292,6 +296,7 @@ class _Node:
     whole: Optional[int] = None
     fields: Dict[str, "_Node"] = attrs.field(factory=dict)
     column: Optional[int] = None  # a plain fact's column (a leaf)
+    items: Dict[int, "_Node"] = attrs.field(factory=dict)  # a list's items by index (``hires[0].…`` columns)
 
 
 def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[Optional[ColumnPlan]],
@@ -303,7 +308,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
     if not all(NAME.match(n) for e in schema.entities.values() for n in (e.name, *e.fields)):
         return f"SELECT line, FALSE AS ok FROM {source}"  # Python reads them all
     column = [f"c{index}" for index in range(len(plans))]
-    to_python = {i for i, plan in enumerate(plans) if plan is None or any(isinstance(p, int) for p in plan.parts)}
+    to_python = {i for i, plan in enumerate(plans) if plan is None or isinstance(plan.parts[-1], int)}
     placed = [plan for i, plan in enumerate(plans) if plan is not None and i not in to_python]
     for plan in placed:  # columns whose paths overlap (`employer` and `employer.name`): Python puts them
         for other in placed:
@@ -324,25 +329,32 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
             roots[head] = _Node(whole=plan.index)
             continue
         entity = schema.entities[head]
-        for depth, part in enumerate(plan.parts[1:], start=1):
-            field = entity.fields[str(part)]
-            last = depth == len(plan.parts) - 1
-            if last:
+        parts = plan.parts[1:]
+        depth = 0
+        while depth < len(parts):
+            field = entity.fields[str(parts[depth])]
+            if depth == len(parts) - 1:
                 node.fields[field.name] = _Node(whole=plan.index) if field.type in ("record", "list") \
                     else _Node(column=plan.index)
-            elif field.type != "record":  # a path through a list without an index: Python refuses it
+            elif field.type == "record":
+                node = node.fields.setdefault(field.name, _Node())
+                entity = schema.entities[field.of or ""]
+            elif field.type == "list" and isinstance(parts[depth + 1], int) and parts[depth + 1] < MAX_LIST:
+                node = node.fields.setdefault(field.name, _Node()).items.setdefault(parts[depth + 1], _Node())
+                entity = schema.entities[field.of or ""]
+                depth += 1
+            else:  # a path through a list without an index: Python refuses it
                 to_python.add(plan.index)
                 oks.append(f"({column[plan.index]} IS NULL)")
                 break
-            else:
-                node = node.fields.setdefault(field.name, _Node())
-                entity = schema.entities[field.of or ""]
+            depth += 1
     values: Dict[str, str] = {}
     present: Dict[str, str] = {}
+    lets: List[str] = []  # columns computed before the tests (a list's facts across its items)
     for name in names:
         if name not in roots:
             continue
-        found, given = _entity(roots[name], schema.entities[name], schema, column, shapes, oks)
+        found, given = _entity(roots[name], schema.entities[name], schema, column, shapes, oks, lets)
         if given == "FALSE":
             continue
         values[name], present[name] = found, given
@@ -360,13 +372,14 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
     typed = "".join(f",\n       CASE WHEN ok THEN CAST({values[name]} AS {entity_type(schema, name)}) END AS "
                     f"{quote_name(name)}" for name in values)
     ok = " AND ".join(oks)
+    inner = f"(SELECT *, {', '.join(lets)} FROM {source})" if lets else source
     return f"""
 SELECT line, ok,
        CASE WHEN ok THEN {as_of} END AS as_of,
        CASE WHEN ok THEN {county} END AS jurisdiction,
        CASE WHEN ok THEN list_filter({listed}, lambda _e: _e IS NOT NULL) END AS present,
        CASE WHEN ok THEN {ident} END AS id_json{typed}
-FROM (SELECT *, COALESCE({ok}, FALSE) AS ok FROM {source})
+FROM (SELECT *, COALESCE({ok}, FALSE) AS ok FROM {inner})
 """
 
 
@@ -390,7 +403,7 @@ def _reserved(name: str, x: str, shape: Shape) -> Converted:
 
 
 def _entity(node: _Node, entity: m.Entity, schema: m.FactSchema, column: Sequence[str], shapes: Sequence[Shape],
-            oks: List[str], depth: int = 0) -> Tuple[str, str]:
+            oks: List[str], lets: List[str], depth: int = 0) -> Tuple[str, str]:
     """An entity's (or inner record's) value from its columns and whether the claim has it (the
     Python reader puts a record once a value below it is given)."""
     if node.whole is not None:
@@ -414,14 +427,104 @@ def _entity(node: _Node, entity: m.Entity, schema: m.FactSchema, column: Sequenc
             found = nested(x, shapes[child.whole], field, schema)
             value, present = found.value, f"({x} IS NOT NULL)"
             oks.append(found.ok)
+        elif child.items:
+            value, present = _items(child.items, schema.entities[field.of or ""], schema, column, shapes, oks, lets)
         else:
-            value, present = _entity(child, schema.entities[field.of or ""], schema, column, shapes, oks, depth + 1)
+            value, present = _entity(child, schema.entities[field.of or ""], schema, column, shapes, oks, lets, depth + 1)
         values.append(f"{quote_name(field.name)} := {value}")
         given.append(present)
     if not given:
         return _none(entity_type(schema, entity.name)), "FALSE"
     present = "(" + " OR ".join(given) + ")"
     return f"CASE WHEN {present} THEN struct_pack({', '.join(values)}) END", present
+
+
+def _items(items: Dict[int, _Node], entity: m.Entity, schema: m.FactSchema, column: Sequence[str],
+           shapes: Sequence[Shape], oks: List[str], lets: List[str]) -> Tuple[str, str]:
+    """A list from columns naming its items' facts by index, as headers.put makes it: as long as
+    its last item with a value given; an item before it with none is a record all the same (``{}``),
+    a record inside an item there only when a value below it is given.
+
+    Each fact's cells across the items are one list, converted once (a column of ``lets``), and the
+    lists are zipped into the items, so that the SQL grows with the columns, not with columns ×
+    items (an employer's hundreds of hires). Items holding a whole value or lists by index of their own, or one fact's
+    columns of different types: the rows with a value there go to Python."""
+    count = max(items) + 1
+    leaves: Dict[Tuple[str, ...], Dict[int, int]] = {}
+    for index, node in items.items():
+        if not _leaf_columns(node, (), leaves, index):
+            for position in _all_columns(items.values()):
+                oks.append(f"({column[position]} IS NULL)")
+            return "NULL", "FALSE"
+    converted: Dict[Tuple[str, ...], str] = {}
+    for path, at in leaves.items():
+        kinds = {shapes[position] for position in at.values()}
+        field = _field_at(entity, schema, path)
+        if len(kinds) != 1 or field is None:
+            for position in _all_columns(items.values()):
+                oks.append(f"({column[position]} IS NULL)")
+            return "NULL", "FALSE"
+        cells = "[" + ", ".join(column[at[i]] if i in at else "NULL" for i in range(count)) + "]"
+        found = scalar("_c", kinds.pop(), field.type, field.values, flat=True)
+        oks.append(f"list_bool_and(list_transform({cells}, lambda _c: {found.ok}))")
+        converted[path] = f"_l{len(lets)}"
+        lets.append(f"list_transform({cells}, lambda _c: {found.value}) AS {converted[path]}")
+    # the items' facts side by side (a lambda reading another column copies it for every item)
+    zipped, given = f"_l{len(lets)}", f"_l{len(lets) + 1}"
+    lets.append(f"list_zip({', '.join(converted.values())}) AS {zipped}")
+    place = {path: f"_z[{position}]" for position, path in enumerate(converted, start=1)}
+    lets.append(f"list_transform({zipped}, lambda _z: "
+                + " OR ".join(f"{at} IS NOT NULL" for at in place.values()) + f") AS {given}")
+    length = f"{count} - list_position(list_reverse({given}), TRUE) + 1"
+    item = _item_struct(entity, schema, (), place)[0]
+    present = f"COALESCE(list_bool_or({given}), FALSE)"
+    return f"CASE WHEN {present} THEN list_transform(list_slice({zipped}, 1, {length}), lambda _z: {item}) END", present
+
+
+def _leaf_columns(node: _Node, path: Tuple[str, ...], leaves: Dict[Tuple[str, ...], Dict[int, int]],
+                  index: int) -> bool:
+    """Gathers an item's plain facts' columns by path; False when it holds a whole value or lists."""
+    if node.whole is not None or node.items:
+        return False
+    if node.column is not None:
+        leaves.setdefault(path, {})[index] = node.column
+        return True
+    return all(_leaf_columns(child, path + (name,), leaves, index) for name, child in node.fields.items())
+
+
+def _all_columns(nodes: Iterable[_Node]) -> List[int]:
+    found: List[int] = []
+    for node in nodes:
+        found += [c for c in (node.whole, node.column) if c is not None]
+        found += _all_columns(node.fields.values()) + _all_columns(node.items.values())
+    return found
+
+
+def _field_at(entity: m.Entity, schema: m.FactSchema, path: Tuple[str, ...]) -> Optional[m.Field]:
+    field = entity.fields.get(path[0])
+    if field is None or len(path) == 1:
+        return field
+    return _field_at(schema.entities[field.of or ""], schema, path[1:]) if field.type == "record" else None
+
+
+def _item_struct(entity: m.Entity, schema: m.FactSchema, path: Tuple[str, ...],
+                 place: Dict[Tuple[str, ...], str]) -> Tuple[str, str]:
+    """An item's record (or a record inside it, at ``path``) from its facts' places, and whether a
+    value is given in it."""
+    values, given = [], []
+    for field in entity.fields.values():
+        inner = path + (field.name,)
+        if inner in place:
+            value = place[inner]
+            given.append(f"{value} IS NOT NULL")
+        elif field.type == "record" and any(p[:len(inner)] == inner for p in place):
+            record, present = _item_struct(schema.entities[field.of or ""], schema, inner, place)
+            value = f"CASE WHEN {present} THEN {record} END"
+            given.append(present)
+        else:
+            value = _none(_typed(field, schema))
+        values.append(f"{quote_name(field.name)} := {value}")
+    return "struct_pack(" + ", ".join(values) + ")", "(" + (" OR ".join(given) or "FALSE") + ")"
 
 
 __all__ = ["Shape", "shape_of", "checked_sql", "scalar", "nested", "record"]
