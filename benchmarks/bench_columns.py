@@ -5,8 +5,8 @@ the Python runner (rows read and checked in Python). Prints records/s and ratios
 
 1. the synthetic city, every file and rule, written as Parquet twice — nested (one struct column
    per entity) and dotted (``labourer.age`` columns, lists as list-of-struct columns) — and as CSV
-   (dotted columns, list items by index: ``employer.hires[0].hired_on``, which the SQL checks leave
-   to Python), through both engines in this process, JSON Lines output to memory, no explanations;
+   (dotted columns, list items by index: ``employer.hires[0].hired_on``, put in SQL as the Python
+   reader puts them), through both engines in this process, JSON Lines output to memory, no explanations;
 2. N generated labourers (written by DuckDB, dotted columns) through DuckDB in a fresh process:
    records/s and that process's peak memory.
 
