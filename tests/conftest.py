@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,13 @@ import pytest
 import subsidy_rules
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def like_a_terminal() -> None:
+    """preexec_fn of a run a test stops with Ctrl-C: SIGINT as a terminal's foreground job has it.
+    A shell that started the tests in the background left SIGINT ignored, children inherit that,
+    and a run that ignores Ctrl-C (as it should there) would finish instead of stopping."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -20,6 +20,8 @@ import pytest
 from subsidy_rules.cli import main
 from subsidy_rules.tables import atomic
 
+from conftest import like_a_terminal
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 TRAINING = "entrepreneurship-training-subsidy"
 
@@ -51,7 +53,7 @@ def leftovers(folder: Path):
 def start(args, folder: Path, **kwargs):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
     return subprocess.Popen([sys.executable, "-m", "subsidy_rules", *map(str, args)], cwd=folder, env=env,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=like_a_terminal, **kwargs)
 
 
 def wait_for_partial(process, folder: Path, seconds: float = 60, size: int = 1) -> None:
@@ -124,7 +126,8 @@ def test_ctrl_c_with_output_on_standard_output(big, tmp_path):
     with open(tmp_path / "stderr.txt", "w+", encoding="utf-8") as stderr:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
         process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", str(big), "--rule", TRAINING,
-                                    "--lang", "en"], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+                                    "--lang", "en"], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+                                   preexec_fn=like_a_terminal)
         first = process.stdout.readline()
         assert json.loads(first)["rule"] == TRAINING
         process.send_signal(signal.SIGINT)

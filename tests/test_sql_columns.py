@@ -37,6 +37,8 @@ from subsidy_rules.sql import run_csv as C  # noqa: E402
 from subsidy_rules.sql import run_parquet as P  # noqa: E402
 from subsidy_rules.tables import atomic, open_records, open_writer  # noqa: E402
 
+from conftest import like_a_terminal  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 CITY_FILES = ("labourers", "employers", "agencies", "loans", "posts", "villages", "counties")
@@ -495,7 +497,7 @@ def test_ctrl_c_on_a_parquet_or_csv_input_leaves_no_output_file(tmp_path, fmt, w
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen([sys.executable, "-m", "subsidy_rules", "evaluate", f"big.{fmt}", "--engine", "duckdb",
                                 "--out", "d.jsonl", "--lang", "en"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+                               stdout=subprocess.DEVNULL, text=True, start_new_session=True, preexec_fn=like_a_terminal)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         partial = [p for p in tmp_path.iterdir() if p.name.endswith(atomic.PARTIAL_SUFFIX)]
