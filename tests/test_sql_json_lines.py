@@ -22,7 +22,6 @@ from hypothesis import strategies as st  # noqa: E402
 
 import subsidy_rules  # noqa: E402
 from subsidy_rules.batch import Summary, evaluate_columns, read_raw, run  # noqa: E402
-from subsidy_rules.claims import read_claim  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql import run_json_lines as J  # noqa: E402
 from subsidy_rules.tables import open_writer  # noqa: E402
