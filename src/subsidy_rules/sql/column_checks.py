@@ -447,25 +447,19 @@ def _items(items: Dict[int, _Node], entity: m.Entity, schema: m.FactSchema, colu
 
     Each fact's cells across the items are one list, converted once (a column of ``lets``), and the
     lists are zipped into the items, so that the SQL grows with the columns, not with columns ×
-    items (an employer's hundreds of hires). Items holding a whole value or lists by index of their own, or one fact's
-    columns of different types: the rows with a value there go to Python."""
+    items (an employer's hundreds of hires). Items holding a whole value or lists by index of their
+    own, or one fact's columns of different types: the rows with a value there go to Python."""
     count = max(items) + 1
     leaves: Dict[Tuple[str, ...], Dict[int, int]] = {}
-    for index, node in items.items():
-        if not _leaf_columns(node, (), leaves, index):
-            for position in _all_columns(items.values()):
-                oks.append(f"({column[position]} IS NULL)")
-            return "NULL", "FALSE"
+    flat = all(_leaf_columns(node, (), leaves, index) for index, node in items.items())
+    if not flat or any(len({shapes[position] for position in at.values()}) != 1 for at in leaves.values()):
+        oks.extend(f"({column[position]} IS NULL)" for position in _all_columns(items.values()))
+        return "NULL", "FALSE"
     converted: Dict[Tuple[str, ...], str] = {}
     for path, at in leaves.items():
-        kinds = {shapes[position] for position in at.values()}
         field = _field_at(entity, schema, path)
-        if len(kinds) != 1 or field is None:
-            for position in _all_columns(items.values()):
-                oks.append(f"({column[position]} IS NULL)")
-            return "NULL", "FALSE"
         cells = "[" + ", ".join(column[at[i]] if i in at else "NULL" for i in range(count)) + "]"
-        found = scalar("_c", kinds.pop(), field.type, field.values, flat=True)
+        found = scalar("_c", shapes[next(iter(at.values()))], field.type, field.values, flat=True)
         oks.append(f"list_bool_and(list_transform({cells}, lambda _c: {found.ok}))")
         converted[path] = f"_l{len(lets)}"
         lets.append(f"list_transform({cells}, lambda _c: {found.value}) AS {converted[path]}")
@@ -500,11 +494,10 @@ def _all_columns(nodes: Iterable[_Node]) -> List[int]:
     return found
 
 
-def _field_at(entity: m.Entity, schema: m.FactSchema, path: Tuple[str, ...]) -> Optional[m.Field]:
-    field = entity.fields.get(path[0])
-    if field is None or len(path) == 1:
-        return field
-    return _field_at(schema.entities[field.of or ""], schema, path[1:]) if field.type == "record" else None
+def _field_at(entity: m.Entity, schema: m.FactSchema, path: Tuple[str, ...]) -> m.Field:
+    """The field at ``path`` (through records, as the columns were planned)."""
+    field = entity.fields[path[0]]
+    return field if len(path) == 1 else _field_at(schema.entities[field.of or ""], schema, path[1:])
 
 
 def _item_struct(entity: m.Entity, schema: m.FactSchema, path: Tuple[str, ...],

@@ -61,24 +61,31 @@ def _escape_undecoded(exc: UnicodeError) -> Tuple[str, int]:
 codecs.register_error(UNDECODED, _escape_undecoded)
 
 
-def _not_utf8(number: int, text: str) -> Optional[RawRecord]:
-    """The record of line ``number`` when its text holds a byte that is not UTF-8 (T010), else None."""
+def _undecoded_at(text: str) -> Optional[int]:
+    """Where in ``text`` the first byte that was not UTF-8 is (as the error handler kept it), or None."""
     for index, ch in enumerate(text):
         if "\udc80" <= ch <= "\udcff":
-            column = len(text[:index].encode("utf-8", "surrogateescape")) + 1
-            return RawRecord(number, error=ClaimError("T010", "", column=column, byte=f"{ord(ch) - 0xDC00:02X}"))
+            return index
     return None
+
+
+def _not_utf8(number: int, text: str) -> Optional[RawRecord]:
+    """The record of line ``number`` when its text holds a byte that is not UTF-8 (T010), else None."""
+    index = _undecoded_at(text)
+    if index is None:
+        return None
+    column = len(text[:index].encode("utf-8", "surrogateescape")) + 1
+    return RawRecord(number, error=ClaimError("T010", "", column=column, byte=f"{ord(text[index]) - 0xDC00:02X}"))
 
 
 def _not_utf8_cells(number: int, row: Sequence[str]) -> Optional[RawRecord]:
     """The record of CSV line ``number`` when a cell holds a byte that is not UTF-8 (T011, naming
     the cell's column), else None."""
     for position, cell in enumerate(row, start=1):
-        for ch in cell:
-            if "\udc80" <= ch <= "\udcff":
-                return RawRecord(number, error=ClaimError("T011", "", cell=position, byte=f"{ord(ch) - 0xDC00:02X}"))
+        index = _undecoded_at(cell)
+        if index is not None:
+            return RawRecord(number, error=ClaimError("T011", "", cell=position, byte=f"{ord(cell[index]) - 0xDC00:02X}"))
     return None
-
 
 
 def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[str] = None) -> Iterator[RawRecord]:
