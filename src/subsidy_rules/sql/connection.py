@@ -24,6 +24,21 @@ def connect() -> Any:
         return database.cursor()
 
 
+def arrow_of(con: Any, sql: str) -> Any:
+    """A query's rows as an Arrow table, the query bound once (a relation from ``con.sql`` is
+    bound when it is made and again when it runs: twice the planning of a large query)."""
+    import warnings
+
+    result = con.execute(sql)
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):  # by DuckDB version
+        read = getattr(result, name, None)
+        if read is not None:
+            with warnings.catch_warnings():  # a copy of the rows: cheaper than binding a large query twice
+                warnings.simplefilter("ignore")
+                return read()
+    raise AttributeError("fetch_arrow_table")
+
+
 @contextlib.contextmanager
 def interrupts_as_stops() -> Iterator[None]:
     """Ctrl-C during a DuckDB statement ends it with InterruptException or RuntimeError('Query

@@ -14,7 +14,6 @@ import bisect
 import collections
 import datetime as _dt
 import json
-import weakref
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
@@ -22,12 +21,13 @@ import attrs
 from ..facts import LIMIT
 from ..batch import RawRecord, Summary, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
 from ..tables.writers import encoder
-from .compile import compile_bound, rule_refs, sharing_key
+from .connection import arrow_of
+from ..ir.refs import rule_refs, sharing_key
 from .json_checks import lit, quote_name
 from .layout import SqlError
+from .queries import keep_part, query_text
 
 WRITE_ROWS = 256
-_QUERIES: "weakref.WeakKeyDictionary[Any, Dict[Any, str]]" = weakref.WeakKeyDictionary()  # policy -> query texts
 decided_by = collections.Counter()  # records decided by "sql" and handed to "python", for tests and benchmarks
 _HUGE = format(LIMIT, "f")  # larger amounts are written in scientific form by Python
 
@@ -160,7 +160,7 @@ class CheckedChunk:
 
     def run_group(self, group: Group) -> None:
         policy, con = self.policy, self.con
-        query = _query(policy, group.bound, self.explain)
+        query = query_text(policy, group.bound, self.explain)
         columns = ", ".join(quote_name(name) for name in self.entity_columns())
         chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
         if rule_refs(group.bound.ir):
@@ -171,23 +171,23 @@ class CheckedChunk:
             con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
             chosen += f" AND NOT ({null})"
         con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked WHERE {chosen}")
-        sql = query.sql_text
+        sql = query.sql
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
         answer = f"SELECT q.*, {fallback} OR {huge} AS _hand FROM ({sql}) q"
         conditions = None
         if self.explain and self.fmt == "jsonl":
-            conditions = query.conditions.get("json")
+            conditions = query.parts.get("json")
             if conditions is None:  # its columns' types come from DuckDB: asked once per query
-                conditions = query.conditions["json"] = self.conditions(answer)
+                conditions = self.conditions(answer)
+                keep_part(policy, group.bound, self.explain, "json", conditions)
         text = self.line_text(group.rule, conditions)
         # one pass, straight to Arrow: a row the Python engine is to decide is kept (hand) without its text
-        rows = con.sql(f"SELECT q.key AS line, {group.order}::INTEGER AS ord, "
+        rows = arrow_of(con, f"SELECT q.key AS line, {group.order}::INTEGER AS ord, "
                        f"CASE WHEN NOT q._hand THEN {text} END AS text, 1::INTEGER AS rows, q.outcome AS outcome, "
                        f"CAST(q.amount AS DECIMAL(38,2)) AS amount, q._hand AS hand "
                        f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
-        self.answers.append(Answer(group.rule, group.order,
-                                   rows.to_arrow_table() if hasattr(rows, "to_arrow_table") else rows.arrow()))
+        self.answers.append(Answer(group.rule, group.order, rows))
 
     def entity_columns(self) -> List[str]:
         return [n for n in self.columns if n in self.policy.schema.entities]
@@ -337,24 +337,6 @@ def _utf8_buffers(chunk: Any) -> Tuple[Any, memoryview]:
     wide = pa.types.is_large_string(chunk.type)
     offsets = memoryview(offsets).cast("q" if wide else "i")[chunk.offset:chunk.offset + len(chunk) + 1]
     return offsets, memoryview(data) if data is not None else memoryview(b"")
-
-
-@attrs.frozen
-class _Query:
-    sql_text: str
-    fallback: bool
-    conditions: Dict[str, str] = attrs.field(factory=dict, eq=False)  # the explanation's text, built once
-
-
-def _query(policy: Any, bound: Any, explain: bool) -> _Query:
-    """A rule's query text, compiled once per policy, rule, date's values and explain (files of a run share it)."""
-    cache = _QUERIES.setdefault(policy, {})
-    key = sharing_key(bound) + (explain,)
-    found = cache.get(key)
-    if found is None:
-        query = compile_bound(policy, bound, explain=explain)
-        found = cache[key] = _Query(query.sql(pretty=False), query.fallback)
-    return found
 
 
 def _text_list(values: Sequence[str]) -> str:

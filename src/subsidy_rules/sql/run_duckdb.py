@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
 from .. import model as m
 from ..ir import nodes as ir
-from .compile import CompiledQuery, compile_bound, rule_refs, sharing_key
+from ..ir.refs import rule_refs, sharing_key
 from .connection import connect
 from .run_json_lines import run_json_lines
 from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
 from .layout import DEFAULT_LAYOUT, Layout, arrow_type
+
+if TYPE_CHECKING:
+    from .compile import CompiledQuery
 
 
 @attrs.frozen
@@ -79,6 +82,8 @@ def run_query(con, query: CompiledQuery, table: Any = None, name: str = "claims"
 def evaluate_claims(policy: Any, rule: str, claims: Sequence[Mapping[str, Any]], as_of: _dt.date,
                     jurisdiction: Optional[str] = None, con: Any = None) -> List[SqlRow]:
     """Checked claims through one rule in DuckDB, one SqlRow per claim in order (keys 1, 2, …)."""
+    from .compile import compile_bound
+
     bound: ir.BoundRule = policy.bound_rule(rule, as_of, jurisdiction)
     query = compile_bound(policy, bound)
     con = con or connect()
@@ -189,6 +194,8 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
                 continue  # SQL reads an entity given as null as one left out: the Python engine decides this
             groups.setdefault(group, []).append(index)
     import duckdb
+
+    from .compile import compile_bound
 
     con = connect()
     fallback: set = set()
