@@ -115,7 +115,7 @@ def city_run(policy, city: Path, engine: str) -> float:
                 records = read_raw(stream, "jsonl", policy.schema)
                 if engine == "duckdb":
                     writer = open_writer(target, "jsonl", R.table_columns("jsonl", True), "zh")
-                    R.run_table(policy, records, explain=True, writer=writer, write_error=errors.write)
+                    R.run_path(policy, str(path), "jsonl", records, explain=True, writer=writer, write_error=errors.write)
                 else:
                     writer = open_writer(target, "jsonl", evaluate_columns("jsonl", True), "zh")
                     run(policy, "", records, explain=True, writer=writer, write_error=errors.write)

@@ -420,3 +420,32 @@ def test_ctrl_c_inside_a_duckdb_statement_is_a_stop(policy, city, monkeypatch, s
     text = (city / "labourers.jsonl").read_text(encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
         evaluate(policy, text, "duckdb")
+
+
+def test_auto_runs_a_small_text_file_on_the_python_engine_and_a_large_one_on_duckdb(city, tmp_path, monkeypatch):
+    """`--engine auto`: a JSON Lines or CSV file under SMALL_TEXT_INPUT bytes is decided by the
+    Python engine (starting DuckDB would cost more than it saves), a larger one by DuckDB, standard
+    input by DuckDB; --explain always by the Python engine. The output is the same."""
+    from subsidy_rules import cli
+
+    source = city / "posts.jsonl"
+    assert source.stat().st_size < cli.SMALL_TEXT_INPUT
+
+    def run(*extra, stdin=None):
+        before = dict(J.decided_by)
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}.jsonl"
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes()), encoding="utf-8"))
+        assert cli.main(["evaluate", "-" if stdin else str(source), "--out", str(out), *extra]) == 0
+        return J.decided_by["sql"] - before.get("sql", 0), out.read_bytes()
+
+    small, python_bytes = run()
+    assert small == 0
+    monkeypatch.setattr(cli, "SMALL_TEXT_INPUT", source.stat().st_size)  # the file is now large enough
+    large, duckdb_bytes = run()
+    assert large > 0 and duckdb_bytes == python_bytes
+    monkeypatch.setattr(cli, "SMALL_TEXT_INPUT", source.stat().st_size + 1)
+    assert run()[0] == 0
+    assert run(stdin=True)[0] > 0  # its size is not known: DuckDB
+    assert run("--engine", "duckdb")[0] > 0
+    assert run("--explain")[0] == 0

@@ -24,7 +24,7 @@ from .errors import ClaimError, PolicyError, SubsidyRulesError
 from .messages import cli_text, plural_s, summary_word, table_word
 from .resources import bundled_policy_dir
 from .runtime import Outcome
-from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError
+from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError, detect_format
 from .tables.atomic import write_text
 from .tables.guard import STOPS, Outputs, Terminated, stop_code, stop_report, terminate_raises
 
@@ -482,12 +482,23 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if summary.rejected == 0 else EXIT_BAD_INPUT
 
 
+SMALL_TEXT_INPUT = 4 * 1024 * 1024  # bytes: below, starting DuckDB costs more than it saves (docs/performance.md)
+
+
 def _engine(args) -> str:
-    """`--engine auto`: DuckDB where it writes what the Python engine writes, when it is installed."""
+    """`--engine auto`: DuckDB where it writes what the Python engine writes, when it is installed,
+    except on a JSON Lines or CSV file too small to repay starting it (the same output either way)."""
     if args.engine != "auto":
         return args.engine
     if args.explain or args.jobs > 1:
         return "python"
+    fmt = args.input_format or detect_format(args.input)
+    if args.input != "-" and fmt in ("jsonl", "csv"):
+        try:
+            if os.path.getsize(args.input) < SMALL_TEXT_INPUT:
+                return "python"
+        except OSError:
+            pass  # the reader says what is wrong with it
     import importlib.util
 
     found = all(importlib.util.find_spec(name) is not None for name in ("duckdb", "pyarrow", "sqlglot"))

@@ -17,6 +17,7 @@ from .. import model as m
 from ..ir import nodes as ir
 from ..ir.refs import rule_refs, sharing_key
 from .connection import connect
+from ..tables.line_blocks import FileBlocks, record_blocks
 from .run_json_lines import run_json_lines
 from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
@@ -24,6 +25,8 @@ from .layout import DEFAULT_LAYOUT, Layout, arrow_type
 
 if TYPE_CHECKING:
     from .compile import CompiledQuery
+
+CHUNK = 200_000  # records of a stream decided at a time
 
 
 @attrs.frozen
@@ -145,7 +148,7 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
         return summary if summary is not None else Summary()
     records = itertools.chain([first], records)
     if first.text is not None and fmt in ("jsonl", "csv"):
-        return run_json_lines(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
+        return run_json_lines(policy, record_blocks(records, CHUNK, first.entity), rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
                               writer=writer, write_error=write_error, progress=progress,
                               summary=summary if summary is not None else Summary(),
                               lineterminator=getattr(writer, "lineterminator", "\n"))
@@ -289,6 +292,20 @@ def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], 
                            lang=lang, writer=writer, write_error=write_error, progress=progress,
                            summary=summary if summary is not None else Summary(),
                            lineterminator=getattr(writer, "lineterminator", "\n"))
+    if input_format == "jsonl" and fmt in ("jsonl", "csv") and path != "-":
+        try:
+            import duckdb  # noqa: F401
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise SqlError("Q007") from None
+        with open(path, "rb") as stream:
+            blocks = FileBlocks(stream, policy.schema, entity)
+            if progress is not None:
+                progress.tell = blocks.tell  # how far the file is read, for the estimate of time left
+            return run_json_lines(policy, blocks, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
+                                  writer=writer, write_error=write_error, progress=progress,
+                                  summary=summary if summary is not None else Summary(),
+                                  lineterminator=getattr(writer, "lineterminator", "\n"))
     if input_format == "csv" and fmt in ("jsonl", "csv") and readable(path):
         table = simple_csv(path)  # None: a line end in quotes, short rows, blank lines …, read by Python
         if table is not None:

@@ -1,8 +1,9 @@
 """`evaluate --engine duckdb` on JSON Lines: lines checked and typed in DuckDB, then decided there.
 
-Python only splits the file into numbered lines (as the Python engine numbers them) and hands
-DuckDB chunks of them. DuckDB checks each line (json_checks.py) into the table of checked claims,
-which run_checked.py decides. A line the checks do not accept goes to the Python engine.
+Python only splits the file into numbered lines (as the Python engine numbers them: a file's
+bytes a block at a time, tables/line_blocks.py) and hands DuckDB blocks of them as Arrow text.
+DuckDB checks each line (json_checks.py) into the table of checked claims, which run_checked.py
+decides. A line the checks do not accept goes to the Python engine.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Optional, Sequence
 
-from ..batch import RawRecord, chunks
+from ..tables.line_blocks import LineBlock
 from .connection import connect, interrupts_as_stops
 from .json_checks import checked_sql, named_entities_sql
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
-CHUNK = 200_000
 SAMPLE = 2_000  # lines whose top-level keys say which entities the checks are first built for
 
 __all__ = ["run_json_lines", "decided_by"]
 
 
-def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional[Sequence[str]],
+def run_json_lines(policy: Any, blocks: Iterable[LineBlock], *, rules: Optional[Sequence[str]],
                    as_of: Optional[_dt.date], explain: bool, fmt: str, lang: str, writer: Any, write_error: Any,
                    progress: Any, summary: Any, lineterminator: str = "\n") -> Any:
     import pyarrow as pa
@@ -29,20 +29,17 @@ def run_json_lines(policy: Any, records: Iterable[RawRecord], *, rules: Optional
     options = Options(rules, as_of, explain, fmt, lang, lineterminator)
     con = connect()
     with interrupts_as_stops():  # Ctrl-C inside a DuckDB statement: a stop the command line reports
-        for batch in chunks(records, CHUNK):
-            numbers = [r.line for r in batch]
-            texts = [r.text if r.text is not None else "" for r in batch]
-            con.register("lines", pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}))
-            if batch[0].entity:  # --entity: bare records of one entity
+        for block in blocks:
+            con.register("lines", pa.table({"line": pa.array(block.numbers, pa.int64()), "text": block.texts}))
+            if block.entity:  # --entity: bare records of one entity
                 con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + checked_sql(
-                    policy.schema, policy.info.counties, "lines", (), bare=batch[0].entity))
+                    policy.schema, policy.info.counties, "lines", (), bare=block.entity))
             else:
                 _check(con, policy, _named(con, f"(SELECT text FROM lines LIMIT {SAMPLE})"))
             con.unregister("lines")
-            by_line = dict(zip(numbers, batch))
-            part = CheckedChunk(policy, con, options, numbers, by_line.__getitem__)
+            part = CheckedChunk(policy, con, options, block.numbers, block.record)
             pieces, errors = part.decide()
-            write_pieces(pieces, errors, numbers, part.summary, writer=writer, write_error=write_error,
+            write_pieces(pieces, errors, block.numbers, part.summary, writer=writer, write_error=write_error,
                          progress=progress, summary=summary)
     con.close()
     return summary

@@ -1,0 +1,118 @@
+"""A JSON Lines file read as blocks of bytes (tables/line_blocks.py) gives read_raw's records:
+the same numbers, texts and errors, whatever the line ends, blank lines, BOM, bytes that are not
+UTF-8, and wherever a block is cut."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pa = pytest.importorskip("pyarrow", reason="pip install pyarrow (the 'sql' extra)")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules.tables import readers  # noqa: E402
+from subsidy_rules.tables.line_blocks import FileBlocks  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = subsidy_rules.load_policy().schema
+
+
+def by_read_raw(data: bytes, entity=None) -> list:
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors=readers.UNDECODED, newline="")
+    return [(r.line, r.text, r.error.code if r.error else None, r.entity) for r in readers.read_raw(stream, "jsonl", SCHEMA, entity)]
+
+
+def by_blocks(data: bytes, block: int, entity=None) -> list:
+    found = []
+    for part in FileBlocks(io.BytesIO(data), SCHEMA, entity, block=block):
+        texts = part.texts.to_pylist()
+        assert len(texts) == len(part.numbers) and list(part.numbers) == sorted(part.numbers)
+        assert part.entity == entity
+        for number, text in zip(part.numbers, texts):
+            record = part.record(number)
+            assert record.line == number
+            assert text == (record.text if record.text is not None else "")  # what DuckDB is given
+            found.append((record.line, record.text, record.error.code if record.error else None, record.entity))
+    return found
+
+
+LINE = '{"labourer": {"name": "张三", "age": 30}}'
+PIECES = [LINE, '{"id": 1}', "", " ", "\t", "\u3000", "\x1c", "\x85", "\xa0 ", "not json", "{", "中文",
+          '{"name": "\\u4e2d"}', "\x0b", "\x0c"]
+ENDS = ["\n", "\r\n", "\r"]
+
+
+@st.composite
+def files(draw):
+    lines = draw(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(ENDS)), max_size=12))
+    data = b"".join(text.encode("utf-8") + end.encode() for text, end in lines)
+    if draw(st.booleans()) and data:
+        data = data[:-1] if data.endswith(b"\n") or data.endswith(b"\r") else data  # no final line end
+    if draw(st.booleans()):
+        data = b"\xef\xbb\xbf" + data
+    if draw(st.booleans()) and data:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xd5\xc5", b"\xe4\xb8", b"\x80"])) + data[at:]
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=files(), block=st.integers(1, 64), entity=st.sampled_from([None, "labourer"]))
+def test_blocks_give_read_raws_records(data, block, entity):
+    assert by_blocks(data, block, entity) == by_read_raw(data, entity)
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"\n\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf" + LINE.encode() + b"\r\n",
+    LINE.encode() + b"\r" + LINE.encode() + b"\r\n" + LINE.encode(),  # a lone CR ends a line too
+    b"  \n" + LINE.encode() + b"\n\xe3\x80\x80\n" + LINE.encode() + b"\n",  # blank lines, an ideographic space
+    LINE.encode() + b"\n" + "张三".encode("gbk") + b"\n" + LINE.encode() + b"\n",  # a GBK line among UTF-8
+])
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
+def test_odd_files(data, block):
+    assert by_blocks(data, block) == by_read_raw(data)
+
+
+def test_a_crlf_cut_between_two_reads_is_one_line_end():
+    data = (LINE + "\r\n") * 3
+    block = len(LINE) + 1  # each read ends between the CR and the LF
+    assert [r[0] for r in by_blocks(data.encode(), block)] == [1, 2, 3]
+    assert by_blocks(data.encode(), block) == by_read_raw(data.encode())
+
+
+def test_tell_counts_the_bytes_read():
+    data = ((LINE + "\n") * 100).encode()
+    blocks = FileBlocks(io.BytesIO(data), SCHEMA, block=1000)
+    seen = [blocks.tell() for _ in blocks]
+    assert seen == sorted(seen) and seen[0] >= 1000 and blocks.tell() == len(data)
+
+
+def test_evaluate_reads_odd_json_lines_files_on_duckdb_as_on_python(tmp_path):
+    """End to end: a file with every kind of line end, blank lines, a BOM and a GBK line, through
+    `evaluate --engine duckdb` and `--engine python`: the same bytes and the same errors."""
+    city = tmp_path / "city"
+    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(city),
+                    "--scale", "0.01", "--quiet"], check=True)
+    lines = (city / "labourers.jsonl").read_bytes().splitlines()[:60]
+    ends = [b"\n", b"\r\n", b"\r", b"\n\n", b"\n \t\n"]
+    data = b"\xef\xbb\xbf" + b"".join(line + ends[index % len(ends)] for index, line in enumerate(lines))
+    data += json.dumps({"labourer": {"name": "李四"}}, ensure_ascii=False).encode("gbk") + b"\n" + lines[0]
+    source = tmp_path / "odd.jsonl"
+    source.write_bytes(data)
+    outputs = {}
+    for engine in ("duckdb", "python"):
+        run = subprocess.run([sys.executable, "-m", "subsidy_rules", "evaluate", str(source), "--engine", engine,
+                              "--out", str(tmp_path / f"{engine}.jsonl"), "--lang", "en"],
+                             capture_output=True, text=True, check=False, cwd=ROOT,
+                             env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
+        outputs[engine] = (run.returncode, run.stderr, (tmp_path / f"{engine}.jsonl").read_bytes())
+    assert outputs["duckdb"] == outputs["python"]
+    assert "T010" in outputs["python"][1] and outputs["python"][0] != 0
