@@ -65,3 +65,26 @@ def differences(query: CompiledQuery, row: Mapping[str, Any], raw, bound) -> Lis
                 if "amount" in got and not _same(got["amount"], want.amount) and not (got["amount"] is None and want.amount is None):
                     found.append(f"item {want.index} amount {got['amount']} != {want.amount}")
     return found
+
+
+def assert_values_only_of_conditions_not_met(rows):
+    """The compact explanation holds the values read (o_<id>_<k>) of the conditions not met or
+    unknown, and only those: of every rule, every o_ key seen is in each row whose c_<id> is not
+    TRUE, and in none whose c_<id> is TRUE."""
+    seen = {}
+    for row in rows:
+        seen.setdefault(row["rule"], set()).update(k for k in row["conditions"] if k.startswith("o_"))
+    shown = hidden = 0
+    for row in rows:
+        conditions = row["conditions"]
+        for key in seen[row["rule"]]:
+            condition = "c_" + key[2:].rpartition("_")[0]
+            if condition not in conditions:
+                continue
+            if conditions[condition] is True:
+                assert key not in conditions, (row["rule"], key)
+                hidden += 1
+            else:
+                assert key in conditions, (row["rule"], key)
+                shown += 1
+    assert shown and hidden

@@ -308,6 +308,10 @@ def test_explain_with_duckdb_to_parquet(city, tmp_path):
     rows = pq.read_table(out).to_pylist()
     conditions = [json.loads(r["conditions"]) for r in rows if r["rule"] == "hiring-award"]
     assert conditions and all("c_is_enterprise" in c and "items" in c for c in conditions)
+    from sql_oracle import assert_values_only_of_conditions_not_met
+
+    assert_values_only_of_conditions_not_met([dict(r, conditions=json.loads(r["conditions"])) for r in rows
+                                              if r["conditions"] is not None])
 
 
 def test_printing_a_query_leaves_it_unchanged(policy):

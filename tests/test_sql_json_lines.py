@@ -26,6 +26,8 @@ from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql import run_json_lines as J  # noqa: E402
 from subsidy_rules.tables import open_writer  # noqa: E402
 
+from sql_oracle import assert_values_only_of_conditions_not_met  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples" / "claims").glob("*.yaml"))
 
@@ -112,6 +114,7 @@ def test_explain_writes_condition_columns_for_every_row(policy, city):
     assert "c_is_enterprise" in award["conditions"] and isinstance(award["conditions"]["items"], list)
     plain, _, _ = evaluate(policy, text, "duckdb")
     assert [{k: v for k, v in r.items() if k != "conditions"} for r in rows] == [json.loads(l) for l in plain.splitlines()]
+    assert_values_only_of_conditions_not_met(rows)
 
 
 def _example_lines():

@@ -212,18 +212,29 @@ class CheckedChunk:
         return "concat(" + ", ".join(parts + [lit("}\n")]) + ")"
 
     def conditions(self, answer: str) -> str:
-        """The compact explanation: each condition's result, the values read, the deciding conditions."""
+        """The compact explanation as JSON text: each condition's result, the values read by the
+        conditions not met or unknown (``o_<id>_<k>`` only while ``c_<id>`` is not TRUE, as the
+        Python path's ``compact`` leaves them out), the deciding conditions, the items."""
         described = self.con.execute(f"DESCRIBE {answer}").fetchall()
         skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
-        fields = []
+        names = {name for name, *_ in described}
+        parts: List[str] = []
         for name, kind, *_ in described:
             if name in skip:
                 continue
+            column = "q." + quote_name(name)
             if name == "items":
-                fields.append(f"{quote_name(name)} := list_transform(q.items, lambda _i: {_item_struct(kind)})")
+                value = f"list_transform({column}, lambda _i: {_item_struct(kind)})"
+                text = f"COALESCE(CAST(to_json({value}) AS VARCHAR), 'null')"
             else:
-                fields.append(f"{quote_name(name)} := {_plain('q.' + quote_name(name), kind)}")
-        return f"CAST(to_json(struct_pack({', '.join(fields)})) AS VARCHAR)" if fields else "'{}'"
+                text = _json_text(column, kind)
+            key = lit(("," if parts else "{") + json.dumps(name) + ":")
+            shown_by = reading_condition(name, names)
+            if shown_by is not None and parts:
+                parts.append(f"CASE WHEN q.{quote_name(shown_by)} IS NOT TRUE THEN concat({key}, {text}) END")
+            else:
+                parts += [key, text]
+        return "concat(" + ", ".join(parts + ["'}'"]) + ")" if parts else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self) -> Tuple[List[Piece], str]:
@@ -347,6 +358,25 @@ def _csv_text(value: str) -> str:
     if any(ch in value for ch in ',"\r\n'):
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+def reading_condition(name: str, names: Iterable[str]) -> Optional[str]:
+    """The condition column whose value ``name`` shows (``o_<id>_<k>`` -> ``c_<id>``), if any."""
+    if not name.startswith("o_"):
+        return None
+    condition = "c_" + name[2:].rpartition("_")[0]
+    return condition if condition in names else None
+
+
+def _json_text(expr: str, kind: str) -> str:
+    """A value as JSON text, as to_json writes it (exact numbers and dates as text)."""
+    if kind == "BOOLEAN":
+        return f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' ELSE 'null' END"
+    if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):
+        return f"COALESCE(CAST({expr} AS VARCHAR), 'null')"
+    if kind.startswith("DECIMAL") or kind == "DATE":
+        return f"COALESCE('\"' || CAST({expr} AS VARCHAR) || '\"', 'null')"
+    return f"COALESCE(CAST(to_json({_plain(expr, kind)}) AS VARCHAR), 'null')"
 
 
 def _plain(expr: str, kind: str) -> str:

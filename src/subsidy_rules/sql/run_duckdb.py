@@ -18,6 +18,7 @@ from ..ir import nodes as ir
 from ..ir.refs import rule_refs, sharing_key
 from .connection import connect
 from ..tables.line_blocks import FileBlocks, record_blocks
+from .run_checked import reading_condition
 from .run_json_lines import run_json_lines
 from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
@@ -325,7 +326,8 @@ def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], 
 
 
 def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
-    """An explanation as columns: each condition's result, the values it read, the deciding conditions."""
+    """An explanation as columns: each condition's result, the values read by the conditions not met
+    or unknown, the deciding conditions."""
     from ..explain import json_value
 
     plain = (bool, str, type(None))
@@ -333,6 +335,9 @@ def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
     for name, value in values.items():
         if name in _SKIP:
             continue
+        shown_by = reading_condition(name, values)
+        if shown_by is not None and values[shown_by] is True:
+            continue  # a value read by a condition met: left out, as in the JSON Lines text
         if isinstance(value, plain):
             found[name] = value
         elif isinstance(value, list):
