@@ -22,6 +22,31 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def deciding_ids(tree, nodes) -> List[str]:
+    """The leaves that decided, as explain.deciding picks them from the top: under a group that
+    failed its failed children, under one unknown its unknown ones, otherwise all ("any": under
+    one met, its met children)."""
+    from subsidy_rules.ir import nodes as ir
+
+    def walk(node) -> List[str]:
+        if isinstance(node, ir.Leaf):
+            return [node.id]
+        found = []
+        result = nodes[node.index]
+        for child in node.children:
+            if node.op == "all" and result is not True:
+                picked = nodes[child.index] is result
+            elif node.op == "any" and result is not False:
+                picked = nodes[child.index] is result
+            else:
+                picked = True
+            if picked:
+                found += walk(child)
+        return found
+
+    return walk(tree.root)
+
+
 def differences(query: CompiledQuery, row: Mapping[str, Any], raw, bound) -> List[str]:
     """Every way a SQL row differs from the reference evaluator's RawResult (empty: identical)."""
     found = []
@@ -37,6 +62,10 @@ def differences(query: CompiledQuery, row: Mapping[str, Any], raw, bound) -> Lis
     if list(row["amount_missing"] or []) != list(raw.amount_missing):
         found.append(f"amount_missing {row['amount_missing']} != {list(raw.amount_missing)}")
     rule = bound.ir
+    if "deciding" in row and bound.in_force:
+        want = deciding_ids(rule.conditions, raw.nodes)
+        if list(row["deciding"] or []) != want:
+            found.append(f"deciding {row['deciding']} != {want}")
     slices = rule.conditions.leaf_slices
     for column in query.columns:
         if column.kind == "node":

@@ -126,6 +126,14 @@ class Dialect:
             node = fn("list_concat", node, item)
         return node
 
+    def texts_where(self, pairs) -> exp.Expression:
+        """A list of the texts whose test is TRUE, in order (``pairs``: text, test never NULL)."""
+        return fn("list_filter", self._kept(pairs), exp.Lambda(this=not_null(exp.column("_d")),
+                                                                 expressions=[exp.to_identifier("_d")]))
+
+    def _kept(self, pairs) -> exp.Expression:
+        return exp.Array(expressions=[case((test, text)) for text, test in pairs])
+
     def distinct(self, column: exp.Expression) -> exp.Expression:
         """Duplicates removed, first occurrence kept in place (merge() of the reference)."""
         lam = exp.Lambda(this=exp.EQ(this=fn("list_position", column.copy(), exp.column("_p")), expression=exp.column("_j")),
@@ -204,6 +212,10 @@ class Spark(Dialect):
     def concat_lists(self, *lists: exp.Expression) -> exp.Expression:
         return fn("concat", *lists) if len(lists) > 1 else lists[0]
 
+    def texts_where(self, pairs) -> exp.Expression:
+        return fn("filter", self._kept(pairs), exp.Lambda(this=not_null(exp.column("_d")),
+                                                           expressions=[exp.to_identifier("_d")]))
+
     def distinct(self, column: exp.Expression) -> exp.Expression:
         return fn("array_distinct", column)  # keeps the first occurrence of each, in order
 
@@ -280,6 +292,9 @@ class Postgres(Dialect):
         for item in lists[1:]:
             node = exp.DPipe(this=node, expression=item, safe=False)
         return node
+
+    def texts_where(self, pairs) -> exp.Expression:
+        return fn("array_remove", self.cast(self._kept(pairs), self.text_list), exp.Null())
 
     def distinct(self, column: exp.Expression) -> exp.Expression:
         sql = f"ARRAY(SELECT _p FROM unnest({column.sql('postgres')}) WITH ORDINALITY AS _u(_p, _j) GROUP BY _p ORDER BY MIN(_j))"
