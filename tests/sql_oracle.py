@@ -62,6 +62,13 @@ def differences(query: CompiledQuery, row: Mapping[str, Any], raw, bound) -> Lis
     if list(row["amount_missing"] or []) != list(raw.amount_missing):
         found.append(f"amount_missing {row['amount_missing']} != {list(raw.amount_missing)}")
     rule = bound.ir
+    if rule.checklist is not None and bound.in_force and "_fallback" in row:
+        # two or more criteria open and the checklist undecided: the bounds may leave open what
+        # every completion agrees on, so the row must go to the Python engine
+        truths = tuple(truth for truth, _ in raw.extra)
+        if reference.checklist_score(rule.checklist, truths).passed is None and truths.count(None) >= 2 \
+                and not row["_fallback"]:
+            found.append(f"_fallback {row['_fallback']} with {truths.count(None)} criteria open")
     if "deciding" in row and bound.in_force:
         want = deciding_ids(rule.conditions, raw.nodes)
         if list(row["deciding"] or []) != want:

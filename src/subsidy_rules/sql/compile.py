@@ -754,15 +754,12 @@ def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: 
             name = prefix + col_name("k", criterion.id, 0)
             extra.append(comp.mat(name, comp.region(criterion.region, scope)[0]))
             columns.append(Column(name, "criterion", criterion.id))
-        parts.append(_checklist(comp, rule.checklist, extra))
+        passed, open_count = _checklist(comp, rule.checklist, extra, prefix)
+        parts.append(passed)
         # with two or more criteria open, the bounds may leave open what every completion agrees
         # on, and list facts that change nothing: the reference's exact answer comes from Python
-        open_terms = [case((is_null(k.v.copy()), exp.Literal.number(1)), default=exp.Literal.number(0)) for k in extra]
-        open_count = open_terms[0]
-        for term in open_terms[1:]:
-            open_count = exp.Add(this=open_count, expression=term)
-        comp.open_checks.append(exp.and_(is_null(parts[-1].v.copy()),
-                                         exp.GTE(this=exp.paren(open_count, copy=False), expression=exp.Literal.number(2)), copy=False))
+        comp.open_checks.append(exp.and_(is_null(passed.v.copy()),
+                                         exp.GTE(this=open_count, expression=exp.Literal.number(2)), copy=False))
     if rule.classification is not None:
         for klass in rule.classification.classes:
             name = prefix + col_name("k", klass.id, 0)
@@ -937,16 +934,22 @@ def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Col
     return CompiledQuery(rule.id, d.name, exp.select(*select).from_(table), tuple(columns), False)
 
 
-def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> V:
+def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V], prefix: str) -> Tuple[V, exp.Expression]:
+    """The checklist's pass (with its unknown facts) and how many criteria are open. Each sum of
+    points is a column computed once: a test reads it twice (what is met, what may still be), and
+    written out each time it made demonstration-village's query a third longer to plan."""
     from .dialects import lit
 
-    def total(points, cond) -> exp.Expression:
+    L = comp.layers
+    assert L is not None
+
+    def total(name: str, points, cond) -> exp.Expression:
         terms = [case((cond(v.v), lit(format(p, "f") if isinstance(p, Decimal) else p)), default=exp.Literal.number(0))
                  for p, v in zip(points, found)]
         node = terms[0]
         for term in terms[1:]:
             node = exp.Add(this=node, expression=term)
-        return exp.paren(node, copy=False)
+        return L.let(prefix + name, exp.paren(node, copy=False))
 
     points = [c.points for c in checklist.criteria]
     ones = [1] * len(found)
@@ -959,14 +962,18 @@ def _checklist(comp: _Compiler, checklist: ir.Checklist, found: Sequence[V]) -> 
         return case((exp.GTE(this=sure, expression=want), exp.true()),
                     (exp.LT(this=exp.Add(this=sure.copy(), expression=open_), expression=want.copy()), exp.false()))
 
+    open_count = total("checklist_open", ones, is_null)
     if checklist.min_score is not None:
-        checks.append(at_least(total(points, is_true), total(points, is_null), checklist.min_score))
-    if checklist.at_least is not None:
-        checks.append(at_least(total(ones, is_true), total(ones, is_null), checklist.at_least))
-    if checklist.all:
-        checks.append(at_least(total(ones, is_true), total(ones, is_null), len(found)))
-    passed = exp.paren(exp.and_(*checks, copy=False), copy=False)
-    return V(passed, comp.when_null(passed, comp.concat(*(v.u for v in found))))
+        checks.append(at_least(total("checklist_points", points, is_true), total("checklist_points_open", points, is_null),
+                               checklist.min_score))
+    if checklist.at_least is not None or checklist.all:
+        met = total("checklist_met", ones, is_true)
+        if checklist.at_least is not None:
+            checks.append(at_least(met, open_count.copy(), checklist.at_least))
+        if checklist.all:
+            checks.append(at_least(met.copy(), open_count.copy(), len(found)))
+    passed = L.let(prefix + "checklist", exp.paren(exp.and_(*checks, copy=False), copy=False))
+    return V(passed, comp.when_null(passed.copy(), comp.concat(*(v.u for v in found)))), open_count.copy()
 
 
 def _reads_item(value: exp.Expression, depth: int) -> bool:
