@@ -13,7 +13,9 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO
 
@@ -26,7 +28,7 @@ from .resources import bundled_policy_dir
 from .runtime import Outcome
 from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError, detect_format
 from .tables.atomic import write_text
-from .tables.guard import STOPS, Outputs, Terminated, stop_code, stop_report, terminate_raises
+from .tables.guard import EXIT_INTERRUPTED, STOPS, Outputs, Terminated, stop_code, stop_report, terminate_raises
 
 EXIT_OK, EXIT_INELIGIBLE, EXIT_BAD_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
 
@@ -190,6 +192,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    code = _main(argv, stdout, stderr)
+    if code == EXIT_INTERRUPTED and argv is None and threading.current_thread() is threading.main_thread():
+        _leave_interrupted(code)
+    return code
+
+
+def _leave_interrupted(code: int) -> None:
+    """End the process of a command line run stopped by Ctrl-C, which has said so, with its exit
+    code. A Ctrl-C DuckDB met inside its own statement can leave Python a handler still to run or
+    a record of a KeyboardInterrupt nobody handled, and CPython then ends the process as killed by
+    SIGINT (or with a traceback) instead: so SIGINT is ignored from here and the process leaves
+    at once, its output already published or removed."""
+    while True:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            break
+        except KeyboardInterrupt:  # the pending handler ran first
+            continue
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _main(argv: Optional[Sequence[str]], stdout: Optional[TextIO], stderr: Optional[TextIO]) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
