@@ -116,3 +116,63 @@ def test_evaluate_reads_odd_json_lines_files_on_duckdb_as_on_python(tmp_path):
         outputs[engine] = (run.returncode, run.stderr, (tmp_path / f"{engine}.jsonl").read_bytes())
     assert outputs["duckdb"] == outputs["python"]
     assert "T010" in outputs["python"][1] and outputs["python"][0] != 0
+
+
+def run_file(policy, path: Path, engine: str, entity=None) -> tuple:
+    """`evaluate` over a JSON Lines file as the command line runs it: DuckDB reads it by path
+    (FileBlocks), the Python engine through read_raw."""
+    from subsidy_rules.batch import Summary, evaluate_columns, run
+    from subsidy_rules.sql import run_checked
+    from subsidy_rules.sql import run_duckdb as R
+    from subsidy_rules.tables import open_writer
+
+    out, err, summary = io.StringIO(), io.StringIO(), Summary()
+    before = dict(run_checked.decided_by)
+    with open(path, encoding="utf-8-sig", newline="", errors=readers.UNDECODED) as stream:
+        records = readers.read_raw(stream, "jsonl", policy.schema, entity)
+        if engine == "duckdb":
+            writer = open_writer(out, "jsonl", R.table_columns("jsonl"), "zh")
+            R.run_path(policy, str(path), "jsonl", records, entity=entity, writer=writer, write_error=err.write,
+                       summary=summary)
+        else:
+            writer = open_writer(out, "jsonl", evaluate_columns("jsonl"), "zh")
+            run(policy, "", records, writer=writer, write_error=err.write, summary=summary)
+        writer.close()
+    sql = run_checked.decided_by["sql"] - before.get("sql", 0)
+    return out.getvalue(), err.getvalue(), summary.table("zh") + summary.reconciliation("zh"), sql
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("city-blocks")
+    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
+                    "--scale", "0.02", "--quiet"], check=True)
+    return out
+
+
+def test_the_city_read_by_path_is_decided_in_sql_as_the_python_engine_decides_it(city):
+    policy = subsidy_rules.load_policy()
+    for path in sorted(city.glob("*.jsonl")):
+        *duckdb, sql = run_file(policy, path, "duckdb")
+        *python, _ = run_file(policy, path, "python")
+        assert duckdb == python, path.name
+        assert sql > 0, path.name
+
+
+def test_bare_records_read_by_path(city, tmp_path):
+    """`--entity labourer` over a file of bare labourer records (odd lines among them), by path."""
+    policy = subsidy_rules.load_policy()
+    lines = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:80]
+    bare = []
+    for index, line in enumerate(lines):
+        record = json.loads(line)
+        fields = dict(record.pop("labourer"), **{k: v for k, v in record.items() if k in ("id", "as_of")})
+        bare.append(json.dumps(fields, ensure_ascii=False))
+        if index % 20 == 3:
+            bare += ["", "  ", '{"age": "thirty"}', "not json", json.dumps({"labourer": {"age": 30}})]
+    source = tmp_path / "bare.jsonl"
+    source.write_text("\r\n".join(bare) + "\r\n", encoding="utf-8")
+    *duckdb, sql = run_file(policy, source, "duckdb", "labourer")
+    *python, _ = run_file(policy, source, "python", "labourer")
+    assert duckdb == python
+    assert sql == 80 and "C0" in python[1]  # the bare records in SQL, the odd lines in Python
