@@ -6,6 +6,8 @@ import atexit
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -56,6 +58,19 @@ def by_code(diagnostics, code: str):
 def mini_dir(tmp_path: Path) -> Path:
     """A fresh, writable copy of the mini policy."""
     return copy_mini(tmp_path)
+
+
+def generate_city(out: Path, scale: float) -> Path:
+    """The synthetic Guangyuan city (examples/guangyuan-2017/generate.py) at ``scale`` into ``out``."""
+    subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1] / "examples" / "guangyuan-2017" / "generate.py"),
+                    "--out", str(out), "--scale", str(scale), "--quiet"], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_city(tmp_path_factory) -> Path:
+    """The city at scale 0.02, generated once for every module that only reads it."""
+    return generate_city(tmp_path_factory.mktemp("small-city"), 0.02)
 
 
 @pytest.fixture(scope="session")

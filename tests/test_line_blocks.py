@@ -95,13 +95,10 @@ def test_tell_counts_the_bytes_read():
     assert seen == sorted(seen) and seen[0] >= 1000 and blocks.tell() == len(data)
 
 
-def test_evaluate_reads_odd_json_lines_files_on_duckdb_as_on_python(tmp_path):
+def test_evaluate_reads_odd_json_lines_files_on_duckdb_as_on_python(tmp_path, small_city):
     """End to end: a file with every kind of line end, blank lines, a BOM and a GBK line, through
     `evaluate --engine duckdb` and `--engine python`: the same bytes and the same errors."""
-    city = tmp_path / "city"
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(city),
-                    "--scale", "0.01", "--quiet"], check=True)
-    lines = (city / "labourers.jsonl").read_bytes().splitlines()[:60]
+    lines = (small_city / "labourers.jsonl").read_bytes().splitlines()[:60]
     ends = [b"\n", b"\r\n", b"\r", b"\n\n", b"\n \t\n"]
     data = b"\xef\xbb\xbf" + b"".join(line + ends[index % len(ends)] for index, line in enumerate(lines))
     data += json.dumps({"labourer": {"name": "李四"}}, ensure_ascii=False).encode("gbk") + b"\n" + lines[0]
@@ -143,11 +140,8 @@ def run_file(policy, path: Path, engine: str, entity=None) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city-blocks")
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
-                    "--scale", "0.02", "--quiet"], check=True)
-    return out
+def city(small_city):
+    return small_city
 
 
 def test_the_city_read_by_path_is_decided_in_sql_as_the_python_engine_decides_it(city):

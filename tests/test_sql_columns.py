@@ -50,11 +50,8 @@ def policy():
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city-columns")
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
-                    "--scale", "0.02", "--quiet"], check=True)
-    return out
+def city(small_city):
+    return small_city
 
 
 def run(*args):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -138,11 +137,8 @@ def run_cli(*args):
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city-sql")
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
-                    "--scale", "0.02", "--quiet"], check=True)
-    return out
+def city(small_city):
+    return small_city
 
 
 def test_city_through_duckdb_matches_the_reference(policy, con, city):

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from subsidy_rules.ir import reference
 from subsidy_rules.sql import compile_rule
 from subsidy_rules.sql.layout import Layout
 
+from conftest import generate_city
 from sql_claims import AS_OF, claims_for
 from sql_oracle import differences
 
@@ -36,9 +35,7 @@ def policy():
 
 @pytest.fixture(scope="module")
 def city_claims(tmp_path_factory, policy):
-    out = tmp_path_factory.mktemp("city-engines")
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
-                    "--scale", "0.01", "--quiet"], check=True)
+    out = generate_city(tmp_path_factory.mktemp("city-engines"), 0.01)
     found = {}
     for path in sorted(out.glob("*.jsonl")):
         if "errors" in path.name:

@@ -8,8 +8,6 @@ import copy
 import datetime as dt
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,11 +36,8 @@ def policy():
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city-json-lines")
-    subprocess.run([sys.executable, str(ROOT / "examples" / "guangyuan-2017" / "generate.py"), "--out", str(out),
-                    "--scale", "0.02", "--quiet"], check=True)
-    return out
+def city(small_city):
+    return small_city
 
 
 def evaluate(policy, text, engine, fmt="jsonl", explain=False, **options):

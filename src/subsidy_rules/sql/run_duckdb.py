@@ -132,13 +132,8 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
     ``writer`` (a tables.RowWriter) in input order; ``summary`` is filled in as rows are written."""
     from ..batch import RecordResult, RuleResult, Summary, error_line, result_rows
     from ..tables.writers import encoder
-    from .layout import SqlError
 
-    try:
-        import duckdb  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise SqlError("Q007") from None
+    _require_engine()
     from ..claims import coerce_claim
     from ..errors import ClaimError, SubsidyRulesError
     from ..runtime import Outcome
@@ -281,48 +276,38 @@ def run_path(policy: Any, path: str, input_format: str, records: Iterable[Any], 
     ``records`` (the file's RawRecords, as tables.open_records reads them) through run_table. The
     same rows, errors and summary."""
     from ..batch import Summary
-    from .layout import SqlError
 
+    _require_engine()
+    summary = summary if summary is not None else Summary()
+    given = dict(rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang, writer=writer, write_error=write_error,
+                 progress=progress, summary=summary, lineterminator=getattr(writer, "lineterminator", "\n"))
     if input_format == "parquet" and fmt in ("jsonl", "csv") and readable(path):
-        try:
-            import duckdb  # noqa: F401
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise SqlError("Q007") from None
-        return run_parquet(policy, path, entity=entity, rules=rules, as_of=as_of, explain=explain, fmt=fmt,
-                           lang=lang, writer=writer, write_error=write_error, progress=progress,
-                           summary=summary if summary is not None else Summary(),
-                           lineterminator=getattr(writer, "lineterminator", "\n"))
+        return run_parquet(policy, path, entity=entity, **given)
     if input_format == "jsonl" and fmt in ("jsonl", "csv") and path != "-":
-        try:
-            import duckdb  # noqa: F401
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise SqlError("Q007") from None
         with open(path, "rb") as stream:
             blocks = FileBlocks(stream, policy.schema, entity)
             if progress is not None:
                 progress.tell = blocks.tell  # how far the file is read, for the estimate of time left
-            return run_json_lines(policy, blocks, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang,
-                                  writer=writer, write_error=write_error, progress=progress,
-                                  summary=summary if summary is not None else Summary(),
-                                  lineterminator=getattr(writer, "lineterminator", "\n"))
+            return run_json_lines(policy, blocks, **given)
     if input_format == "csv" and fmt in ("jsonl", "csv") and readable(path):
         table = simple_csv(path)  # None: a line end in quotes, short rows, blank lines …, read by Python
         if table is not None:
-            try:
-                import duckdb  # noqa: F401
-                import pyarrow  # noqa: F401
-            except ImportError:
-                raise SqlError("Q007") from None
-            done = run_csv(policy, path, table, entity=entity, rules=rules, as_of=as_of, explain=explain, fmt=fmt,
-                           lang=lang, writer=writer, write_error=write_error, progress=progress,
-                           summary=summary if summary is not None else Summary(),
-                           lineterminator=getattr(writer, "lineterminator", "\n"))
+            done = run_csv(policy, path, table, entity=entity, **given)
             if done is not None:
                 return done
     return run_table(policy, records, rules=rules, as_of=as_of, explain=explain, fmt=fmt, lang=lang, writer=writer,
                      write_error=write_error, progress=progress, summary=summary)
+
+
+def _require_engine() -> None:
+    """DuckDB and pyarrow, or the error that says how to install them (Q007)."""
+    from .layout import SqlError
+
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SqlError("Q007") from None
 
 
 def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
