@@ -318,3 +318,36 @@ def test_printing_a_query_leaves_it_unchanged(policy):
                                  "duckdb", explain=explain)
             first = query.sql(pretty=False)
             assert query.sql(pretty=True).replace("\n", " ") and query.sql(pretty=False) == first
+
+
+@pytest.mark.parametrize("rule,as_of", [("hiring-award", AS_OF), ("hiring-award", dt.date(2000, 1, 1))])
+def test_carried_columns_come_through_each_row_unchanged(policy, con, rule, as_of):
+    """A column of the claims table named in ``carry`` is handed on, last, value for value (a rule
+    in force has layers of SELECTs it passes through; one not yet in force, a single SELECT)."""
+    bound = policy.bound_rule(rule, as_of, None)
+    plain = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb")
+    carried = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", carry=("tag",))
+    claim = read_claim(ROOT / "examples" / "claims" / "hiring-award-eligible.yaml", policy.schema)
+    facts = {name: value for name, value in claim.items() if name in policy.schema.entities}
+    claims = [facts, {"employer": {"name": "b", "hires": []}}, {"employer": {}}] * 5
+    table = R.arrow_table(enumerate(claims), policy.schema)
+    import pyarrow as pa
+
+    table = table.append_column("tag", pa.array([f"'x\"{i}" for i in range(len(claims))]))
+    con.register("claims", table)
+    try:
+        names = [d[0] for d in con.execute(carried.sql(pretty=False)).description]
+        with_tag = con.execute(carried.sql(pretty=False)).fetchall()
+        without = con.execute(plain.sql(pretty=False)).fetchall()
+    finally:
+        con.unregister("claims")
+    assert names[-1] == "tag"
+    assert [row[:-1] for row in with_tag] == without  # the answers are the same
+    assert [(row[0], row[-1]) for row in with_tag] == [(key, f"'x\"{key}") for key in range(len(claims))]
+
+
+def test_a_carried_name_the_query_makes_is_refused(policy):
+    bound = policy.bound_rule("hiring-award", AS_OF, None)
+    for name in ("outcome", "key", "c_anything", "_fallback"):
+        with pytest.raises(ValueError):
+            compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", carry=(name,))

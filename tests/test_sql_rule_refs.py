@@ -120,8 +120,8 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkey
 
     compiled = []
     query = J.query_text
-    monkeypatch.setattr(J, "query_text", lambda policy, bound, explain: compiled.append((bound.ir.id, bound.jurisdiction))
-                        or query(policy, bound, explain))
+    monkeypatch.setattr(J, "query_text", lambda policy, bound, explain, carry=(): compiled.append((bound.ir.id, bound.jurisdiction))
+                        or query(policy, bound, explain, carry))
 
     trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
     hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]

@@ -52,8 +52,9 @@ class Layers:
         self.values[inner] = value
         return self.ref(name)
 
-    def query(self, table: exp.Expression, outputs: Sequence[str]) -> exp.Select:
-        """The stacked SELECTs over ``table``, ending in the public names ``outputs``."""
+    def query(self, table: exp.Expression, outputs: Sequence[str], carry: Sequence[str] = ()) -> exp.Select:
+        """The stacked SELECTs over ``table``, ending in the public names ``outputs``, then the
+        table's own columns ``carry`` (every layer hands them on)."""
         level: Dict[str, int] = {}
         stack: List[List[exp.Expression]] = []
         for inner, value in self.values.items():
@@ -78,4 +79,6 @@ class Layers:
                 picked.append(exp.alias_(self.values[inner], name, quoted=True, copy=False))
             else:
                 picked.append(exp.alias_(exp.column(inner, quoted=True), name, quoted=True, copy=False))
+        picked += [exp.alias_(exp.Column(this=ident(name), table=ident(self.alias)), name, quoted=True, copy=False)
+                   for name in carry]
         return exp.select(*picked, copy=False).from_(source, copy=False)

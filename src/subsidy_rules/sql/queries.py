@@ -21,7 +21,7 @@ import os
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import attrs
 
@@ -46,10 +46,11 @@ class QueryText:
     parts: Dict[str, str] = attrs.field(factory=dict, eq=False)
 
 
-def query_text(policy: Any, bound: ir.BoundRule, explain: bool) -> QueryText:
-    """The bound rule's DuckDB query: from memory, from the cache folder, or compiled now."""
+def query_text(policy: Any, bound: ir.BoundRule, explain: bool, carry: Tuple[str, ...] = ()) -> QueryText:
+    """The bound rule's DuckDB query (``carry``: the claims table's columns each row hands on):
+    from memory, from the cache folder, or compiled now."""
     texts = _MEMORY.setdefault(policy, {})
-    key = sharing_key(bound) + (explain,)
+    key = sharing_key(bound) + (explain, carry)
     found = texts.get(key)
     if found is None:
         path = _entry(policy, key)
@@ -57,7 +58,7 @@ def query_text(policy: Any, bound: ir.BoundRule, explain: bool) -> QueryText:
         if found is None:
             from .compile import compile_bound
 
-            query = compile_bound(policy, bound, explain=explain)
+            query = compile_bound(policy, bound, explain=explain, carry=carry)
             found = QueryText(query.sql(pretty=False), query.fallback)
             if path is not None:
                 _write(path, found)
@@ -65,9 +66,9 @@ def query_text(policy: Any, bound: ir.BoundRule, explain: bool) -> QueryText:
     return found
 
 
-def keep_part(policy: Any, bound: ir.BoundRule, explain: bool, name: str, text: str) -> None:
+def keep_part(policy: Any, bound: ir.BoundRule, explain: bool, name: str, text: str, carry: Tuple[str, ...] = ()) -> None:
     """Keep a text made from the query (``query_text`` first) with it, in memory and on disk."""
-    key = sharing_key(bound) + (explain,)
+    key = sharing_key(bound) + (explain, carry)
     found = _MEMORY[policy][key]
     found.parts[name] = text
     path = _entry(policy, key)

@@ -28,6 +28,7 @@ from .layout import SqlError
 from .queries import keep_part, query_text
 
 WRITE_ROWS = 256
+CARRY = ("id_json",)  # the checked table's columns each rule query hands on: the id as the output writes it
 decided_by = collections.Counter()  # records decided by "sql" and handed to "python", for tests and benchmarks
 _HUGE = format(LIMIT, "f")  # larger amounts are written in scientific form by Python
 
@@ -160,7 +161,7 @@ class CheckedChunk:
 
     def run_group(self, group: Group) -> None:
         policy, con = self.policy, self.con
-        query = query_text(policy, group.bound, self.explain)
+        query = query_text(policy, group.bound, self.explain, CARRY)
         columns = ", ".join(quote_name(name) for name in self.entity_columns())
         chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
         if rule_refs(group.bound.ir):
@@ -170,7 +171,7 @@ class CheckedChunk:
                                for name in self.entity_columns()) or "FALSE"
             con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
             chosen += f" AND NOT ({null})"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns} FROM checked WHERE {chosen}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns}, id_json FROM checked WHERE {chosen}")
         sql = query.sql
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
@@ -180,13 +181,13 @@ class CheckedChunk:
             conditions = query.parts.get("json")
             if conditions is None:  # its columns' types come from DuckDB: asked once per query
                 conditions = self.conditions(answer)
-                keep_part(policy, group.bound, self.explain, "json", conditions)
+                keep_part(policy, group.bound, self.explain, "json", conditions, CARRY)
         text = self.line_text(group.rule, conditions)
         # one pass, straight to Arrow: a row the Python engine is to decide is kept (hand) without its text
         rows = arrow_of(con, f"SELECT q.key AS line, {group.order}::INTEGER AS ord, "
                        f"CASE WHEN NOT q._hand THEN {text} END AS text, 1::INTEGER AS rows, q.outcome AS outcome, "
                        f"CAST(q.amount AS DECIMAL(38,2)) AS amount, q._hand AS hand "
-                       f"FROM ({answer}) q JOIN checked c ON c.line = q.key")
+                       f"FROM ({answer}) q")
         self.answers.append(Answer(group.rule, group.order, rows))
 
     def entity_columns(self) -> List[str]:
@@ -198,11 +199,11 @@ class CheckedChunk:
         amount = "CAST(CAST(q.amount AS DECIMAL(38,2)) AS VARCHAR)"
         missing = "CASE WHEN q.outcome = 'undetermined' THEN q.missing END"
         if self.fmt == "csv":
-            cells = ["CAST(q.key AS VARCHAR)", "CASE WHEN c.id_json = 'null' THEN '' ELSE trim(c.id_json, '\"') END",
+            cells = ["CAST(q.key AS VARCHAR)", "CASE WHEN q.id_json = 'null' THEN '' ELSE trim(q.id_json, '\"') END",
                      lit(_csv_text(rule)), "q.outcome", f"COALESCE({amount}, '')",
                      f"COALESCE(array_to_string({missing}, ';'), '')"]
             return "concat(" + ", ',', ".join(cells) + f", {lit(self.newline)})"
-        parts = ["'{\"line\": '", "CAST(q.key AS VARCHAR)", "', \"id\": '", "c.id_json",
+        parts = ["'{\"line\": '", "CAST(q.key AS VARCHAR)", "', \"id\": '", "q.id_json",
                  lit(', "rule": ' + json.dumps(rule, ensure_ascii=False) + ', "outcome": "'), "q.outcome",
                  "'\", \"amount\": '", f"COALESCE('\"' || {amount} || '\"', 'null')",
                  "', \"missing\": '", f"COALESCE(CASE WHEN len({missing}) > 0 "
@@ -216,7 +217,7 @@ class CheckedChunk:
         conditions not met or unknown (``o_<id>_<k>`` only while ``c_<id>`` is not TRUE, as the
         Python path's ``compact`` leaves them out), the deciding conditions, the items."""
         described = self.con.execute(f"DESCRIBE {answer}").fetchall()
-        skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand"}
+        skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand", *CARRY}
         names = {name for name, *_ in described}
         parts: List[str] = []
         for name, kind, *_ in described:
@@ -283,8 +284,16 @@ class CheckedChunk:
         # them (a gather in pyarrow was slower, and cost as much again in a cold run)
         con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()), "text": pa.array(py_texts, pa.string()),
                                               "rows": pa.array(py_rows, pa.int32())}))
-        ordered = con.sql(f"SELECT text, rows, line FROM (SELECT line, ord, text, rows FROM ({decided}) UNION ALL "
-                          f"SELECT line, -1, text, rows FROM python_rows) ORDER BY line, ord")
+        if not python_lines and self.answers and _same_lines(self.answers):
+            # every query answered the same lines in the same order (as every rule applies to every
+            # claim of a file): a line's rows side by side, in the rules' order, need no sort
+            by_rule = sorted(range(len(self.answers)), key=lambda i: self.answers[i].order)
+            ordered = con.sql(f"SELECT concat({', '.join(f'a{i}.text' for i in by_rule)}) AS text, "
+                              f"{len(by_rule)}::INTEGER AS rows, a{by_rule[0]}.line AS line FROM "
+                              + " POSITIONAL JOIN ".join(f"{names[i]} a{i}" for i in by_rule))
+        else:
+            ordered = con.sql(f"SELECT text, rows, line FROM (SELECT line, ord, text, rows FROM ({decided}) UNION ALL "
+                              f"SELECT line, -1, text, rows FROM python_rows) ORDER BY line, ord")
         table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
         for name in names + ["python_rows"]:
             con.unregister(name)
@@ -338,6 +347,12 @@ class Answer:
     rows: Any
 
 
+def _same_lines(answers: Sequence[Answer]) -> bool:
+    """Whether every answer holds the same lines in the same order."""
+    first = answers[0].rows.column("line")
+    return all(answer.rows.column("line").equals(first) for answer in answers[1:])
+
+
 def _utf8_buffers(chunk: Any) -> Tuple[Any, memoryview]:
     """An Arrow text array's offsets (from its first row) and its UTF-8 bytes, without copying."""
     import pyarrow as pa
@@ -370,9 +385,7 @@ def reading_condition(name: str, names: Iterable[str]) -> Optional[str]:
 
 def _json_text(expr: str, kind: str) -> str:
     """A value as JSON text, as to_json writes it (exact numbers and dates as text)."""
-    if kind == "BOOLEAN":
-        return f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' ELSE 'null' END"
-    if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):
+    if kind in ("BOOLEAN", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):  # DuckDB writes true / false
         return f"COALESCE(CAST({expr} AS VARCHAR), 'null')"
     if kind.startswith("DECIMAL") or kind == "DATE":
         return f"COALESCE('\"' || CAST({expr} AS VARCHAR) || '\"', 'null')"
