@@ -344,6 +344,8 @@ def test_carried_columns_come_through_each_row_unchanged(policy, con, rule, as_o
     assert names[-1] == "tag"
     assert [row[:-1] for row in with_tag] == without  # the answers are the same
     assert [(row[0], row[-1]) for row in with_tag] == [(key, f"'x\"{key}") for key in range(len(claims))]
+    public = subsidy_rules.sql.compiled_query(policy, rule, "duckdb", as_of, carry=("tag",))
+    assert public.sql(pretty=False) == carried.sql(pretty=False)
 
 
 def test_a_carried_name_the_query_makes_is_refused(policy):

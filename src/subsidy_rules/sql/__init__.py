@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from .layout import DEFAULT_LAYOUT, Layout, SqlError, load_mapping
 
@@ -16,15 +16,16 @@ __all__ = ["CompiledQuery", "Layout", "SqlError", "compile_rule", "load_mapping"
 
 def compiled_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
                    jurisdiction: Optional[str] = None, mapping: Union[None, str, Path, Layout] = None,
-                   explain: bool = True) -> CompiledQuery:
+                   explain: bool = True, carry: Sequence[str] = ()) -> CompiledQuery:
     """A policy's rule, bound for a date and a county, as a query tree for one dialect
-    (``explain=False``: the lean query, decision columns only)."""
+    (``explain=False``: the lean query, decision columns only; ``carry``: columns of the claims
+    table each row hands on unchanged, such as your own record id)."""
     from .compile import compile_bound
 
     layout = mapping if isinstance(mapping, Layout) else load_mapping(mapping, policy.schema) if mapping else DEFAULT_LAYOUT
     day = as_of or _dt.date.today()
     bound = policy.bound_rule(rule, day, jurisdiction)
-    return compile_bound(policy, bound, dialect, layout, explain)
+    return compile_bound(policy, bound, dialect, layout, explain, carry)
 
 
 def rule_query(policy: Any, rule: str, dialect: str = "duckdb", as_of: Optional[_dt.date] = None,
