@@ -11,6 +11,14 @@ _DATABASES: Dict[int, Any] = {}  # process id -> its in-memory database (a forke
 _LOCK = threading.Lock()
 
 
+# optimizer passes that cost the runners' queries more to plan than they save when run: the
+# queries are projections over one table, each value already computed once (sql/layers.py), so
+# common subexpressions, statistics and moving projections find little to gain, and planning is
+# most of a small file's time (docs/performance.md)
+LIGHT_PLANNING = ("common_subexpressions", "statistics_propagation", "projection_placement", "projection_pullup",
+                  "column_lifetime")
+
+
 def connect() -> Any:
     """A connection of its own (its own temporary tables) to the process's in-memory DuckDB, on one
     thread: the runs are measured, and decided, one core at a time. Opening a database costs tens
@@ -21,6 +29,10 @@ def connect() -> Any:
         database = _DATABASES.get(os.getpid())
         if database is None:
             database = _DATABASES[os.getpid()] = duckdb.connect(config={"threads": 1})
+            known = {row[0] for row in database.execute("SELECT name FROM duckdb_optimizers()").fetchall()}
+            off = [name for name in LIGHT_PLANNING if name in known]  # by DuckDB version
+            if off:
+                database.execute(f"SET disabled_optimizers = '{','.join(off)}'")
         return database.cursor()
 
 
