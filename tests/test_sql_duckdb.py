@@ -350,7 +350,7 @@ def test_carried_columns_come_through_each_row_unchanged(policy, con, rule, as_o
 
 def test_a_carried_name_the_query_makes_is_refused(policy):
     bound = policy.bound_rule("hiring-award", AS_OF, None)
-    for name in ("outcome", "key", "c_anything", "_fallback"):
+    for name in ("outcome", "key", "c_anything", "_fallback", "amount_status", "deciding"):
         with pytest.raises(ValueError):
             compile_rule(bound, policy.schema, policy.model.parameters, "duckdb", carry=(name,))
 

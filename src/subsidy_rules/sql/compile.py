@@ -847,8 +847,7 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
     d = dialect_of(dialect)
     rule = bound.ir
-    taken = set(_LEAN) | {"deciding", "_fallback", "items"}
-    if any(name in taken or name.startswith(("c_", "o_", "k_", "note_", "_")) for name in carry):
+    if any(name in _MADE or name.startswith(("c_", "o_", "k_", "note_", "_")) for name in carry):
         raise ValueError(f"a carried column's name is one the query makes: {list(carry)}")
     table = exp.Table(this=ident(layout.table[-1]), db=ident(layout.table[-2]) if len(layout.table) > 1 else None,
                       catalog=ident(layout.table[-3]) if len(layout.table) > 2 else None, alias=exp.TableAlias(this=ident(ALIAS)))
@@ -924,6 +923,8 @@ def _distinct(d: Dialect, lst: exp.Expression) -> exp.Expression:
 
 
 _LEAN = frozenset(("key", "outcome", "amount", "status", "missing", "amount_missing"))
+# the names of the columns a query makes beside its conditions', values' and notes' (c_, o_, k_, note_)
+_MADE = frozenset(("key", "outcome", "amount", "amount_status", "missing", "amount_missing", "deciding", "items"))
 
 
 def _not_in_force(bound: ir.BoundRule, d: Dialect, table, key, columns: List[Column], explain: bool = True,

@@ -171,7 +171,8 @@ class CheckedChunk:
                                for name in self.entity_columns()) or "FALSE"
             con.execute(f"INSERT INTO handed SELECT line FROM checked WHERE {chosen} AND ({null})")
             chosen += f" AND NOT ({null})"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns}, id_json FROM checked WHERE {chosen}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW claims AS SELECT line, {columns}, {', '.join(CARRY)} FROM checked "
+                    f"WHERE {chosen}")
         sql = query.sql
         fallback = "COALESCE(q._fallback, FALSE)" if query.fallback else "FALSE"
         huge = f"COALESCE(abs(q.amount) >= {_HUGE}, FALSE)"
