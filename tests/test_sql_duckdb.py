@@ -367,3 +367,38 @@ def test_the_runners_database_plans_lightly_with_the_passes_this_duckdb_knows(mo
     known = {row[0] for row in con.execute("SELECT name FROM duckdb_optimizers()").fetchall()}
     assert off == {name for name in C.LIGHT_PLANNING if name in known} and off
     assert con.execute("SELECT 1 + 1").fetchall() == [(2,)]
+
+
+def test_flat_missing_facts_are_the_nested_lists_texts(con):
+    """flat_texts gives the list its nested CASEs and concatenations give, on every row: each
+    combination of known and unknown facts, a shared guard, and a list it cannot read (built
+    from a column) kept in its place."""
+    import itertools
+
+    from sqlglot import exp
+
+    from subsidy_rules.sql.compile import flat_texts
+    from subsidy_rules.sql.dialects import case, dialect_of, is_null
+
+    d = dialect_of("duckdb")
+    col = exp.column
+
+    def fact(name: str) -> exp.Expression:  # as _fact builds it
+        return case((is_null(col(name)), d.text_list_of(exp.Literal.string(name))), default=d.empty())
+
+    opaque = case((is_null(col("c")), d.text_list_of(exp.Literal.string("x."), col("tag"))), default=d.empty())
+    inner = d.concat_lists(fact("a"), case((is_null(col("g2")), d.concat_lists(fact("b"), opaque, fact("c"))),
+                                           default=d.empty()), fact("a"))
+    nested = case((is_null(col("g1")), inner), default=d.empty())
+    flat = flat_texts(d, nested)
+    assert flat.sql("duckdb") != nested.sql("duckdb")
+    assert "list_filter" in flat.sql("duckdb").lower()
+    values = [None, True]
+    rows = [dict(zip("abc", facts), g1=g1, g2=g2, tag="t")
+            for facts in itertools.product(values, repeat=3) for g1 in values for g2 in values]
+    con.execute("CREATE OR REPLACE TEMP TABLE flat_rows (a BOOLEAN, b BOOLEAN, c BOOLEAN, g1 BOOLEAN, g2 BOOLEAN, tag VARCHAR)")
+    con.executemany("INSERT INTO flat_rows VALUES (?, ?, ?, ?, ?, ?)",
+                    [[r["a"], r["b"], r["c"], r["g1"], r["g2"], r["tag"]] for r in rows])
+    got = con.execute(f"SELECT {nested.sql('duckdb')}, {flat.sql('duckdb')} FROM flat_rows").fetchall()
+    assert len(got) == 32 and any(len(a) >= 3 for a, _ in got)
+    assert [a for a, _ in got] == [b for _, b in got]

@@ -83,3 +83,49 @@ def test_the_implied_fact_is_a_coalesce(policy):
     tree = query(policy, "hiring-award", "duckdb", False)
     items = next(a for a in tree.find_all(exp.Alias) if a.alias.endswith("_items"))  # the per-item list
     assert not list(items.find_all(exp.Case))
+
+
+def named_values(tree: exp.Expression) -> dict:
+    """The claim-level conditions, criteria and classes the query names (``_c_…``, ``_k_…``), by name."""
+    def bare(value: exp.Expression) -> bool:  # a fact or a column read as it is: read wherever it is needed
+        while isinstance(value, exp.Paren):
+            value = value.this
+        return isinstance(value, (exp.Column, exp.Dot, exp.Literal, exp.Boolean))
+
+    return {node.alias: node.this for node in tree.find_all(exp.Alias)
+            if node.alias.startswith(("_c_", "_k_")) and not bare(node.this)}
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_conditions_value_is_written_once(policy, dialect, explain):
+    """The missing facts test a condition's value by reading its column, not by writing the
+    condition again (a query twice the size costs DuckDB twice the time to plan)."""
+    repeated = {}
+    for rule in policy.rule_ids:
+        tree = query(policy, rule, dialect, explain)
+        texts = collections.Counter(node.sql(dialect=dialect) for node in tree.walk()
+                                    if isinstance(node, (exp.Paren, exp.And, exp.Or, exp.Case, exp.Binary, exp.Not)))
+        for name, value in named_values(tree).items():
+            if texts[value.sql(dialect=dialect)] > 1:
+                repeated[(rule, name)] = texts[value.sql(dialect=dialect)]
+    assert repeated == {}
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
+def test_the_missing_facts_are_flat_lists(policy, dialect):
+    """Facts the claim lacks are kept in one flat list per run of them, each under its tests, not
+    as a tree of concatenations of CASE WHEN … THEN ['fact'] ELSE [] END."""
+    nested = {}
+    for rule in policy.rule_ids:
+        tree = query(policy, rule, dialect, True)
+        for alias in tree.find_all(exp.Alias):
+            if alias.alias not in ("_missing", "_amount_missing"):
+                continue
+            for node in alias.this.find_all(exp.If):  # a CASE's WHEN … THEN …
+                then = node.args["true"]
+                then = then.this if isinstance(then, exp.Cast) else then
+                if isinstance(then, exp.Array) and then.expressions and all(
+                        isinstance(x, exp.Literal) and x.is_string for x in then.expressions):
+                    nested[(rule, alias.alias)] = then.sql(dialect=dialect)
+    assert nested == {}

@@ -377,9 +377,11 @@ class _Compiler:
         item = self.expr(node.item, scope, reached)
         members = [self.expr(x, scope, reached) for x in node.collection.items]  # type: ignore[union-attr]
         hit = exp.or_(*[exp.EQ(this=item.v, expression=m_.v) for m_ in members], copy=False) if members else exp.false()
-        some_null = exp.or_(*[is_null(m_.v) for m_ in members], copy=False) if members else exp.false()
+        # a literal member is never NULL: only the others are tested (a smaller query plans faster)
+        maybe_null = [m_.v for m_ in members if not isinstance(m_.v, (exp.Literal, exp.Boolean))]
+        some_null = exp.or_(*[is_null(v) for v in maybe_null], copy=False) if maybe_null else None
         yes, no = (exp.false(), exp.true()) if node.negated else (exp.true(), exp.false())
-        value = case((is_null(item.v), exp.Null()), (hit, yes), (some_null, exp.Null()), default=no)
+        value = case((is_null(item.v), exp.Null()), (hit, yes), *([(some_null, exp.Null())] if some_null else []), default=no)
         return V(value, self.when_null(value, self.concat(item.u, *(m_.u for m_ in members))))
 
     def _If(self, node: ast.If, scope, reached) -> V:
@@ -640,22 +642,25 @@ class _Compiler:
             results[leaf.index], observed[leaf.index] = self.region(leaf.region, scope)
         return self.groups(tree, results), observed
 
-    def groups(self, tree: ir.Tree, leaves: Dict[int, V]) -> Dict[int, V]:
-        """Every node's value from its leaves' values (all / any / not: Kleene)."""
+    def groups(self, tree: ir.Tree, leaves: Dict[int, V], names: Optional[Dict[int, str]] = None) -> Dict[int, V]:
+        """Every node's value from its leaves' values (all / any / not: Kleene); with ``names``,
+        each group's value a column as soon as it is made, so that the groups above read it."""
         results: Dict[int, V] = dict(leaves)
         for node in reversed(tree.nodes):
             if isinstance(node, ir.Group):
-                kids = [results[c.index] for c in node.children]
-                if node.op == "not":
-                    results[node.index] = V(exp.not_(exp.paren(kids[0].v, copy=False), copy=False), kids[0].u)
-                    continue
-                if len(kids) == 1:  # all / any of one condition is that condition
-                    results[node.index] = V(exp.paren(kids[0].v, copy=False), kids[0].u)
-                    continue
-                join = exp.and_ if node.op == "all" else exp.or_
-                value = exp.paren(join(*[exp.paren(k.v, copy=False) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()), copy=False)
-                results[node.index] = V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
+                results[node.index] = found = self._group(node, [results[c.index] for c in node.children])
+                if names is not None:
+                    results[node.index] = self.mat(names[node.index], found)
         return results
+
+    def _group(self, node: ir.Group, kids: List[V]) -> V:
+        if node.op == "not":
+            return V(exp.not_(exp.paren(kids[0].v, copy=False), copy=False), kids[0].u)
+        if len(kids) == 1:  # all / any of one condition is that condition
+            return V(exp.paren(kids[0].v, copy=False), kids[0].u)
+        join = exp.and_ if node.op == "all" else exp.or_
+        value = exp.paren(join(*[exp.paren(k.v, copy=False) for k in kids]) if kids else (exp.true() if node.op == "all" else exp.false()), copy=False)
+        return V(value, self.when_null(value, self.concat(*(k.u for k in kids))))
 
     def amount(self, amount: ir.Amount, scope: Scope) -> Tuple[exp.Expression, Optional[V]]:
         """The amount rounded to the fen (NULL: pending), and its value with the facts a pending one
@@ -668,14 +673,30 @@ class _Compiler:
 
     def mat(self, name: str, found: V) -> V:
         """A value computed once as a column; its unknown facts stay an expression, built only where read
-        (they are empty unless the value is unknown, so they need no test of their own)."""
+        (they are empty unless the value is unknown, so they need no test of their own), reading
+        the column wherever they test the value (a query is planned faster the smaller it is)."""
         assert self.layers is not None
-        return V(self.layers.let(name, found.v), found.u)
+        ref = self.layers.let(name, found.v)
+        return V(ref, None if found.u is None else reading(found.u, found.v, ref, self.d.name))
 
     def fen(self, value: exp.Expression) -> exp.Expression:
         kind = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,10)"
         target = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,2)"
         return self.d.cast(exp.Round(this=self.d.cast(value, kind), decimals=exp.Literal.number(2)), target)
+
+
+def reading(tree: exp.Expression, value: exp.Expression, ref: exp.Expression, dialect: str) -> exp.Expression:
+    """A copy of ``tree`` with each copy of ``value`` in it replaced by ``ref``, the column that
+    holds it (the same SQL text, on the same row)."""
+    kind, text = type(value), value.sql(dialect=dialect)
+    key = hash(value)
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if type(node) is kind and hash(node) == key and node.sql(dialect=dialect) == text:
+            return ref.copy()
+        return node
+
+    return tree.transform(swap, copy=True)
 
 
 # ====================================================================== the whole rule
@@ -740,12 +761,10 @@ def _body(comp: _Compiler, rule: ir.RuleIR, scope: Scope, prefix: str, explain: 
             name = f"o_{node_names[leaf.index][2:]}_{k}"
             L.let(name, value)
             columns.append(Column(name, "observed", (leaf.index, k)))
-    nodes = comp.groups(rule.conditions, leaves)
+    nodes = comp.groups(rule.conditions, leaves, node_names if explain else None)
     if explain:
-        for node in rule.conditions.nodes:
-            if isinstance(node, ir.Group):
-                nodes[node.index] = V(L.let(node_names[node.index], nodes[node.index].v), nodes[node.index].u)
-                columns.append(Column(node_names[node.index], "node", node.index))
+        columns += [Column(node_names[node.index], "node", node.index) for node in rule.conditions.nodes
+                    if isinstance(node, ir.Group)]
     parts: List[V] = [nodes[0]]
     extra: List[V] = []
     classes: List[V] = []
@@ -821,7 +840,7 @@ def _ref_truth(comp: _Compiler, bound: ir.BoundRule, prefix: str) -> V:
     # lambda reads a column rather than holding the other rule's own lambdas
     u = case((absent.copy(), d.text_list_of(exp.Literal.string(rule.applies_to))),
              (is_null(eligible.copy()), missing), default=d.empty())
-    return V(value, comp.layers.let(prefix + "missing", case((is_null(value.copy()), u), default=d.empty())))
+    return V(value, comp.layers.let(prefix + "missing", flat_texts(d, case((is_null(value.copy()), u), default=d.empty()))))
 
 
 def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str, m.Parameter],
@@ -898,8 +917,9 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
                    (is_false(eligible.copy()), exp.Literal.string("ineligible")),
                    default=exp.Literal.string("undetermined"))
     L.let("outcome", outcome)
-    L.let("missing", _distinct(d, L.let("_missing", missing)))
-    L.let("amount_missing", _distinct(d, L.let("_amount_missing", case((yes.copy(), amissing), default=d.empty()))))
+    L.let("missing", _distinct(d, L.let("_missing", flat_texts(d, missing))))
+    amissing = flat_texts(d, case((yes.copy(), amissing), default=d.empty()))
+    L.let("amount_missing", _distinct(d, L.let("_amount_missing", amissing)))
     columns[1:1] = [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
                     Column("missing", "missing"), Column("amount_missing", "amount_missing")]
     if explain:
@@ -914,6 +934,74 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
         outputs.append("_fallback")
     tree = L.query(table, outputs, carry)
     return CompiledQuery(rule.id, dialect, tree, tuple(columns), bool(hand))
+
+
+def flat_texts(d: Dialect, lst: exp.Expression) -> exp.Expression:
+    """The same list of texts with its nested concatenations of guarded literal texts (``CASE
+    WHEN test THEN ['a.b'] ELSE [] END``, as the missing facts are built) made flat lists, each
+    text kept under the tests above it: one filter over a list instead of a deep tree of
+    concatenations and CASEs (a query is planned faster the smaller it is). The tests every text
+    shares stay one CASE around the whole (a complete claim still builds nothing); anything else
+    in the list (texts built in a lambda, another column) stays as it is, in its place."""
+    pieces: List[Tuple[Optional[exp.Expression], exp.Expression, Tuple[exp.Expression, ...]]] = []  # text | list, tests
+
+    def walk(e: exp.Expression, tests: Tuple[exp.Expression, ...]) -> None:
+        operands = d.list_operands(e)
+        if operands is not None:
+            for operand in operands:
+                walk(operand, tests)
+            return
+        if d.is_empty(e):
+            return
+        texts = d.texts_in(e)
+        if texts is not None:
+            pieces.extend((text, e, tests) for text in texts)
+            return
+        whens = (e.args.get("ifs") or []) if isinstance(e, exp.Case) else []
+        default = e.args.get("default") if whens else None
+        if len(whens) == 1 and default is not None and d.is_empty(default) and _never_null(whens[0].this):
+            walk(whens[0].args["true"], tests + (whens[0].this,))
+            return
+        pieces.append((None, e, tests))
+
+    walk(lst, ())
+    if not any(text is not None for text, _, _ in pieces):
+        return lst
+    shared = 0  # the tests every piece is under
+    while all(len(tests) > shared and tests[shared] is pieces[0][2][shared] for _, _, tests in pieces):
+        shared += 1
+
+    def under(tests: Tuple[exp.Expression, ...]) -> exp.Expression:
+        return exp.and_(*tests, copy=True) if tests else exp.true()
+
+    parts: List[exp.Expression] = []
+    run: List[Tuple[exp.Expression, exp.Expression]] = []
+    for text, e, tests in pieces + [(None, None, ())]:
+        if text is not None:
+            run.append((text.copy(), under(tests[shared:])))
+            continue
+        if run:
+            parts.append(d.texts_where(run))
+            run = []
+        if e is not None:
+            rest = tests[shared:]
+            parts.append(case((under(rest), e.copy()), default=d.empty()) if rest else e.copy())
+    flat = d.concat_lists(*parts)
+    return case((under(pieces[0][2][:shared]), flat), default=d.empty()) if shared else flat
+
+
+def _never_null(test: exp.Expression) -> bool:
+    """A test SQL answers TRUE or FALSE, never NULL: IS [NOT] NULL / TRUE / FALSE, their negations
+    and conjunctions."""
+    while isinstance(test, exp.Paren):
+        test = test.this
+    if isinstance(test, exp.Is):
+        return True
+    if isinstance(test, exp.Not):
+        return _never_null(test.this)
+    if isinstance(test, exp.And):
+        return _never_null(test.this) and _never_null(test.expression)
+    return False
 
 
 def _distinct(d: Dialect, lst: exp.Expression) -> exp.Expression:

@@ -126,6 +126,23 @@ class Dialect:
             node = fn("list_concat", node, item)
         return node
 
+    # what the three builders above made, read back (None: something else)
+    def is_empty(self, e: exp.Expression) -> bool:
+        return isinstance(e, exp.Cast) and isinstance(e.this, exp.Array) and not e.this.expressions
+
+    def texts_in(self, e: exp.Expression) -> Optional[list]:
+        """The string literals of a list ``text_list_of`` made of string literals only."""
+        found = e.this if isinstance(e, exp.Cast) and self.name == "postgres" else e
+        if isinstance(found, exp.Array) and found.expressions and all(
+                isinstance(x, exp.Literal) and x.is_string for x in found.expressions):
+            return list(found.expressions)
+        return None
+
+    def list_operands(self, e: exp.Expression) -> Optional[list]:
+        if isinstance(e, exp.Anonymous) and e.name == "list_concat":
+            return list(e.expressions)
+        return None
+
     def texts_where(self, pairs) -> exp.Expression:
         """A list of the texts whose test is TRUE, in order (``pairs``: text, test never NULL)."""
         return fn("list_filter", self._kept(pairs), exp.Lambda(this=not_null(exp.column("_d")),
@@ -212,6 +229,11 @@ class Spark(Dialect):
     def concat_lists(self, *lists: exp.Expression) -> exp.Expression:
         return fn("concat", *lists) if len(lists) > 1 else lists[0]
 
+    def list_operands(self, e: exp.Expression) -> Optional[list]:
+        if isinstance(e, exp.Anonymous) and e.name == "concat":
+            return list(e.expressions)
+        return None
+
     def texts_where(self, pairs) -> exp.Expression:
         return fn("filter", self._kept(pairs), exp.Lambda(this=not_null(exp.column("_d")),
                                                            expressions=[exp.to_identifier("_d")]))
@@ -292,6 +314,11 @@ class Postgres(Dialect):
         for item in lists[1:]:
             node = exp.DPipe(this=node, expression=item, safe=False)
         return node
+
+    def list_operands(self, e: exp.Expression) -> Optional[list]:
+        if isinstance(e, exp.DPipe):
+            return [e.this, e.expression]
+        return None
 
     def texts_where(self, pairs) -> exp.Expression:
         return fn("array_remove", self.cast(self._kept(pairs), self.text_list), exp.Null())
