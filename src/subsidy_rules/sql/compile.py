@@ -106,6 +106,7 @@ class _Compiler:
         self.layers: Optional[Layers] = None  # set: aggregates over the claim's lists are computed once, as columns
         self.hoisting = True  # off while compiling what the query does not show (a lean query's notes)
         self.hoisted: Dict[str, V] = {}
+        self.fact_columns: Dict[str, exp.Expression] = {}  # a claim-level fact's SQL -> its column
         self.refs: Optional[RefBinder] = None  # binds a referenced rule (`@rule-id`) for the same date and county
         self.ref_truths: Dict[str, V] = {}  # a referenced rule's truth, compiled once  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
@@ -220,7 +221,22 @@ class _Compiler:
         for index in range(first, len(names) - 1):
             whens.append((is_null(containers[index]), self._join(prefix, texts[index])))
         where = case(*whens, default=full_text) if whens else full_text
+        if resolved.root != "item" and resolved.fields and resolved.fields[-1].type not in ("record", "list"):
+            current = self._fact_column(current)
         return self._fact(current, where), full_text
+
+    def _fact_column(self, value: exp.Expression) -> exp.Expression:
+        """A claim's fact read from its entity once, as a column that every condition reading it
+        reads (DuckDB binds a field of a struct at several times the cost of a column)."""
+        if self.layers is None:
+            return value
+        key = value.sql(dialect=self.d.name)
+        ref = self.fact_columns.get(key)
+        if ref is None:
+            if not self.hoisting:
+                return value
+            ref = self.fact_columns[key] = self.layers.let(self.layers.fresh("_f"), value)
+        return ref.copy()
 
     def _item_dotted(self, resolved) -> Optional[str]:
         """The dotted schema path of an item's entity (for item field renames in a mapping)."""
