@@ -129,3 +129,17 @@ def test_the_missing_facts_are_flat_lists(policy, dialect):
                         isinstance(x, exp.Literal) and x.is_string for x in then.expressions):
                     nested[(rule, alias.alias)] = then.sql(dialect=dialect)
     assert nested == {}
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
+def test_a_claims_fact_is_read_out_of_its_entity_once(policy, dialect):
+    """Each claim-level fact a condition reads is a column of its own (`__f…`), and the query reads
+    it out of the entity nowhere else (DuckDB binds a struct field at several times a column's cost)."""
+    repeated, columns = {}, 0
+    for rule in policy.rule_ids:
+        tree = query(policy, rule, dialect, True)
+        facts = {node.this.sql(dialect=dialect) for node in tree.find_all(exp.Alias) if node.alias.startswith("__f")}
+        columns += len(facts)
+        texts = collections.Counter(node.sql(dialect=dialect) for node in tree.walk() if isinstance(node, exp.Expression))
+        repeated.update({(rule, text): texts[text] for text in facts if texts[text] != 1})
+    assert columns > 50 and repeated == {}
