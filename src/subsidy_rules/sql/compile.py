@@ -106,7 +106,7 @@ class _Compiler:
         self.layers: Optional[Layers] = None  # set: aggregates over the claim's lists are computed once, as columns
         self.hoisting = True  # off while compiling what the query does not show (a lean query's notes)
         self.hoisted: Dict[str, V] = {}
-        self.fact_columns: Dict[str, exp.Expression] = {}  # a claim-level fact's SQL -> its column
+        self.fact_columns: Dict[str, exp.Expression] = {}  # a claim-level fact's dotted path -> its column
         self.refs: Optional[RefBinder] = None  # binds a referenced rule (`@rule-id`) for the same date and county
         self.ref_truths: Dict[str, V] = {}  # a referenced rule's truth, compiled once  # an aggregate over the claim's list, by its text: the same one is computed once
         self.zero_checks: List[exp.Expression] = []
@@ -222,15 +222,15 @@ class _Compiler:
             whens.append((is_null(containers[index]), self._join(prefix, texts[index])))
         where = case(*whens, default=full_text) if whens else full_text
         if resolved.root != "item" and resolved.fields and resolved.fields[-1].type not in ("record", "list"):
-            current = self._fact_column(current)
+            current = self._fact_column(current, ".".join((resolved.entity or "",) + names))
         return self._fact(current, where), full_text
 
-    def _fact_column(self, value: exp.Expression) -> exp.Expression:
-        """A claim's fact read from its entity once, as a column that every condition reading it
-        reads (DuckDB binds a field of a struct at several times the cost of a column)."""
+    def _fact_column(self, value: exp.Expression, key: str) -> exp.Expression:
+        """A claim's fact (``key``: its dotted path) read from its entity once, as a column that
+        every condition reading it reads (DuckDB binds a field of a struct at several times the
+        cost of a column)."""
         if self.layers is None:
             return value
-        key = value.sql(dialect=self.d.name)
         ref = self.fact_columns.get(key)
         if ref is None:
             if not self.hoisting:
@@ -702,14 +702,18 @@ class _Compiler:
 
 
 def reading(tree: exp.Expression, value: exp.Expression, ref: exp.Expression, dialect: str) -> exp.Expression:
-    """A copy of ``tree`` with each copy of ``value`` in it replaced by ``ref``, the column that
-    holds it (the same SQL text, on the same row)."""
-    kind, text = type(value), value.sql(dialect=dialect)
-    key = hash(value)
+    """``tree`` with each copy of ``value`` in it replaced by ``ref``, the column that holds it
+    (the same SQL text, on the same row): a new tree when it holds one, else ``tree`` itself."""
+    kind, key, text = type(value), hash(value), []
+    if not any(type(node) is kind and hash(node) == key for node in tree.walk()):
+        return tree  # no copy of it: the tree as it is (copying is most of the compiler's time)
 
     def swap(node: exp.Expression) -> exp.Expression:
-        if type(node) is kind and hash(node) == key and node.sql(dialect=dialect) == text:
-            return ref.copy()
+        if type(node) is kind and hash(node) == key:  # hashes can collide: the texts decide
+            if not text:
+                text.append(value.sql(dialect=dialect))
+            if node.sql(dialect=dialect) == text[0]:
+                return ref.copy()
         return node
 
     return tree.transform(swap, copy=True)

@@ -93,17 +93,20 @@ class FileBlocks:
     def _block(self, data: bytes, base: int):
         """(the block of ``data``, whose first line is line base + 1, or None; the last line's number)."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         lines = data.splitlines(keepends=True)
         count = len(lines)
         starts = array.array("q", itertools.accumulate(map(len, lines), initial=0))
-        blank = [index for index, line in enumerate(lines) if line[:1] != b"{" and not _has_text(line)]
-        del lines
         texts = pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(starts), pa.py_buffer(data)])
         try:
             texts.validate(full=True)  # UTF-8 throughout
         except pa.ArrowInvalid:
             return self._decoded(data, base), base + count
+        # a line that begins with "{" has text; only the others are looked at one by one
+        others = pc.indices_nonzero(pc.invert(pc.starts_with(texts, "{"))).to_pylist()
+        blank = [index for index in others if not _has_text(lines[index])]
+        del lines
         numbers = array.array("q", range(base + 1, base + count + 1))
         if blank:
             keep = [True] * count
