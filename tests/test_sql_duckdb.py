@@ -369,6 +369,55 @@ def test_the_runners_database_plans_lightly_with_the_passes_this_duckdb_knows(mo
     assert con.execute("SELECT 1 + 1").fetchall() == [(2,)]
 
 
+def _lists_of_facts(d, depth: int = 3):
+    """Lists of texts as the compiler builds missing facts: a fact's path while it is NULL,
+    concatenations, CASEs under a test of another column, the empty list, and a list built from
+    a column (which the flattening must leave in its place)."""
+    from sqlglot import exp
+
+    from subsidy_rules.sql.dialects import case, is_false, is_null, is_true
+
+    col = exp.column
+    tests = st.one_of(  # tests that are never NULL, and one that can be (its CASE stays as it is)
+        st.sampled_from([is_null, is_true, is_false]).flatmap(
+            lambda test: st.sampled_from("abcg").map(lambda name: test(col(name)))),
+        st.sampled_from("abcg").map(lambda name: exp.EQ(this=col(name), expression=exp.true())))
+    fact = st.sampled_from("abc").map(lambda name: case(
+        (is_null(col(name)), d.text_list_of(exp.Literal.string(f"e.{name}"))), default=d.empty()))
+    built = st.just(case((is_null(col("g")), d.text_list_of(exp.Literal.string("x."), col("tag"))),
+                         default=d.empty()))
+    leaves = st.one_of(fact, built, st.just(d.empty()),
+                       st.lists(st.sampled_from("ab"), min_size=1, max_size=2).map(
+                           lambda names: d.text_list_of(*(exp.Literal.string(n) for n in names))))
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, min_size=2, max_size=4).map(lambda parts: d.concat_lists(*parts)),
+        st.tuples(tests, inner).map(lambda pair: case(pair, default=d.empty())),
+        st.tuples(tests, st.sampled_from([is_null, is_true]), inner).map(
+            lambda t: case((exp.and_(t[0], t[1](col("g"))), t[2]), default=d.empty()))), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_flat_missing_facts_are_the_nested_lists_texts_on_any_tree(con, data):
+    """flat_texts on any list built as the compiler builds missing facts: the same list on every
+    combination of known and unknown facts and guards."""
+    import itertools
+
+    from subsidy_rules.sql.compile import flat_texts
+    from subsidy_rules.sql.dialects import dialect_of
+
+    d = dialect_of("duckdb")
+    nested = data.draw(_lists_of_facts(d))
+    flat = flat_texts(d, nested.copy())
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fact_rows'").fetchall()[0][0]:
+        con.execute("CREATE TEMP TABLE fact_rows (a BOOLEAN, b BOOLEAN, c BOOLEAN, g BOOLEAN, tag VARCHAR)")
+        con.executemany("INSERT INTO fact_rows VALUES (?, ?, ?, ?, 't')",
+                        [list(r) for r in itertools.product([None, True, False], repeat=4)])
+    got = con.execute(f"SELECT {nested.sql('duckdb')}, {flat.sql('duckdb')} FROM fact_rows").fetchall()
+    assert len(got) == 81
+    assert [a for a, _ in got] == [b for _, b in got], (nested.sql("duckdb"), flat.sql("duckdb"))
+
+
 def test_flat_missing_facts_are_the_nested_lists_texts(con):
     """flat_texts gives the list its nested CASEs and concatenations give, on every row: each
     combination of known and unknown facts, a shared guard, and a list it cannot read (built

@@ -979,7 +979,8 @@ def flat_texts(d: Dialect, lst: exp.Expression) -> exp.Expression:
             return
         whens = (e.args.get("ifs") or []) if isinstance(e, exp.Case) else []
         default = e.args.get("default") if whens else None
-        if len(whens) == 1 and default is not None and d.is_empty(default) and _never_null(whens[0].this):
+        # a test that is NULL takes the ELSE branch, as it keeps the text out of the filtered list
+        if len(whens) == 1 and default is not None and d.is_empty(default):
             walk(whens[0].args["true"], tests + (whens[0].this,))
             return
         pieces.append((None, e, tests))
@@ -1008,20 +1009,6 @@ def flat_texts(d: Dialect, lst: exp.Expression) -> exp.Expression:
             parts.append(case((under(rest), e.copy()), default=d.empty()) if rest else e.copy())
     flat = d.concat_lists(*parts)
     return case((under(pieces[0][2][:shared]), flat), default=d.empty()) if shared else flat
-
-
-def _never_null(test: exp.Expression) -> bool:
-    """A test SQL answers TRUE or FALSE, never NULL: IS [NOT] NULL / TRUE / FALSE, their negations
-    and conjunctions."""
-    while isinstance(test, exp.Paren):
-        test = test.this
-    if isinstance(test, exp.Is):
-        return True
-    if isinstance(test, exp.Not):
-        return _never_null(test.this)
-    if isinstance(test, exp.And):
-        return _never_null(test.this) and _never_null(test.expression)
-    return False
 
 
 def _distinct(d: Dialect, lst: exp.Expression) -> exp.Expression:

@@ -132,10 +132,9 @@ class Dialect:
 
     def texts_in(self, e: exp.Expression) -> Optional[list]:
         """The string literals of a list ``text_list_of`` made of string literals only."""
-        found = e.this if isinstance(e, exp.Cast) and self.name == "postgres" else e
-        if isinstance(found, exp.Array) and found.expressions and all(
-                isinstance(x, exp.Literal) and x.is_string for x in found.expressions):
-            return list(found.expressions)
+        if isinstance(e, exp.Array) and e.expressions and all(
+                isinstance(x, exp.Literal) and x.is_string for x in e.expressions):
+            return list(e.expressions)
         return None
 
     def list_operands(self, e: exp.Expression) -> Optional[list]:
@@ -144,7 +143,8 @@ class Dialect:
         return None
 
     def texts_where(self, pairs) -> exp.Expression:
-        """A list of the texts whose test is TRUE, in order (``pairs``: text, test never NULL)."""
+        """A list of the texts whose test is TRUE, in order (``pairs``: text, test; a test that is
+        NULL leaves its text out, as a CASE takes its ELSE branch)."""
         return fn("list_filter", self._kept(pairs), exp.Lambda(this=not_null(exp.column("_d")),
                                                                  expressions=[exp.to_identifier("_d")]))
 
@@ -308,6 +308,9 @@ class Postgres(Dialect):
 
     def text_list_of(self, *items: exp.Expression) -> exp.Expression:
         return self.cast(exp.Array(expressions=list(items)), self.text_list)
+
+    def texts_in(self, e: exp.Expression) -> Optional[list]:
+        return super().texts_in(e.this) if isinstance(e, exp.Cast) else None
 
     def concat_lists(self, *lists: exp.Expression) -> exp.Expression:
         node = lists[0]
