@@ -48,7 +48,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 

@@ -10,7 +10,7 @@ import pytest
 import subsidy_rules
 from subsidy_rules.errors import PolicyError
 
-from conftest import MINI, by_code, codes, copy_mini, write
+from conftest import MINI, by_code, codes, write
 
 
 def edit(path: Path, old: str, new: str) -> None:

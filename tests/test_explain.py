@@ -5,11 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from decimal import Decimal
 
-import pytest
 
-from subsidy_rules import Outcome
 from subsidy_rules.explain import decision_to_dict, document, render_markdown, render_text, to_json
 
 AS_OF = dt.date(2017, 7, 31)

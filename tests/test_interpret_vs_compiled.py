@@ -34,7 +34,6 @@ from hypothesis import strategies as st
 import subsidy_rules
 from subsidy_rules import ClaimError, EvaluationError, Outcome
 from subsidy_rules.compile import fallbacks
-from subsidy_rules.expr import ast
 from subsidy_rules.expr.ast import (Aggregate, Arith, BoolLit, Call, Compare, DateLit, If, In, ListLit, Logical, Neg,
                                     Not, NumberLit, Param, Path, RuleRef, TextLit)
 from subsidy_rules.expr.interpret import Env, Tracked, evaluate

@@ -4,7 +4,6 @@ condition, values shown, notes, items, missing facts, amount status)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from decimal import Decimal

@@ -4,7 +4,6 @@ schema or a checked mapping, and rule text reaches SQL only as escaped literals.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Sequence
 
 import pytest
 
@@ -23,7 +23,6 @@ pytest.importorskip("starlette", reason="the server needs the `serve` extra (sta
 pytest.importorskip("uvicorn", reason="the server needs the `serve` extra (starlette, uvicorn)")
 httpx = pytest.importorskip("httpx", reason="the server tests need httpx (the `test` extra)")
 
-import subsidy_rules  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout these tests belong to (the package may be installed)
 SRC = REPO / "src"
