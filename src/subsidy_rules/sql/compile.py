@@ -938,8 +938,8 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
                    default=exp.Literal.string("undetermined"))
     L.let("outcome", outcome)
     L.let("missing", _distinct(d, L.let("_missing", flat_texts(d, missing))))
-    amissing = flat_texts(d, case((yes.copy(), amissing), default=d.empty()))
-    L.let("amount_missing", _distinct(d, L.let("_amount_missing", amissing)))
+    pending = flat_texts(d, case((yes.copy(), amissing), default=d.empty()))  # the facts an eligible claim's amount waits for
+    L.let("amount_missing", _distinct(d, L.let("_amount_missing", pending)))
     columns[1:1] = [Column("outcome", "outcome"), Column("amount", "amount"), Column("amount_status", "status"),
                     Column("missing", "missing"), Column("amount_missing", "amount_missing")]
     if explain:

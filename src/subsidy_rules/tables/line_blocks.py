@@ -98,6 +98,7 @@ class FileBlocks:
         lines = data.splitlines(keepends=True)
         count = len(lines)
         starts = array.array("q", itertools.accumulate(map(len, lines), initial=0))
+        del lines  # the lines are the block's bytes between their starts
         texts = pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(starts), pa.py_buffer(data)])
         try:
             texts.validate(full=True)  # UTF-8 throughout
@@ -105,8 +106,7 @@ class FileBlocks:
             return self._decoded(data, base), base + count
         # a line that begins with "{" has text; only the others are looked at one by one
         others = pc.indices_nonzero(pc.invert(pc.starts_with(texts, "{"))).to_pylist()
-        blank = [index for index in others if not _has_text(lines[index])]
-        del lines
+        blank = [index for index in others if not _has_text(data[starts[index]:starts[index + 1]])]
         numbers = array.array("q", range(base + 1, base + count + 1))
         if blank:
             keep = [True] * count
