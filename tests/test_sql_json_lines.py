@@ -313,9 +313,9 @@ def test_a_list_longer_than_a_claim_may_hold_is_pythons(policy, city, monkeypatc
     limit lowered to 3, an employer of 4 hires gets the Python engine's error, one of 3 is SQL's."""
     import subsidy_rules.claims as claims
     import subsidy_rules.facts as facts
-    from subsidy_rules.sql import json_checks
+    from subsidy_rules.sql import column_checks, json_checks
 
-    for module in (claims, facts, json_checks):
+    for module in (claims, facts, json_checks, column_checks):  # column_checks: the blocks pyarrow types
         monkeypatch.setattr(module, "MAX_LIST", 3)
     employer = json.loads((city / "employers.jsonl").read_text(encoding="utf-8").splitlines()[0])
     hires = (employer["employer"]["hires"] * 4)[:4]

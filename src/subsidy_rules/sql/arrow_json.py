@@ -1,0 +1,114 @@
+"""A block of JSON Lines typed by pyarrow's JSON reader in one pass, for the checks of typed
+columns (column_checks.py) instead of DuckDB's JSON functions (json_checks.py, several passes).
+
+The reader is told the claim's shape from the fact schema, and it is strict where Python's reader
+is: a value of another JSON type than its field's, a key the schema does not have, a repeated key, a
+trailing comma, a raw control character or a broken escape fails the whole block. So the block is
+taken only when every one of its lines is read, one row a line, and nothing on it is what the two
+readers read differently; any other block is checked by json_checks.py as before. What is read
+differently, and so sends the block there:
+- ``null`` anywhere (an entity, a fact or a list item given as null is told apart from one left
+  out by Python, not by the reader: a date given as null is refused by Python), a BOM anywhere (the
+  reader skips one at the start of its text, Python refuses it at the start of a line);
+- a number with a decimal point or an exponent (Python reads it exactly, the reader through a
+  double: a number field is read as a whole number, which the reader refuses such a number for),
+  NaN and Infinity (likewise), a decimal written as text (a number field's text fails the block);
+- an id that is a number (the id is read as text), an empty id, date or jurisdiction (a typed
+  column's empty cell is "not given", a JSON line's empty text is given);
+- two records on one line (more rows than lines), a line read_raw rejects (its text is empty).
+A line the typed checks do not vouch for goes to the Python engine, as every such line does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, List, Optional, Sequence
+
+from .. import model as m
+from ..claims import RESERVED
+
+# read on the block's text: what the reader reads otherwise than Python (see above); one pattern
+# each (a pattern of alternatives is read several times slower)
+DIFFERENT = ("null", r"\x{feff}")
+SAMPLE = 20  # lines whose keys name the entities the reader is told of
+
+__all__ = ["typed_block"]
+
+
+def _arrow_type(schema: m.FactSchema, field: m.Field) -> Any:
+    import pyarrow as pa
+
+    if field.type == "record":
+        return _record_type(schema, schema.entities[field.of or ""])
+    if field.type == "list":
+        return pa.list_(_record_type(schema, schema.entities[field.of or ""]))
+    if field.type in ("integer", "decimal", "money"):
+        return pa.int64()
+    return pa.bool_() if field.type == "bool" else pa.string()
+
+
+def _record_type(schema: m.FactSchema, entity: m.Entity) -> Any:
+    import pyarrow as pa
+
+    return pa.struct([(field.name, _arrow_type(schema, field)) for field in entity.fields.values()])
+
+
+def claim_schema(schema: m.FactSchema, entities: Sequence[str]) -> Any:
+    """The reader's explicit schema: a claim's own keys as text, each of ``entities`` a struct (a
+    field the reader is told of costs it a column, given or not)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.string()) for name in RESERVED]
+                     + [(name, _record_type(schema, schema.entities[name])) for name in entities])
+
+
+def named_entities(schema: m.FactSchema, texts: Any) -> List[str]:
+    """The entities the first SAMPLE lines name: a line naming another fails the reader, and its
+    block goes to json_checks.py."""
+    keys = set()
+    for text in texts.slice(0, SAMPLE).to_pylist():
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            keys.update(data)
+    return [name for name in schema.entities if name in keys]
+
+
+def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
+    """The block's lines (an Arrow text array, one line with its line end each) as an Arrow table,
+    a row per line: the claim's own keys, then the entities the block names — or None when the
+    block is for json_checks.py."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    count = len(texts)
+    # each text one line, none empty (a line read_raw rejects is ""): a line gives one row at least
+    if count == 0 or pc.min(pc.binary_length(texts)).as_py() == 0:
+        return None
+    if any(pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in DIFFERENT):
+        return None
+    entities = named_entities(schema, texts)
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    _, offsets, data = texts.buffers()
+    places = memoryview(offsets).cast("q" if pa.types.is_large_string(texts.type) else "i")
+    first, last = places[texts.offset], places[texts.offset + count]
+    if data is None or last <= first:
+        return None
+    try:
+        table = pj.read_json(pa.BufferReader(data.slice(first, last - first)),
+                             read_options=pj.ReadOptions(use_threads=False, block_size=last - first + 1),
+                             parse_options=pj.ParseOptions(explicit_schema=claim_schema(schema, entities),
+                                                           unexpected_field_behavior="error"))
+    except pa.ArrowException:
+        return None
+    if table.num_rows != count:
+        return None
+    for name in RESERVED:
+        if pc.any(pc.equal(table.column(name), "")).as_py():
+            return None
+    named = [name for name in entities if table.column(name).null_count < count]
+    return table.select(list(RESERVED) + named)

@@ -1,0 +1,150 @@
+"""JSON Lines blocks typed by pyarrow's JSON reader (sql/arrow_json.py) and checked as typed
+columns: a block is taken only when every line is read as Python reads it, and then the output
+is the Python engine's byte for byte."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+pytest.importorskip("duckdb", reason="pip install duckdb (the 'sql' extra)")
+pytest.importorskip("pyarrow", reason="pip install pyarrow (the 'sql' extra)")
+
+import pyarrow as pa  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import subsidy_rules  # noqa: E402
+from subsidy_rules.sql import run_json_lines as J  # noqa: E402
+from subsidy_rules.sql.arrow_json import typed_block  # noqa: E402
+
+from test_sql_json_lines import BASES, ODD_VALUES, _paths, _put, assert_same  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return subsidy_rules.load_policy()
+
+
+def _texts(*lines: str):
+    return pa.array([line + "\n" for line in lines], pa.large_string())
+
+
+LABOURER = {"id": "L1", "as_of": "2017-07-31", "jurisdiction": "利州区",
+            "labourer": {"age": 37, "rural_registered_poor": True, "employment_status": "farming"}}
+
+
+def _line(**changes) -> str:
+    claim = copy.deepcopy(LABOURER)
+    claim.update(changes)
+    return json.dumps(claim, ensure_ascii=False)
+
+
+def test_a_clean_block_is_typed_one_row_a_line(policy):
+    table = typed_block(policy.schema, _texts(_line(), _line(id="L2")))
+    assert table is not None and table.num_rows == 2
+    assert table.column_names == ["as_of", "jurisdiction", "id", "labourer"]  # entities the block names only
+    assert table.column("id").to_pylist() == ["L1", "L2"]
+    assert table.column("labourer").to_pylist()[0]["age"] == 37
+
+
+@pytest.mark.parametrize("line", [
+    _line(labourer=None),  # an entity given as null is not one left out
+    _line(labourer={"age": None}),
+    _line(id=None),
+    "\ufeff" + _line(),  # a BOM at the start of a line: Python refuses it
+    _line(id=7),  # a number as the id: read as text, so the block is json_checks.py's
+    _line(id=""), _line(as_of=""), _line(jurisdiction=""),  # empty text is given in JSON, not in a typed cell
+    _line(labourer={"age": 37.0}),  # a whole number written with a point
+    _line(labourer={"age": "37"}),
+    _line(labourer={"startup_subsidy_applied": 1500.5}),  # read through a double by the reader
+    _line(labourer={"startup_subsidy_applied": "1500.50"}),
+    _line(labourer={"rural_registered_poor": 1}),
+    _line(labourer={"age": 37, "shoe_size": 42}),  # a key the schema does not have
+    _line(note="x"),
+    _line() + " " + _line(),  # two records on one line
+    _line()[:-1] + ',"id": "L9"}',  # a repeated key: Python keeps the last
+    _line()[:-1] + ",}",  # a trailing comma
+    _line().replace("37", "NaN"),
+    _line().replace("利州区", "利州区\t"),  # a raw control character
+])
+def test_a_block_holding_a_line_read_otherwise_goes_to_the_json_checks(policy, line):
+    assert typed_block(policy.schema, _texts(_line(), line)) is None
+    assert typed_block(policy.schema, _texts(line, _line())) is None  # first: where the reader skips a BOM
+    assert typed_block(policy.schema, _texts(_line())) is not None
+
+
+def test_a_line_read_raw_rejects_keeps_the_block_from_the_reader(policy):
+    """A rejected line's text is empty; with it, a line of two records would give as many rows as
+    there are lines, each row the wrong line's."""
+    two = _line() + _line(id="L2")
+    assert typed_block(policy.schema, pa.array([two + "\n", ""], pa.large_string())) is None
+
+
+def test_the_city_is_typed_by_the_reader_and_written_byte_for_byte(policy, small_city):
+    for name in ("labourers", "counties", "agencies", "villages"):
+        before = J.checked_by["typed"]
+        assert_same(policy, (small_city / f"{name}.jsonl").read_text(encoding="utf-8"))
+        assert J.checked_by["typed"] > before, name
+
+
+def _typed_alone(policy, line: str) -> bool:
+    return typed_block(policy.schema, _texts(line)) is not None
+
+
+def _by_keys(lines):
+    """Lines grouped by the entities they name (the reader is told the entities of a block's first lines)."""
+    groups: dict = {}
+    for line in lines:
+        groups.setdefault(tuple(sorted(json.loads(line))), []).append(line)
+    return groups.values()
+
+
+NO_NULL_VALUES = [v for v in ODD_VALUES if v is not None and v != [None]]
+
+
+@st.composite
+def typed_lines(draw):
+    """Example claims with values changed to odd ones that the reader still reads (no null)."""
+    base = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(0, 4))):
+        paths = [p for p in _paths(base) if p and p[0] not in ("id", "as_of", "jurisdiction")]
+        path = draw(st.sampled_from(paths))
+        value = draw(st.sampled_from(NO_NULL_VALUES + [10 ** 15, -(10 ** 15) + 1, 0, "", " x ", "\u00e9", "😀", "a\u0000b"]))
+        try:
+            _put(base, path, copy.deepcopy(value))
+        except (TypeError, IndexError, KeyError):
+            pass
+    return json.dumps(base, ensure_ascii=draw(st.booleans()), separators=draw(st.sampled_from([(",", ":"), (", ", ": ")])))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(typed_lines(), min_size=1, max_size=8))
+def test_any_block_the_reader_types_gives_the_python_engines_bytes(policy, lines):
+    for group in _by_keys([line for line in lines if _typed_alone(policy, line)]):
+        before = J.checked_by["typed"]
+        assert_same(policy, "\n".join(group) + "\n")
+        assert J.checked_by["typed"] > before
+
+
+def test_every_odd_value_the_reader_types(policy):
+    """Each value of each example changed to each odd value in turn; the lines the reader types
+    alone, run together per entity: the Python engine's bytes, and the reader was used."""
+    lines = []
+    for base in BASES:
+        for path in _paths(base):
+            if not path or path[0] in ("id", "as_of", "jurisdiction"):
+                continue
+            for value in NO_NULL_VALUES:
+                changed = copy.deepcopy(base)
+                _put(changed, path, copy.deepcopy(value))
+                line = json.dumps(changed, ensure_ascii=False)
+                if _typed_alone(policy, line):
+                    lines.append(line)
+    assert len(lines) > 300
+    for group in _by_keys(lines):
+        before = J.checked_by["typed"]
+        assert_same(policy, "\n".join(group) + "\n")
+        assert J.checked_by["typed"] > before
