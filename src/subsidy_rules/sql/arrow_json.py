@@ -10,9 +10,14 @@ differently, and so sends the block there:
 - ``null`` anywhere (an entity, a fact or a list item given as null is told apart from one left
   out by Python, not by the reader: a date given as null is refused by Python), a BOM anywhere (the
   reader skips one at the start of its text, Python refuses it at the start of a line);
-- a number with a decimal point or an exponent (Python reads it exactly, the reader through a
-  double: a number field is read as a whole number, which the reader refuses such a number for),
-  NaN and Infinity (likewise), a decimal written as text (a number field's text fails the block);
+- a number with a decimal point or an exponent in an integer field (the reader refuses it), NaN
+  and Infinity (likewise), a decimal written as text (a number field's text fails the block);
+- in a decimal or money field, a number the reader reads through a double otherwise than Python
+  reads it exactly: the fields are first read as whole numbers, and only a block that fails so is
+  read again with them as doubles, when the line's text has no number NUMBER_SUSPECT matches (more
+  than 15 digits, more than 12 decimals, an exponent, a negative zero: as json_checks.py reads
+  doubles); a double is then typed as column_checks.py types a typed column's double, by its
+  shortest form, which is the number's own;
 - an id that is a number (the id is read as text), an empty id, date or jurisdiction (a typed
   column's empty cell is "not given", a JSON line's empty text is given);
 - two records on one line (more rows than lines), a line read_raw rejects (its text is empty).
@@ -26,6 +31,7 @@ from typing import Any, List, Optional, Sequence
 
 from .. import model as m
 from ..claims import RESERVED
+from .json_checks import NUMBER_SUSPECT, has_decimals
 
 # read on the block's text: what the reader reads otherwise than Python (see above); one pattern
 # each (a pattern of alternatives is read several times slower)
@@ -35,31 +41,31 @@ SAMPLE = 20  # lines whose keys name the entities the reader is told of
 __all__ = ["typed_block"]
 
 
-def _arrow_type(schema: m.FactSchema, field: m.Field) -> Any:
+def _arrow_type(schema: m.FactSchema, field: m.Field, decimals: Any) -> Any:
     import pyarrow as pa
 
     if field.type == "record":
-        return _record_type(schema, schema.entities[field.of or ""])
+        return _record_type(schema, schema.entities[field.of or ""], decimals)
     if field.type == "list":
-        return pa.list_(_record_type(schema, schema.entities[field.of or ""]))
-    if field.type in ("integer", "decimal", "money"):
-        return pa.int64()
-    return pa.bool_() if field.type == "bool" else pa.string()
+        return pa.list_(_record_type(schema, schema.entities[field.of or ""], decimals))
+    if field.type in ("decimal", "money"):
+        return decimals
+    return {"integer": pa.int64(), "bool": pa.bool_()}.get(field.type, pa.string())
 
 
-def _record_type(schema: m.FactSchema, entity: m.Entity) -> Any:
+def _record_type(schema: m.FactSchema, entity: m.Entity, decimals: Any) -> Any:
     import pyarrow as pa
 
-    return pa.struct([(field.name, _arrow_type(schema, field)) for field in entity.fields.values()])
+    return pa.struct([(field.name, _arrow_type(schema, field, decimals)) for field in entity.fields.values()])
 
 
-def claim_schema(schema: m.FactSchema, entities: Sequence[str]) -> Any:
+def claim_schema(schema: m.FactSchema, entities: Sequence[str], decimals: Any) -> Any:
     """The reader's explicit schema: a claim's own keys as text, each of ``entities`` a struct (a
-    field the reader is told of costs it a column, given or not)."""
+    field the reader is told of costs it a column, given or not), decimals read as ``decimals``."""
     import pyarrow as pa
 
     return pa.schema([(name, pa.string()) for name in RESERVED]
-                     + [(name, _record_type(schema, schema.entities[name])) for name in entities])
+                     + [(name, _record_type(schema, schema.entities[name], decimals)) for name in entities])
 
 
 def named_entities(schema: m.FactSchema, texts: Any) -> List[str]:
@@ -82,7 +88,6 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
     block is for json_checks.py."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.json as pj
 
     count = len(texts)
     # each text one line, none empty (a line read_raw rejects is ""): a line gives one row at least
@@ -98,17 +103,26 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
     first, last = places[texts.offset], places[texts.offset + count]
     if data is None or last <= first:
         return None
-    try:
-        table = pj.read_json(pa.BufferReader(data.slice(first, last - first)),
-                             read_options=pj.ReadOptions(use_threads=False, block_size=last - first + 1),
-                             parse_options=pj.ParseOptions(explicit_schema=claim_schema(schema, entities),
-                                                           unexpected_field_behavior="error"))
-    except pa.ArrowException:
-        return None
-    if table.num_rows != count:
+    text = data.slice(first, last - first)
+    table = _read(text, claim_schema(schema, entities, pa.int64()))
+    if table is None and any(has_decimals(schema, schema.entities[name]) for name in entities) \
+            and not pc.any(pc.match_substring_regex(texts, NUMBER_SUSPECT)).as_py():
+        table = _read(text, claim_schema(schema, entities, pa.float64()))
+    if table is None or table.num_rows != count:
         return None
     for name in RESERVED:
         if pc.any(pc.equal(table.column(name), "")).as_py():
             return None
     named = [name for name in entities if table.column(name).null_count < count]
     return table.select(list(RESERVED) + named)
+
+
+def _read(text: Any, shape: Any) -> Optional[Any]:
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    try:
+        return pj.read_json(pa.BufferReader(text), read_options=pj.ReadOptions(use_threads=False, block_size=text.size + 1),
+                            parse_options=pj.ParseOptions(explicit_schema=shape, unexpected_field_behavior="error"))
+    except pa.ArrowException:
+        return None
