@@ -361,14 +361,14 @@ def test_utf8_pieces_are_cut_from_any_arrow_text_layout():
     string view (another layout), all give the rows' UTF-8 bytes."""
     import pyarrow as pa
 
-    from subsidy_rules.sql.run_checked import _utf8_buffers
+    from subsidy_rules.tables.line_blocks import utf8_buffers
 
     texts = ["a", "", "中文\n", "x" * 300, "é"]
     arrays = [pa.array(texts, pa.string()), pa.array(texts, pa.large_string()), pa.array(["z"] + texts).slice(1)]
     if hasattr(pa, "string_view"):
         arrays.append(pa.array(texts, pa.string_view()))
     for array in arrays:
-        offsets, data = _utf8_buffers(array)
+        offsets, data = utf8_buffers(array)
         assert [bytes(data[offsets[i]:offsets[i + 1]]).decode("utf-8") for i in range(len(texts))] == texts
         assert bytes(data[offsets[0]:offsets[len(texts)]]) == "".join(texts).encode("utf-8")
 

@@ -31,7 +31,9 @@ from typing import Any, List, Optional, Sequence
 
 from .. import model as m
 from ..claims import RESERVED
+from ..tables.line_blocks import utf8_buffers
 from .json_checks import NUMBER_SUSPECT, has_decimals
+from .layout import arrow_type
 
 # read on the block's text: what the reader reads otherwise than Python (see above); one pattern
 # each (a pattern of alternatives is read several times slower)
@@ -41,31 +43,14 @@ SAMPLE = 20  # lines whose keys name the entities the reader is told of
 __all__ = ["typed_block"]
 
 
-def _arrow_type(schema: m.FactSchema, field: m.Field, decimals: Any) -> Any:
-    import pyarrow as pa
-
-    if field.type == "record":
-        return _record_type(schema, schema.entities[field.of or ""], decimals)
-    if field.type == "list":
-        return pa.list_(_record_type(schema, schema.entities[field.of or ""], decimals))
-    if field.type in ("decimal", "money"):
-        return decimals
-    return {"integer": pa.int64(), "bool": pa.bool_()}.get(field.type, pa.string())
-
-
-def _record_type(schema: m.FactSchema, entity: m.Entity, decimals: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.struct([(field.name, _arrow_type(schema, field, decimals)) for field in entity.fields.values()])
-
-
 def claim_schema(schema: m.FactSchema, entities: Sequence[str], decimals: Any) -> Any:
     """The reader's explicit schema: a claim's own keys as text, each of ``entities`` a struct (a
     field the reader is told of costs it a column, given or not), decimals read as ``decimals``."""
     import pyarrow as pa
 
+    plain = {"decimal": decimals, "money": decimals, "date": pa.string()}  # a date is tested as its text
     return pa.schema([(name, pa.string()) for name in RESERVED]
-                     + [(name, _record_type(schema, schema.entities[name], decimals)) for name in entities])
+                     + [(name, arrow_type(schema, name, plain)) for name in entities])
 
 
 def named_entities(schema: m.FactSchema, texts: Any) -> List[str]:
@@ -96,14 +81,8 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
     if any(pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in DIFFERENT):
         return None
     entities = named_entities(schema, texts)
-    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
-        texts = texts.cast(pa.large_string())
-    _, offsets, data = texts.buffers()
-    places = memoryview(offsets).cast("q" if pa.types.is_large_string(texts.type) else "i")
-    first, last = places[texts.offset], places[texts.offset + count]
-    if data is None or last <= first:
-        return None
-    text = data.slice(first, last - first)
+    offsets, data = utf8_buffers(texts)
+    text = pa.py_buffer(data[offsets[0]:offsets[count]])
     table = _read(text, claim_schema(schema, entities, pa.int64()))
     if table is None and any(has_decimals(schema, schema.entities[name]) for name in entities) \
             and not pc.any(pc.match_substring_regex(texts, NUMBER_SUSPECT)).as_py():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 import attrs
 
@@ -103,21 +103,22 @@ def entity_type(schema: m.FactSchema, name: str, dialect: str = "duckdb", depth:
     return f"STRUCT({', '.join(parts)})" if dialect == "duckdb" else f"struct<{', '.join(parts)}>"
 
 
-def arrow_type(schema: m.FactSchema, name: str):  # pragma: no cover - exercised through the DuckDB runner
-    """The same record as a pyarrow type, for handing checked claims to DuckDB without text."""
+def arrow_type(schema: m.FactSchema, name: str, plain: Optional[Mapping[str, Any]] = None) -> Any:
+    """The same record as a pyarrow type, for handing checked claims to DuckDB without text;
+    ``plain`` replaces the types of some plain facts (a reader's: dates as text)."""
     import pyarrow as pa
 
-    entity = schema.entities[name]
+    kinds = {"bool": pa.bool_(), "integer": pa.int64(), "decimal": pa.decimal128(38, 12),
+             "money": pa.decimal128(38, 12), "date": pa.date32(), "text": pa.string(), "enum": pa.string(),
+             **(plain or {})}
     fields = []
-    for field in entity.fields.values():
+    for field in schema.entities[name].fields.values():
         if field.type == "record":
-            kind = arrow_type(schema, field.of or "")
+            kind = arrow_type(schema, field.of or "", plain)
         elif field.type == "list":
-            kind = pa.list_(arrow_type(schema, field.of or ""))
+            kind = pa.list_(arrow_type(schema, field.of or "", plain))
         else:
-            kind = {"bool": pa.bool_(), "integer": pa.int64(), "decimal": pa.decimal128(38, 12),
-                    "money": pa.decimal128(38, 12), "date": pa.date32(), "text": pa.string(),
-                    "enum": pa.string()}[field.type]
+            kind = kinds[field.type]
         fields.append(pa.field(field.name, kind))
     return pa.struct(fields)
 

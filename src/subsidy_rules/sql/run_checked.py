@@ -20,6 +20,7 @@ import attrs
 
 from ..facts import LIMIT
 from ..batch import RawRecord, Summary, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
+from ..tables.line_blocks import utf8_buffers
 from ..tables.writers import encoder
 from .connection import arrow_of
 from ..ir.refs import rule_refs, sharing_key
@@ -302,7 +303,7 @@ class CheckedChunk:
         pieces: List[Piece] = []
         done = 0
         for chunk in table.column(0).chunks:
-            offsets, data = _utf8_buffers(chunk)
+            offsets, data = utf8_buffers(chunk)
             for start in range(0, len(chunk), WRITE_ROWS):
                 end = min(start + WRITE_ROWS, len(chunk))
                 pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
@@ -352,18 +353,6 @@ def _same_lines(answers: Sequence[Answer]) -> bool:
     """Whether every answer holds the same lines in the same order."""
     first = answers[0].rows.column("line")
     return all(answer.rows.column("line").equals(first) for answer in answers[1:])
-
-
-def _utf8_buffers(chunk: Any) -> Tuple[Any, memoryview]:
-    """An Arrow text array's offsets (from its first row) and its UTF-8 bytes, without copying."""
-    import pyarrow as pa
-
-    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-        chunk = chunk.cast(pa.large_string())  # another layout (a string view): one copy
-    _, offsets, data = chunk.buffers()
-    wide = pa.types.is_large_string(chunk.type)
-    offsets = memoryview(offsets).cast("q" if wide else "i")[chunk.offset:chunk.offset + len(chunk) + 1]
-    return offsets, memoryview(data) if data is not None else memoryview(b"")
 
 
 def _text_list(values: Sequence[str]) -> str:

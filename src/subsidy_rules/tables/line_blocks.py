@@ -14,7 +14,7 @@ from __future__ import annotations
 import array
 import io
 import itertools
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Sequence, Tuple
 
 import attrs
 
@@ -131,6 +131,18 @@ class FileBlocks:
         stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors=UNDECODED, newline="")
         found = [attrs.evolve(r, line=r.line + base) for r in read_raw(stream, "jsonl", self.schema, self.entity)]
         return next(record_blocks(found, len(found), self.entity), None) if found else None
+
+
+def utf8_buffers(texts: Any) -> Tuple[Any, memoryview]:
+    """An Arrow text array's offsets (from its first row) and its UTF-8 bytes, without copying."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())  # another layout (a string view): one copy
+    _, offsets, data = texts.buffers()
+    wide = pa.types.is_large_string(texts.type)
+    offsets = memoryview(offsets).cast("q" if wide else "i")[texts.offset:texts.offset + len(texts) + 1]
+    return offsets, memoryview(data) if data is not None else memoryview(b"")
 
 
 def _last_line_end(data: bytes) -> int:
