@@ -14,6 +14,7 @@ import bisect
 import collections
 import datetime as _dt
 import json
+import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
@@ -242,21 +243,20 @@ class CheckedChunk:
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self) -> Tuple[List[Piece], str]:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         con, policy = self.con, self.policy
-        names = []
-        for index, answer in enumerate(self.answers):  # the queries' rows, read by DuckDB where they are
-            names.append(f"answer_{index}")
-            con.register(names[-1], answer.rows)
-        answers = " UNION ALL ".join(f"SELECT line, ord, text, rows, outcome, amount, hand FROM {name}" for name in names)
-        if names:  # every row of a line the Python engine decides is its
-            con.execute(f"INSERT INTO handed SELECT line FROM ({answers}) WHERE hand")
-        else:
-            answers = ("SELECT NULL::BIGINT AS line, NULL::INTEGER AS ord, NULL::VARCHAR AS text, NULL::INTEGER AS rows, "
-                       "NULL::VARCHAR AS outcome, NULL::DECIMAL(38,2) AS amount, NULL::BOOLEAN AS hand WHERE FALSE")
-        decided = f"SELECT * FROM ({answers}) WHERE line NOT IN (SELECT line FROM handed)"
-        python_lines = [row[0] for row in con.execute(
-            "SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed ORDER BY 1").fetchall()]
+        handed = {row[0] for row in con.execute("SELECT line FROM checked WHERE NOT ok UNION SELECT line FROM handed").fetchall()}
+        for answer in self.answers:  # every row of a line the Python engine decides is its
+            hand = answer.rows.column("hand")
+            if pc.any(hand).as_py():
+                handed.update(pc.filter(answer.rows.column("line"), hand).to_pylist())
+        python_lines = sorted(handed)
+        decided = self.answers
+        if python_lines:
+            taken = pa.array(python_lines, pa.int64())
+            decided = [attrs.evolve(a, rows=a.rows.filter(pc.invert(pc.is_in(a.rows.column("line"), value_set=taken))))
+                       for a in self.answers]
         encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
         decided_by["python"] += len(python_lines)
         decided_by["sql"] += len(self.numbers) - len(python_lines)
@@ -278,49 +278,55 @@ class CheckedChunk:
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
             py_rows.append(len(rows))
-        rule_of = {answer.order: answer.rule for answer in self.answers}
-        self.count(con.execute(f"SELECT ord, outcome, count(*), sum(amount), min(line * 100000 + ord) "
-                               f"FROM ({decided}) GROUP BY ord, outcome").fetchall(), rule_of, py_results)
+        self.count(decided, py_results)
         # the output: every row in the order of its record, then of its rule (the Python engine's rows
-        # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows; DuckDB orders
-        # them (a gather in pyarrow was slower, and cost as much again in a cold run)
-        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()), "text": pa.array(py_texts, pa.string()),
-                                              "rows": pa.array(py_rows, pa.int32())}))
-        if not python_lines and self.answers and _same_lines(self.answers):
+        # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows
+        by_rule = sorted(decided, key=lambda answer: answer.order)
+        if not python_lines and by_rule and _same_lines(by_rule) and _fits(by_rule):
             # every query answered the same lines in the same order (as every rule applies to every
             # claim of a file): a line's rows side by side, in the rules' order, need no sort
-            by_rule = sorted(range(len(self.answers)), key=lambda i: self.answers[i].order)
-            ordered = con.sql(f"SELECT concat({', '.join(f'a{i}.text' for i in by_rule)}) AS text, "
-                              f"{len(by_rule)}::INTEGER AS rows, a{by_rule[0]}.line AS line FROM "
-                              + " POSITIONAL JOIN ".join(f"{names[i]} a{i}" for i in by_rule))
-        else:
-            ordered = con.sql(f"SELECT text, rows, line FROM (SELECT line, ord, text, rows FROM ({decided}) UNION ALL "
-                              f"SELECT line, -1, text, rows FROM python_rows) ORDER BY line, ord")
+            texts = pc.binary_join_element_wise(*[answer.rows.column("text") for answer in by_rule], "")
+            lines = by_rule[0].rows.column("line").to_pylist()
+            rows = [len(by_rule)] * len(lines)
+        else:  # DuckDB orders them (a gather in pyarrow was slower, and cost as much again in a cold run)
+            texts, rows, lines = self.ordered(by_rule, py_lines, py_texts, py_rows)
+        return _pieces(texts, rows, lines), "".join(errors)
+
+    def ordered(self, answers: Sequence["Answer"], py_lines: List[int], py_texts: List[str],
+                py_rows: List[int]) -> Tuple[Any, List[int], List[int]]:
+        """Every row's text, rows and line, ordered by line, then by rule, the Python engine's first."""
+        import pyarrow as pa
+
+        con = self.con
+        names = [f"answer_{index}" for index in range(len(answers))]
+        for name, answer in zip(names, answers):  # the queries' rows, read by DuckDB where they are
+            con.register(name, answer.rows)
+        con.register("python_rows", pa.table({"line": pa.array(py_lines, pa.int64()), "text": pa.array(py_texts, pa.string()),
+                                              "rows": pa.array(py_rows, pa.int32())}))
+        parts = [f"SELECT line, ord, text, rows FROM {name}" for name in names]
+        ordered = con.sql(f"SELECT text, rows, line FROM ({' UNION ALL '.join(parts + ['SELECT line, -1 AS ord, text, rows FROM python_rows'])}) "
+                          f"ORDER BY line, ord")
         table = ordered.to_arrow_table() if hasattr(ordered, "to_arrow_table") else ordered.arrow()
         for name in names + ["python_rows"]:
             con.unregister(name)
-        rows, lines = table.column(1).to_pylist(), table.column(2).to_pylist()
-        pieces: List[Piece] = []
-        done = 0
-        for chunk in table.column(0).chunks:
-            offsets, data = utf8_buffers(chunk)
-            for start in range(0, len(chunk), WRITE_ROWS):
-                end = min(start + WRITE_ROWS, len(chunk))
-                pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
-                                    lines[done + end - 1]))
-            done += len(chunk)
-        return pieces, "".join(errors)
+        return table.column(0), table.column(1).to_pylist(), table.column(2).to_pylist()
 
-    def count(self, native: Sequence[Tuple[Any, ...]], rule_of: Dict[int, str], py_results: Sequence[Any]) -> None:
+    def count(self, answers: Sequence["Answer"], py_results: Sequence[Any]) -> None:
         """The chunk's summary: counts per rule in the order rules first appear, as batch.Summary.add
-        makes it. ``native``: (ord, outcome, count, amount, first row) of the rows SQL decided."""
+        makes it, from the rows SQL decided (``answers``) and the Python engine's results."""
+        import pyarrow.compute as pc
+
         first: Dict[str, int] = {}
         counts: Dict[str, Dict[str, Any]] = {}
-        for order, outcome, number, amount, where in native:
-            rule = rule_of[order]
-            first[rule] = min(first.get(rule, where), where)
-            entry = counts.setdefault(rule, rule_entry())
-            entry[outcome] += number
+        for answer in answers:
+            rows = answer.rows
+            if not rows.num_rows:
+                continue
+            first[answer.rule] = min(first.get(answer.rule, sys.maxsize), pc.min(rows.column("line")).as_py() * 100000 + answer.order)
+            entry = counts.setdefault(answer.rule, rule_entry())
+            for found in pc.value_counts(rows.column("outcome")).to_pylist():
+                entry[found["values"]] += found["counts"]
+            amount = pc.sum(rows.column("amount")).as_py()
             if amount is not None:
                 entry["amount"] += amount
         for result in py_results:
@@ -339,6 +345,22 @@ class CheckedChunk:
             summary.by_rule[rule] = counts[rule]
 
 
+def _pieces(texts: Any, rows: Sequence[int], lines: Sequence[int]) -> List[Piece]:
+    """The output text cut into pieces of WRITE_ROWS rows of the table (``rows``: output rows each)."""
+    pieces: List[Piece] = []
+    done = 0
+    for chunk in texts.chunks:
+        if not len(chunk):
+            continue
+        offsets, data = utf8_buffers(chunk)
+        for start in range(0, len(chunk), WRITE_ROWS):
+            end = min(start + WRITE_ROWS, len(chunk))
+            pieces.append(Piece(data[offsets[start]:offsets[end]], sum(rows[done + start:done + end]),
+                                lines[done + end - 1]))
+        done += len(chunk)
+    return pieces
+
+
 @attrs.frozen
 class Answer:
     """One rule query's rows, as Arrow columns: line, ord (the rule's place), text, rows, outcome,
@@ -347,6 +369,11 @@ class Answer:
     rule: str
     order: int
     rows: Any
+
+
+def _fits(answers: Sequence[Answer]) -> bool:
+    """Whether the answers' texts joined fit one Arrow text array (32-bit offsets)."""
+    return sum(answer.rows.column("text").nbytes for answer in answers) < 2 ** 31 - 1
 
 
 def _same_lines(answers: Sequence[Answer]) -> bool:
