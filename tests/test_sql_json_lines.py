@@ -112,6 +112,27 @@ def test_explain_writes_condition_columns_for_every_row(policy, city):
     assert_values_only_of_conditions_not_met(rows)
 
 
+def test_rows_side_by_side_are_the_sorted_rows(policy, city, monkeypatch):
+    """A file whose every rule answers every line has its rows joined side by side (pyarrow), not
+    sorted (DuckDB): both give the same bytes and the same summary, with and without --explain."""
+    from subsidy_rules.sql import run_checked
+
+    text = (city / "employers.jsonl").read_text(encoding="utf-8")
+    joined_by = []
+    fits = run_checked._fits
+    monkeypatch.setattr(run_checked, "_fits", lambda answers: joined_by.append(fits(answers)) or joined_by[-1])
+    for explain in (False, True):
+        for fmt in ("jsonl", "csv"):
+            joined = evaluate(policy, text, "duckdb", fmt, explain=explain)
+            with monkeypatch.context() as patched:
+                patched.setattr(run_checked, "_fits", lambda answers: False)  # as when the texts outgrow one array
+                sorted_rows = evaluate(policy, text, "duckdb", fmt, explain=explain)
+            assert joined == sorted_rows, (fmt, explain)
+            header = 1 if fmt == "csv" else 0
+            assert joined[0].count("\n") == header + 4 * len(text.splitlines())  # four rules apply to an employer
+    assert joined_by == [True] * 4  # each first run joined its rows
+
+
 def _example_lines():
     lines = []
     for path in EXAMPLES:
