@@ -20,7 +20,7 @@ import subsidy_rules  # noqa: E402
 from subsidy_rules.sql import run_json_lines as J  # noqa: E402
 from subsidy_rules.sql.arrow_json import typed_block  # noqa: E402
 
-from test_sql_json_lines import BASES, ODD_VALUES, _paths, _put, assert_same  # noqa: E402
+from test_sql_json_lines import BASES, ODD_VALUES, _paths, _put, assert_same, evaluate  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +51,11 @@ def test_a_clean_block_is_typed_one_row_a_line(policy):
 
 
 @pytest.mark.parametrize("line", [
-    _line(labourer=None),  # an entity given as null is not one left out
-    _line(labourer={"age": None}),
-    _line(id=None),
+    _line(labourer=None),  # an entity given as null is not one left out (a rule referring to another tells them apart)
+    _line(as_of=None),  # Python refuses a date given as null; the reader reads it as left out
+    _line(as_of=None).replace('"as_of": null', '"as_of" :null'),
+    _line(as_of=None).replace('"as_of"', '"as\\u005fof"'),  # a key written with an escape before a null
+    _line(labourer=None).replace('"labourer"', '"\\u006cabourer"'),
     "\ufeff" + _line(),  # a BOM at the start of a line: Python refuses it
     _line(id=7),  # a number as the id: read as text, so the block is json_checks.py's
     _line(id=""), _line(as_of=""), _line(jurisdiction=""),  # empty text is given in JSON, not in a typed cell
@@ -158,17 +160,61 @@ def _types(schema):
     return found
 
 
-NO_NULL_VALUES = [v for v in ODD_VALUES if v is not None and v != [None]]
+@pytest.mark.parametrize("line", [
+    _line(labourer={"age": None}), _line(id=None), _line(jurisdiction=None),
+    _line(labourer={"age": 37, "rural_registered_poor": None, "name": None}),
+    json.dumps({"as_of": "2017-07-31", "employer": {"name": "x", "hires": [None, {"contract_months": None}]}}),
+    json.dumps({"as_of": "2017-07-31", "employer": {"name": "x", "hires": None}}),
+    json.dumps({"as_of": "2017-07-31", "employer": {"name": "x", "hires": [{"worker": None}]}}),
+])
+def test_a_null_the_reader_reads_as_python_is_typed(policy, line):
+    """A fact, an id, a jurisdiction, a list, a list item or a record given as null: typed, and the
+    Python engine's bytes."""
+    assert typed_block(policy.schema, _texts(line)) is not None
+    before = J.checked_by["typed"]
+    assert_same(policy, line + "\n")
+    assert J.checked_by["typed"] > before
+
+
+def test_null_in_every_place_the_reader_types(policy):
+    """Null (and a list of one null) in every place of every example claim in turn, the claim's own
+    keys included: the lines the reader types alone give the Python engine's bytes, and with
+    --explain the same rows as DuckDB's JSON checks give them."""
+    lines = []
+    for base in BASES:
+        for path in _paths(base):
+            for value in (None, [None]):
+                changed = copy.deepcopy(base)
+                try:
+                    _put(changed, path, copy.deepcopy(value))
+                except (TypeError, IndexError, KeyError):
+                    continue
+                line = json.dumps(changed, ensure_ascii=False)
+                if path and _typed_alone(policy, line):
+                    lines.append(line)
+    assert len(lines) > 600
+    for group in _by_keys(policy, lines):
+        text = "\n".join(group) + "\n"
+        before = J.checked_by["typed"]
+        assert_same(policy, text)
+        assert J.checked_by["typed"] > before
+        typed = evaluate(policy, text, "duckdb", explain=True)
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(J, "typed_block", lambda schema, texts: None)
+            assert evaluate(policy, text, "duckdb", explain=True) == typed
+
+
+READER_VALUES = [v for v in ODD_VALUES if v is not None and v != [None]]
 
 
 @st.composite
 def typed_lines(draw):
-    """Example claims with values changed to odd ones that the reader still reads (no null)."""
+    """Example claims with values changed to odd ones that the reader still reads."""
     base = copy.deepcopy(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(0, 4))):
         paths = [p for p in _paths(base) if p and p[0] not in ("id", "as_of", "jurisdiction")]
         path = draw(st.sampled_from(paths))
-        value = draw(st.sampled_from(NO_NULL_VALUES + [10 ** 15, -(10 ** 15) + 1, 0, "", " x ", "\u00e9", "😀", "a\u0000b"]))
+        value = draw(st.sampled_from(ODD_VALUES + [10 ** 15, -(10 ** 15) + 1, 0, "", " x ", "\u00e9", "😀", "a\u0000b"]))
         try:
             _put(base, path, copy.deepcopy(value))
         except (TypeError, IndexError, KeyError):
@@ -193,7 +239,7 @@ def test_every_odd_value_the_reader_types(policy):
         for path in _paths(base):
             if not path or path[0] in ("id", "as_of", "jurisdiction"):
                 continue
-            for value in NO_NULL_VALUES:
+            for value in READER_VALUES:
                 changed = copy.deepcopy(base)
                 _put(changed, path, copy.deepcopy(value))
                 line = json.dumps(changed, ensure_ascii=False)

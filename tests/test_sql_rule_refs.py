@@ -143,3 +143,38 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkey
     assert written["python"] == written["duckdb"]
     assert b"undetermined" in written["duckdb"][1] and b"eligible" in written["duckdb"][1]
     assert set(compiled) == {(rule, county) for rule in RULES for county in (None, "苍溪县")}
+
+
+def test_an_entity_given_as_null_keeps_its_block_from_the_reader(policy):
+    """A rule referring to another tells an entity given as null from one left out, and pyarrow's
+    reader does not: such a block is checked by DuckDB's JSON checks, whose lines with the null
+    entity go to the Python engine; a block whose nulls are facts is typed. Both: the Python bytes."""
+    import io
+    import json
+
+    from subsidy_rules.batch import Summary, evaluate_columns, read_raw, run
+    from subsidy_rules.sql import run_json_lines as J
+    from subsidy_rules.tables import open_writer
+
+    def evaluate(text, engine):
+        out, err = io.StringIO(), io.StringIO()
+        records = read_raw(io.StringIO(text), "jsonl", policy.schema)
+        if engine == "duckdb":
+            writer = open_writer(out, "jsonl", R.table_columns("jsonl", False), "zh")
+            R.run_table(policy, records, explain=False, fmt="jsonl", writer=writer, write_error=err.write, summary=Summary())
+        else:
+            writer = open_writer(out, "jsonl", evaluate_columns("jsonl", False), "zh")
+            run(policy, "", records, explain=False, fmt="jsonl", writer=writer, write_error=err.write, summary=Summary())
+        writer.close()
+        return out.getvalue(), err.getvalue()
+
+    trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
+    hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
+    lines = [{"as_of": "2017-07-31", "employer": {"name": "a", "hires": hires}, "labourer": trained},
+             {"as_of": "2017-07-31", "employer": {"name": "b", "hires": []}, "labourer": None},
+             {"as_of": "2017-07-31", "employer": {"name": "c"}, "labourer": {"age": 15}}]
+    for block, path in ((lines, "text"), ([lines[0], lines[2], {**lines[2], "labourer": {"age": None}}], "typed")):
+        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in block)
+        before = J.checked_by[path]
+        assert evaluate(text, "duckdb") == evaluate(text, "python")
+        assert J.checked_by[path] == before + 1

@@ -7,9 +7,12 @@ trailing comma, a raw control character or a broken escape fails the whole block
 taken only when every one of its lines is read, one row a line, and nothing on it is what the two
 readers read differently; any other block is checked by json_checks.py as before. What is read
 differently, and so sends the block there:
-- ``null`` anywhere (an entity, a fact or a list item given as null is told apart from one left
-  out by Python, not by the reader: a date given as null is refused by Python), a BOM anywhere (the
-  reader skips one at the start of its text, Python refuses it at the start of a line);
+- ``null`` as the date (``"as_of": null``: Python refuses it, the reader reads it as left out) or
+  as an entity (a rule that refers to another tells an entity given as null from one left out; the
+  reader does not), or after any key written with an escape (which may spell either); a BOM
+  anywhere (the reader skips one at the start of its text, Python refuses it at the start of a
+  line). A fact, a record, a list or a list item given as null is read by both as Python reads it
+  (tests/test_sql_arrow_json.py puts null in every place of every example claim);
 - a number with a decimal point or an exponent in an integer field (the reader refuses it), NaN
   and Infinity (likewise), a decimal written as text (a number field's text fails the block);
 - in a decimal or money field, a number the reader reads through a double otherwise than Python
@@ -27,6 +30,7 @@ A line the typed checks do not vouch for goes to the Python engine, as every suc
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, List, Optional, Sequence
 
 from .. import model as m
@@ -37,7 +41,9 @@ from .layout import arrow_type
 
 # read on the block's text: what the reader reads otherwise than Python (see above); one pattern
 # each (a pattern of alternatives is read several times slower)
-DIFFERENT = ("null", r"\x{feff}")
+DIFFERENT = (r"\x{feff}",)
+# on a block holding a null: a key written with an escape before it, and the keys of null_keys
+ESCAPED_KEY_NULL = r'\\u[^"]*"\s*:\s*null'
 SAMPLE = 20  # lines whose keys name the entities the reader is told of
 
 __all__ = ["typed_block"]
@@ -51,6 +57,14 @@ def claim_schema(schema: m.FactSchema, entities: Sequence[str], decimals: Any) -
     plain = {"decimal": decimals, "money": decimals, "date": pa.string()}  # a date is tested as its text
     return pa.schema([(name, pa.string()) for name in RESERVED]
                      + [(name, arrow_type(schema, name, plain)) for name in entities])
+
+
+def null_keys(schema: m.FactSchema) -> str:
+    """A pattern for ``"as_of": null`` and for an entity given as null, its key written plainly (a
+    key written with an escape is ESCAPED_KEY_NULL's); the same key inside a record matches too, which
+    only sends a block to json_checks.py that the reader would have read alike."""
+    names = ["as_of", *schema.entities]
+    return '"(' + "|".join(re.escape(name) for name in names) + ')"\\s*:\\s*null'
 
 
 def named_entities(schema: m.FactSchema, texts: Any) -> List[str]:
@@ -79,6 +93,9 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
     if count == 0 or pc.min(pc.binary_length(texts)).as_py() == 0:
         return None
     if any(pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in DIFFERENT):
+        return None
+    if pc.any(pc.match_substring_regex(texts, "null")).as_py() and any(
+            pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in (ESCAPED_KEY_NULL, null_keys(schema))):
         return None
     entities = named_entities(schema, texts)
     offsets, data = utf8_buffers(texts)
