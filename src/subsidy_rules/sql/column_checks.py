@@ -145,7 +145,14 @@ def _typed(field: m.Field, schema: m.FactSchema) -> str:
 
 
 def _result(x: str, value: str, test: str) -> Converted:
+    if test == "TRUE":  # every value passes: no test to plan or run
+        return Converted(value, "TRUE")
     return Converted(value, f"COALESCE({x} IS NULL OR ({test}), FALSE)")
+
+
+def _all(tests: Iterable[str]) -> str:
+    """The tests joined by AND, those that always pass left out."""
+    return " AND ".join(test for test in tests if test != "TRUE") or "TRUE"
 
 
 def _refused(x: str, target: str) -> Converted:
@@ -187,7 +194,7 @@ def scalar(x: str, shape: Shape, kind: str, values: Sequence[str], flat: bool) -
             given = f"NULLIF({x}, '')"
 
             def flat_text(value: str, test: str) -> Converted:
-                return _result(x, value, f"{x} = '' OR ({plain} AND {test})")
+                return _result(x, value, f"{x} = '' OR ({_all((plain, test))})")
 
             if kind == "text":
                 return flat_text(given, "TRUE")
@@ -236,7 +243,7 @@ def _number(x: str, shape: Shape, kind: str, flat: bool) -> Converted:
     whole = "TRUE" if shape.kind != "double" else _whole(x)
     as_int = x if shape.kind != "double" else f"TRY_CAST({x} AS BIGINT)"
     if kind == "integer":
-        return _result(x, f"TRY_CAST({as_int} AS BIGINT)", f"{_in_range(x, shape)} AND {whole}")
+        return _result(x, f"TRY_CAST({as_int} AS BIGINT)", _all((_in_range(x, shape), whole)))
     if kind in ("decimal", "money"):
         if shape.kind != "double":
             return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape))
@@ -244,7 +251,7 @@ def _number(x: str, shape: Shape, kind: str, flat: bool) -> Converted:
                  f"ELSE TRY_CAST(CAST({x} AS VARCHAR) AS {target}) END")
         return _result(x, value, f"{_in_range(x, shape)} AND ({whole} OR {_exact_double(x)})")
     if kind == "text":  # str() of an integer
-        return _result(x, f"CAST({as_int} AS VARCHAR)", f"{_in_range(x, shape)} AND {whole}")
+        return _result(x, f"CAST({as_int} AS VARCHAR)", _all((_in_range(x, shape), whole)))
     if kind == "bool" and flat:  # typed_cell reads 0 and 1 as no and yes
         return _result(x, f"({x} = 1)", f"{x} IN (0, 1)")
     return _refused(x, target)
@@ -282,8 +289,7 @@ def record(x: str, shape: Shape, entity: m.Entity, schema: m.FactSchema, depth: 
             oks.append(found.ok)
         else:
             values.append(f"{quote_name(field.name)} := {_none(_typed(field, schema))}")
-    test = " AND ".join(oks) or "TRUE"
-    return _result(x, f"CASE WHEN {x} IS NOT NULL THEN struct_pack({', '.join(values)}) END", test)
+    return _result(x, f"CASE WHEN {x} IS NOT NULL THEN struct_pack({', '.join(values)}) END", _all(oks))
 
 
 # ====================================================================== the rows
@@ -371,7 +377,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
     ident = reserved["id"].value if "id" in reserved else "'null'"
     typed = "".join(f",\n       CASE WHEN ok THEN CAST({values[name]} AS {entity_type(schema, name)}) END AS "
                     f"{quote_name(name)}" for name in values)
-    ok = " AND ".join(oks)
+    ok = _all(oks)
     inner = f"(SELECT *, {', '.join(lets)} FROM {source})" if lets else source
     return f"""
 SELECT line, ok,
@@ -460,7 +466,8 @@ def _items(items: Dict[int, _Node], entity: m.Entity, schema: m.FactSchema, colu
         field = _field_at(entity, schema, path)
         cells = "[" + ", ".join(column[at[i]] if i in at else "NULL" for i in range(count)) + "]"
         found = scalar("_c", shapes[next(iter(at.values()))], field.type, field.values, flat=True)
-        oks.append(f"list_bool_and(list_transform({cells}, lambda _c: {found.ok}))")
+        if found.ok != "TRUE":
+            oks.append(f"list_bool_and(list_transform({cells}, lambda _c: {found.ok}))")
         converted[path] = f"_l{len(lets)}"
         lets.append(f"list_transform({cells}, lambda _c: {found.value}) AS {converted[path]}")
     # the items' facts side by side (a lambda reading another column copies it for every item)
