@@ -27,6 +27,8 @@ from sql_oracle import differences  # noqa: E402
 from sql_ref_policy import RULES, ref_policy_folder, without_some  # noqa: E402
 
 AS_OF = dt.date(2017, 7, 31)
+TRAINED = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
+HIRES = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +81,10 @@ def test_rule_references_match_the_python_engine(policy, con, data):
 
 
 def test_known_claims(policy, con):
-    trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
-    hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
     claims = [coerce_claim(c, policy.schema) for c in (
-        {"employer": {"name": "a", "hires": hires}, "labourer": trained},           # eligible
-        {"employer": {"name": "a", "hires": hires}},                               # no labourer: undetermined
-        {"employer": {"name": "a", "hires": hires}, "labourer": {**trained, "age": 15}},  # w1 ineligible
+        {"employer": {"name": "a", "hires": HIRES}, "labourer": TRAINED},           # eligible
+        {"employer": {"name": "a", "hires": HIRES}},                               # no labourer: undetermined
+        {"employer": {"name": "a", "hires": HIRES}, "labourer": {**TRAINED, "age": 15}},  # w1 ineligible
         {"employer": {"name": "a", "hires": []}, "labourer": {"age": 30}},          # ineligible anyway
     )]
     assert all(check(policy, con, rule, claims) == [] for rule in RULES)
@@ -123,10 +123,8 @@ def test_evaluate_engine_duckdb_writes_the_python_bytes(folder, tmp_path, monkey
     monkeypatch.setattr(J, "query_text", lambda policy, bound, explain, carry=(): compiled.append((bound.ir.id, bound.jurisdiction))
                         or query(policy, bound, explain, carry))
 
-    trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
-    hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
-    lines = [{"as_of": "2017-07-31", "employer": {"name": "a", "hires": hires}, "labourer": trained},
-             {"as_of": "2017-07-31", "jurisdiction": "苍溪县", "employer": {"name": "x", "hires": hires}},
+    lines = [{"as_of": "2017-07-31", "employer": {"name": "a", "hires": HIRES}, "labourer": TRAINED},
+             {"as_of": "2017-07-31", "jurisdiction": "苍溪县", "employer": {"name": "x", "hires": HIRES}},
              {"as_of": "2017-07-31", "employer": {"name": "b", "hires": []}, "labourer": None},
              {"as_of": "2017-07-31", "employer": {"name": "c"}, "labourer": {"age": 15}}]
     source = tmp_path / "claims.jsonl"
@@ -149,32 +147,16 @@ def test_an_entity_given_as_null_keeps_its_block_from_the_reader(policy):
     """A rule referring to another tells an entity given as null from one left out, and pyarrow's
     reader does not: such a block is checked by DuckDB's JSON checks, whose lines with the null
     entity go to the Python engine; a block whose nulls are facts is typed. Both: the Python bytes."""
-    import io
     import json
 
-    from subsidy_rules.batch import Summary, evaluate_columns, read_raw, run
     from subsidy_rules.sql import run_json_lines as J
-    from subsidy_rules.tables import open_writer
+    from test_sql_json_lines import evaluate
 
-    def evaluate(text, engine):
-        out, err = io.StringIO(), io.StringIO()
-        records = read_raw(io.StringIO(text), "jsonl", policy.schema)
-        if engine == "duckdb":
-            writer = open_writer(out, "jsonl", R.table_columns("jsonl", False), "zh")
-            R.run_table(policy, records, explain=False, fmt="jsonl", writer=writer, write_error=err.write, summary=Summary())
-        else:
-            writer = open_writer(out, "jsonl", evaluate_columns("jsonl", False), "zh")
-            run(policy, "", records, explain=False, fmt="jsonl", writer=writer, write_error=err.write, summary=Summary())
-        writer.close()
-        return out.getvalue(), err.getvalue()
-
-    trained = {"rural_registered_poor": True, "attended_entrepreneurship_training": True, "self_employed": True, "age": 30}
-    hires = [{"worker": {"rural_registered_poor": True}, "contract_months": 12, "social_insurance": True}]
-    lines = [{"as_of": "2017-07-31", "employer": {"name": "a", "hires": hires}, "labourer": trained},
+    lines = [{"as_of": "2017-07-31", "employer": {"name": "a", "hires": HIRES}, "labourer": TRAINED},
              {"as_of": "2017-07-31", "employer": {"name": "b", "hires": []}, "labourer": None},
              {"as_of": "2017-07-31", "employer": {"name": "c"}, "labourer": {"age": 15}}]
     for block, path in ((lines, "text"), ([lines[0], lines[2], {**lines[2], "labourer": {"age": None}}], "typed")):
         text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in block)
         before = J.checked_by[path]
-        assert evaluate(text, "duckdb") == evaluate(text, "python")
+        assert evaluate(policy, text, "duckdb") == evaluate(policy, text, "python")
         assert J.checked_by[path] == before + 1
