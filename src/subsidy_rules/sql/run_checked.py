@@ -14,7 +14,6 @@ import bisect
 import collections
 import datetime as _dt
 import json
-import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
@@ -322,7 +321,8 @@ class CheckedChunk:
             rows = answer.rows
             if not rows.num_rows:
                 continue
-            first[answer.rule] = min(first.get(answer.rule, sys.maxsize), pc.min(rows.column("line")).as_py() * 100000 + answer.order)
+            where = pc.min(rows.column("line")).as_py() * 100000 + answer.order
+            first[answer.rule] = min(first.get(answer.rule, where), where)
             entry = counts.setdefault(answer.rule, rule_entry())
             for found in pc.value_counts(rows.column("outcome")).to_pylist():
                 entry[found["values"]] += found["counts"]
