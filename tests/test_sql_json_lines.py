@@ -468,3 +468,46 @@ def test_auto_runs_a_small_text_file_on_the_python_engine_and_a_large_one_on_duc
     assert run(stdin=True)[0] > 0  # its size is not known: DuckDB
     assert run("--engine", "duckdb")[0] > 0
     assert run("--explain")[0] == 0
+
+
+def _without_each_fact(base):
+    """The claim, and the claim with each of its facts left out in turn (unknown conditions)."""
+    yield base
+    for entity, record in base.items():
+        if isinstance(record, dict):
+            for name in record:
+                changed = copy.deepcopy(base)
+                del changed[entity][name]
+                yield changed
+
+
+def test_the_compact_explanations_conditions_are_the_reference_evaluators(policy, city):
+    """In the JSON text `--explain` writes, each condition's result and the deciding conditions
+    (written from the condition columns, not from the query's list) are what the IR's reference
+    evaluator gives: on every example claim with each of its facts left out in turn, and the city."""
+    from decimal import Decimal
+
+    from subsidy_rules.claims import coerce_claim
+    from subsidy_rules.ir import reference
+    from sql_oracle import deciding_ids
+
+    lines = [json.dumps(claim, ensure_ascii=False) for base in BASES for claim in _without_each_fact(base)]
+    lines += [line for path in sorted(city.glob("*.jsonl")) if "errors" not in path.name
+              for line in path.read_text(encoding="utf-8").splitlines()[:60]]
+    out, _, _ = evaluate(policy, "\n".join(lines) + "\n", "duckdb", explain=True)
+    checked = unknown = 0
+    for row in map(json.loads, out.splitlines()):
+        if row["conditions"] is None:  # decided by the Python engine
+            continue
+        claim = coerce_claim(json.loads(lines[row["line"] - 1], parse_float=Decimal), policy.schema, policy.info.counties)
+        bound = policy.bound_rule(row["rule"], claim.get("as_of") or dt.date.today(), claim.get("jurisdiction"))
+        raw = reference.evaluate(bound, claim, policy.schema)
+        tree = bound.ir.conditions
+        if bound.in_force:
+            assert row["conditions"]["deciding"] == deciding_ids(tree, raw.nodes), (row["rule"], row["line"])
+        for node in tree.nodes:
+            name = "c_" + node.id.replace("-", "_") if node.id else f"c_n{node.index}"
+            assert row["conditions"][name] == raw.nodes[node.index], (row["rule"], row["line"], name)
+        checked += 1
+        unknown += raw.nodes[0] is None
+    assert checked > 500 and unknown > 50

@@ -21,6 +21,7 @@ sqlglot escapes.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -726,30 +727,47 @@ def _deciding(tree: ir.Tree, d: Dialect, names: Dict[int, exp.Expression]) -> ex
     """The leaves that decided the result, as explain.deciding picks them from the top: each leaf
     with the test that every group above it picks the way down to it, in the tree's order, kept
     where the test holds (one flat list: a chain of list concatenations cost four times as much)."""
+    leaves = deciding_tests(tree, lambda node: names[node.index].copy())
+    return d.texts_where([(exp.Literal.string(leaf.id), test) for leaf, test in leaves]) if leaves else d.empty()
 
-    def value(node: ir.Node) -> exp.Expression:
-        return names[node.index].copy()
 
-    leaves: List[Tuple[exp.Expression, exp.Expression]] = []
+def deciding_tests(tree: ir.Tree, value: Callable[[ir.Node], exp.Expression]) -> List[Tuple[ir.Leaf, exp.Expression]]:
+    """Each leaf, in the tree's order, with the test (never NULL) that it is among the deciding
+    conditions. A group is the Kleene all / any of its children, so the children that decided
+    it are those whose value is the group's own: when an all is false, the false ones; unknown,
+    the unknown ones (none is false then); true, every one (all are true) — and the same for any
+    with true and false swapped. A `not` hands its one child on."""
+    leaves: List[Tuple[ir.Leaf, exp.Expression]] = []
 
     def walk(node: ir.Node, path: List[exp.Expression]) -> None:
         if isinstance(node, ir.Leaf):
             test = exp.and_(*[p.copy() for p in path], copy=False) if path else exp.true()
-            leaves.append((exp.Literal.string(node.id), test))
+            leaves.append((node, test))
             return
         for child in node.children:
-            if node.op == "all":
-                picked = case((is_false(value(node)), is_false(value(child))), (is_null(value(node)), is_null(value(child))),
-                              default=exp.true())
-            elif node.op == "any":
-                picked = case((is_true(value(node)), is_true(value(child))), (is_null(value(node)), is_null(value(child))),
-                              default=exp.true())
+            if node.op in ("all", "any"):
+                walk(child, path + [exp.paren(exp.NullSafeEQ(this=value(child), expression=value(node)), copy=False)])
             else:
-                picked = None
-            walk(child, path + [exp.paren(picked, copy=False)] if picked is not None else path)
+                walk(child, path)
 
     walk(tree.root, [])
-    return d.texts_where(leaves) if leaves else d.empty()
+    return leaves
+
+
+def deciding_json(tree: ir.Tree, table: str) -> str:
+    """The deciding conditions as a JSON array's text (DuckDB), read from the node columns of a
+    rule's explaining query (``table``.c_<id>): what to_json of its ``deciding`` list writes,
+    built without the list (a condition id is JSON-safe: load.ID_PATTERN)."""
+    def value(node: ir.Node) -> exp.Expression:
+        return exp.column(col_name("c", node.id, node.index), table, quoted=True)
+
+    leaves = deciding_tests(tree, value)
+    if not leaves:
+        return "'[]'"
+    picked = [case((test, exp.Literal.string(json.dumps(leaf.id, ensure_ascii=False)))) for leaf, test in leaves]
+    # by name, as DuckDB reads them (sqlglot would spell its own concat_ws, NULL if any part is)
+    listed = exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string(","), *picked])
+    return exp.Anonymous(this="concat", expressions=[exp.Literal.string("["), listed, exp.Literal.string("]")]).sql(dialect="duckdb")
 
 
 RefBinder = Callable[[str], ir.BoundRule]  # a referenced rule's id -> that rule bound for the same date and county

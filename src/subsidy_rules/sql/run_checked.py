@@ -182,7 +182,7 @@ class CheckedChunk:
         if self.explain and self.fmt == "jsonl":
             conditions = query.parts.get("json")
             if conditions is None:  # its columns' types come from DuckDB: asked once per query
-                conditions = self.conditions(answer)
+                conditions = self.conditions(answer, group.bound.ir.conditions)
                 keep_part(policy, group.bound, self.explain, "json", conditions, CARRY)
         text = self.line_text(group.rule, conditions)
         # one pass, straight to Arrow: a row the Python engine is to decide is kept (hand) without its text
@@ -214,10 +214,14 @@ class CheckedChunk:
             parts += ["', \"conditions\": '", conditions]
         return "concat(" + ", ".join(parts + [lit("}\n")]) + ")"
 
-    def conditions(self, answer: str) -> str:
+    def conditions(self, answer: str, tree: Any) -> str:
         """The compact explanation as JSON text: each condition's result, the values read by the
         conditions not met or unknown (``o_<id>_<k>`` only while ``c_<id>`` is not TRUE, as the
-        Python path's ``compact`` leaves them out), the deciding conditions, the items."""
+        Python path's ``compact`` leaves them out), the deciding conditions (written from the
+        condition columns of ``tree``, the rule's conditions: building the list and then its JSON
+        cost a third of the text), the items."""
+        from .compile import deciding_json  # only when the text is not kept yet
+
         described = self.con.execute(f"DESCRIBE {answer}").fetchall()
         skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand", *CARRY}
         names = {name for name, *_ in described}
@@ -229,6 +233,8 @@ class CheckedChunk:
             if name == "items":
                 value = f"list_transform({column}, lambda _i: {_item_struct(kind)})"
                 text = f"COALESCE(CAST(to_json({value}) AS VARCHAR), 'null')"
+            elif name == "deciding":
+                text = deciding_json(tree, "q")
             else:
                 text = _json_text(column, kind)
             key = lit(("," if parts else "{") + json.dumps(name) + ":")
