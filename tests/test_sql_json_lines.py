@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -511,3 +512,25 @@ def test_the_compact_explanations_conditions_are_the_reference_evaluators(policy
         checked += 1
         unknown += raw.nodes[0] is None
     assert checked > 500 and unknown > 50
+
+
+def test_rows_streamed_into_arrow_are_the_rows_copied(policy, city, monkeypatch):
+    """A large chunk's query streams its rows into Arrow (a relation), a small one's are copied from
+    the result (connection.arrow_of): both give the same bytes and summary."""
+    from subsidy_rules.sql import connection
+
+    text = (city / "employers.jsonl").read_text(encoding="utf-8")
+    streamed = []
+    for explain in (False, True):
+        copied = evaluate(policy, text, "duckdb", explain=explain)
+        with monkeypatch.context() as patched:
+            patched.setattr(connection, "STREAM_ROWS", 1)
+            real = connection.arrow_of
+
+            def counting(con, query, rows=0):
+                streamed.append(rows >= connection.STREAM_ROWS)
+                return real(con, query, rows)
+
+            patched.setattr(sys.modules["subsidy_rules.sql.run_checked"], "arrow_of", counting)
+            assert evaluate(policy, text, "duckdb", explain=explain) == copied, explain
+    assert streamed and all(streamed)

@@ -36,16 +36,28 @@ def connect() -> Any:
         return database.cursor()
 
 
-def arrow_of(con: Any, sql: str) -> Any:
-    """A query's rows as an Arrow table, the query bound once (a relation from ``con.sql`` is
-    bound when it is made and again when it runs: twice the planning of a large query)."""
+STREAM_ROWS = 30_000  # rows past which a query's rows stream into Arrow (see arrow_of)
+
+
+def arrow_of(con: Any, sql: str, rows: int = 0) -> Any:
+    """A query over ``rows`` rows, its rows as an Arrow table. A relation (``con.sql``) streams its
+    rows into Arrow but is bound when it is made and again when it runs; a result of ``execute`` is
+    bound once but holds its rows, and Arrow gets a copy. Planning a rule's query costs what
+    copying some 30,000 of its rows does: past STREAM_ROWS rows the relation is cheaper."""
     import warnings
 
+    if rows >= STREAM_ROWS:
+        relation = con.sql(sql)
+        for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):  # by DuckDB version
+            read = getattr(relation, name, None)
+            if read is not None:
+                table = read()
+                return table.read_all() if hasattr(table, "read_all") else table  # some versions give a reader
     result = con.execute(sql)
     for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):  # by DuckDB version
         read = getattr(result, name, None)
         if read is not None:
-            with warnings.catch_warnings():  # a copy of the rows: cheaper than binding a large query twice
+            with warnings.catch_warnings():  # a copy of the rows: cheaper than binding a small query twice
                 warnings.simplefilter("ignore")
                 return read()
     raise AttributeError("fetch_arrow_table")

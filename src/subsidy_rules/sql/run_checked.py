@@ -189,7 +189,7 @@ class CheckedChunk:
         rows = arrow_of(con, f"SELECT q.key AS line, {group.order}::INTEGER AS ord, "
                        f"CASE WHEN NOT q._hand THEN {text} END AS text, 1::INTEGER AS rows, q.outcome AS outcome, "
                        f"CAST(q.amount AS DECIMAL(38,2)) AS amount, q._hand AS hand "
-                       f"FROM ({answer}) q")
+                       f"FROM ({answer}) q", len(self.numbers))
         self.answers.append(Answer(group.rule, group.order, rows))
 
     def entity_columns(self) -> List[str]:
