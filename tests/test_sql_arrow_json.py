@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -250,3 +251,70 @@ def test_every_odd_value_the_reader_types(policy):
         before = J.checked_by["typed"]
         assert_same(policy, "\n".join(group) + "\n")
         assert J.checked_by["typed"] > before
+
+
+def _typed_rows(policy, lines):
+    """The checked table's rows of lines the reader typed (None when it does not type them):
+    (ok, {entity: record as DuckDB holds it})."""
+    from subsidy_rules.sql.connection import connect
+
+    typed = typed_block(policy.schema, _texts(*lines))
+    if typed is None:
+        return None
+    con = connect()
+    J._check_typed(con, policy, pa.array(range(1, len(lines) + 1), pa.int64()), typed)
+    entities = [name for name in typed.column_names if name in policy.schema.entities]
+    cursor = con.execute(f"SELECT ok, {', '.join(entities)} FROM checked ORDER BY line")
+    return [(row[0], dict(zip(entities, row[1:]))) for row in cursor.fetchall()]
+
+
+def _same_record(held, given):
+    """A record as DuckDB holds it (every field, NULL when not given) is the coerced one."""
+    if isinstance(held, dict):
+        return isinstance(given, dict) and all(_same_record(value, given.get(name)) for name, value in held.items())
+    if isinstance(held, list):
+        return isinstance(given, list) and len(held) == len(given) and all(map(_same_record, held, given))
+    if isinstance(held, Decimal):  # a decimal fact given whole is an int to Python: the same number
+        return type(given) in (int, Decimal) and held == given
+    return held == given and type(held) is type(given)
+
+
+@pytest.mark.parametrize("decimals", ["whole", "doubles"])
+def test_every_fact_the_checks_vouch_for_is_typed_as_python_types_it(policy, decimals):
+    """The typed checks' records (a struct cast whole, or built field by field) hold what
+    coerce_claim makes of each line, every fact — not only those a rule reads — on every example
+    claim; with ``doubles`` each decimal is given with digits a double holds only to its 15th."""
+    from subsidy_rules.claims import coerce_claim
+
+    decimal_fields = {field.name for entity in policy.schema.entities.values() for field in entity.fields.values()
+                      if field.type in ("decimal", "money")}
+    given = set()  # lines with a decimal given as such a number
+    numbers = iter(["123456789012.345", "0.000000000001", "99999999999999.9", "2.61", "-12.5", "1500.05"] * 400)
+    lines = []
+    for base in BASES:
+        claim = copy.deepcopy(base)
+        if decimals == "doubles":
+            for path in [p for p in _paths(claim) if p]:
+                target = claim
+                for part in path[:-1]:
+                    target = target[part]
+                if isinstance(target, dict) and path[-1] in decimal_fields and target[path[-1]] is not None:
+                    target[path[-1]] = "\u0000N\u0000"
+            text = json.dumps(claim, ensure_ascii=False)
+            while '"\\u0000N\\u0000"' in text:
+                text = text.replace('"\\u0000N\\u0000"', next(numbers), 1)
+                given.add(text)
+        else:
+            text = json.dumps(claim, ensure_ascii=False)
+        lines.append(text)
+    checked = with_doubles = 0
+    for line in lines:
+        typed = _typed_rows(policy, [line])
+        if typed is None or not typed[0][0]:  # not typed by the reader, or not vouched for: Python's
+            continue
+        claim = coerce_claim(json.loads(line, parse_float=Decimal), policy.schema, policy.info.counties)
+        for name, held in typed[0][1].items():
+            assert _same_record(held, claim.get(name)), (name, line)
+        checked += 1
+        with_doubles += line in given
+    assert checked > 20 and (with_doubles > 5 or decimals == "whole")

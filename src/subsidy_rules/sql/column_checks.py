@@ -130,6 +130,7 @@ class Converted:
 
     value: str
     ok: str
+    plain: bool = False  # value is TRY_CAST(x AS <target>) wherever ok holds: a record or list of such is one cast
 
 
 def _none(target: str) -> str:
@@ -144,10 +145,10 @@ def _typed(field: m.Field, schema: m.FactSchema) -> str:
     return sql_type(field.type)
 
 
-def _result(x: str, value: str, test: str) -> Converted:
+def _result(x: str, value: str, test: str, plain: bool = False) -> Converted:
     if test == "TRUE":  # every value passes: no test to plan or run
-        return Converted(value, "TRUE")
-    return Converted(value, f"COALESCE({x} IS NULL OR ({test}), FALSE)")
+        return Converted(value, "TRUE", plain)
+    return Converted(value, f"COALESCE({x} IS NULL OR ({test}), FALSE)", plain)
 
 
 def _all(tests: Iterable[str]) -> str:
@@ -212,21 +213,21 @@ def scalar(x: str, shape: Shape, kind: str, values: Sequence[str], flat: bool) -
                 return flat_text(f"CASE WHEN {yes} THEN TRUE WHEN {no} THEN FALSE END", f"{yes} OR {no}")
             return _refused(x, target)
         if kind == "text":
-            return _result(x, x, "TRUE")
+            return _result(x, x, "TRUE", plain=True)
         if kind == "enum":
-            return _result(x, x, f"list_contains({texts(values)}, {x})")
+            return _result(x, x, f"list_contains({texts(values)}, {x})", plain=True)
         if kind == "date":
-            return _result(x, f"TRY_CAST({x} AS DATE)", date_text_ok(x))
+            return _result(x, f"TRY_CAST({x} AS DATE)", date_text_ok(x), plain=True)
         if kind in ("decimal", "money"):
-            return _result(x, f"TRY_CAST({x} AS {target})", number_text_ok(x))
+            return _result(x, f"TRY_CAST({x} AS {target})", number_text_ok(x), plain=True)
         return _refused(x, target)
     if shape.kind == "bool":
-        return _result(x, x, "TRUE") if kind == "bool" else _refused(x, target)
+        return _result(x, x, "TRUE", plain=True) if kind == "bool" else _refused(x, target)
     if shape.kind in ("int", "uint", "double", "decimal"):
         return _number(x, shape, kind, flat)
     if shape.kind in ("date", "timestamp") and kind == "date":
         value = x if shape.kind == "date" else f"TRY_CAST({x} AS DATE)"
-        return _result(x, value, f"isfinite({x}) AND year({x}) BETWEEN 1 AND 9999")
+        return _result(x, value, f"isfinite({x}) AND year({x}) BETWEEN 1 AND 9999", plain=True)
     return _refused(x, target)
 
 
@@ -236,17 +237,17 @@ def _number(x: str, shape: Shape, kind: str, flat: bool) -> Converted:
         if shape.scale > 12:
             return _refused(x, target)
         if kind in ("decimal", "money"):
-            return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape))
-        if kind == "integer":
-            return _result(x, f"TRY_CAST({x} AS {target})", f"{_in_range(x, shape)} AND {x} = trunc({x})")
+            return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape), plain=True)
+        if kind == "integer":  # a whole number: its cast is exact
+            return _result(x, f"TRY_CAST({x} AS {target})", f"{_in_range(x, shape)} AND {x} = trunc({x})", plain=True)
         return _refused(x, target)
     whole = "TRUE" if shape.kind != "double" else _whole(x)
     as_int = x if shape.kind != "double" else f"TRY_CAST({x} AS BIGINT)"
     if kind == "integer":
-        return _result(x, f"TRY_CAST({as_int} AS BIGINT)", _all((_in_range(x, shape), whole)))
+        return _result(x, f"TRY_CAST({as_int} AS BIGINT)", _all((_in_range(x, shape), whole)), plain=shape.kind != "double")
     if kind in ("decimal", "money"):
         if shape.kind != "double":
-            return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape))
+            return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape), plain=True)
         value = (f"CASE WHEN {whole} THEN TRY_CAST({as_int} AS {target}) "
                  f"ELSE TRY_CAST(CAST({x} AS VARCHAR) AS {target}) END")
         return _result(x, value, f"{_in_range(x, shape)} AND ({whole} OR {_exact_double(x)})")
@@ -271,6 +272,8 @@ def nested(x: str, shape: Shape, field: m.Field, schema: m.FactSchema, depth: in
         var = f"_v{depth}"
         inner = record(var, shape.item, item, schema, depth + 1)
         each = f"COALESCE(list_bool_and(list_transform({x}, lambda {var}: {var} IS NOT NULL AND {inner.ok})), TRUE)"
+        if inner.plain:
+            return _result(x, f"TRY_CAST({x} AS {_typed(field, schema)})", f"len({x}) <= {MAX_LIST} AND {each}", plain=True)
         return _result(x, f"list_transform({x}, lambda {var}: {inner.value})", f"len({x}) <= {MAX_LIST} AND {each}")
     return scalar(x, shape, field.type, field.values, flat=False)
 
@@ -281,14 +284,17 @@ def record(x: str, shape: Shape, entity: m.Entity, schema: m.FactSchema, depth: 
     if shape.kind != "struct" or any(name not in entity.fields for name, _ in shape.fields):
         return Converted(_none(target), f"({x} IS NULL)")
     given = dict(shape.fields)
-    values, oks = [], []
+    values, oks, plain = [], [], [name for name, _ in shape.fields] == list(entity.fields)
     for field in entity.fields.values():
         if field.name in given:
             found = nested(f"struct_extract({x}, {lit(field.name)})", given[field.name], field, schema, depth)
             values.append(f"{quote_name(field.name)} := {found.value}")
             oks.append(found.ok)
+            plain = plain and found.plain
         else:
             values.append(f"{quote_name(field.name)} := {_none(_typed(field, schema))}")
+    if plain:  # the entity's fields in its order, each a cast: the struct is cast whole
+        return _result(x, f"TRY_CAST({x} AS {target})", _all(oks), plain=True)
     return _result(x, f"CASE WHEN {x} IS NOT NULL THEN struct_pack({', '.join(values)}) END", _all(oks))
 
 
