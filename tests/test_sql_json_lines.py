@@ -534,3 +534,13 @@ def test_rows_streamed_into_arrow_are_the_rows_copied(policy, city, monkeypatch)
             patched.setattr(sys.modules["subsidy_rules.sql.run_checked"], "arrow_of", counting)
             assert evaluate(policy, text, "duckdb", explain=explain) == copied, explain
     assert streamed and all(streamed)
+
+
+def test_the_deciding_text_is_written_only_from_a_query_with_every_condition_column(policy):
+    from subsidy_rules.sql.compile import col_name, deciding_json
+
+    tree = policy.bound_rule("hiring-award", dt.date(2017, 7, 31), None).ir.conditions
+    names = {col_name("c", node.id, node.index) for node in tree.nodes}
+    text = deciding_json(tree, "q", names)
+    assert text is not None and all(f'"{leaf.id}"' in text for leaf in tree.leaves)
+    assert deciding_json(tree, "q", names - {col_name("c", tree.leaves[-1].id, tree.leaves[-1].index)}) is None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 from sqlglot import exp
@@ -754,10 +754,14 @@ def deciding_tests(tree: ir.Tree, value: Callable[[ir.Node], exp.Expression]) ->
     return leaves
 
 
-def deciding_json(tree: ir.Tree, table: str) -> str:
+def deciding_json(tree: ir.Tree, table: str, columns: Collection[str]) -> Optional[str]:
     """The deciding conditions as a JSON array's text (DuckDB), read from the node columns of a
-    rule's explaining query (``table``.c_<id>): what to_json of its ``deciding`` list writes,
-    built without the list (a condition id is JSON-safe: load.ID_PATTERN)."""
+    rule's explaining query (``table``.c_<id>, among its ``columns``): what to_json of its
+    ``deciding`` list writes, built without the list (a condition id is JSON-safe:
+    load.ID_PATTERN). None when the query lacks a node's column."""
+    if any(col_name("c", node.id, node.index) not in columns for node in tree.nodes):
+        return None
+
     def value(node: ir.Node) -> exp.Expression:
         return exp.column(col_name("c", node.id, node.index), table, quoted=True)
 

@@ -233,10 +233,8 @@ class CheckedChunk:
             if name == "items":
                 value = f"list_transform({column}, lambda _i: {_item_struct(kind)})"
                 text = f"COALESCE(CAST(to_json({value}) AS VARCHAR), 'null')"
-            elif name == "deciding":
-                text = deciding_json(tree, "q")
             else:
-                text = _json_text(column, kind)
+                text = (deciding_json(tree, "q", names) if name == "deciding" else None) or _json_text(column, kind)
             key = lit(("," if parts else "{") + json.dumps(name) + ":")
             shown_by = reading_condition(name, names)
             if shown_by is not None and parts:
