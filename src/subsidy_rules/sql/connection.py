@@ -44,22 +44,20 @@ def arrow_of(con: Any, sql: str, rows: int = 0) -> Any:
     rows into Arrow but is bound when it is made and again when it runs; a result of ``execute`` is
     bound once but holds its rows, and Arrow gets a copy. Planning a rule's query costs what
     copying some 30,000 of its rows does: past STREAM_ROWS rows the relation is cheaper."""
+    return _arrow_table(con.sql(sql) if rows >= STREAM_ROWS else con.execute(sql))
+
+
+def _arrow_table(source: Any) -> Any:
+    """A relation's or a result's rows as an Arrow table, by the name this DuckDB gives the call."""
     import warnings
 
-    if rows >= STREAM_ROWS:
-        relation = con.sql(sql)
-        for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):  # by DuckDB version
-            read = getattr(relation, name, None)
-            if read is not None:
-                table = read()
-                return table.read_all() if hasattr(table, "read_all") else table  # some versions give a reader
-    result = con.execute(sql)
-    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):  # by DuckDB version
-        read = getattr(result, name, None)
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        read = getattr(source, name, None)
         if read is not None:
-            with warnings.catch_warnings():  # a copy of the rows: cheaper than binding a small query twice
+            with warnings.catch_warnings():  # an older spelling warns that it is deprecated
                 warnings.simplefilter("ignore")
-                return read()
+                table = read()
+            return table.read_all() if hasattr(table, "read_all") else table  # some versions give a reader
     raise AttributeError("fetch_arrow_table")
 
 
