@@ -5,6 +5,7 @@ UTF-8, and wherever a block is cut."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import subsidy_rules  # noqa: E402
 from subsidy_rules.tables import readers  # noqa: E402
+from subsidy_rules.tables import line_blocks  # noqa: E402
 from subsidy_rules.tables.line_blocks import FileBlocks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +81,19 @@ def test_blocks_give_read_raws_records(data, block, entity):
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
 def test_odd_files(data, block):
     assert by_blocks(data, block) == by_read_raw(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.lists(st.sampled_from([b"\n", b"\r", b"\r\n", b"{}", b" ", b"\x85", b"\xe4\xb8\xad", b"\x0b"])).map(b"".join))
+def test_line_starts_cut_where_splitlines_cuts(data):
+    """The scan for line ends (a file without a CR) and the split (one with a CR) cut alike."""
+    expected = [0]
+    for line in data.splitlines(keepends=True):
+        expected.append(expected[-1] + len(line))
+    assert list(line_blocks._line_starts(data)) == expected
+    without_cr = data.replace(b"\r", b"")
+    assert list(line_blocks._line_starts(without_cr)) == list(itertools.accumulate(
+        map(len, without_cr.splitlines(keepends=True)), initial=0))
 
 
 def test_a_crlf_cut_between_two_reads_is_one_line_end():

@@ -95,10 +95,8 @@ class FileBlocks:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        lines = data.splitlines(keepends=True)
-        count = len(lines)
-        starts = array.array("q", itertools.accumulate(map(len, lines), initial=0))
-        del lines  # the lines are the block's bytes between their starts
+        starts = _line_starts(data)  # the lines are the block's bytes between their starts
+        count = len(starts) - 1
         texts = pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(starts), pa.py_buffer(data)])
         try:
             texts.validate(full=True)  # UTF-8 throughout
@@ -143,6 +141,23 @@ def utf8_buffers(texts: Any) -> Tuple[Any, memoryview]:
     wide = pa.types.is_large_string(texts.type)
     offsets = memoryview(offsets).cast("q" if wide else "i")[texts.offset:texts.offset + len(texts) + 1]
     return offsets, memoryview(data) if data is not None else memoryview(b"")
+
+
+def _line_starts(data: bytes) -> Any:
+    """Where each line of ``data`` starts, then where the last ends: as ``data.splitlines(keepends=True)``
+    cuts it. Without a ``\\r`` only ``\\n`` ends a line, and a scan for it is faster than a list of the
+    lines (45,000 copies of them) by half."""
+    if b"\r" in data:
+        return array.array("q", itertools.accumulate(map(len, data.splitlines(keepends=True)), initial=0))
+    starts = array.array("q", [0])
+    find, add = data.find, starts.append
+    end = find(b"\n")
+    while end >= 0:
+        add(end + 1)
+        end = find(b"\n", end + 1)
+    if starts[-1] != len(data):
+        add(len(data))  # the last line has no line end
+    return starts
 
 
 def _last_line_end(data: bytes) -> int:
