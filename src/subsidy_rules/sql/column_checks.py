@@ -40,14 +40,20 @@ from .. import model as m
 from ..facts import MAX_LIST
 from ..tables.headers import ColumnPlan
 from ..tables.records import RESERVED
-from .json_checks import NAME, SAFE_ID, date_text_ok, lit, number_text_ok, quote_name, texts
+from .json_checks import NAME, date_text_ok, lit, number_text_ok, quote_name, texts
 from .layout import entity_type, sql_type
 
 BIG = "1000000000000000"  # facts.LIMIT: claims hold numbers below 10^15 in size
 INTEGER_TEXT = r"-?(0|[1-9][0-9]{0,14})"
-# a character Python's str.strip() may remove, or more: such text is left to Python
-_SPACE = r"[\x00-\x20\x7f-\xa0\x{1680}\x{180e}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+# a character Python's str.strip() may remove, or more: such text at either end is left to Python
+# (written for Python's re, and for DuckDB's RE2 with \x{...} for \u...)
+_SPACE_PY = r"[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_SPACE = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", _SPACE_PY)
 EDGE = f"^{_SPACE}|{_SPACE}$"
+_EDGE_PY = re.compile(f"^{_SPACE_PY}|{_SPACE_PY}$")
+# an id SAFE_ID allows, without such a character at either end: one pattern (two cost twice as long)
+_ID_CHAR = '"\\\\,'
+SAFE_ID_TRIMMED = f'^(?:[^{_SPACE[1:-1]}{_ID_CHAR}](?:[^{_ID_CHAR}\\x00-\\x1f]*[^{_SPACE[1:-1]}{_ID_CHAR}])?)?$'
 YES = ("true", "1", "yes", "y", "t")  # cells.TRUE and cells.FALSE in ASCII; 是 and 否 are added below
 NO = ("false", "0", "no", "n", "f")
 
@@ -191,7 +197,7 @@ def scalar(x: str, shape: Shape, kind: str, values: Sequence[str], flat: bool) -
         x, shape = f"CAST({x} AS DOUBLE)", Shape("double")
     if shape.kind == "string":
         if flat:  # stripped, empty is "not given": accepted only without spaces at the ends
-            plain = f"NOT regexp_matches({x}, {lit(EDGE)})"
+            plain = f"NOT regexp_matches({x}, {lit(EDGE)})" if _ends_may_be_stripped(kind, values) else "TRUE"
             given = f"NULLIF({x}, '')"
 
             def flat_text(value: str, test: str) -> Converted:
@@ -229,6 +235,15 @@ def scalar(x: str, shape: Shape, kind: str, values: Sequence[str], flat: bool) -
         value = x if shape.kind == "date" else f"TRY_CAST({x} AS DATE)"
         return _result(x, value, f"isfinite({x}) AND year({x}) BETWEEN 1 AND 9999", plain=True)
     return _refused(x, target)
+
+
+def _ends_may_be_stripped(kind: str, values: Sequence[str]) -> bool:
+    """Whether a cell's text the value's own test accepts may begin or end with a space (and be
+    read otherwise once stripped). A date, a number or a yes/no is matched whole, from digits or
+    words; an enum's text must be one of its values, so only a value with a space at an end could."""
+    if kind == "enum":
+        return any(_EDGE_PY.search(value) for value in values)
+    return kind == "text"
 
 
 def _number(x: str, shape: Shape, kind: str, flat: bool) -> Converted:
@@ -334,7 +349,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
             continue
         head = str(plan.parts[0])
         if head in RESERVED:
-            reserved[head] = _reserved(head, column[plan.index], shapes[plan.index])
+            reserved[head] = _reserved(head, column[plan.index], shapes[plan.index], counties)
             continue
         node = roots.setdefault(head, _Node())
         if len(plan.parts) == 1:
@@ -374,9 +389,7 @@ def checked_sql(schema: m.FactSchema, counties: Sequence[str], plans: Sequence[O
         return f"SELECT line, FALSE AS ok FROM {source}"
     oks += [c.ok for c in reserved.values()]
     listed = "[" + ", ".join(f"CASE WHEN {given} THEN {lit(name)} END" for name, given in present.items()) + "]"
-    jurisdiction = reserved.get("jurisdiction")
-    if jurisdiction is not None and counties:
-        oks.append(f"({jurisdiction.value} IS NULL OR list_contains({texts(counties)}, {jurisdiction.value}))")
+    jurisdiction = reserved.get("jurisdiction")  # one of the counties, when they are known (_reserved)
     oks.append("(" + " OR ".join(present.values()) + ")")  # a claim names an entity (else C007)
     as_of = reserved["as_of"].value if "as_of" in reserved else "TRY_CAST(NULL AS DATE)"
     county = jurisdiction.value if jurisdiction is not None else "TRY_CAST(NULL AS VARCHAR)"
@@ -395,20 +408,19 @@ FROM (SELECT *, COALESCE({ok}, FALSE) AS ok FROM {inner})
 """
 
 
-def _reserved(name: str, x: str, shape: Shape) -> Converted:
-    """as_of (a date), jurisdiction (text), id (text or an integer, as JSON text) in flat columns."""
+def _reserved(name: str, x: str, shape: Shape, counties: Sequence[str]) -> Converted:
+    """as_of (a date), jurisdiction (text; one of ``counties`` when they are known), id (text or an
+    integer, as JSON text) in flat columns."""
     if name == "as_of":
         return scalar(x, shape, "date", (), flat=True)
     if name == "jurisdiction":
         if shape.kind != "string":
             return Converted("TRY_CAST(NULL AS VARCHAR)", f"({x} IS NULL)")
-        return scalar(x, shape, "text", (), flat=True)
+        return scalar(x, shape, "enum", counties, flat=True) if counties else scalar(x, shape, "text", (), flat=True)
     # id: typed_cell keeps an integer and strips text; the output writes it as JSON
     if shape.kind == "string":
-        plain = f"NOT regexp_matches({x}, {lit(EDGE)})"
         value = f"CASE WHEN {x} IS NULL OR {x} = '' THEN 'null' ELSE '\"' || {x} || '\"' END"
-        return Converted(value, f"COALESCE({x} IS NULL OR {x} = '' OR ({plain} AND regexp_matches({x}, "
-                                f"{lit(SAFE_ID)})), FALSE)")
+        return Converted(value, f"COALESCE({x} IS NULL OR {x} = '' OR regexp_matches({x}, {lit(SAFE_ID_TRIMMED)}), FALSE)")
     if shape.kind in ("int", "uint"):  # larger integers are written in scientific form
         return Converted(f"COALESCE(CAST({x} AS VARCHAR), 'null')", f"COALESCE({x} IS NULL OR {_in_range(x, shape)}, FALSE)")
     return Converted("'null'", f"({x} IS NULL)")
