@@ -94,6 +94,7 @@ class CheckedChunk:
         self.fmt, self.lang, self.newline = options.fmt, options.lang, options.newline
         self.summary = Summary()
         self.today = _dt.date.today()
+        self.shapes: List[Any] = []  # the checked lines' (as_of, jurisdiction, present), as groups() found them
 
     def decide(self) -> Tuple[List[Piece], str]:
         """The chunk's output pieces and its error lines."""
@@ -120,7 +121,7 @@ class CheckedChunk:
         policy, con = self.policy, self.con
         if "present" not in self.columns:  # no line SQL could check
             return [], []
-        shapes = con.execute("SELECT DISTINCT as_of, jurisdiction, present FROM checked WHERE ok").fetchall()
+        self.shapes = shapes = con.execute("SELECT DISTINCT as_of, jurisdiction, present FROM checked WHERE ok").fetchall()
         by_bound: Dict[Tuple[Any, ...], Dict[str, Any]] = {}
         handed: List[Any] = []
         order = {rule: index for index, rule in enumerate(self.rules or policy.rule_ids)}
@@ -151,6 +152,18 @@ class CheckedChunk:
             parts.append(f"({on_day} AND {in_county})")
         return " OR ".join(parts) or "FALSE"
 
+    def chosen(self, group: Group) -> str:
+        """The test of the lines a group's query decides: checked, naming its entity, of its places
+        — each part left out when every checked line passes it (a test in the view costs each of
+        the file's queries a pass over the lines)."""
+        with_entity = [(day, county) for day, county, present in self.shapes if group.entity in present]
+        tests = ["ok"]
+        if len(with_entity) < len(self.shapes):
+            tests.append(f"list_contains(present, {lit(group.entity)})")
+        if not set(with_entity) <= set(group.places):
+            tests.append(f"({self.where(group.places)})")
+        return " AND ".join(tests)
+
     def hand_places(self, handed: Sequence[Any]) -> None:
         for place, kind in handed:
             if kind == "shape":
@@ -164,7 +177,7 @@ class CheckedChunk:
         policy, con = self.policy, self.con
         query = query_text(policy, group.bound, self.explain, CARRY)
         columns = ", ".join(quote_name(name) for name in self.entity_columns())
-        chosen = f"ok AND list_contains(present, {lit(group.entity)}) AND ({self.where(group.places)})"
+        chosen = self.chosen(group)
         if rule_refs(group.bound.ir):
             # SQL reads an entity given as null as one left out, which a referenced rule tells apart:
             # the Python engine decides those lines
