@@ -758,7 +758,8 @@ def deciding_json(tree: ir.Tree, table: str, columns: Collection[str]) -> Option
     """The deciding conditions as a JSON array's text (DuckDB), read from the node columns of a
     rule's explaining query (``table``.c_<id>, among its ``columns``): what to_json of its
     ``deciding`` list writes, built without the list (a condition id is JSON-safe:
-    load.ID_PATTERN). None when the query lacks a node's column."""
+    load.ID_PATTERN), as the arguments of a concat() (the line's own, one copy of the text fewer).
+    None when the query lacks a node's column."""
     if any(col_name("c", node.id, node.index) not in columns for node in tree.nodes):
         return None
 
@@ -771,7 +772,7 @@ def deciding_json(tree: ir.Tree, table: str, columns: Collection[str]) -> Option
     picked = [case((test, exp.Literal.string(json.dumps(leaf.id, ensure_ascii=False)))) for leaf, test in leaves]
     # by name, as DuckDB reads them (sqlglot would spell its own concat_ws, NULL if any part is)
     listed = exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string(","), *picked])
-    return exp.Anonymous(this="concat", expressions=[exp.Literal.string("["), listed, exp.Literal.string("]")]).sql(dialect="duckdb")
+    return f"'[', {listed.sql(dialect='duckdb')}, ']'"
 
 
 RefBinder = Callable[[str], ir.BoundRule]  # a referenced rule's id -> that rule bound for the same date and county

@@ -250,11 +250,12 @@ class CheckedChunk:
                 text = (deciding_json(tree, "q", names) if name == "deciding" else None) or _json_text(column, kind)
             key = lit(("," if parts else "{") + json.dumps(name) + ":")
             shown_by = reading_condition(name, names)
-            if shown_by is not None and parts:
-                parts.append(f"CASE WHEN q.{quote_name(shown_by)} IS NOT TRUE THEN concat({key}, {text}) END")
+            if shown_by is not None and parts:  # each its own part of the line's concat (a concat of the two copies them twice)
+                shown = f"q.{quote_name(shown_by)} IS NOT TRUE"
+                parts += [f"CASE WHEN {shown} THEN {key} END", f"CASE WHEN {shown} THEN {text} END"]
             else:
                 parts += [key, text]
-        return "concat(" + ", ".join(parts + ["'}'"]) + ")" if parts else "'{}'"
+        return ", ".join(parts + ["'}'"]) if parts else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
     def finish(self) -> Tuple[List[Piece], str]:
