@@ -15,6 +15,7 @@ from ..expr.printer import to_text
 from ..expr.types import Scope, resolve
 from ..runtime import fen
 from . import nodes as ir
+from .refs import rule_refs
 
 
 def computed_nodes(expr: ast.Expr) -> List[ast.Expr]:
@@ -179,12 +180,13 @@ class _Lowering:
         classification = None
         if rule.kind == "classification":
             classification = ir.Classification(tuple(ir.ClassDef(k.id, k.label, self.region(k.expr, scope)) for k in rule.classes))
-        return ir.RuleIR(
+        lowered = ir.RuleIR(
             rule.id, rule.version, rule.kind, rule.title, rule.source, rule.in_force, rule.applies_to,
             self.tree(rule.conditions, scope), rule.file, params_of(rule), entities_of(rule, self.schema),
             self.items(scope), self.amount(rule.amount, scope), self.notes(rule.notes, scope),
             checklist, classification, rule.designation, rule,
         )
+        return attrs.evolve(lowered, refers_to=rule_refs(lowered))  # asked for each claim shape a run meets
 
 
 def params_of(rule: m.Rule) -> Tuple[str, ...]:

@@ -184,6 +184,7 @@ class RuleIR:
     classification: Optional[Classification] = None
     designation: Optional[m.Designation] = None
     model: m.Rule = attrs.field(default=None, eq=False, repr=False)
+    refers_to: Tuple[str, ...] = ()  # the rules it refers to (`@rule-id`), in first-use order (refs.rule_refs)
 
 
 @attrs.frozen

@@ -10,7 +10,8 @@ from . import nodes as ir
 
 
 def rule_refs(rule: ir.RuleIR) -> Tuple[str, ...]:
-    """The rules a rule refers to (`@rule-id`), directly, in the order they appear."""
+    """The rules a rule refers to (`@rule-id`), directly, in the order they appear: found once, as
+    the rule is lowered (``RuleIR.refers_to``)."""
     regions: List[Optional[ir.Region]] = [leaf.region for leaf in rule.conditions.leaves]
     if rule.checklist is not None:
         regions += [c.region for c in rule.checklist.criteria]
@@ -29,4 +30,4 @@ def sharing_key(bound: ir.BoundRule) -> Tuple[Any, ...]:
     """Bound rules with equal keys compile to the same query: the same rule version and date (a
     query may hold dates computed from it) and parameter values; with references, the same county
     too (a referenced rule may have other values there)."""
-    return (bound.ir.id, bound.as_of, bound.values(), bound.jurisdiction if rule_refs(bound.ir) else None)
+    return (bound.ir.id, bound.as_of, bound.values(), bound.jurisdiction if bound.ir.refers_to else None)

@@ -23,7 +23,7 @@ from ..batch import RawRecord, Summary, error_line, evaluate_columns, evaluate_r
 from ..tables.line_blocks import utf8_buffers
 from ..tables.writers import encoder
 from .connection import arrow_of
-from ..ir.refs import rule_refs, sharing_key
+from ..ir.refs import sharing_key
 from .json_checks import lit, quote_name
 from .layout import SqlError
 from .queries import keep_part, query_text
@@ -178,7 +178,7 @@ class CheckedChunk:
         query = query_text(policy, group.bound, self.explain, CARRY)
         columns = ", ".join(quote_name(name) for name in self.entity_columns())
         chosen = self.chosen(group)
-        if rule_refs(group.bound.ir):
+        if group.bound.ir.refers_to:
             # SQL reads an entity given as null as one left out, which a referenced rule tells apart:
             # the Python engine decides those lines
             null = " OR ".join(f"(list_contains(present, {lit(name)}) AND {quote_name(name)} IS NULL)"

@@ -15,7 +15,7 @@ import attrs
 
 from .. import model as m
 from ..ir import nodes as ir
-from ..ir.refs import rule_refs, sharing_key
+from ..ir.refs import sharing_key
 from .connection import connect
 from ..tables.line_blocks import FileBlocks, record_blocks
 from .run_checked import reading_condition
@@ -189,7 +189,7 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
                 bound = policy.bound_rule(*dated)
                 group = seen[dated] = sharing_key(bound)
                 bound_of.setdefault(group, bound)
-            if rule_refs(bound_of[group].ir) and any(entry.claim.get(name, {}) is None for name in policy.schema.entities):
+            if bound_of[group].ir.refers_to and any(entry.claim.get(name, {}) is None for name in policy.schema.entities):
                 continue  # SQL reads an entity given as null as one left out: the Python engine decides this
             groups.setdefault(group, []).append(index)
     import duckdb
