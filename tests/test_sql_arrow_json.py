@@ -90,6 +90,22 @@ def test_a_decimal_is_read_as_a_double_only_when_a_whole_number_would_not_do(pol
     assert point.column("labourer").to_pylist()[0]["startup_subsidy_applied"] == 1500.5
 
 
+def test_the_reader_reads_doubles_first_only_when_the_first_lines_hold_a_fraction(policy, monkeypatch):
+    from subsidy_rules.sql import arrow_json
+
+    reads = []
+    real = arrow_json._read
+    monkeypatch.setattr(arrow_json, "_read", lambda text, shape: reads.append(shape) or real(text, shape))
+    point = _line(labourer={"startup_subsidy_applied": 1500.5})
+    later = [_line(id=f"L{index}") for index in range(arrow_json.SAMPLE)] + [point]
+    for lines, kinds in (([point], [pa.float64()]), ([_line()], [pa.int64()]), (later, [pa.int64(), pa.float64()])):
+        reads.clear()
+        table = typed_block(policy.schema, _texts(*lines))
+        read_as = [shape.field("labourer").type.field("startup_subsidy_applied").type for shape in reads]
+        assert table is not None and read_as == kinds, lines[-1]
+        assert table.column("labourer").to_pylist()[-1]["startup_subsidy_applied"] in (1500.5, None)
+
+
 def test_decimals_read_as_doubles_give_the_python_engines_bytes(policy):
     numbers = ["0.0523", "1500.50", "2.61", "123456789012.345", "0.000000000001", "99999999999999.9", "-12.5", "7"]
     lines = [_line(id=f"L{index}").replace('"rural_registered_poor"', f'"startup_subsidy_applied": {number}, '

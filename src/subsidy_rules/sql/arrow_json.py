@@ -17,8 +17,9 @@ differently, and so sends the block there:
 - a number with a decimal point or an exponent in an integer field (the reader refuses it), NaN
   and Infinity (likewise), a decimal written as text (a number field's text fails the block);
 - in a decimal or money field, a number the reader reads through a double otherwise than Python
-  reads it exactly: the fields are first read as whole numbers, and only a block that fails so is
-  read again with them as doubles, when the line's text has no number NUMBER_SUSPECT matches (more
+  reads it exactly: the fields are first read as whole numbers (unless the first lines hold a
+  number with a fraction), and only a block that fails so is read with them as doubles, when the
+  line's text has no number NUMBER_SUSPECT matches (more
   than 15 digits, more than 12 decimals, an exponent, a negative zero: as json_checks.py reads
   doubles); a double is then typed as column_checks.py types a typed column's double, by its
   shortest form, which is the number's own;
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from .. import model as m
 from ..claims import RESERVED
@@ -68,18 +69,26 @@ def null_keys(schema: m.FactSchema) -> str:
     return '"(' + "|".join(re.escape(name) for name in names) + ')"\\s*:\\s*null'
 
 
-def named_entities(schema: m.FactSchema, texts: Any) -> List[str]:
-    """The entities the first SAMPLE lines name: a line naming another fails the reader, and its
-    block goes to json_checks.py."""
+def sample(schema: m.FactSchema, texts: Any) -> Tuple[List[str], bool]:
+    """The entities the first SAMPLE lines name (a line naming another fails the reader, and its
+    block goes to json_checks.py), and whether they hold a number with a fraction (which the reader
+    refuses in every field it reads as a whole number)."""
     keys = set()
+    fractions = False
+
+    def number(text: str) -> float:
+        nonlocal fractions
+        fractions = True
+        return float(text)
+
     for text in texts.slice(0, SAMPLE).to_pylist():
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_float=number)
         except ValueError:
             continue
         if isinstance(data, dict):
             keys.update(data)
-    return [name for name in schema.entities if name in keys]
+    return [name for name in schema.entities if name in keys], fractions
 
 
 def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
@@ -95,10 +104,10 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
         return None
     if any(pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in DIFFERENT):
         return None
-    entities = named_entities(schema, texts)
+    entities, fractions = sample(schema, texts)
     offsets, data = utf8_buffers(texts)
     text = pa.py_buffer(data[offsets[0]:offsets[count]])
-    table = _read(text, claim_schema(schema, entities, pa.int64()))
+    table = None if fractions else _read(text, claim_schema(schema, entities, pa.int64()))
     if table is None and any(has_decimals(schema, schema.entities[name]) for name in entities) \
             and not pc.any(pc.match_substring_regex(texts, NUMBER_SUSPECT)).as_py():
         table = _read(text, claim_schema(schema, entities, pa.float64()))
