@@ -19,7 +19,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import subsidy_rules  # noqa: E402
 from subsidy_rules.sql import run_json_lines as J  # noqa: E402
-from subsidy_rules.sql.arrow_json import typed_block  # noqa: E402
+from subsidy_rules.sql import arrow_json  # noqa: E402
 
 from test_sql_json_lines import BASES, ODD_VALUES, _paths, _put, assert_same, evaluate  # noqa: E402
 
@@ -27,6 +27,12 @@ from test_sql_json_lines import BASES, ODD_VALUES, _paths, _put, assert_same, ev
 @pytest.fixture(scope="module")
 def policy():
     return subsidy_rules.load_policy()
+
+
+def typed_block(schema, texts):
+    """The reader's table when it typed every line of the block, else None."""
+    typed = arrow_json.typed_block(schema, texts)
+    return typed.table if typed is not None and not typed.refused else None
 
 
 def _texts(*lines: str):
@@ -82,6 +88,41 @@ def test_a_block_holding_a_line_read_otherwise_goes_to_the_json_checks(policy, l
     assert typed_block(policy.schema, _texts(_line())) is not None
 
 
+REFUSED = [
+    _line(labourer={"age": "thirty"}),  # a type the schema does not give
+    _line()[:-1],  # not JSON
+    _line(labourer={"age": 37, "favourite_colour": "blue"}),  # a key the schema lacks
+    _line() + " " + _line(),  # two records on one line
+    _line(labourer={"age": 37.5}),  # a fraction in a whole number
+]
+
+
+@pytest.mark.parametrize("at", [0, 1, 7, 19])
+def test_a_block_with_lines_the_reader_refuses_is_typed_but_those(policy, at):
+    """The reader refuses a block when it refuses one line; its halves are read, down to the lines
+    it refuses: those are rows of nulls that Python decides, the others are typed and decided in SQL."""
+    good = [_line(id=f"L{index}", labourer={"age": 20 + index, "rural_registered_poor": True}) for index in range(20)]
+    lines = good[:at] + REFUSED + good[at:]
+    typed = arrow_json.typed_block(policy.schema, _texts(*lines))
+    assert typed is not None and typed.refused == tuple(range(at, at + len(REFUSED)))
+    ids = typed.table.column("id").to_pylist()
+    assert ids == [None if index in typed.refused else json.loads(line)["id"] for index, line in enumerate(lines)]
+    assert typed.table.column("labourer").to_pylist()[at + len(REFUSED)]["age"] == 20 + at
+    before = dict(J.decided_by)
+    assert_same(policy, "\n".join(lines) + "\n")
+    assert J.decided_by["sql"] - before.get("sql", 0) == 2 * len(good)  # jsonl and csv
+    assert J.decided_by["python"] - before.get("python", 0) == 2 * len(REFUSED)
+
+
+def test_a_block_the_reader_refuses_more_of_goes_to_the_json_checks(policy):
+    many = [_line(id=f"L{index}", labourer={"age": "thirty"}) for index in range(arrow_json.MAX_REFUSED + 1)]
+    assert arrow_json.typed_block(policy.schema, _texts(_line(), *many)) is None
+    assert arrow_json.typed_block(policy.schema, _texts(*many[:3])) is None  # every line refused
+    assert arrow_json.typed_block(policy.schema, _texts(_line(), *many[:3])).refused == (1, 2, 3)
+    employer = json.dumps({"id": "E1", "employer": {"name": "企业"}}, ensure_ascii=False)
+    assert arrow_json.typed_block(policy.schema, _texts(*[_line()] * arrow_json.SAMPLE, employer)) is None  # another entity
+
+
 def test_a_decimal_is_read_as_a_double_only_when_a_whole_number_would_not_do(policy):
     whole = typed_block(policy.schema, _texts(_line(labourer={"startup_subsidy_applied": 1500})))
     point = typed_block(policy.schema, _texts(_line(labourer={"startup_subsidy_applied": 1500.5})))
@@ -91,11 +132,9 @@ def test_a_decimal_is_read_as_a_double_only_when_a_whole_number_would_not_do(pol
 
 
 def test_the_reader_reads_doubles_first_only_when_the_first_lines_hold_a_fraction(policy, monkeypatch):
-    from subsidy_rules.sql import arrow_json
-
     reads = []
-    real = arrow_json._read
-    monkeypatch.setattr(arrow_json, "_read", lambda text, shape: reads.append(shape) or real(text, shape))
+    real = arrow_json._read_or_why
+    monkeypatch.setattr(arrow_json, "_read_or_why", lambda text, shape: reads.append(shape) or real(text, shape))
     point = _line(labourer={"startup_subsidy_applied": 1500.5})
     later = [_line(id=f"L{index}") for index in range(arrow_json.SAMPLE)] + [point]
     for lines, kinds in (([point], [pa.float64()]), ([_line()], [pa.int64()]), (later, [pa.int64(), pa.float64()])):
@@ -118,17 +157,19 @@ def test_decimals_read_as_doubles_give_the_python_engines_bytes(policy):
 
 def test_a_number_a_double_holds_otherwise_keeps_its_block_from_the_doubles(policy):
     """Numbers whose text is not their double's shortest form (1.0000000000000001 is the double
-    1.0, which Python does not read it as): a block holding one is checked by json_checks.py, and
-    the output is the Python engine's."""
+    1.0, which Python does not read it as): a block holding one is not read with doubles, the
+    line holding it is refused by the reader (read as whole numbers, the others are typed) and
+    decided by Python, and the output is the Python engine's."""
     numbers = ["1.0000000000000001", "0.10000000000000000555", "2.6100000000000001", "1500.50000000000000001", "-0.0",
                "1.5e2", "12345678901234.56"]
     lines = [_line(id=f"L{index}").replace('"rural_registered_poor"', f'"startup_subsidy_applied": {number}, '
                                                                         '"rural_registered_poor"')
              for index, number in enumerate(numbers)]
     for line in lines:
-        before = J.checked_by["typed"]
+        before, refused = J.checked_by["typed"], J.checked_by["refused"]
         assert_same(policy, _line() + "\n" + line + "\n")
-        assert J.checked_by["typed"] == before, line
+        typed = J.checked_by["typed"] - before
+        assert typed > 0 and J.checked_by["refused"] - refused == typed, line  # one line refused a block
 
 
 def test_a_whole_number_past_what_a_claim_holds_is_typed_and_left_to_python(policy):
@@ -278,7 +319,7 @@ def _typed_rows(policy, lines):
     if typed is None:
         return None
     con = connect()
-    J._check_typed(con, policy, pa.array(range(1, len(lines) + 1), pa.int64()), typed)
+    J._check_typed(con, policy, pa.array(range(1, len(lines) + 1), pa.int64()), typed, ())
     entities = [name for name in typed.column_names if name in policy.schema.entities]
     cursor = con.execute(f"SELECT ok, {', '.join(entities)} FROM checked ORDER BY line")
     return [(row[0], dict(zip(entities, row[1:]))) for row in cursor.fetchall()]

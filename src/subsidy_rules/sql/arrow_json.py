@@ -3,10 +3,12 @@ columns (column_checks.py) instead of DuckDB's JSON functions (json_checks.py, s
 
 The reader is told the claim's shape from the fact schema, and it is strict where Python's reader
 is: a value of another JSON type than its field's, a key the schema does not have, a repeated key, a
-trailing comma, a raw control character or a broken escape fails the whole block. So the block is
-taken only when every one of its lines is read, one row a line, and nothing on it is what the two
-readers read differently; any other block is checked by json_checks.py as before. What is read
-differently, and so sends the block there:
+trailing comma, a raw control character, a broken escape or two records on one line fail the whole
+block. A block it refuses is read again in halves, down to the lines it refuses (where its message
+names the row, around that line): up to MAX_REFUSED of them, left to the Python engine as rows of
+nulls, unless one names an entity the first lines do not. The block is taken when nothing on the
+lines read is what the two readers read differently; any other block is checked by json_checks.py
+as before. What is read differently, and so sends the block there:
 - ``null`` as the date (``"as_of": null``: Python refuses it, the reader reads it as left out) or
   as an entity (a rule that refers to another tells an entity given as null from one left out; the
   reader does not), or after any key written with an escape (which may spell either) — looked
@@ -14,8 +16,8 @@ differently, and so sends the block there:
   anywhere (the reader skips one at the start of its text, Python refuses it at the start of a
   line). A fact, a record, a list or a list item given as null is read by both as Python reads it
   (tests/test_sql_arrow_json.py puts null in every place of every example claim);
-- a number with a decimal point or an exponent in an integer field (the reader refuses it), NaN
-  and Infinity (likewise), a decimal written as text (a number field's text fails the block);
+- a number with a decimal point or an exponent in an integer field, NaN and Infinity, a decimal
+  written as text (the reader refuses the line);
 - in a decimal or money field, a number the reader reads through a double otherwise than Python
   reads it exactly: the fields are first read as whole numbers (unless the first lines hold a
   number with a fraction), and only a block that fails so is read with them as doubles, when the
@@ -25,7 +27,7 @@ differently, and so sends the block there:
   shortest form, which is the number's own;
 - an id that is a number (the id is read as text), an empty id, date or jurisdiction (a typed
   column's empty cell is "not given", a JSON line's empty text is given);
-- two records on one line (more rows than lines), a line read_raw rejects (its text is empty).
+- a line read_raw rejects (its text is empty).
 A line the typed checks do not vouch for goes to the Python engine, as every such line does.
 """
 
@@ -34,6 +36,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, List, Optional, Sequence, Tuple
+
+import attrs
 
 from .. import model as m
 from ..claims import RESERVED
@@ -47,6 +51,7 @@ DIFFERENT = (r"\x{feff}",)
 # on a block holding a null: a key written with an escape before it, and the keys of null_keys
 ESCAPED_KEY_NULL = r'\\u[^"]*"\s*:\s*null'
 SAMPLE = 20  # lines whose keys name the entities the reader is told of
+MAX_REFUSED = 16  # lines of a block the reader refuses that are found by reading halves (typed_block)
 
 __all__ = ["typed_block"]
 
@@ -70,9 +75,9 @@ def null_keys(schema: m.FactSchema) -> str:
 
 
 def sample(schema: m.FactSchema, texts: Any) -> Tuple[List[str], bool]:
-    """The entities the first SAMPLE lines name (a line naming another fails the reader, and its
-    block goes to json_checks.py), and whether they hold a number with a fraction (which the reader
-    refuses in every field it reads as a whole number)."""
+    """The entities the first SAMPLE lines name (the reader refuses a line naming another), and
+    whether they hold a number with a fraction (which the reader refuses in every field it reads
+    as a whole number)."""
     keys = set()
     fractions = False
 
@@ -91,10 +96,21 @@ def sample(schema: m.FactSchema, texts: Any) -> Tuple[List[str], bool]:
     return [name for name in schema.entities if name in keys], fractions
 
 
-def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
-    """The block's lines (an Arrow text array, one line with its line end each) as an Arrow table,
-    a row per line: the claim's own keys, then the entities the block names — or None when the
-    block is for json_checks.py."""
+@attrs.frozen
+class TypedBlock:
+    """A block as the reader typed it: ``table`` a row per line, the claim's own keys, then the
+    entities the block names; ``refused`` the rows of the lines the reader refused, every column
+    null (the checks vouch for no claim that names no entity: the Python engine decides them)."""
+
+    table: Any
+    refused: Tuple[int, ...] = ()
+
+
+def typed_block(schema: m.FactSchema, texts: Any) -> Optional[TypedBlock]:
+    """The block's lines (an Arrow text array, one line with its line end each) typed by the
+    reader — or None when the block is for json_checks.py. When the reader refuses the block, its
+    halves are read, and theirs, down to the lines it refuses (a type the schema does not give, a
+    key it lacks, a line that is not JSON …): up to MAX_REFUSED of them, which go to Python."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -106,33 +122,96 @@ def typed_block(schema: m.FactSchema, texts: Any) -> Optional[Any]:
         return None
     entities, fractions = sample(schema, texts)
     offsets, data = utf8_buffers(texts)
-    text = pa.py_buffer(data[offsets[0]:offsets[count]])
-    table = None if fractions else _read(text, claim_schema(schema, entities, pa.int64()))
-    if table is None and any(has_decimals(schema, schema.entities[name]) for name in entities) \
+
+    def lines(start: int, end: int) -> Any:
+        return pa.py_buffer(data[offsets[start]:offsets[end]])
+
+    shape = claim_schema(schema, entities, pa.int64())
+    table, error = (None, "") if fractions else _read_or_why(lines(0, count), shape)
+    # a line the reader refuses for another reason than a decimal (it names the row, or a key) is
+    # refused read with doubles too
+    if table is None and not _NOT_A_NUMBER.search(error) and any(has_decimals(schema, schema.entities[name]) for name in entities) \
             and not pc.any(pc.match_substring_regex(texts, NUMBER_SUSPECT)).as_py():
-        table = _read(text, claim_schema(schema, entities, pa.float64()))
+        shape = claim_schema(schema, entities, pa.float64())
+        table = _read(lines(0, count), shape)
+    refused: List[int] = []
     if table is None or table.num_rows != count:
-        return None
+        table = _halves(lines, count, shape, refused)
+        if table is None or set(sample(schema, texts.take(refused))[0]) - set(entities):
+            return None  # a line naming an entity the first did not: json_checks.py checks them all
     for name in RESERVED:
         if pc.any(pc.equal(table.column(name), "")).as_py():
             return None
     # a date or an entity given as null is read as one left out: the text tells them apart, and
     # needs to be read only when the reader found one of them absent (a key written with an
-    # escape is unescaped by the reader: it is counted here too)
+    # escape is unescaped by the reader: it is counted here too); a refused line is all null
     maybe_null = [table.column("as_of")] + [table.column(name) for name in entities]
-    if any(column.null_count for column in maybe_null) and pc.any(pc.match_substring_regex(texts, "null")).as_py() \
-            and any(pc.any(pc.match_substring_regex(texts, pattern)).as_py() for pattern in (ESCAPED_KEY_NULL, null_keys(schema))):
+    read = texts.filter(_kept(count, refused)) if refused else texts
+    if any(column.null_count > len(refused) for column in maybe_null) and pc.any(pc.match_substring_regex(read, "null")).as_py() \
+            and any(pc.any(pc.match_substring_regex(read, pattern)).as_py() for pattern in (ESCAPED_KEY_NULL, null_keys(schema))):
         return None
     named = [name for name in entities if table.column(name).null_count < count]
-    return table.select(list(RESERVED) + named)
+    return TypedBlock(table.select(list(RESERVED) + named), tuple(refused))
+
+
+def _halves(lines: Any, count: int, shape: Any, refused: List[int]) -> Optional[Any]:
+    """The lines 0 … count - 1 read in halves, and a half the reader refuses in halves again, in
+    order; a line it refuses alone is a row of nulls, its index added to ``refused``. None when it
+    refuses more than MAX_REFUSED lines, or every line (each costs some reads of the text around
+    it, and a block with many is read faster by json_checks.py)."""
+    import pyarrow as pa
+
+    pieces: List[Any] = []
+    pending = [(count // 2, count), (0, count // 2)]  # a stack: the first half on top
+    while pending:
+        start, end = pending.pop()
+        if start == end:
+            continue
+        piece, error = _read_or_why(lines(start, end), shape)
+        if piece is not None and piece.num_rows == end - start:
+            pieces.append(piece)
+        elif end - start > 1:
+            row = _ROW.search(error)  # the reader may say where: cut around that line (else in halves)
+            at = start + int(row.group(1)) if row is not None else -1
+            if start < at < end - 1:
+                pending += [(at + 1, end), (at, at + 1), (start, at)]
+            else:
+                middle = (start + end) // 2
+                pending += [(middle, end), (start, middle)]
+        else:
+            refused.append(start)
+            if len(refused) > MAX_REFUSED or len(refused) == count:
+                return None
+            pieces.append(pa.Table.from_pylist([{}], schema=shape))
+    return pa.concat_tables(pieces)
+
+
+def _kept(count: int, refused: Sequence[int]) -> Any:
+    import pyarrow as pa
+
+    keep = [True] * count
+    for index in refused:
+        keep[index] = False
+    return pa.array(keep, pa.bool_())
 
 
 def _read(text: Any, shape: Any) -> Optional[Any]:
+    return _read_or_why(text, shape)[0]
+
+
+# what the reader's message may say of a line it refuses (only a hint: any other message is read as
+# saying nothing)
+_ROW = re.compile(r" in row (\d+)$")
+_NOT_A_NUMBER = re.compile(r" in row \d+$|unexpected field")
+
+
+def _read_or_why(text: Any, shape: Any) -> Tuple[Optional[Any], str]:
+    """The text read by the reader, or None and the reader's message."""
     import pyarrow as pa
     import pyarrow.json as pj
 
     try:
         return pj.read_json(pa.BufferReader(text), read_options=pj.ReadOptions(use_threads=False, block_size=text.size + 1),
-                            parse_options=pj.ParseOptions(explicit_schema=shape, unexpected_field_behavior="error"))
-    except pa.ArrowException:
-        return None
+                            parse_options=pj.ParseOptions(explicit_schema=shape, unexpected_field_behavior="error")), ""
+    except pa.ArrowException as error:
+        return None, str(error)

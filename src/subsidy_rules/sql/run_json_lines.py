@@ -22,7 +22,7 @@ from .json_checks import checked_sql, named_entities_sql
 from .run_checked import CheckedChunk, Options, decided_by, write_pieces
 
 SAMPLE = 2_000  # lines whose top-level keys say which entities the checks are first built for
-checked_by = collections.Counter()  # blocks checked as "typed" columns or as JSON "text", for tests and benchmarks
+checked_by = collections.Counter()  # blocks checked as "typed" columns or as JSON "text", lines the reader "refused"
 
 __all__ = ["run_json_lines", "decided_by", "checked_by"]
 
@@ -39,8 +39,9 @@ def run_json_lines(policy: Any, blocks: Iterable[LineBlock], *, rules: Optional[
             numbers = pa.array(block.numbers, pa.int64())
             typed = None if block.entity else typed_block(policy.schema, block.texts)
             if typed is not None:
-                _check_typed(con, policy, numbers, typed)
+                _check_typed(con, policy, numbers, typed.table, [block.numbers[row] for row in typed.refused])
                 checked_by["typed"] += 1
+                checked_by["refused"] += len(typed.refused)
             else:
                 con.register("lines", pa.table({"line": numbers, "text": block.texts}))
                 if block.entity:  # --entity: bare records of one entity
@@ -58,9 +59,10 @@ def run_json_lines(policy: Any, blocks: Iterable[LineBlock], *, rules: Optional[
     return summary
 
 
-def _check_typed(con: Any, policy: Any, numbers: Any, typed: Any) -> None:
+def _check_typed(con: Any, policy: Any, numbers: Any, typed: Any, refused: Sequence[int]) -> None:
     """The table ``checked`` of a block pyarrow typed: its columns checked as a Parquet file's are,
-    the columns named c0, c1, … by position (column_checks.checked_sql)."""
+    the columns named c0, c1, … by position (column_checks.checked_sql); the lines ``refused`` by
+    the reader not vouched for (their rows are null)."""
     import pyarrow as pa
 
     columns = {"line": numbers, **{f"c{index}": typed.column(index) for index in range(typed.num_columns)}}
@@ -71,6 +73,8 @@ def _check_typed(con: Any, policy: Any, numbers: Any, typed: Any) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE checked AS "
                 + column_checks.checked_sql(policy.schema, policy.info.counties, plans, shapes, "typed_lines"))
     con.unregister("typed_lines")
+    if refused:
+        con.execute(f"UPDATE checked SET ok = FALSE WHERE line IN ({', '.join(str(int(line)) for line in refused)})")
 
 
 def _named(con: Any, source: str) -> list:
