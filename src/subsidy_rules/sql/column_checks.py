@@ -263,9 +263,10 @@ def _number(x: str, shape: Shape, kind: str, flat: bool) -> Converted:
     if kind in ("decimal", "money"):
         if shape.kind != "double":
             return _result(x, f"TRY_CAST({x} AS {target})", _in_range(x, shape), plain=True)
-        value = (f"CASE WHEN {whole} THEN TRY_CAST({as_int} AS {target}) "
+        # in range (the test), a whole double is one trunc() leaves alone
+        value = (f"CASE WHEN {x} = trunc({x}) THEN TRY_CAST({as_int} AS {target}) "
                  f"ELSE TRY_CAST(CAST({x} AS VARCHAR) AS {target}) END")
-        return _result(x, value, f"{_in_range(x, shape)} AND ({whole} OR {_exact_double(x)})")
+        return _result(x, value, f"{_in_range(x, shape)} AND ({x} = trunc({x}) OR {_exact_double(x)})")
     if kind == "text":  # str() of an integer
         return _result(x, f"CAST({as_int} AS VARCHAR)", _all((_in_range(x, shape), whole)))
     if kind == "bool" and flat:  # typed_cell reads 0 and 1 as no and yes
