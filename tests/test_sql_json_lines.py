@@ -496,7 +496,7 @@ def test_the_compact_explanations_conditions_are_the_reference_evaluators(policy
     lines += [line for path in sorted(city.glob("*.jsonl")) if "errors" not in path.name
               for line in path.read_text(encoding="utf-8").splitlines()[:60]]
     out, _, _ = evaluate(policy, "\n".join(lines) + "\n", "duckdb", explain=True)
-    checked = unknown = 0
+    checked = unknown = shown = 0
     for row in map(json.loads, out.splitlines()):
         if row["conditions"] is None:  # decided by the Python engine
             continue
@@ -509,9 +509,16 @@ def test_the_compact_explanations_conditions_are_the_reference_evaluators(policy
         for node in tree.nodes:
             name = "c_" + node.id.replace("-", "_") if node.id else f"c_n{node.index}"
             assert row["conditions"][name] == raw.nodes[node.index], (row["rule"], row["line"], name)
+        keys = list(row["conditions"])  # a value read follows its condition, in the order it is read
+        for before, key in zip(keys, keys[1:]):
+            if key.startswith("o_"):
+                condition, _, index = key[2:].rpartition("_")
+                assert before == "c_" + condition or (before.startswith(f"o_{condition}_")
+                                                      and int(before.rpartition("_")[2]) < int(index)), (row["line"], keys)
+                shown += 1
         checked += 1
         unknown += raw.nodes[0] is None
-    assert checked > 500 and unknown > 50
+    assert checked > 500 and unknown > 50 and shown > 500
 
 
 def test_rows_streamed_into_arrow_are_the_rows_copied(policy, city, monkeypatch):

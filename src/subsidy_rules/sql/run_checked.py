@@ -239,6 +239,7 @@ class CheckedChunk:
         skip = {"key", "outcome", "amount", "missing", "_fallback", "_hand", *CARRY}
         names = {name for name, *_ in described}
         parts: List[str] = []
+        shown: List[Tuple[str, List[str]]] = []  # the values shown while a condition is not met, by condition
         for name, kind, *_ in described:
             if name in skip:
                 continue
@@ -248,13 +249,16 @@ class CheckedChunk:
                 text = f"COALESCE(CAST(to_json({value}) AS VARCHAR), 'null')"
             else:
                 text = (deciding_json(tree, "q", names) if name == "deciding" else None) or _json_text(column, kind)
-            key = lit(("," if parts else "{") + json.dumps(name) + ":")
+            key = lit(("," if parts or shown else "{") + json.dumps(name) + ":")
             shown_by = reading_condition(name, names)
-            if shown_by is not None and parts:  # each its own part of the line's concat (a concat of the two copies them twice)
-                shown = f"q.{quote_name(shown_by)} IS NOT TRUE"
-                parts += [f"CASE WHEN {shown} THEN {key} END", f"CASE WHEN {shown} THEN {text} END"]
-            else:
-                parts += [key, text]
+            if shown_by is not None and (parts or shown):
+                if not shown or shown[-1][0] != shown_by:
+                    shown.append((shown_by, []))
+                shown[-1][1].extend((key, text))
+                continue
+            parts += _shown_while_not_met(shown)
+            parts += [key, text]
+        parts += _shown_while_not_met(shown)
         return ", ".join(parts + ["'}'"]) if parts else "'{}'"
 
     # ------------------------------------------------------------------ the lines Python decides, and the text
@@ -408,6 +412,21 @@ def _csv_text(value: str) -> str:
     if any(ch in value for ch in ',"\r\n'):
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+def _shown_while_not_met(shown: List[Tuple[str, List[str]]]) -> List[str]:
+    """Parts of the line's concat for values each shown while its condition is not TRUE (emptying
+    ``shown``): one value's key and text each their own CASE (a concat of the two copies them
+    twice), several values one CASE over a concat of theirs (a test a value costs more)."""
+    parts: List[str] = []
+    for condition, pieces in shown:
+        test = f"q.{quote_name(condition)} IS NOT TRUE"
+        if len(pieces) == 2:
+            parts += [f"CASE WHEN {test} THEN {piece} END" for piece in pieces]
+        else:
+            parts.append(f"CASE WHEN {test} THEN concat({', '.join(pieces)}) END")
+    shown.clear()
+    return parts
 
 
 def reading_condition(name: str, names: Iterable[str]) -> Optional[str]:
