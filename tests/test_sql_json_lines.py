@@ -134,6 +134,45 @@ def test_rows_side_by_side_are_the_sorted_rows(policy, city, monkeypatch):
     assert joined_by == [True] * 4  # each first run joined its rows
 
 
+def test_lines_python_decides_take_their_places_among_the_joined_rows(policy, city, monkeypatch):
+    """Lines the Python engine decides (refused by the reader, not vouched for by the checks, or
+    rejected) among lines every rule answers: put in their places among the joined rows, the same
+    bytes and summary as sorting every row (DuckDB), and as the Python engine's."""
+    from subsidy_rules.sql import run_checked
+
+    good = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:60]
+    odd = (city / "labourers-with-errors.jsonl").read_text(encoding="utf-8").splitlines()
+    odd = [line for line in odd if "GY2017-L0000" in line and int(line.split("GY2017-L0000")[1][:2]) >= 19]
+    assert len(odd) >= 5
+    commas = [line.replace('"id": "GY', '"id": "GY,', 1) for line in good[:3]]  # Python writes their rows
+    lines = odd[:1] + commas[:1] + good[:30] + odd[1:3] + commas[1:] + good[30:] + odd[3:]
+    text = "\n".join(lines) + "\n"
+    spliced = []
+    splice = run_checked._spliced
+    monkeypatch.setattr(run_checked, "_spliced", lambda *args: spliced.append(len(args[3])) or splice(*args))
+    assert_same(policy, text)
+    for explain in (False, True):
+        for fmt in ("jsonl", "csv"):
+            joined = evaluate(policy, text, "duckdb", fmt, explain=explain)
+            with monkeypatch.context() as patched:
+                patched.setattr(run_checked, "SPLICED", -1)
+                assert evaluate(policy, text, "duckdb", fmt, explain=explain) == joined, (fmt, explain)
+    assert spliced and min(spliced) >= len(odd) + len(commas) - 1  # the odd lines were spliced in, not sorted
+
+
+def test_spliced_puts_each_python_line_in_its_place():
+    import pyarrow as pa
+
+    from subsidy_rules.sql.run_checked import _spliced
+
+    texts = pa.array(["a", "b", "c", "d"], pa.string())
+    python = {0: ("z", 2), 2: ("B", 3)}  # lines 3 and 5 rejected: no text
+    found, rows, lines = _spliced(texts, 4, [1, 2, 4, 5], [0, 2, 3, 5], python)
+    assert (found.to_pylist(), rows, lines) == (["z", "a", "B", "c"], [2, 4, 3, 4], [0, 1, 2, 4])
+    found, rows, lines = _spliced(texts, 4, [1, 2, 4, 5], [], {})
+    assert (found.to_pylist(), rows, lines) == (["a", "b", "c", "d"], [4] * 4, [1, 2, 4, 5])
+
+
 def _example_lines():
     lines = []
     for path in EXAMPLES:

@@ -29,6 +29,7 @@ from .layout import SqlError
 from .queries import keep_part, query_text
 
 WRITE_ROWS = 256
+SPLICED = 1_000  # lines the Python engine decides that are put among the joined rows (more: DuckDB sorts)
 CARRY = ("id_json",)  # the checked table's columns each rule query hands on: the id as the output writes it
 decided_by = collections.Counter()  # records decided by "sql" and handed to "python", for tests and benchmarks
 _HUGE = format(LIMIT, "f")  # larger amounts are written in scientific form by Python
@@ -273,11 +274,13 @@ class CheckedChunk:
             if pc.any(hand).as_py():
                 handed.update(pc.filter(answer.rows.column("line"), hand).to_pylist())
         python_lines = sorted(handed)
-        decided = self.answers
-        if python_lines:
-            taken = pa.array(python_lines, pa.int64())
-            decided = [attrs.evolve(a, rows=a.rows.filter(pc.invert(pc.is_in(a.rows.column("line"), value_set=taken))))
-                       for a in self.answers]
+        taken = pa.array(python_lines, pa.int64())
+
+        def decided(columns: Optional[List[str]] = None) -> List[Answer]:
+            """The answers without the lines the Python engine decides (only ``columns`` of them)."""
+            return [attrs.evolve(a, rows=(a.rows if columns is None else a.rows.select(columns)).filter(
+                pc.invert(pc.is_in(a.rows.column("line"), value_set=taken)))) for a in self.answers] \
+                if python_lines else self.answers
         encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
         decided_by["python"] += len(python_lines)
         decided_by["sql"] += len(self.numbers) - len(python_lines)
@@ -299,18 +302,20 @@ class CheckedChunk:
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
             py_rows.append(len(rows))
-        self.count(decided, py_results)
+        self.count(decided(["line", "outcome", "amount"]), py_results)
         # the output: every row in the order of its record, then of its rule (the Python engine's rows
         # of a record first: they are all of its rows), in pieces of WRITE_ROWS rows
-        by_rule = sorted(decided, key=lambda answer: answer.order)
-        if not python_lines and by_rule and _same_lines(by_rule) and _fits(by_rule):
+        by_rule = sorted(self.answers, key=lambda answer: answer.order)
+        if by_rule and len(python_lines) <= SPLICED and _same_lines(by_rule) and _fits(by_rule) \
+                and _ascending(by_rule[0].rows.column("line")):
             # every query answered the same lines in the same order (as every rule applies to every
-            # claim of a file): a line's rows side by side, in the rules' order, need no sort
+            # claim of a file): a line's rows side by side, in the rules' order, need no sort; the
+            # lines the Python engine decides take their places among them
             texts = pc.binary_join_element_wise(*[answer.rows.column("text") for answer in by_rule], "")
             lines = by_rule[0].rows.column("line").to_pylist()
-            rows = [len(by_rule)] * len(lines)
+            texts, rows, lines = _spliced(texts, len(by_rule), lines, python_lines, dict(zip(py_lines, zip(py_texts, py_rows))))
         else:  # DuckDB orders them (a gather in pyarrow was slower, and cost as much again in a cold run)
-            texts, rows, lines = self.ordered(by_rule, py_lines, py_texts, py_rows)
+            texts, rows, lines = self.ordered(sorted(decided(), key=lambda answer: answer.order), py_lines, py_texts, py_rows)
         return _pieces(texts, rows, lines), "".join(errors)
 
     def ordered(self, answers: Sequence["Answer"], py_lines: List[int], py_texts: List[str],
@@ -391,6 +396,43 @@ class Answer:
     rule: str
     order: int
     rows: Any
+
+
+def _ascending(lines: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return len(lines) < 2 or pc.all(pc.greater(lines.slice(1), lines.slice(0, len(lines) - 1))).as_py()
+
+
+def _spliced(texts: Any, each: int, lines: List[int], python_lines: Sequence[int],
+             python_texts: Dict[int, Tuple[str, int]]) -> Tuple[Any, List[int], List[int]]:
+    """The joined texts of ``lines`` (``each`` rows a line) without the ``python_lines`` (ascending),
+    and the Python engine's text of each (``python_texts``: its text and rows; none for a line it
+    rejects) in its place: slices of the texts, no copy of them."""
+    import pyarrow as pa
+
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    chunks: List[Any] = []
+    rows: List[int] = []
+    placed: List[int] = []
+    done = 0
+    for line in python_lines:
+        at = bisect.bisect_left(lines, line, done)
+        if at > done:
+            chunks.append(texts.slice(done, at - done))
+            rows += [each] * (at - done)
+            placed += lines[done:at]
+        if line in python_texts:
+            text, count = python_texts[line]
+            chunks.append(pa.array([text], texts.type))
+            rows.append(count)
+            placed.append(line)
+        done = at + 1 if at < len(lines) and lines[at] == line else at
+    if done < len(lines) or not chunks:
+        chunks.append(texts.slice(done))
+        rows += [each] * (len(lines) - done)
+        placed += lines[done:]
+    return pa.chunked_array(chunks, texts.type), rows, placed
 
 
 def _fits(answers: Sequence[Answer]) -> bool:
