@@ -40,7 +40,7 @@ from .. import model as m
 from ..facts import MAX_LIST
 from ..tables.headers import ColumnPlan
 from ..tables.records import RESERVED
-from .json_checks import NAME, date_text_ok, lit, number_text_ok, quote_name, texts
+from .json_checks import NAME, SAFE_ID, date_text_ok, lit, number_text_ok, quote_name, texts
 from .layout import entity_type, sql_type
 
 BIG = "1000000000000000"  # facts.LIMIT: claims hold numbers below 10^15 in size
@@ -52,8 +52,8 @@ _SPACE = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", _SPACE_PY)
 EDGE = f"^{_SPACE}|{_SPACE}$"
 _EDGE_PY = re.compile(f"^{_SPACE_PY}|{_SPACE_PY}$")
 # an id SAFE_ID allows, without such a character at either end: one pattern (two cost twice as long)
-_ID_CHAR = '"\\\\,'
-SAFE_ID_TRIMMED = f'^(?:[^{_SPACE[1:-1]}{_ID_CHAR}](?:[^{_ID_CHAR}\\x00-\\x1f]*[^{_SPACE[1:-1]}{_ID_CHAR}])?)?$'
+_ID_CHAR = SAFE_ID[len("^[^"):-len("]*$")]  # the characters SAFE_ID refuses
+SAFE_ID_TRIMMED = f'^(?:[^{_SPACE[1:-1]}{_ID_CHAR}](?:[^{_ID_CHAR}]*[^{_SPACE[1:-1]}{_ID_CHAR}])?)?$'
 YES = ("true", "1", "yes", "y", "t")  # cells.TRUE and cells.FALSE in ASCII; 是 and 否 are added below
 NO = ("false", "0", "no", "n", "f")
 

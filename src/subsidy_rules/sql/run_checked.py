@@ -411,7 +411,10 @@ def _spliced(texts: Any, each: int, lines: List[int], python_lines: Sequence[int
     rejects) in its place: slices of the texts, no copy of them."""
     import pyarrow as pa
 
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    def part(start: int, length: Optional[int] = None) -> List[Any]:
+        piece = texts.slice(start, length)  # a slice of a chunked array is one of its chunks'
+        return piece.chunks if isinstance(piece, pa.ChunkedArray) else [piece]
+
     chunks: List[Any] = []
     rows: List[int] = []
     placed: List[int] = []
@@ -419,7 +422,7 @@ def _spliced(texts: Any, each: int, lines: List[int], python_lines: Sequence[int
     for line in python_lines:
         at = bisect.bisect_left(lines, line, done)
         if at > done:
-            chunks.append(texts.slice(done, at - done))
+            chunks += part(done, at - done)
             rows += [each] * (at - done)
             placed += lines[done:at]
         if line in python_texts:
@@ -429,7 +432,7 @@ def _spliced(texts: Any, each: int, lines: List[int], python_lines: Sequence[int
             placed.append(line)
         done = at + 1 if at < len(lines) and lines[at] == line else at
     if done < len(lines) or not chunks:
-        chunks.append(texts.slice(done))
+        chunks += part(done)
         rows += [each] * (len(lines) - done)
         placed += lines[done:]
     return pa.chunked_array(chunks, texts.type), rows, placed
