@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, render, suggestion_text, type_word
+from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, LANGS, form, render, suggestion_text, type_word
 from .source import Span
 
 
@@ -62,12 +62,11 @@ class Diagnostic:
 
     def format(self, lang: str = "zh") -> str:
         """Compiler style: path:line:col: error[CODE]: message, the line, a caret."""
-        label = ("错误" if self.severity == "error" else "警告") if lang == "zh" else self.severity
-        head = f"{self.span}: {label}[{self.code}]: {self.message(lang)}"
+        head = f"{self.span}: {form(self.severity, lang)}[{self.code}]: {self.message(lang)}"
         lines = [head] + excerpt(self.span)
         hint = self.hint(lang)
         if hint:
-            lines.append(("  提示:" if lang == "zh" else "  hint: ") + hint)
+            lines.append(form("hint", lang) + hint)
         return "\n".join(lines)
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
@@ -161,7 +160,7 @@ class ClaimProblem:
     def message(self, lang: str = "zh") -> str:
         """The message with the path as people count: employer.hires[1] is the first hire."""
         args = dict(self.args)
-        args["path"] = people_path(self.path, self.who[0 if lang == "zh" else 1], lang) if self.path else "$"
+        args["path"] = people_path(self.path, self.who[LANGS.index(lang) if lang in LANGS else 1], lang) if self.path else "$"
         args.setdefault("suggestion", suggestion_text(self.suggestions, lang))
         return render(CLAIM, _claim_template(self.code, self.args), lang, args)
 
@@ -180,14 +179,13 @@ class ClaimProblem:
 
     def format(self, lang: str = "zh") -> str:
         """Compiler style when the claim came from a file: file:line:col: 错误[C001]: …, the line, a caret."""
-        label = "错误" if lang == "zh" else "error"
         if self.span is None:
             lines = [f"[{self.code}] " + self.message(lang)]
         else:
-            lines = [f"{self.span}: {label}[{self.code}]: {self.message(lang)}"] + excerpt(self.span)
+            lines = [f"{self.span}: {form('error', lang)}[{self.code}]: {self.message(lang)}"] + excerpt(self.span)
         hint = self.hint(lang)
         if hint:
-            lines.append(("  提示:" if lang == "zh" else "  hint: ") + hint)
+            lines.append(form("hint", lang) + hint)
         return "\n".join(lines)
 
     def to_dict(self, lang: str = "zh") -> Dict[str, Any]:
@@ -213,7 +211,7 @@ def people_path(path: str, who: str = "", lang: str = "zh") -> str:
     shown = _INDEX.sub(lambda match: f"[{int(match.group(1)) + 1}]", path)
     if not who:
         return shown
-    return f"{who} {shown}" if lang == "zh" else f"{shown} ({who})"
+    return form("person_path", lang, who=who, path=shown)
 
 
 _INDEX = re.compile(r"\[(\d+)\]")

@@ -23,7 +23,7 @@ from .expr import ast
 from .expr.parser import parse as parse_expr
 from .expr.printer import to_text
 from .expr.types import ResolveError, Scope, resolve
-from .messages import IN_FORCE, explain_text, plural_en, render
+from .messages import IN_FORCE, explain_text, form, plural_en, render
 from .runtime import Outcome
 
 def _label(label: Optional[m.Label], lang: str, fallback: str = "") -> str:
@@ -48,7 +48,7 @@ WORDS = {
         "items": "逐项", "item_summary": "{ok} 项符合,{no} 项不符合,{unk} 项无法确定", "not_considered": "不适用",
         "yes": "是", "no": "否", "unknown": "未填报", "needs": "需要", "all": "以下全部满足", "any": "以下任一满足",
         "not": "以下不成立", "score": "得分 {score} / {max},需要 {min} 分以上", "veto": "否决项",
-        "points": "{points} 分", "interpretation": "解释", "designation": "认定", "classes": "所属名单",
+        "points": "{points} 分", "veto_not_met": "否决项未满足", "veto_undecided": "否决项待定", "interpretation": "解释", "designation": "认定", "classes": "所属名单",
         "notes": "说明", "computed": "计算", "currency": "元",
         "more": "(共 {n} 项;使用 --full 查看全部)", "in_force": "生效期间",
         "pending": "金额待定", "amount_missing": "确定金额还需", "no_standard": "金额:来函未规定标准",
@@ -60,7 +60,7 @@ WORDS = {
         "items": "Per item", "item_summary": "{ok} eligible, {no} not eligible, {unk} undetermined", "not_considered": "not considered",
         "yes": "yes", "no": "no", "unknown": "not given", "needs": "needs", "all": "all of", "any": "any of",
         "not": "not", "score": "score {score} / {max}, needs {min}", "veto": "veto",
-        "points": "{points} pts", "interpretation": "Interpretation", "designation": "Designation", "classes": "Lists",
+        "points": "{points} pts", "veto_not_met": "a veto item is not met", "veto_undecided": "a veto item is undecided", "interpretation": "Interpretation", "designation": "Designation", "classes": "Lists",
         "notes": "Notes", "computed": "Computed", "currency": "CNY",
         "more": "({n} in all; --full shows every one)", "in_force": "In force",
         "pending": "amount to be determined", "amount_missing": "Facts that would fix the amount",
@@ -84,7 +84,7 @@ def money(amount: Optional[Decimal], lang: str, signed: bool = False) -> str:
         return "—"
     sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
     text = f"{abs(amount):,.2f}"
-    return f"{sign}{text} 元" if lang == "zh" else f"{sign}CNY {text}"
+    return form("money", lang, sign=sign, amount=text)
 
 
 def fmt_value(value: Value, lang: str, field: Optional[m.Field] = None) -> str:
@@ -685,9 +685,9 @@ def _reason_title(reason: Reason, lang: str) -> str:
         title = words["score"].format(score=_num(values.get("score")), max=_num(values.get("max_score")),
                                       min=_num(values.get("min_score")))
         if values.get("vetoes_met") is False:
-            title += ";否决项未满足" if lang == "zh" else "; a veto item is not met"
+            title += form("clause_sep", lang) + words["veto_not_met"]
         elif values.get("vetoes_met") is None:
-            title += ";否决项待定" if lang == "zh" else "; a veto item is undecided"
+            title += form("clause_sep", lang) + words["veto_undecided"]
     if reason.kind == "classes":
         title = words["classes"]
     return title
@@ -711,8 +711,7 @@ def _text_reason(reason: Reason, view: _View, depth: int, lines: List[str]) -> N
             detail = gap
         elif reason.values:
             detail = _value_list(reason, view, lang)
-    sep = ":" if lang == "zh" else ": "
-    lines.append(f"{indent}{mark} {title}" + (f"{sep}{detail}" if detail else ""))
+    lines.append(f"{indent}{mark} {title}" + (form("colon", lang) + detail if detail else ""))
     if full and reason.kind in ("condition", "criterion", "class") and reason.expr:
         expr = " ".join(reason.expr.split())  # one line, whatever the block scalar's layout
         lines.append(f"{indent}    ⟨{expr}⟩" + (f" — {reason.source.text()}" if reason.source else ""))

@@ -6,7 +6,7 @@ with named fields only.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Iterable, Tuple
 
 LANGS = ("zh", "en")
 
@@ -375,11 +375,36 @@ def render(table: Dict[str, Tuple[str, str]], code: str, lang: str, args: Dict[s
         return template
 
 
+# the small forms every renderer shares: labels of a diagnostic line, separators, money, units
+FORMS: Dict[str, Tuple[str, str]] = {
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "hint": ("  提示:", "  hint: "),
+    "list_sep": ("、", ", "),
+    "clause_sep": (";", "; "),
+    "colon": (":", ": "),
+    "money": ("{sign}{amount} 元", "{sign}CNY {amount}"),
+    "with_unit": ("{text}{unit}", "{text} {unit}"),
+    "person_path": ("{who} {path}", "{path} ({who})"),
+    "suggestion": (",是否想写 “{names}”?", "; did you mean '{names}'?"),
+    "not_sentence": ("以下不成立:{inner}", "not: {inner}"),
+}
+
+
+def form(key: str, lang: str, **args: Any) -> str:
+    """One of the shared small forms (FORMS), filled in."""
+    return render(FORMS, key, lang, args)
+
+
+def joined(parts: Iterable[str], lang: str, sep: str = "list_sep") -> str:
+    """Parts joined with the language's list (、) or clause (;) separator."""
+    return form(sep, lang).join(parts)
+
+
 def suggestion_text(candidates: Tuple[str, ...] | list, lang: str) -> str:
     if not candidates:
         return ""
-    names = "、".join(candidates) if lang == "zh" else ", ".join(candidates)
-    return f",是否想写 “{names}”?" if lang == "zh" else f"; did you mean '{names}'?"
+    return form("suggestion", lang, names=joined(candidates, lang))
 
 
 def type_name(kind: str, lang: str) -> str:

@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from . import model as m
-from .messages import kind_word, trace_word
+from .messages import joined, kind_word, trace_word
 from .expr import ast
 from .quotes import Located, Match, locate_all, normalise
 
@@ -339,8 +339,7 @@ def _header(trace: Trace, lang: str) -> List[str]:
     lines = [trace_word("heading", lang, id=doc.id, title=doc.title.get(lang), date=doc.date.isoformat() if doc.date else "?"),
              trace_word("legend", lang)]
     if doc.restorations:
-        sep = ";" if lang == "zh" else "; "
-        lines.append(trace_word("restored", lang, list=sep.join(f"{r.printed} → {r.reads}" for r in doc.restorations)))
+        lines.append(trace_word("restored", lang, list=joined((f"{r.printed} → {r.reads}" for r in doc.restorations), lang, "clause_sep")))
     return lines
 
 
@@ -350,8 +349,7 @@ def _summary(trace: Trace, lang: str) -> List[str]:
     lines = [trace_word("summary", lang, sentences=len(trace.sentences), normative=normative,
                         covered=normative - len(uncovered), uncovered=len(uncovered))]
     if uncovered:
-        sep = "、" if lang == "zh" else ", "
-        lines.append(trace_word("uncovered_head", lang, list=sep.join(trace_word("sentence", lang, index=i) for i in uncovered)))
+        lines.append(trace_word("uncovered_head", lang, list=joined((trace_word("sentence", lang, index=i) for i in uncovered), lang)))
     return lines
 
 

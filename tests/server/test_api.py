@@ -65,6 +65,17 @@ def test_one_rule_has_conditions_in_words_and_parameters_by_date_and_county(clie
     assert " at least 12 months or " in contract["words"]["en"]
     assert body["conditions"][0]["children"] == []
     assert body["conditions"][0]["words"] == {"zh": "单位类型 = enterprise", "en": "Kind = enterprise"}
+    quota = client.get("/api/v1/rules/county-demonstration-quota", params={"as_of": "2017-07-31"}).json()
+    found = {}
+
+    def walk(nodes):
+        for node in nodes:
+            found[node["id"]] = node["words"]
+            walk(node["children"])
+
+    walk(quota["conditions"] + (quota.get("items") or {}).get("conditions", []))
+    # `not <a yes/no fact>` is said as the fact's label under the word for not
+    assert found["county-not-leaving-poverty"] == {"zh": "以下不成立:当年脱贫摘帽", "en": "not: Leaves poverty (贫困县摘帽) this year"}
     names = {p["name"]: p for p in body["parameters"]}
     award = names["hiring_award_per_worker"]
     assert award["values"][0] == {"from": "2016-06-01", "value": 1000}

@@ -21,7 +21,7 @@ from ..engine import Policy
 from ..explain import THRESHOLD, WORDS, json_value
 from ..expr import ast
 from ..expr.printer import to_text
-from ..messages import LANGS, rule_wording
+from ..messages import LANGS, form, rule_wording
 from ..schemas import ID_RE
 
 ID_PATTERN = re.compile(ID_RE)
@@ -114,7 +114,7 @@ class _Wording:
             return field.label.get(lang) if field is not None and field.type == "bool" else None
         if isinstance(tree, ast.Not) and isinstance(tree.operand, ast.Path):
             inner = self.sentence(tree.operand, entity, lang)
-            return f"{WORDS[lang]['not']}:{inner}" if inner and lang == "zh" else (f"not: {inner}" if inner else None)
+            return form("not_sentence", lang, inner=inner) if inner else None
         if isinstance(tree, ast.Logical):
             parts = [self.sentence(operand, entity, lang) for operand in tree.operands]
             if any(part is None for part in parts):
@@ -175,7 +175,7 @@ def _number(value: Any) -> str:
 def _with_unit(text: str, unit: str, lang: str) -> str:
     if not unit:
         return text
-    return f"{text} {unit}" if lang == "en" else f"{text}{unit}"
+    return form("with_unit", lang, text=text, unit=unit)
 
 
 # ------------------------------------------------------------------ facts
