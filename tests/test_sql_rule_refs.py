@@ -160,3 +160,41 @@ def test_an_entity_given_as_null_keeps_its_block_from_the_reader(policy):
         before = J.checked_by[path]
         assert evaluate(policy, text, "duckdb") == evaluate(policy, text, "python")
         assert J.checked_by[path] == before + 1
+
+
+@pytest.fixture(scope="module")
+def ending_folder(tmp_path_factory):
+    """The reference policy with w1 ending on 2017-06-30: rules that refer to it cross its end."""
+    folder = ref_policy_folder(tmp_path_factory.mktemp("ending"))
+    path = folder / "rules" / "w1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("in_force: {from: 2016-01-01}",
+                                                             "in_force: {from: 2016-01-01, until: 2017-06-30}"),
+                    encoding="utf-8")
+    return folder
+
+
+def test_a_reference_to_a_rule_no_longer_in_force_is_false_even_without_its_entity(ending_folder):
+    policy = subsidy_rules.load_policy(ending_folder)
+    after = dt.date(2017, 7, 1)
+    claims = [coerce_claim(c, policy.schema) for c in (
+        {"employer": {"name": "a", "hires": HIRES}},                      # no labourer
+        {"employer": {"name": "a", "hires": HIRES}, "labourer": TRAINED},
+    )]
+    for claim in claims:
+        decision = policy.evaluate(claim, "combo", after)[0]
+        assert (decision.outcome.value, decision.raw.missing) == ("ineligible", ())  # no fact would settle w1
+    rows = R.evaluate_claims(policy, "combo", claims, after)
+    assert [(r.values["outcome"], r.values["missing"]) for r in rows] == [("ineligible", [])] * 2
+
+
+def test_a_rule_with_references_is_decided_afresh_on_each_date(ending_folder):
+    """A rule's compiled functions are shared by dates that bind the same values, but not when it
+    refers to another rule, whose version and values move with the date."""
+    claim = coerce_claim({"employer": {"name": "a", "hires": HIRES}, "labourer": TRAINED}, subsidy_rules.load_policy(ending_folder).schema)
+    days = [dt.date(2017, 6, 30), dt.date(2017, 7, 1), dt.date(2017, 6, 30)]
+    policy = subsidy_rules.load_policy(ending_folder)
+    seen = [policy.evaluate(claim, "per-hire", day)[0].raw.items[0].state for day in days]
+    seen += [policy.decider("combo", day)(claim).outcome.value for day in days]
+    fresh = [subsidy_rules.load_policy(ending_folder).evaluate(claim, "per-hire", day)[0].raw.items[0].state for day in days]
+    fresh += [subsidy_rules.load_policy(ending_folder).decider("combo", day)(claim).outcome.value for day in days]
+    assert seen == fresh == [True, False, True, "eligible", "ineligible", "eligible"]

@@ -417,14 +417,16 @@ class Policy:
     # ---------------------------------------------------------------- binding
     def _bind(self, compiled: CompiledRule, as_of: _dt.date, jurisdiction: Optional[str]) -> Tuple[Callable, ...]:
         """Bound (decide, explain, decide-checked, binding) for a rule version on a date; cached by date,
-        and shared by dates with the same parameter values when the rule does not read the date."""
+        and shared by dates with the same parameter values when the rule reads neither the date nor
+        another rule (a referenced rule's versions and values move with the date)."""
         dated = (id(compiled), as_of, jurisdiction)
         found = self._bound.get(dated)
         if found is not None:
             return found
         bound = bind(compiled.ir, self.model, as_of, jurisdiction)
         in_force = bound.in_force
-        key = (id(compiled), bound.values(), as_of if compiled.uses_as_of or not in_force else None, jurisdiction, in_force)
+        dated_only = compiled.uses_as_of or not in_force or bool(compiled.ir.refers_to)
+        key = (id(compiled), bound.values(), as_of if dated_only else None, jurisdiction, in_force)
         functions = self._bound.get(key)
         if functions is None:
             functions = self._make_bound(compiled, bound, jurisdiction)
@@ -464,7 +466,8 @@ class Policy:
         def resolve_ref(rule_id: str, claim: Mapping) -> Tracked:
             compiled = self.compiled(rule_id, as_of)
             if compiled.rule.applies_to not in claim:
-                return Tracked(None, (compiled.rule.applies_to,))
+                # a rule not in force is ineligible whatever the claim holds: no fact would settle it
+                return Tracked(False, ()) if not compiled.rule.in_force.contains(as_of) else Tracked(None, (compiled.rule.applies_to,))
             raw = self._bind(compiled, as_of, jurisdiction)[1](claim)
             truth = {Outcome.ELIGIBLE: True, Outcome.INELIGIBLE: False}.get(raw.verdict.outcome)
             return Tracked(truth, raw.missing if truth is None else ())
