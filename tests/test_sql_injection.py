@@ -133,3 +133,39 @@ def test_json_checks_literals_read_back_as_the_text(text):
     assert duckdb.sql(f"SELECT {lit(text)} AS v").fetchall() == [(text,)]
     for nasty in (NASTY, text + "'; SELECT 1; --"):
         assert duckdb.sql(f"SELECT {lit(nasty)} AS v").fetchall() == [(nasty,)]
+
+
+@pytest.mark.parametrize("text,where,words", [
+    ("facts:\n  labourer.age: col1\n  labourer.returnee: COL1\n", "3:22", "'labourer.returnee' in the mapping file names the column 'COL1', which fact 'labourer.age' already uses"),
+    ("entities:\n  labourer: x\n  employer: x\n", "3:13", "'employer' in the mapping file names the column 'x', which entity 'labourer' already uses"),
+    ("key: labourer\n", "1:6", "which entity 'labourer' already uses"),
+    ("facts:\n  labourer.age: line\n", "2:17", "which the key column already uses"),
+    ("facts:\n  labourer.age: employer\n", "2:17", "which entity 'employer' already uses"),
+    ("facts:\n  labourer.age: _outcome\n", "2:17", "starts with an underscore"),
+    ("key: _key\n", "1:6", "starts with an underscore"),
+])
+def test_a_mapping_gives_each_column_one_thing_and_none_of_the_querys_own_names(tmp_path, text, where, words):
+    """Two facts in one column would answer each other's questions; a name the query uses for its own
+    columns (they start with an underscore) would be read in their place."""
+    policy = subsidy_rules.load_policy()
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SqlError) as caught:
+        load_mapping(path, policy.schema)
+    assert f"{path}:{where}" in caught.value.message("en") and words in caught.value.message("en")
+    assert "一列只能放一项" in caught.value.message("zh") or "下划线" in caught.value.message("zh")
+
+
+@pytest.mark.parametrize("text,en,zh", [
+    ("facts:\n  labourer.age: a\n  labourer.age: b\n", "duplicate key 'labourer.age' (first at 2:3)", "重复的键"),
+    ("facts:\n\tlabourer.age: a\n", "indented with a tab", "Tab"),
+    ("a: &x 1\nb: *x\n", "aliases", "别名"),
+])
+def test_a_mapping_files_yaml_mistakes_are_said_in_words(tmp_path, text, en, zh):
+    policy = subsidy_rules.load_policy()
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SqlError) as caught:
+        load_mapping(path, policy.schema)
+    assert en in caught.value.message("en") and zh in caught.value.message("zh")
+    assert f"{path}:" in caught.value.message("en")

@@ -18,8 +18,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import attrs
 
 from . import model as m
-from .errors import ClaimError, ClaimProblem, did_you_mean
-from .messages import LANGS, Word, claim_words, type_word
+from .errors import ClaimError, ClaimProblem, did_you_mean, yaml_problem_words
+from .messages import LANGS, claim_words, type_word
 from .facts import LIMIT, MAX_LIST, bad, describe
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
@@ -88,20 +88,11 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     try:
         node = parse_yaml(SourceFile(name, stripped))
     except YamlProblem as problem:
-        raise ClaimError("C004", "", span=problem.span, detail=_yaml_detail(problem), cause=problem.code) from None
+        raise ClaimError("C004", "", span=problem.span, detail=yaml_problem_words(problem), cause=problem.code) from None
     values, keys = positions(node)
     data = plain(node)
     refuse_lone_surrogates(data, stripped)
     return ClaimDocument(data, values, keys)
-
-
-def _yaml_detail(problem: YamlProblem) -> Word:
-    from .messages import DIAGNOSTICS
-
-    zh, en = DIAGNOSTICS[problem.code]
-    args = _safe(problem.args_)
-    return Word(zh.format_map(_safe({k: (v.get("zh") if isinstance(v, Word) else v) for k, v in args.items()})),
-                en.format_map(_safe({k: (v.get("en") if isinstance(v, Word) else v) for k, v in args.items()})))
 
 
 def _json_span(exc: ValueError, name: str, text: str) -> Optional[Span]:
@@ -128,14 +119,6 @@ def positions(node: Optional[YNode]) -> Tuple[Dict[str, Span], Dict[str, Span]]:
             for index, item in enumerate(current.items):
                 stack.append((f"{path}[{index}]", item))
     return values, keys
-
-
-def _safe(args: Dict[str, Any]) -> Dict[str, Any]:
-    class _Default(dict):
-        def __missing__(self, key: str) -> str:
-            return ""
-
-    return _Default(args)
 
 
 def _unique_keys(pairs: list) -> Dict[str, Any]:

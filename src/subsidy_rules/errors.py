@@ -13,8 +13,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, LANGS, form, render, suggestion_text, type_word
-from .source import Span
+from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, LANGS, Word, form, render, suggestion_text, type_word
+from .source import Span, YamlProblem
 
 
 def did_you_mean(name: str, candidates: Iterable[str], limit: int = 3) -> Tuple[str, ...]:
@@ -288,3 +288,15 @@ class EvaluationError(SubsidyRulesError):
 def _rebuild_claim_error(problems: list) -> ClaimError:
     return ClaimError.of([ClaimProblem(code, path, args, tuple(suggestions), span, tuple(who))
                           for code, path, args, suggestions, span, who in problems])
+
+
+def yaml_problem_words(problem: YamlProblem) -> Word:
+    """A YAML problem of a file that is not a policy file (a claim, a mapping) in words, for its error."""
+    class Blank(dict):
+        def __missing__(self, key: str) -> str:
+            return ""
+
+    zh, en = DIAGNOSTICS[problem.code]
+    args = {k: v for k, v in problem.args_.items()}
+    return Word(zh.format_map(Blank({k: (v.get("zh") if isinstance(v, Word) else v) for k, v in args.items()})),
+                en.format_map(Blank({k: (v.get("en") if isinstance(v, Word) else v) for k, v in args.items()})))

@@ -576,8 +576,8 @@ def rule_wording(key: str, lang: str, **args: Any) -> str:
 # ---------------------------------------------------------------- SQL target (mapping files, sql command)
 SQL_MESSAGES: Dict[str, Tuple[str, str]] = {
     "Q001": ("映射文件:{detail}", "mapping file: {detail}"),
-    "Q002": ("映射文件中 “{key}” 不是合法的 SQL 名称:{value}(只能用字母、数字和下划线,且不以数字开头)",
-             "'{key}' in the mapping file is not a valid SQL name: {value} (letters, digits and underscores, not starting with a digit)"),
+    "Q002": ("映射文件中 “{key}” 不是合法的 SQL 名称:{value}(最多 63 个字母、数字和下划线,且不以数字开头)",
+             "'{key}' in the mapping file is not a valid SQL name: {value} (at most 63 letters, digits and underscores, not starting with a digit)"),
     "Q003": ("映射文件中的事实 “{fact}” 不在事实模式中{suggestion}", "fact '{fact}' in the mapping file is not in the fact schema{suggestion}"),
     "Q004": ("映射文件中未知的键 “{key}”{suggestion}", "unknown key '{key}' in the mapping file{suggestion}"),
     "Q005": ("规则 “{rule}” 使用了 SQL 目标尚不支持的写法:{what}", "rule '{rule}' uses something the SQL target does not support yet: {what}"),
@@ -585,4 +585,8 @@ SQL_MESSAGES: Dict[str, Tuple[str, str]] = {
     "Q007": ("--engine duckdb 需要 Python 包 duckdb 和 pyarrow(pip install 'subsidy-rules[sql]')",
              "--engine duckdb needs the Python packages duckdb and pyarrow (pip install 'subsidy-rules[sql]')"),
     "Q008": ("第 {line} 行不存在或为空:{file}", "line {line} does not exist or is empty: {file}"),
+    "Q009": ("映射文件中 “{key}” 的列名 “{column}” 已经用于 {other},一列只能放一项",
+             "'{key}' in the mapping file names the column '{column}', which {other} already uses; one column holds one thing"),
+    "Q010": ("映射文件中 “{key}” 的名称 “{column}” 以下划线开头:这样的名称留给查询自己的列,请换一个",
+             "'{key}' in the mapping file names '{column}', which starts with an underscore: such names are kept for the query's own columns; choose another"),
 }

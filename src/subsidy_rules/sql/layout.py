@@ -21,8 +21,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 import attrs
 
 from .. import model as m
-from ..errors import SubsidyRulesError, did_you_mean
-from ..messages import SQL_MESSAGES, render, suggestion_text
+from ..errors import SubsidyRulesError, did_you_mean, yaml_problem_words
+from ..messages import SQL_MESSAGES, Word, render, suggestion_text
 from ..source import Span, YamlProblem, YMap, YScalar, parse_yaml, read_source
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -164,7 +164,7 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
         source = read_source(path)
         node = parse_yaml(source)
     except YamlProblem as problem:
-        raise SqlError("Q001", problem.span, detail=problem.code) from None
+        raise SqlError("Q001", problem.span, detail=yaml_problem_words(problem)) from None
     except OSError as exc:
         raise SqlError("Q001", None, detail=f"{path}: {exc.strerror or exc}") from None
     if node is None:
@@ -209,4 +209,41 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
                     columns[dotted] = column
         else:
             raise SqlError("Q004", name_node.span, key=name, candidates=did_you_mean(name, ("table", "key", "entities", "facts")))
-    return Layout(table, key, entities, columns, fields)
+    layout = Layout(table, key, entities, columns, fields)
+    _check_names(node, layout, schema)
+    return layout
+
+
+def _check_names(node: YMap, layout: Layout, schema: m.FactSchema) -> None:
+    """One column per thing (the key, each entity, each fact given a column of its own; the fields of
+    one list's items), and no name of the query's own (they start with an underscore)."""
+    spans: Dict[str, Span] = {}
+    for name_node, value in node:
+        if isinstance(value, YMap):
+            spans.update((str(k.value), v.span) for k, v in value)
+        else:
+            spans[str(name_node.value)] = value.span
+    claimed: Dict[Tuple[str, str], str] = {}  # (place, folded name) -> what uses it
+
+    def named(what: str) -> Word:
+        if what == "key":
+            return Word("主键列", "the key column")
+        if what in schema.entities:
+            return Word(f"实体 “{what}”", f"entity '{what}'")
+        return Word(f"事实 “{what}”", f"fact '{what}'")
+
+    def claim(place: str, column: str, what: str, mapped: bool) -> None:
+        if mapped and column.startswith("_"):
+            raise SqlError("Q010", spans.get(what), key=what, column=column)
+        other = claimed.setdefault((place, column.casefold()), what)
+        if other != what:
+            first, second = (other, what) if mapped else (what, other)
+            raise SqlError("Q009", spans.get(second) or spans.get(first), key=second, column=column, other=named(first))
+
+    claim("", layout.key, "key", "key" in spans)
+    for entity in schema.entities:
+        claim("", layout.entity_column(entity), entity, entity in layout.entities)
+    for dotted, column in layout.columns.items():
+        claim("", column, dotted, True)
+    for dotted, name in layout.fields.items():
+        claim(dotted.rsplit(".", 1)[0], name, dotted, True)
