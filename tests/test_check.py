@@ -171,6 +171,17 @@ class TestIds:
         assert found.args["id"] == "trained"
         assert at(found) == line_col(path, "trained", 1)
 
+    def test_an_id_kept_for_groups_without_one(self, mini_dir):
+        """n0, n1, ... name the groups that have no id (the SQL columns c_n0, the compact explanation):
+        a condition of that id would be computed under the same name."""
+        path = mini_dir / "rules" / "w1.yaml"
+        edit(path, "id: working-age", "id: n0")
+        _, diagnostics = subsidy_rules.check_policy(mini_dir)
+        found = by_code(diagnostics, "E074")[0]
+        assert at(found) == line_col(path, "n0") and "n0" in found.format("en")
+        edit(path, "id: n0", "id: n0a")
+        assert "E074" not in codes(subsidy_rules.check_policy(mini_dir)[1])
+
     def test_duplicate_id_between_rule_and_items_conditions(self, mini_dir):
         path = mini_dir / "rules" / "award.yaml"
         edit(path, "    - id: insured", "    - id: poor")

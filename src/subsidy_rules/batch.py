@@ -188,7 +188,7 @@ def result_rows(result: RecordResult, explain: bool, lang: str) -> List[Dict[str
     for item in result.results:
         row: Dict[str, Any] = {
             "line": result.line,
-            "id": json_value(result.id),
+            "id": result.id if result.id.__class__ is int else json_value(result.id),  # an id as given, whatever its size
             "rule": item.rule,
             "outcome": item.outcome.value,
             "amount": json_value(item.amount),

@@ -20,7 +20,7 @@ import attrs
 from . import model as m
 from .errors import ClaimError, ClaimProblem, did_you_mean, yaml_problem_words
 from .messages import LANGS, claim_words, type_word
-from .facts import LIMIT, MAX_LIST, bad, describe
+from .facts import LIMIT, MAX_LIST, bad, describe, iso_date
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
 MAX_DEPTH = 32
@@ -369,7 +369,7 @@ def _date(value: Any, path: str) -> _dt.date:
         return value
     if isinstance(value, str):
         try:
-            return _dt.date.fromisoformat(value.strip())
+            return iso_date(value.strip())
         except ValueError:
             pass
     raise bad("date", value, path)

@@ -22,6 +22,7 @@ from typing import List, Optional, Sequence, TextIO
 from . import __version__
 from .loading import check_policy, load_policy, trace_policy
 from .claims import read_claim
+from .facts import iso_date
 from .errors import ClaimError, PolicyError, SubsidyRulesError
 from .messages import cli_text, plural_s, summary_word, table_word
 from .resources import bundled_policy_dir
@@ -35,7 +36,7 @@ EXIT_OK, EXIT_INELIGIBLE, EXIT_BAD_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
 
 def _date(text: str) -> _dt.date:
     try:
-        return _dt.date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
@@ -451,6 +452,26 @@ def _test(args, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if failed == 0 else EXIT_INELIGIBLE
 
 
+def _clashing_files(args) -> Optional[str]:
+    """Refuse, before anything is read, files that would overwrite one another or the input."""
+    if args.out and os.path.isdir(args.out):
+        return table_word("out-folder", args.lang, path=args.out)
+    named = [(flag, path) for flag, path in (("INPUT", args.input), ("--out", args.out), ("--errors", args.errors))
+             if path and path != "-"]
+    for at, (first, one) in enumerate(named):
+        for second, other in named[at + 1:]:
+            if _same_file(one, other):
+                return table_word("same-file", args.lang, first=first, second=second, path=other)
+    return None
+
+
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist yet: the same path written two ways
+        return os.path.abspath(one) == os.path.abspath(other)
+
+
 def _evaluate(args, out: TextIO, err: TextIO) -> int:
     from .batch import Progress, Summary, evaluate_columns, run
     from .tables import detect_format, open_records, open_writer
@@ -465,6 +486,10 @@ def _evaluate(args, out: TextIO, err: TextIO) -> int:
         fmt = "jsonl"
     if fmt not in TEXT_FORMATS and not args.out:
         err.write(table_word("needs-out", args.lang, fmt=fmt) + "\n")
+        return EXIT_BAD_INPUT
+    clash = _clashing_files(args)
+    if clash:
+        err.write(clash + "\n")
         return EXIT_BAD_INPUT
     source = open_records(args.input, args.input_format, policy.schema, args.entity, sheet=args.sheet)
     args.engine = _engine(args)

@@ -25,7 +25,7 @@ from .errors import ClaimError, EvaluationError, did_you_mean
 from .expr import ast
 from .expr.interpret import Tracked
 from .expr.types import ResolveError, Scope, resolve
-from .facts import describe
+from .facts import describe, iso_date
 from .ir import nodes as ir
 from .ir.lower import bind, lower_rule, parameter_value
 from .ir.reference import checklist_score, evaluate as reference, note_value
@@ -557,7 +557,7 @@ class Policy:
                 given = given.date()
             if isinstance(given, str):
                 try:
-                    given = _dt.date.fromisoformat(given)
+                    given = iso_date(given)
                 except ValueError:
                     raise ClaimError("C001", "as_of", expected=type_word("date"), actual=repr(given)) from None
             if given is not None and not isinstance(given, _dt.date):

@@ -8,6 +8,7 @@ with its JSON path, whichever evaluator meets it.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import reprlib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -18,6 +19,15 @@ from .messages import Word, type_word
 
 LIMIT = Decimal(10) ** 15
 MAX_LIST = 1_000_000
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(text: str) -> _dt.date:
+    """A date written YYYY-MM-DD, and only so: ``date.fromisoformat`` also takes 20170731 and week
+    dates (2017-W31-1) from Python 3.11 on, which would make a claim's meaning depend on the Python."""
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"not a date written YYYY-MM-DD: {text!r}")
+    return _dt.date.fromisoformat(text)
 
 
 _SHORT = reprlib.Repr()  # containers shown only as far as the message shows them

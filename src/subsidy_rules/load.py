@@ -23,6 +23,7 @@ from .expr import parser as expr_parser
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YScalar, YSeq, decode_source, parse_yaml
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+UNNAMED_GROUP = re.compile(r"n[0-9]+")  # how a group without an id is named (sql.compile.col_name, explanations)
 NAME_PATTERN = re.compile(r"^[^\W\d]\w*$")
 RESERVED = {"count", "sum", "any", "all", "min", "max", "if", "then", "else", "and", "or", "not",
             "in", "of", "where", "true", "false", "as_of"}
@@ -517,7 +518,9 @@ class _RuleReader:
     def claim_id(self, ident: Optional[str], span: Span) -> None:
         if ident is None:
             return
-        if ident in self.ids:
+        if UNNAMED_GROUP.fullmatch(ident):
+            self.out.error("E074", span, id=ident)
+        elif ident in self.ids:
             self.out.error("E021", span, id=ident)
         else:
             self.ids[ident] = span

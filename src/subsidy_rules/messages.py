@@ -209,6 +209,11 @@ TABLES: Dict[str, Tuple[str, str]] = {
                            "done, {rows} row(s) written before the interruption"),
     "needs-out": ("--format {fmt} 需要用 --out 指定输出文件", "--format {fmt} needs an output file: give --out FILE"),
     "sheet": ("判定结果", "results"),
+    "same-file": ("{first} 和 {second} 是同一个文件({path}):一个会覆盖另一个,请换一个文件名",
+                  "{first} and {second} name the same file ({path}): one would overwrite the other; choose another name"),
+    "out-folder": ("--out {path} 是一个文件夹:请给出一个文件名", "--out {path} is a folder: give a file name"),
+    "row-width": ("这一行有 {cells} 格,表头有 {header} 格", "the row has {cells} cells, the header {header}"),
+    "csv-row": ("这一行不能按 CSV 读取({detail})", "the row cannot be read as CSV ({detail})"),
 }
 
 # output column headers, by the key the JSON Lines rows use
@@ -238,6 +243,11 @@ RESERVED_COLUMNS: Dict[str, Tuple[str, ...]] = {
 def table_word(key: str, lang: str, **args: Any) -> str:
     """A word of the table readers and writers (TABLES), filled in."""
     return render(TABLES, key, lang, args)
+
+
+def table_word_pair(key: str, **args: Any) -> "Word":
+    """A table word in both languages, for an error argument worded when it is shown."""
+    return Word(table_word(key, "zh", **args), table_word(key, "en", **args))
 
 
 def column_label(key: str, lang: str) -> str:
@@ -516,6 +526,8 @@ def plural_s(count: int) -> str:
 
 # ------------------------------------------------------------------ YAML and expression syntax errors that name the fix
 DIAGNOSTICS.update({
+    "E074": ("编号 “{id}” 留给规则里没有编号的条件组(n 加数字,如 n0):请换一个编号",
+             "id '{id}' is kept for the groups of a rule that have no id (n and digits, like n0): choose another"),
     "E072": ("这一行用 Tab 缩进:请用空格缩进,不要用 Tab", "this line is indented with a tab: indent with spaces, not tabs"),
     "E073": ("“{found}” 是全角符号:请改用半角 {fix}", "'{found}' is a full-width character: use the half-width {fix}"),
     "E047": ("表达式中的 “{found}” 是全角符号:请改用半角 {fix}", "'{found}' in the expression is full-width: use the half-width {fix}"),

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from ..claims import coerce_claim, parse_text
 from ..engine import Policy
 from ..errors import ClaimError, SubsidyRulesError, did_you_mean
+from ..facts import iso_date
 from ..explain import document, json_value, render_markdown, render_text
 from ..messages import LANGS, SERVER, render, suggestion_text, type_word
 from ..schemas import KINDS, schema_for
@@ -245,7 +246,7 @@ def _options(request: Request, lang: str, extra: Mapping[str, Any]) -> Options:
     day = None
     if as_of is not None:
         try:
-            day = _dt.date.fromisoformat(str(as_of))
+            day = iso_date(str(as_of))
         except ValueError:
             raise ApiError(400, "S011", "as_of", name="as_of", value=str(as_of)[:40], choices="YYYY-MM-DD") from None
     rule = pick("rule")

@@ -75,7 +75,7 @@ def typed_cell(kind: str, value: Any, *, serial_dates: bool = False) -> Any:
     if kind == "date" or (kind == "special" and isinstance(value, (_dt.date, _dt.datetime))):
         if isinstance(value, _dt.datetime):
             return value.date()
-        if isinstance(value, (int, Decimal)) and serial_dates:
+        if isinstance(value, (int, Decimal)) and serial_dates and value >= 1:  # day 1 is 1900-01-01; below is a time
             from openpyxl.utils.datetime import from_excel
 
             try:

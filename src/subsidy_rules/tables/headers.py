@@ -21,6 +21,7 @@ import attrs
 
 from .. import model as m
 from ..errors import ClaimError, SubsidyRulesError, did_you_mean
+from ..facts import MAX_LIST
 from ..messages import RESERVED_COLUMNS, Word, table_word
 from .records import RESERVED
 
@@ -45,11 +46,13 @@ class HeaderError(SubsidyRulesError):
     """A header that names no field, or more than one. ``column`` is the header as written."""
 
     def __init__(self, column: str, suggestions: Sequence[str] = (), *, position: Optional[int] = None,
-                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None) -> None:
+                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None, too_far: bool = False) -> None:
         self.column = column
         self.position = position
         where = column if position is None else "{where}"
-        if duplicate_of is not None:
+        if too_far:  # a list position past the longest list a claim may hold
+            self.inner = ClaimError("C010", where, limit=MAX_LIST)
+        elif duplicate_of is not None:
             self.inner = ClaimError("T006", where, first=duplicate_of + 1)
         elif choices:
             self.inner = ClaimError("T002", where, choices=Word("、".join(choices), ", ".join(choices)),
@@ -161,6 +164,8 @@ def _walk(entity: m.Entity, raw: Sequence[str], schema: m.FactSchema, header: st
         if len(found) > 1:
             raise HeaderError(header, position=position, choices=[".".join(map(str, parts + [f])) for f in found])
         field = current.fields[found[0]]
+        if any(index >= MAX_LIST for index in indices):
+            raise HeaderError(header, position=position, too_far=True)
         parts.append(field.name)
         parts.extend(indices)
         kind = field.type
@@ -176,7 +181,7 @@ def resolve(header: str, schema: m.FactSchema, entity: Optional[str] = None, pos
     special = _reserved(name)
     if special is not None:  # as_of is read as a date, jurisdiction as text, id as text or an integer
         return (special,), {"as_of": "date", "jurisdiction": "text"}.get(special, "special")
-    raw = name.split(".")
+    raw = name.replace("．", ".").split(".")  # a full-width dot, as an IME types it, separates as well
     first, first_indices = _piece(raw[0])
     if not first or first_indices and first in schema.entities:
         raise HeaderError(name, position=position)

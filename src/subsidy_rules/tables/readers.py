@@ -23,7 +23,7 @@ import attrs
 from .. import model as m
 from ..claims import parse_text
 from ..errors import ClaimError
-from ..messages import type_word
+from ..messages import table_word_pair, type_word
 from .cells import text_cell, typed_cell
 from .headers import ColumnPlan, HeaderError, letter, plan_columns, put
 from .records import RawRecord, wrap
@@ -125,6 +125,10 @@ def read_raw(stream: TextIO, fmt: str, schema: m.FactSchema, entity: Optional[st
             yield RawRecord(index, wrap(item, entity, entities))
 
 
+# a cell may be as long as a line of JSON Lines may be (the csv module's default stops at 128 KiB)
+csv.field_size_limit(2**31 - 1)
+
+
 def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen: int) -> Iterator[RawRecord]:
     reader = csv.reader(stream)
     try:
@@ -139,7 +143,14 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen:
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     plans = plan_columns(header, schema, entity)
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a row the csv module cannot split: that record only
+            yield RawRecord(reader.line_num, error=ClaimError("C011", "", detail=table_word_pair("csv-row", detail=str(exc))))
+            continue
         number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -149,7 +160,7 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen:
                 yield bad
                 continue
         if len(row) != len(header):
-            yield RawRecord(number, error=ClaimError("C004", "", detail=f"{len(row)} cells, header has {len(header)}"))
+            yield RawRecord(number, error=ClaimError("C011", "", detail=table_word_pair("row-width", cells=len(row), header=len(header))))
             continue
         yield csv_record(number, plans, row)
 
@@ -365,7 +376,7 @@ def open_records(path: str, fmt: Optional[str], schema: m.FactSchema, entity: Op
     if fmt in TEXT_FORMATS:
         if path == "-":
             if hasattr(stdin, "reconfigure"):
-                stdin.reconfigure(errors=UNDECODED)
+                stdin.reconfigure(encoding="utf-8-sig", errors=UNDECODED)  # a BOM, as a file given by name may have
             return Source(read_raw(stdin, fmt, schema, entity), streams=[stdin])
         stream = _open(path, "text")
         size = Path(path).stat().st_size

@@ -1,0 +1,128 @@
+"""Table inputs at their edges, through `evaluate` as a user runs it: each bad record is rejected by
+its line and the others kept, both engines alike, and no option may make one file overwrite another."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from subsidy_rules.cli import main
+
+LABOURER = {"id": "A", "as_of": "2017-07-31", "labourer": {"age": 30, "name": "王"}}
+ENGINES = ["python", pytest.param("duckdb", marks=pytest.mark.skipif(
+    __import__("importlib").util.find_spec("duckdb") is None, reason="pip install duckdb (the 'sql' extra)"))]
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def lines(path: Path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path, engine):
+    path = tmp_path / "long.csv"
+    path.write_text("id,as_of,labourer.age,labourer.name\nA,2017-07-31,30,a\nB,2017-07-31,31," + "x" * 131_073
+                    + "\nC,2017-07-31,32,c\n", encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "records read 3 = decided 3 + rejected 0" in err, err
+    assert [row["id"] for row in lines(tmp_path / "o.jsonl")] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_short_csv_row_is_rejected_in_words_of_a_table(tmp_path, engine):
+    path = tmp_path / "short.csv"
+    path.write_text("id,as_of,labourer.age\nA,2017-07-31,30\nB,2017-07-31\n", encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "line 3: [C011] cannot read the claim: the row has 2 cells, the header 3" in err, err
+    assert "YAML" not in err
+
+
+def test_a_list_position_past_the_longest_list_is_refused_at_the_header(tmp_path):
+    path = tmp_path / "far.csv"
+    path.write_text("id,as_of,employer.kind,employer.hires[999999999].contract_months\nA,2017-07-31,enterprise,12\n", encoding="utf-8")
+    code, _, err = run("evaluate", path, "--lang", "en", "--out", tmp_path / "o.jsonl")
+    assert code == 2 and "[C010]" in err and "limit 1000000" in err, err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_full_width_dot_in_a_header_separates_like_a_dot(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("编号,评估日期,劳动者．年龄\nA,2017-07-31,30\n", encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "records read 1 = decided 1 + rejected 0" in err, err
+
+
+def test_an_excel_day_number_below_one_is_not_a_date(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["id", "as_of", "labourer.age"], ["A", "2017-07-31", 30], ["B", 0, 31], ["C", -1, 32], ["D", "2017-07-31", 33]):
+        sheet.append(row)
+    book.save(tmp_path / "serial.xlsx")
+    code, _, err = run("evaluate", tmp_path / "serial.xlsx", "--rule", "five-lists", "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "line 3: [C001] as_of: expected a date" in err and "line 4: [C001] as_of: expected a date" in err, err
+    assert "records read 4 = decided 2 + rejected 2" in err
+    assert sorted({row["id"] for row in lines(tmp_path / "o.jsonl")}) == ["A", "D"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dates_are_written_yyyy_mm_dd_only(tmp_path, engine):
+    """date.fromisoformat takes 20170731 and week dates from Python 3.11 on: a claim's meaning must
+    not depend on the Python that reads it."""
+    path = tmp_path / "days.jsonl"
+    days = ["2017-07-31", "20170731", "2017-W31-1", "2017W311", "2017-212"]
+    path.write_text("".join(json.dumps(dict(LABOURER, id=str(n), as_of=day)) + "\n" for n, day in enumerate(days)), encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "records read 5 = decided 1 + rejected 4" in err, err
+    assert all(f"got '{day}'" in err for day in days[1:])
+    code, _, err = run("explain", path, "--rule", "five-lists", "--as-of", "20170731")
+    assert code == 2 and "YYYY-MM-DD" in err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_integer_id_of_any_size_is_written_as_given(tmp_path, engine):
+    path = tmp_path / "ids.jsonl"
+    ids = [510802199001012129, 10 ** 15, "GY-1", 7]
+    path.write_text("".join(json.dumps(dict(LABOURER, id=i)) + "\n" for i in ids), encoding="utf-8")
+    run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl")
+    assert [row["id"] for row in lines(tmp_path / "o.jsonl")] == ids
+    run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.csv")
+    text = (tmp_path / "o.csv").read_text(encoding="utf-8-sig")
+    assert ",510802199001012129,five-lists," in text and ",1000000000000000,five-lists," in text
+
+
+def test_json_lines_on_standard_input_may_start_with_a_bom(tmp_path):
+    data = ("\ufeff" + json.dumps(LABOURER) + "\n" + json.dumps(dict(LABOURER, id="B")) + "\n").encode("utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "subsidy_rules", "evaluate", "-", "--rule", "five-lists", "--lang", "en"],
+                          input=data, capture_output=True, env=env, timeout=120)
+    assert b"records read 2 = decided 2 + rejected 0" in done.stderr, done.stderr
+
+
+def test_no_option_makes_one_file_overwrite_another(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(LABOURER) + "\n" + '{"labourer": {"age": "x"}}\n', encoding="utf-8")
+    kept = source.read_bytes()
+    (tmp_path / "folder").mkdir()
+    for args, words in (
+        (["--out", source], "INPUT and --out name the same file"),
+        (["--out", tmp_path / "r.jsonl", "--errors", tmp_path / "." / "r.jsonl"], "--out and --errors name the same file"),
+        (["--errors", source], "INPUT and --errors name the same file"),
+        (["--out", tmp_path / "folder"], "is a folder: give a file name"),
+    ):
+        code, _, err = run("evaluate", source, "--lang", "en", *args)
+        assert code == 2 and words in err, (args, err)
+        assert source.read_bytes() == kept and not (tmp_path / "r.jsonl").exists()
+    code, _, err = run("evaluate", source, "--out", tmp_path / "folder", "--lang", "zh")
+    assert "是一个文件夹" in err
