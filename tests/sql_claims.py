@@ -58,3 +58,22 @@ def claims_for(schema, entities):
     for other in entities[1:]:
         parts[other] = st.one_of(record(schema, other), st.just(None))
     return st.fixed_dictionaries(parts)
+
+
+# dividends and divisors whose quotient lies within 1e-8 of a rate the demonstration village needs
+# (0.95, 0.9, 1), or on it: a quotient rounded to a few places, or in binary floating point, would
+# cross the rate (9,499,999,999 / 10,000,000,000 is 0.95 to 8 places)
+QUOTIENT_EDGES = ((9_499_999_999, 10_000_000_000), (9_500_000_000, 10_000_000_000), (2_849_999_999, 3_000_000_000),
+                  (19, 20), (18, 19), (949, 1000), (999_999_999, 1_000_000_000), (0, 7))
+
+
+def quotient_edge_villages(example: dict) -> list:
+    """The eligible example village with each pair above as its employed / able poor labourers, as
+    its transferred / wanting transfer and as its trained / needing training."""
+    found = []
+    for top, bottom in QUOTIENT_EDGES:
+        for over, under in (("poor_labourers_employed", "poor_labourers_able"), ("transferred", "wanting_transfer"),
+                            ("trained", "needing_training")):
+            village = dict(example["village"], **{over: top, under: bottom})
+            found.append(dict(example, village=village))
+    return found

@@ -21,7 +21,7 @@ from subsidy_rules.sql import compile_rule
 from subsidy_rules.sql.layout import Layout
 
 from conftest import generate_city
-from sql_claims import AS_OF, claims_for
+from sql_claims import AS_OF, claims_for, quotient_edge_villages
 from sql_oracle import differences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +185,30 @@ def test_spark_generated_claims(spark, policy, data):
             problems += [f"{rule} {row['key']}: {p}" for p in
                          differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)]
     assert problems == []
+
+
+def test_postgres_compares_a_quotient_exactly(pg, policy):
+    example = read_claim(ROOT / "examples" / "claims" / "demonstration-village-eligible.yaml", policy.schema)
+    assert pg_check(pg, policy, "demonstration-village", quotient_edge_villages(example), example["as_of"], None) == []
+
+
+def test_spark_compares_a_quotient_exactly(spark, policy):
+    from pyspark.sql.types import _parse_datatype_string
+
+    from subsidy_rules import spark as S
+
+    example = read_claim(ROOT / "examples" / "claims" / "demonstration-village-eligible.yaml", policy.schema)
+    claims = quotient_edge_villages(example)
+    day = example["as_of"]
+    schema = _parse_datatype_string(S.schema_ddl(policy, "line BIGINT"))
+    df = spark.createDataFrame([dict({"line": i}, **{name: c.get(name) for name in policy.schema.entities})
+                                for i, c in enumerate(claims)], schema)
+    bound = policy.bound_rule("demonstration-village", day, None)
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "spark", Layout(table=("t",)))
+    rows = [row.asDict(recursive=True) for row in S.evaluate(df, policy, "demonstration-village", day).collect()]
+    problems = [f"{row['key']}: {p}" for row in rows
+                for p in differences(query, row, reference.evaluate(bound, claims[row["key"]], policy.schema), bound)]
+    assert len(rows) == len(claims) and problems == []
 
 
 def test_spark_reads_the_default_layout_from_parquet(spark, policy, city_claims, tmp_path):

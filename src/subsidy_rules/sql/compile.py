@@ -48,6 +48,9 @@ class V:
     u: Optional[exp.Expression] = None  # a text list; None: statically empty
     lo: Optional[exp.Expression] = None  # bounds of a partly known number; None: not bounded
     hi: Optional[exp.Expression] = None
+    # a quotient by a whole number: its dividend and divisor, so that a comparison of it can be
+    # made exactly, by multiplying out (a/b >= c is a >= c*b when b > 0), not through the quotient
+    ratio: Optional[Tuple[exp.Expression, exp.Expression]] = None
 
     @property
     def bounded(self) -> bool:
@@ -317,9 +320,34 @@ class _Compiler:
             value = self._compare_bounds(node.op, left, right)
         else:
             ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
-            value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
+            if left.ratio is not None or right.ratio is not None:
+                value = self._ratio_compare(node.op, left, right)
+            else:
+                value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
             return V(value, self.concat(left.u, right.u))  # unknown when an operand is
         return V(value, self.when_null(value, self.concat(left.u, right.u)))
+
+    def _ratio_compare(self, op: str, left: V, right: V) -> exp.Expression:
+        """a/b OP c/d as a*d OP c*b, the comparison turned round when b*d < 0: exact, where the
+        quotient itself is not (an engine divides in binary floating point or to a few places),
+        as the reference compares the exact decimal quotient. NULL when a divisor is 0 or unknown
+        (a zero divisor hands the row over, as the division itself registered)."""
+        ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
+        mirrored = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
+        wide = "DECIMAL(38,0)" if self.d.name != "postgres" else "NUMERIC"
+        a, b = left.ratio if left.ratio is not None else (left.v, None)
+        c, d = right.ratio if right.ratio is not None else (right.v, None)
+
+        def times(x: exp.Expression, divisor: Optional[exp.Expression]) -> exp.Expression:
+            if divisor is None:
+                return x.copy()
+            return exp.paren(exp.Mul(this=x.copy(), expression=self.d.cast(divisor.copy(), wide)), copy=False)
+
+        sign = b if d is None else (d if b is None else exp.Mul(this=self.d.cast(b.copy(), wide), expression=d.copy()))
+        zero = exp.Literal.number(0)
+        forward = ops[op](this=times(a, d), expression=times(c, b))
+        turned = ops[mirrored[op]](this=times(a, d), expression=times(c, b))
+        return case((exp.GT(this=sign.copy(), expression=zero), forward), (exp.LT(this=sign.copy(), expression=zero.copy()), turned))
 
     def _compare_bounds(self, op: str, left: V, right: V) -> exp.Expression:
         ll, lh, rl, rh = left.low(), left.high(), right.low(), right.high()
@@ -342,6 +370,8 @@ class _Compiler:
         value = self._arith(node.op, left.v, right.v, decimal, reached)
         u = self.concat(left.u, right.u)
         if not (left.bounded or right.bounded):
+            if node.op == "/" and not self.is_decimal(node.right, scope):
+                return V(value, u, ratio=(left.v, right.v))
             return V(value, u)  # unknown when an operand is
         if node.op in ("+", "-"):
             if node.op == "+":
