@@ -119,3 +119,21 @@ def test_a_broken_parameters_file_is_reported_alone(workdir):
     assert code == 2
     codes = re.findall(r"错误\[(\w+)\]", err)
     assert codes == ["E001"], err  # not one "unknown parameter" per use of a parameter it defines
+
+
+def test_check_and_test_refuse_an_expectation_no_decision_can_meet(workdir):
+    """A misspelt outcome or an amount in words would only fail the case later, or crash `test`."""
+    tests = workdir / "policy" / "tests" / "hiring-award.yaml"
+    text = tests.read_text(encoding="utf-8")
+    first = re.search(r"expect: \{outcome: eligible, amount: '?([0-9.]+)'?", text)
+    assert first, "the hiring-award tests expect an amount"
+    text = text.replace(first.group(0), "expect: {outcome: eligble, amount: 一千", 1)
+    tests.write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "eligble" in row)
+    for command in ("check", "test"):
+        code, out, err = run(command, "--lang", "en")
+        assert code == 2, (command, out, err)
+        assert re.search(rf"hiring-award.yaml:{line}:\d+: error\[E016\]: 'outcome' has invalid value 'eligble'; "
+                         r"choose one of: eligible, ineligible, undetermined, error", err), err
+        assert re.search(rf"hiring-award.yaml:{line}:\d+: error\[E014\]: invalid number: 一千", err), err
+        assert "internal error" not in err + out

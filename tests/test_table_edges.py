@@ -126,3 +126,13 @@ def test_no_option_makes_one_file_overwrite_another(tmp_path):
         assert source.read_bytes() == kept and not (tmp_path / "r.jsonl").exists()
     code, _, err = run("evaluate", source, "--out", tmp_path / "folder", "--lang", "zh")
     assert "是一个文件夹" in err
+
+
+@pytest.mark.parametrize("spec", ["rows.jsonl:²", "rows.jsonl:١", "rows.jsonl", "rows.jsonl:", "rows.jsonl:1.5", "rows.jsonl:0", ":1"])
+def test_explain_row_says_how_to_write_file_and_line(tmp_path, spec, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.jsonl").write_text(json.dumps(LABOURER) + "\n", encoding="utf-8")
+    code, out, err = run("explain", "--row", spec, "--lang", "en")
+    assert code == 2 and f"--row is written FILE:LINE (lines count from 1, like labourers.jsonl:12), got '{spec}'" in err, err
+    code, out, err = run("explain", "--row", "rows.jsonl:1", "--rule", "five-lists", "--lang", "en")
+    assert code in (0, 1, 3) and "(five-lists)" in out, (out, err)

@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import model as m
 from .errors import Diagnostic, did_you_mean
+from .facts import iso_date
 from .messages import Word, type_word
 from .expr import parser as expr_parser
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YScalar, YSeq, decode_source, parse_yaml
@@ -110,7 +111,7 @@ class Fields:
         if actual not in accepted:
             if kind == "date" and actual == "text":
                 try:
-                    return _dt.date.fromisoformat(str(node.value).strip())  # type: ignore[union-attr]
+                    return iso_date(str(node.value).strip())  # type: ignore[union-attr]
                 except ValueError:
                     self.out.error("E013", node.span, value=getattr(node, "value", ""))
                     return None

@@ -597,6 +597,8 @@ SQL_MESSAGES: Dict[str, Tuple[str, str]] = {
     "Q007": ("--engine duckdb 需要 Python 包 duckdb 和 pyarrow(pip install 'subsidy-rules[sql]')",
              "--engine duckdb needs the Python packages duckdb and pyarrow (pip install 'subsidy-rules[sql]')"),
     "Q008": ("第 {line} 行不存在或为空:{file}", "line {line} does not exist or is empty: {file}"),
+    "Q011": ("--row 要写成 文件:行号(行号从 1 开始,如 labourers.jsonl:12),实际是 “{spec}”",
+             "--row is written FILE:LINE (lines count from 1, like labourers.jsonl:12), got '{spec}'"),
     "Q009": ("映射文件中 “{key}” 的列名 “{column}” 已经用于 {other},一列只能放一项",
              "'{key}' in the mapping file names the column '{column}', which {other} already uses; one column holds one thing"),
     "Q010": ("映射文件中 “{key}” 的名称 “{column}” 以下划线开头:这样的名称留给查询自己的列,请换一个",

@@ -27,6 +27,7 @@ EXPECT_KEYS = ("outcome", "amount", "failed", "passed", "missing", "designation"
 # `expect` is what the policy decides, `alternative` what the other reading would decide.
 READINGS = ("chosen", "alternative")
 ALTERNATIVE_KEYS = ("outcome", "amount")
+OUTCOMES = ("eligible", "ineligible", "undetermined", "error")
 
 
 @attrs.frozen
@@ -78,7 +79,8 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         if not cf.ok:
             continue
         expect_node = cf.get("expect")
-        Fields(out, expect_node, EXPECT_KEYS, (), "expect") if expect_node is not None else None
+        if expect_node is not None:
+            _check_expectation(out, Fields(out, expect_node, EXPECT_KEYS, (), "expect"))
         claim_node = cf.get("claim")
         data = plain(claim_node) if claim_node is not None else {}
         values, keys = positions(claim_node)
@@ -87,7 +89,7 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             out.error("E016", cf.span("reading"), key="reading", value=reading, choices=", ".join(READINGS))
         alternative_node = cf.get("alternative")
         if alternative_node is not None:
-            Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative")
+            _check_expectation(out, Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative"))
         elif reading == "alternative":
             out.error("E011", node.span, key="alternative")
         cases.append(Case(
@@ -103,6 +105,25 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             alternative=plain(alternative_node) if isinstance(alternative_node, YMap) else {},
         ))
     return cases
+
+
+def _check_expectation(out: Collector, fields: Fields) -> None:
+    """An outcome that no decision has, or an amount that is not a number, would only fail the case
+    later with a puzzling message (or not be compared at all): said here, where it is written."""
+    if not fields.ok:
+        return
+    outcome = fields.text("outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        fields.out.error("E016", fields.span("outcome"), key="outcome", value=outcome, choices=", ".join(OUTCOMES))
+    amount = fields.get("amount")
+    value = getattr(amount, "value", None)
+    if isinstance(value, str):  # '13050.00', quoted to keep its places: a number all the same
+        try:
+            Decimal(value.strip())
+        except ArithmeticError:
+            fields.out.error("E014", amount.span, value=value)  # type: ignore[union-attr]
+    elif value is not None:
+        fields.scalar("amount", "number")
 
 
 def _failed_ids(reasons: Tuple[Reason, ...]) -> List[str]:
@@ -136,7 +157,10 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         problems.append(f"outcome: expected {expect['outcome']}, got {decision.outcome.value}")
     if "amount" in expect:
         wanted = expect["amount"]
-        wanted = None if wanted is None else Decimal(str(wanted))
+        try:
+            wanted = None if wanted is None else Decimal(str(wanted))
+        except ArithmeticError:  # not a number: check reports where; the case cannot hold
+            wanted = str(wanted)
         if wanted != decision.amount:
             problems.append(f"amount: expected {wanted}, got {decision.amount}")
     reasons = decision.reasons + tuple(r for item in decision.items for r in item.reasons)

@@ -4,6 +4,7 @@ so `explain --row` prints exactly what `explain` prints for that claim."""
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Dict, List, Optional
 
 from ..claims import coerce_claim
@@ -11,10 +12,13 @@ from ..tables import open_records
 from .layout import SqlError
 
 
+_LINE = re.compile(r"[1-9][0-9]*")  # ASCII digits only: str.isdigit also takes ² and ١
+
+
 def _split(spec: str):
     name, sep, number = spec.rpartition(":")
-    if not sep or not number.isdigit():
-        raise SqlError("Q008", None, line=number or "?", file=spec)
+    if not sep or not name or not _LINE.fullmatch(number):
+        raise SqlError("Q011", None, spec=spec)
     return name, int(number)
 
 
