@@ -251,3 +251,25 @@ class TestJson:
     def test_empty_document(self):
         data = document([], "zh", AS_OF)
         assert data == {"as_of": "2017-07-31", "policy": None, "decisions": []}
+
+
+def test_a_claims_text_cannot_start_a_line_or_markup_of_its_own():
+    """A name holding a line break (or Markdown, or HTML) is shown as written, on its own line only:
+    a claimant cannot forge a decision line in the text or a link or tag in the Markdown."""
+    import subsidy_rules
+    from subsidy_rules.claims import coerce_claim
+
+    policy = subsidy_rules.load_policy()
+    forged = "甲\n      ✓ 已由局长批准 · 金额 1,000,000.00 元"
+    markup = "[点此领取](javascript:alert(1)) <img src=x onerror=alert(1)> **粗**"
+    hires = [{"worker": {"name": name, "poor_household": False}, "contract_months": 12, "social_insurance": True}
+             for name in (forged, markup)]
+    claim = coerce_claim({"employer": {"kind": "enterprise", "name": "X", "hires": hires}}, policy.schema)
+    decision = policy.explain(claim, "hiring-award", AS_OF)
+    text = render_text([decision], "zh", full=True)
+    assert "甲\\n      ✓ 已由局长批准" in text
+    assert not any(line.lstrip().startswith("✓ 已由局长批准") for line in text.splitlines())
+    markdown = render_markdown([decision], "zh", full=True)
+    assert "\\[点此领取\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\> \\*\\*粗\\*\\*" in markdown
+    assert "<img" not in markdown.replace("\\<img", "")
+    assert decision_to_dict(decision)["items"][0]["name"] == forged  # the data itself is kept as given

@@ -455,7 +455,7 @@ class TestCommand:
         assert "\n## 一、培训政策,突出精准 · （一）基地建设\n" in out
         assert "\n- **[7]** ✗ 县区每年至少报告一次。 **(未覆盖)**\n" in out
         assert "\n  - 条件 award/contract 签订1年以上劳动合同\n" in out
-        from subsidy_rules.trace import _md
+        from subsidy_rules.messages import markdown_text as _md
 
         place = _md(str(TRACED / "rules" / "w2.yaml"))  # a checkout's path may hold Markdown characters (lead_ci)
         assert f"\n- {place}:10:47 条件 w2/ten-hires:“新吸纳20名以上贫困家庭劳动者”\n" in out

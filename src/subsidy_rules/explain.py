@@ -23,7 +23,7 @@ from .expr import ast
 from .expr.parser import parse as parse_expr
 from .expr.printer import to_text
 from .expr.types import ResolveError, Scope, resolve
-from .messages import IN_FORCE, explain_text, form, plural_en, render
+from .messages import IN_FORCE, explain_text, form, markdown_text, one_line, plural_en, render
 from .runtime import Outcome
 
 def _label(label: Optional[m.Label], lang: str, fallback: str = "") -> str:
@@ -107,7 +107,7 @@ def fmt_value(value: Value, lang: str, field: Optional[m.Field] = None) -> str:
     elif isinstance(raw, _dt.date):
         text = raw.isoformat()
     else:
-        text = str(raw)
+        text = one_line(str(raw))  # a claim's text: it cannot start a line of the explanation
     if raw is not None and not isinstance(raw, bool):
         text = _with_unit(text, raw, value.unit, lang)
     return text
@@ -547,7 +547,7 @@ def _item_words(field: m.Field, item: Optional[m.Entity], person: Optional[m.Fie
         who = explain_text("person", lang, n=index + 1, noun=_noun(person.label, lang))
     else:
         who = explain_text("thing", lang, n=index + 1, noun=_noun(item.label if item is not None else field.label, lang))
-    return explain_text("named", lang, who=who, name=name) if name else who
+    return explain_text("named", lang, who=who, name=one_line(name)) if name else who
 
 
 def _item_name(view: _View, prefix: str, index: int) -> Optional[str]:
@@ -742,7 +742,7 @@ def _text_items(decision: Decision, view: _View, lines: List[str]) -> None:
             continue
         if not full and item.considered is False:
             continue
-        name = f" {item.name}" if item.name else ""
+        name = f" {one_line(item.name)}" if item.name else ""
         if item.considered is False:
             status = words["not_considered"]
         elif unpaid and item.outcome is Outcome.ELIGIBLE:
@@ -786,16 +786,16 @@ def render_markdown(decisions: Sequence[Decision], lang: str = "zh", full: bool 
     for decision in decisions:
         words = WORDS[lang]
         rule = decision.rule
-        out.append(f"## {rule.title.get(lang)} (`{rule.id}`)")
+        out.append(f"## {markdown_text(rule.title.get(lang))} (`{rule.id}`)")
         out.append("")
         out.append(f"**{words[decision.outcome]}**" + (f" · {words['amount']} **{money(decision.amount, lang)}**"
                                                         if decision.amount is not None else ""))
         out.append("")
-        out.append(f"- {words['source']}: {rule.source.text()}")
+        out.append(f"- {words['source']}: {markdown_text(rule.source.text())}")
         out.append(f"- {words['as_of']}: {decision.as_of.isoformat()}")
         out.append(f"- {words['policy']}: {decision.policy.name} {decision.policy.version} (`{decision.policy.digest[:12]}`)")
         if decision.designation is not None:
-            out.append(f"- {words['designation']}: {decision.designation.label.get(lang)}")
+            out.append(f"- {words['designation']}: {markdown_text(decision.designation.label.get(lang))}")
         out.append("")
         body = _text_decision(decision, lang, full).splitlines()[3 if decision.designation is None else 4:]
         for line in body:
@@ -803,6 +803,6 @@ def render_markdown(decisions: Sequence[Decision], lang: str = "zh", full: bool 
             depth = (len(stripped) - len(stripped.lstrip(" "))) // 2
             text = stripped.strip()
             text = text[2:] if text.startswith("- ") else text
-            out.append("  " * depth + "- " + text)
+            out.append("  " * depth + "- " + markdown_text(text))
         out.append("")
     return "\n".join(out)

@@ -6,6 +6,7 @@ with named fields only.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, Tuple
 
 LANGS = ("zh", "en")
@@ -399,6 +400,21 @@ FORMS: Dict[str, Tuple[str, str]] = {
     "suggestion": (",是否想写 “{names}”?", "; did you mean '{names}'?"),
     "not_sentence": ("以下不成立:{inner}", "not: {inner}"),
 }
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#])")  # emphasis, code, links, HTML, tables, headings
+
+
+def one_line(text: str) -> str:
+    """Text from a claim, shown on one line of an explanation: a line break or other control (or
+    direction) character is written as its escape, so a value cannot start a line of its own."""
+    return _BREAKS.sub(lambda found: found.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as itself in Markdown: every character Markdown (or HTML in it) would read escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def form(key: str, lang: str, **args: Any) -> str:

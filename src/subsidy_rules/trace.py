@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from . import model as m
-from .messages import joined, kind_word, trace_word
+from .messages import joined, kind_word, markdown_text, trace_word
 from .expr import ast
 from .quotes import Located, Match, locate_all, normalise
 
@@ -376,8 +376,6 @@ def render_text(trace: Trace, lang: str = "zh", only_uncovered: bool = False) ->
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", text)
 
 
 def render_markdown(trace: Trace, lang: str = "zh", only_uncovered: bool = False) -> str:
@@ -385,25 +383,25 @@ def render_markdown(trace: Trace, lang: str = "zh", only_uncovered: bool = False
     if trace.document is None:
         return "\n".join([trace_word("no_documents", lang)] + _problem_lines(trace, lang, "- ")) + "\n"
     head = _header(trace, lang)
-    lines = [f"# {_md(head[0])}", "", _md(head[1])]
+    lines = [f"# {markdown_text(head[0])}", "", markdown_text(head[1])]
     if len(head) > 2:
-        lines += ["", _md(head[2])]
+        lines += ["", markdown_text(head[2])]
     section = None
     for sentence in trace.sentences:
         if only_uncovered and not sentence.uncovered:
             continue
         if sentence.section != section:
             section = sentence.section
-            lines += ["", f"## {_md(section or trace_word('preamble', lang))}", ""]
+            lines += ["", f"## {markdown_text(section or trace_word('preamble', lang))}", ""]
         tail = f" **({trace_word('uncovered_mark', lang)})**" if sentence.uncovered else ""
-        lines.append(f"- **[{sentence.index}]** {_mark(sentence).strip()} {_md(sentence.text)}{tail}".replace("  ", " "))
+        lines.append(f"- **[{sentence.index}]** {_mark(sentence).strip()} {markdown_text(sentence.text)}{tail}".replace("  ", " "))
         for link in sentence.links:
-            lines.append(f"  - {_md(_link_text(link, lang))}")
+            lines.append(f"  - {markdown_text(_link_text(link, lang))}")
     for line in _summary(trace, lang):
-        lines += ["", _md(line)]
+        lines += ["", markdown_text(line)]
     for line in _problem_lines(trace, lang, ""):
         if line in (trace_word("not_found_head", lang), trace_word("unshipped_head", lang)):
-            lines += ["", _md(line), ""]
+            lines += ["", markdown_text(line), ""]
         else:
-            lines.append("- " + _md(line))
+            lines.append("- " + markdown_text(line))
     return "\n".join(lines) + "\n"
