@@ -137,3 +137,13 @@ def test_check_and_test_refuse_an_expectation_no_decision_can_meet(workdir):
                          r"choose one of: eligible, ineligible, undetermined, error", err), err
         assert re.search(rf"hiring-award.yaml:{line}:\d+: error\[E014\]: invalid number: 一千", err), err
         assert "internal error" not in err + out
+
+
+def test_no_parameter_not_used_warning_while_an_expression_does_not_parse(workdir):
+    rule = workdir / "policy" / "rules" / "employment-base.yaml"
+    text = rule.read_text(encoding="utf-8")
+    assert "$employment_base_min_new_hires" in text
+    rule.write_text(text.replace("$employment_base_min_new_hires", "($employment_base_min_new_hires", 1), encoding="utf-8")
+    code, out, err = run("check", "--lang", "en")
+    assert code == 2 and "error[E030]" in err, err
+    assert "W001" not in err and "employment_base_min_new_hires' is not used" not in err

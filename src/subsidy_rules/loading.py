@@ -30,6 +30,10 @@ def check_policy(path: Union[str, Path, None] = None) -> Tuple[Optional[Policy],
     found = check_model(model)
     if unreadable:
         found = [d for d in found if d.severity == "error"]
+    elif any(d.severity == "error" for d in diagnostics + found):
+        # an expression that does not parse (or a key the loader refused) reads its parameters
+        # nowhere: "not used" would say so of a parameter in use
+        found = [d for d in found if d.code != "W001"]
     diagnostics = diagnostics + found
     if any(d.severity == "error" for d in diagnostics):
         return None, diagnostics
