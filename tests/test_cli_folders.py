@@ -147,3 +147,9 @@ def test_no_parameter_not_used_warning_while_an_expression_does_not_parse(workdi
     code, out, err = run("check", "--lang", "en")
     assert code == 2 and "error[E030]" in err, err
     assert "W001" not in err and "employment_base_min_new_hires' is not used" not in err
+
+
+def test_a_missing_key_is_said_once(workdir):
+    (workdir / "policy" / "rules" / "x.yaml").write_text("id: x\n", encoding="utf-8")
+    code, out, err = run("check", "--lang", "en")
+    assert code == 2 and err.count("x.yaml:1:1: error[E011]: missing required key 'in_force'") == 1, err

@@ -35,8 +35,13 @@ class Collector:
 
     def __init__(self) -> None:
         self.diagnostics: List[Diagnostic] = []
+        self._said: set = set()
 
     def error(self, code: str, span: Span, suggestions: Sequence[str] = (), severity: str = "error", **args: Any) -> None:
+        said = (code, span, tuple(sorted((key, str(value)) for key, value in args.items())))
+        if said in self._said:
+            return  # two readers of one key met the same problem: said once
+        self._said.add(said)
         self.diagnostics.append(Diagnostic(code, span, args, tuple(suggestions), severity))
 
     @property
