@@ -77,3 +77,17 @@ def quotient_edge_villages(example: dict) -> list:
             village = dict(example["village"], **{over: top, under: bottom})
             found.append(dict(example, village=village))
     return found
+
+
+def fen_edge_claims(policy, read_claim, examples) -> dict:
+    """Amounts whose exact value lies within 10⁻⁸ of a half fen: a factor narrowed to 10 places, or
+    an amount rounded to 10 places before the fen, rounds them the other way (rule -> claims)."""
+    post = read_claim(examples / "public-welfare-post-subsidy-eligible.yaml", policy.schema)
+    start = read_claim(examples / "poor-village-startup-subsidy-eligible.yaml", policy.schema)
+    posts = []
+    for months in ("0.000016666666", "0.016783333333", "3.333349999999", "1.5"):
+        assignments = [dict(a, months_worked=Decimal(months)) for a in post["public_welfare_post"]["assignments"]]
+        posts.append(dict(post, public_welfare_post=dict(post["public_welfare_post"], assignments=assignments)))
+    starts = [dict(start, labourer=dict(start["labourer"], startup_subsidy_applied=Decimal(applied)))
+              for applied in ("99999.994999999999", "12345.674999999999", "0.005000000001", "100000")]
+    return {"public-welfare-post-subsidy": posts, "poor-village-startup-subsidy": starts}

@@ -17,6 +17,8 @@ def expected(policy, rule: str, claim: Mapping, as_of: _dt.date, jurisdiction: O
 
 
 def _same(a: Any, b: Any) -> bool:
+    # a jsonb number (PostgreSQL's items) comes back as a float: its shortest repr is the number written
+    a, b = (Decimal(repr(x)) if isinstance(x, float) else x for x in (a, b))
     if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)) and not isinstance(a, bool) and not isinstance(b, bool):
         return Decimal(a) == Decimal(b)
     return a == b

@@ -24,7 +24,7 @@ from subsidy_rules.sql import compile_rule, rule_query  # noqa: E402
 from subsidy_rules.sql import run_duckdb as R  # noqa: E402
 from subsidy_rules.sql.layout import create_table_sql  # noqa: E402
 
-from sql_claims import AS_OF, claims_for, quotient_edge_villages  # noqa: E402
+from sql_claims import AS_OF, claims_for, fen_edge_claims, quotient_edge_villages  # noqa: E402
 from sql_oracle import differences  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,11 @@ def test_a_quotient_compared_with_a_rate_is_compared_exactly(policy, con):
     rows = R.evaluate_claims(policy, "demonstration-village", [claims[0], claims[3]], example["as_of"])
     # 9,499,999,999 of 10,000,000,000 employed is under the rate of 0.95; 9,500,000,000 is on it
     assert [r.values["outcome"] for r in rows] == ["ineligible", "eligible"]
+
+
+def test_amounts_a_hair_from_half_a_fen_round_as_the_reference(policy, con):
+    for rule, claims in fen_edge_claims(policy, read_claim, ROOT / "examples" / "claims").items():
+        assert check_rows(policy, con, rule, claims, claims[0]["as_of"]) == []
 
 
 def test_out_of_force_and_other_dates(policy, con):

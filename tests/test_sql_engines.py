@@ -21,7 +21,7 @@ from subsidy_rules.sql import compile_rule
 from subsidy_rules.sql.layout import Layout
 
 from conftest import generate_city
-from sql_claims import AS_OF, claims_for, quotient_edge_villages
+from sql_claims import AS_OF, claims_for, fen_edge_claims, quotient_edge_villages
 from sql_oracle import differences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,6 +190,11 @@ def test_spark_generated_claims(spark, policy, data):
 def test_postgres_compares_a_quotient_exactly(pg, policy):
     example = read_claim(ROOT / "examples" / "claims" / "demonstration-village-eligible.yaml", policy.schema)
     assert pg_check(pg, policy, "demonstration-village", quotient_edge_villages(example), example["as_of"], None) == []
+
+
+def test_postgres_rounds_amounts_a_hair_from_half_a_fen_as_the_reference(pg, policy):
+    for rule, claims in fen_edge_claims(policy, read_claim, ROOT / "examples" / "claims").items():
+        assert pg_check(pg, policy, rule, claims, claims[0]["as_of"], None) == []
 
 
 def test_spark_compares_a_quotient_exactly(spark, policy):

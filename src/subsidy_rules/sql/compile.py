@@ -156,6 +156,21 @@ class _Compiler:
             return exp.Literal.string(value)
         raise self.unsupported(f"a value of type {type(value).__name__}")
 
+    def places(self, node: ast.Expr, scope: Scope) -> Optional[int]:
+        """The decimal places a factor has for certain (0 for a whole number), None when unknown."""
+        value: Any = None
+        if isinstance(node, ast.NumberLit):
+            value = node.value
+        elif isinstance(node, ast.Param):
+            value = self.bound.value(node.name)
+        elif not self.is_decimal(node, scope):
+            return 0
+        if isinstance(value, int):
+            return 0
+        if isinstance(value, Decimal) and isinstance(value.as_tuple().exponent, int):
+            return min(max(0, -value.as_tuple().exponent), 12)  # type: ignore[operator]
+        return None
+
     def is_decimal(self, node: ast.Expr, scope: Scope) -> bool:
         if isinstance(node, ast.NumberLit):
             return isinstance(node.value, Decimal)
@@ -367,7 +382,8 @@ class _Compiler:
     def _Arith(self, node: ast.Arith, scope, reached) -> V:
         left, right = self.expr(node.left, scope, reached), self.expr(node.right, scope, reached)
         decimal = self.is_decimal(node, scope)
-        value = self._arith(node.op, left.v, right.v, decimal, reached)
+        places = (self.places(node.left, scope), self.places(node.right, scope))
+        value = self._arith(node.op, left.v, right.v, decimal, reached, places)
         u = self.concat(left.u, right.u)
         if not (left.bounded or right.bounded):
             if node.op == "/" and not self.is_decimal(node.right, scope):
@@ -408,12 +424,21 @@ class _Compiler:
         return lo, hi
 
     def _arith(self, op: str, a: exp.Expression, b: exp.Expression, decimal: bool,
-               reached: Optional[exp.Expression]) -> exp.Expression:
+               reached: Optional[exp.Expression], places: Tuple[Optional[int], Optional[int]] = (None, None)) -> exp.Expression:
         if op == "/":
             check = exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
             self.zero_checks.append(check if reached is None else exp.and_(reached.copy(), check, copy=False))
             return self.d.divide(a, case((exp.NEQ(this=b.copy(), expression=exp.Literal.number(0)), b)))
         ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+        if op == "*" and decimal and self.d.name == "duckdb" and places != (None, None):
+            # one factor's places are known (a whole number, a literal, a parameter's value): each is
+            # multiplied at its own places, so the product is exact (DECIMAL(38,12) times 300 is
+            # DECIMAL(38,12)); two decimals of unknown places are narrowed to 10 each to leave room
+            def at(factor: exp.Expression, known: Optional[int]) -> exp.Expression:
+                return self.d.cast(factor, self.d.decimal if known is None else f"DECIMAL(38,{known})")
+
+            result = exp.Mul(this=at(a, places[0]), expression=at(b, places[1]))
+            return self.d.cast(result, self.d.decimal)
         if op == "*" and decimal:
             result = exp.Mul(this=self.d.cast(a, "DECIMAL(38,10)" if self.d.name != "postgres" else "NUMERIC"),
                              expression=self.d.cast(b, "DECIMAL(38,10)" if self.d.name != "postgres" else "NUMERIC"))
@@ -727,7 +752,7 @@ class _Compiler:
         return V(ref, None if found.u is None else reading(found.u, found.v, ref, self.d.name))
 
     def fen(self, value: exp.Expression) -> exp.Expression:
-        kind = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,10)"
+        kind = self.d.decimal  # the value's own 12 places: rounding them to 10 first could round twice
         target = "NUMERIC" if self.d.name == "postgres" else "DECIMAL(38,2)"
         return self.d.cast(exp.Round(this=self.d.cast(value, kind), decimals=exp.Literal.number(2)), target)
 
