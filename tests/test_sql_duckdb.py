@@ -98,6 +98,27 @@ def test_amounts_a_hair_from_half_a_fen_round_as_the_reference(policy, con):
         assert check_rows(policy, con, rule, claims, claims[0]["as_of"]) == []
 
 
+def test_a_day_out_of_the_references_range_hands_the_row_over(policy, con, tmp_path):
+    """add_months before year 1: SQL has the day, the reference has not (X002), so the row is the
+    Python engine's to decide, and both engines reject the record alike."""
+    example = read_claim(ROOT / "examples" / "claims" / "demonstration-village-eligible.yaml", policy.schema)
+    early = dict(example, village=dict(example["village"], assessment_date=dt.date(1, 3, 1), five_lists_updated_on=dt.date(1, 1, 1)))
+    bound = policy.bound_rule("demonstration-village", example["as_of"], None)
+    query = compile_rule(bound, policy.schema, policy.model.parameters, "duckdb")
+    rows = [row.values for row in R.run_query(con, query, R.arrow_table(enumerate([early, example]), policy.schema))]
+    assert [row["_fallback"] for row in rows] == [True, False]
+    from subsidy_rules.server.documents import plain_json
+
+    lines = tmp_path / "villages.jsonl"
+    lines.write_text("".join(json.dumps(plain_json(c), ensure_ascii=False) + "\n" for c in (early, example)), encoding="utf-8")
+    outputs = []
+    for engine in ("python", "duckdb"):
+        done = run_cli("evaluate", str(lines), "--engine", engine, "--out", str(tmp_path / f"{engine}.jsonl"), "--lang", "en")
+        assert "line 1: [X002]" in done.stderr and "records read 2 = decided 1 + rejected 1" in done.stderr, done.stderr
+        outputs.append((tmp_path / f"{engine}.jsonl").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
 def test_out_of_force_and_other_dates(policy, con):
     claim = read_claim(ROOT / "examples" / "claims" / "hiring-award-eligible.yaml", policy.schema)
     for day in (dt.date(2010, 1, 1), dt.date(2016, 6, 1), dt.date(2030, 1, 1)):

@@ -510,6 +510,12 @@ class _Compiler:
             body = d.days_between(*values)
         elif node.name == "add_months":
             body = d.add_months(*values)
+            # a day before year 1 or after 9999 (which SQL has) is out of range for the reference: the
+            # row is handed over, as a division by zero is, and rejected there (X002)
+            outside = exp.or_(exp.LT(this=body.copy(), expression=self.literal(_dt.date.min)),
+                              exp.GT(this=body.copy(), expression=self.literal(_dt.date.max)), copy=False)
+            check = exp.and_(*[not_null(v.copy()) for v in values], outside, copy=False)
+            self.zero_checks.append(check if reached is None else exp.and_(reached.copy(), check, copy=False))
         elif node.name in ("least", "greatest"):
             body = (exp.Least if node.name == "least" else exp.Greatest)(this=values[0], expressions=values[1:])
         else:
