@@ -4,10 +4,12 @@ yes/no values and dates say what to write."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import pickle
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,32 @@ def test_the_api_without_a_file_keeps_one_line_per_problem(policy):
         subsidy_rules.coerce_claim({"labourer": {"age": "x", "agee": 1}}, policy.schema)
     message = caught.value.message("en")
     assert "\n" not in message and message.count("[C00") == 2
+
+
+@pytest.mark.parametrize("value, shown", [
+    (True, "true"), (None, "null"), (Decimal("12.5"), "12.5"), (Decimal("1E+300"), "1E+300"),
+    (dt.date(2017, 7, 31), "2017-07-31"), (dt.datetime(2017, 1, 1, 8, 30), "2017-01-01 08:30:00"),
+    (dt.timedelta(seconds=1), "0:00:01"), (b"\xe7\x8e\x8b", "<3 bytes>"), ("十二", "'十二'"),
+])
+def test_a_wrong_value_is_shown_as_a_claim_writes_it(value, shown):
+    """Not as Python writes it: Decimal('12.5'), datetime.date(2017, 7, 31), True."""
+    from subsidy_rules.facts import describe
+
+    assert describe(value) == shown
+
+
+def test_a_json_claims_mistake_is_placed_and_worded_as_a_yaml_one(tmp_path):
+    path = tmp_path / "claim.json"
+    path.write_text('{"labourer": {"age": 30, "age": 31}}\n', encoding="utf-8")
+    with pytest.raises(ClaimError) as caught:
+        read_claim(path, subsidy_rules.load_policy().schema)
+    assert f"{path}:1:26" in caught.value.message("en") and "duplicate key 'age' (first at 1:15)" in caught.value.message("en")
+    assert "重复的键 “age”" in caught.value.message("zh")
+
+
+def test_an_integer_past_pythons_digit_limit_is_out_of_range(tmp_path):
+    path = tmp_path / "claim.json"
+    path.write_text('{"labourer": {"age": ' + "9" * 5001 + "}}\n", encoding="utf-8")
+    with pytest.raises(ClaimError) as caught:
+        read_claim(path, subsidy_rules.load_policy().schema)
+    assert "C005" in caught.value.message("en") and "digits" not in caught.value.message("en")

@@ -20,7 +20,7 @@ import attrs
 from . import model as m
 from .errors import ClaimError, ClaimProblem, did_you_mean, yaml_problem_words
 from .messages import LANGS, claim_words, type_word
-from .facts import LIMIT, MAX_LIST, bad, describe, iso_date
+from .facts import LIMIT, MAX_LIST, bad, describe, exact_int, iso_date
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
 MAX_DEPTH = 32
@@ -70,9 +70,15 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     stripped = text.lstrip("\ufeff")
     if stripped.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(stripped, parse_float=Decimal, parse_constant=_reject_constant,
+            data = json.loads(stripped, parse_float=Decimal, parse_int=exact_int, parse_constant=_reject_constant,
                               object_pairs_hook=_unique_keys)
         except ValueError as exc:
+            try:  # JSON is nearly always YAML too: the YAML reader says where, and in the user's words
+                parse_yaml(SourceFile(name, stripped))
+            except YamlProblem as problem:
+                raise ClaimError("C004", "", span=problem.span, detail=yaml_problem_words(problem), cause=problem.code) from None
+            except RecursionError:
+                pass
             raise ClaimError("C004", "", span=_json_span(exc, name, stripped), detail=str(exc)) from None
         except ArithmeticError:  # Decimal refuses an exponent past its range, e.g. 1e99999999999999999999
             raise ClaimError("C004", "", detail="a number is out of range") from None

@@ -559,7 +559,7 @@ class Policy:
                 try:
                     given = iso_date(given)
                 except ValueError:
-                    raise ClaimError("C001", "as_of", expected=type_word("date"), actual=repr(given)) from None
+                    raise ClaimError("C001", "as_of", expected=type_word("date"), actual=describe(given)) from None
             if given is not None and not isinstance(given, _dt.date):
                 raise ClaimError("C001", "as_of", expected=type_word("date"), actual=describe(given))
             day = given or _dt.date.today()

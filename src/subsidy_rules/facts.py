@@ -22,6 +22,12 @@ MAX_LIST = 1_000_000
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def exact_int(digits: str) -> Any:
+    """A JSON integer; one past Python's digit limit for int() is kept as a Decimal, so that it is
+    refused as a number out of range (C005) rather than with int()'s own message."""
+    return int(digits) if len(digits) < 4000 else Decimal(digits)
+
+
 def iso_date(text: str) -> _dt.date:
     """A date written YYYY-MM-DD, and only so: ``date.fromisoformat`` also takes 20170731 and week
     dates (2017-W31-1) from Python 3.11 on, which would make a claim's meaning depend on the Python."""
@@ -36,10 +42,25 @@ _SHORT.maxstring = _SHORT.maxother = 60
 
 
 def describe(value: Any) -> str:
+    """A value in a message, as the claim would write it (true, 12.5, 2017-07-31, 'text'), not as
+    Python writes it (True, Decimal('12.5'), datetime.date(2017, 7, 31))."""
     try:
-        # a full repr of a list of a million records (or one nested past the recursion limit)
-        # would cost far more than the 40 characters shown
-        text = _SHORT.repr(value) if isinstance(value, (list, tuple, dict, set, frozenset)) else repr(value)
+        if value is None or isinstance(value, bool):
+            text = {None: "null", True: "true", False: "false"}[value]
+        elif isinstance(value, Decimal):
+            text = format(value, "f") if value.is_finite() and abs(value.adjusted()) < 40 else str(value)
+        elif isinstance(value, _dt.datetime):
+            text = value.isoformat(sep=" ")
+        elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+            text = str(value)
+        elif isinstance(value, (bytes, bytearray)):
+            text = f"<{len(value)} bytes>"
+        elif isinstance(value, (list, tuple, dict, set, frozenset)):
+            # a full repr of a list of a million records (or one nested past the recursion limit)
+            # would cost far more than the 40 characters shown
+            text = _SHORT.repr(value)
+        else:
+            text = repr(value)
     except (RecursionError, ValueError):  # an int past Python's digit limit
         return f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."

@@ -145,7 +145,8 @@ def test_huge_json_money_is_out_of_range():
     "labourer: {age: 1.0e+999999999}",
 ], ids=["json-digits", "yaml-digits", "yaml-hex", "yaml-binary", "yaml-exponent"])
 def test_numbers_with_absurdly_many_digits(text):
-    error = _refused(text, "C004", seconds=3, memory_mb=256)
+    # JSON's integer is read exactly and refused as out of range; YAML's reader refuses it as written
+    error = _refused(text, "C005" if text.startswith("{") else "C004", seconds=3, memory_mb=256)
     assert len(error.message("en")) < 300
 
 
@@ -241,8 +242,8 @@ def test_yaml_alias_bomb_claim(tmp_path):
     ("[1, 2]", "[1, 2]"),
     ('"labourer"', "'labourer'"),
     ("42", "42"),
-    ("null", "None"),
-    ("", "None"),
+    ("null", "null"),
+    ("", "null"),
     ("- labourer: {}\n", "[{'labourer': {}}]"),
     ("just text", "'just text'"),
 ], ids=["json-list", "json-string", "number", "null", "empty", "yaml-list", "yaml-text"])
@@ -302,7 +303,7 @@ def test_batch_run_with_hostile_records(tmp_path):
     table.write_text("\n".join(records) + "\n", encoding="utf-8")
     code, out, err = bounded(run_cli, "evaluate", table, "--policy", MINI, "--lang", "en", seconds=15)
     assert_clean_failure((code, out, err), "line 1: [C010]", "line 2: [C004]", "line 3: [C005] labourer.age",
-                         "line 4: [C001] labourer.age", "line 5: [C001] $", "line 6: [C004]", "line 7: [C003] labourr",
+                         "line 4: [C001] labourer.age", "line 5: [C001] $", "line 6: [C005]", "line 7: [C003] labourr",
                          "records read 8 = decided 1 + rejected 7")
     assert json.loads(out)["outcome"] == "eligible"
 

@@ -11,6 +11,7 @@ import attrs
 
 from ..claims import MAX_DEPTH, refuse_lone_surrogates
 from ..errors import ClaimError
+from ..facts import exact_int
 
 RESERVED = ("as_of", "jurisdiction", "id")
 
@@ -34,7 +35,7 @@ class RawRecord:
         if self.text is None:
             return self
         try:
-            data = json.loads(self.text, parse_float=Decimal, parse_constant=_reject)
+            data = json.loads(self.text, parse_float=Decimal, parse_int=exact_int, parse_constant=_reject)
         except ValueError as exc:
             return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
         except RecursionError:  # the json decoder recurses: a record nested very deep ends here
