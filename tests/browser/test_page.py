@@ -446,6 +446,16 @@ def test_every_example_shows_in_the_form_and_decides_as_the_cli(page, live_serve
             expect(amount).to_have_text(f"{decision.amount:,.2f}")
 
 
+def test_the_downloaded_yaml_reads_back_as_the_texts_typed(page, live_server):
+    """Texts YAML would read as something else (a date, a list, YAML's "=", yes/no) or that hold a
+    line break are quoted: the claim downloaded from the page reads back with the same texts."""
+    open_page(page, live_server)
+    texts = ["2017-07-31", "a\nb", "a\n- b", "=", "<<", "yes", "No", " lead", "trail ", "a: b", "#x", "a #b",
+             "x\u2028y", "\u0085z", "中文", "plain text", "-1", "1e3", "0x1f", "null", "~", "@x", "a\tb", "'q'", '"dq"']
+    text = page.evaluate("(texts) => subsidyPage.toYaml({labourer: {name: texts}})", texts)
+    assert parse_text(text)["labourer"]["name"] == texts
+
+
 def test_an_example_of_another_rule_brings_its_rule(page, live_server):
     open_page(page, live_server)
     choose_rule(page, "hiring-award")

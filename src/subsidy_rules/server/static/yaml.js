@@ -4,10 +4,14 @@ export function yamlScalar(value) {
   if (value === null || value === undefined) return "null";
   if (typeof value === "boolean" || typeof value === "number") return String(value);
   const text = String(value);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text; // a date
-  const plain = /^[^\s\-?:,[\]{}#&*!|>'"%@`0-9.+][^#]*$/.test(text) && !/[:]\s|\s$|:$/.test(text)
+  // quoted whenever YAML would read it as something else: a date (a text field may hold one, and a
+  // date field reads a quoted date all the same), a line break or control character, "=" (YAML's
+  // value key), a word YAML takes for true, false or null, or a start or end YAML gives a meaning
+  const plain = /^[^\s\-?:,[\]{}#&*!|>'"%@`0-9.+=<][^#]*$/.test(text) && !/[:]\s|\s$|:$/.test(text)
+    && !/[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text)
     && !/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(text);
-  return plain ? text : JSON.stringify(text);
+  return plain ? text : JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
 }
 
 export function toYaml(value, indent) {
