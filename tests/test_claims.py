@@ -72,9 +72,13 @@ class TestForms:
         assert err.code == "C001" and err.path == "labourer.born"
 
     def test_impossible_date_in_yaml_text(self, policy):
-        err = claim_error(lambda: load("labourer:\n  born: 1990-02-30\n", policy))
-        assert err.code == "C004"
-        assert "<claim>:2:9" in err.message("en")
+        """Refused where it stands, as a date it is not, with the claim's other problems."""
+        from subsidy_rules.claims import coerce_document, parse_document
+
+        err = claim_error(lambda: coerce_document(parse_document("as_of: 2017-02-30\nlabourer: {age: x}\n"), policy.schema))
+        text = err.message("en")
+        assert "<claim>:1:8" in text and "as_of: expected a date written YYYY-MM-DD (e.g. 2017-07-31), got '2017-02-30'" in text
+        assert "labourer.age: expected an integer, got 'x'" in text
 
     def test_money_and_decimal_are_exact(self, policy):
         facts = load('{"labourer": {"income": 1234.50, "share": 0.1}}', policy)

@@ -153,3 +153,21 @@ def test_a_missing_key_is_said_once(workdir):
     (workdir / "policy" / "rules" / "x.yaml").write_text("id: x\n", encoding="utf-8")
     code, out, err = run("check", "--lang", "en")
     assert code == 2 and err.count("x.yaml:1:1: error[E011]: missing required key 'in_force'") == 1, err
+
+
+def test_an_impossible_date_hides_no_other_problem_of_its_file(workdir):
+    """2016-06-31 is refused where it is (E013) and the rest of the file is still read; a number
+    written 1,500 or in quotes is told how to write it."""
+    params = workdir / "policy" / "parameters.yaml"
+    lines = params.read_text(encoding="utf-8").splitlines()
+    assert lines[30].strip() == "- {from: 2016-06-01, value: 1000}" and lines[48].strip() == "- {from: 2016-06-01, value: 300}"
+    lines[30] = lines[30].replace("2016-06-01", "2016-06-31")
+    lines[48] = lines[48].replace("value: 300", 'value: "300"')
+    lines[100] = lines[100].replace("value: 1000", "value: 1,000")
+    params.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run("check", "--lang", "en")
+    assert code == 2
+    assert re.search(r"parameters.yaml:31:\d+: error\[E013\]: invalid date: 2016-06-31", err), err
+    assert re.search(r"parameters.yaml:49:\d+: error\[E051\]: .*\n(.*\n)*  hint: remove the quotes: 300 in quotes is text", err), err
+    assert re.search(r"parameters.yaml:101:\d+: error\[E010\]: unknown key '000'\n(.*\n)*  hint: write a number without thousands separators", err), err
+    assert "E052" not in err  # not again at every rule that reads a parameter whose value was refused

@@ -56,6 +56,10 @@ class Diagnostic:
             code = "E010F"  # 键： 值 with a full-width colon reads as one key
         elif code == "E010" and _looks_like_split_text(key):
             code = "E010C"
+        elif code == "E010" and re.fullmatch(r"[0-9]{3}(,[0-9]{3})*(\.[0-9]+)?", key):
+            code = "E010N"  # value: 1,500 in { }: the comma made 500 a key of its own
+        elif code == "E051" and self.args.get("quoted"):
+            code = "E051Q"
         if code not in HINTS:
             return None
         return render(HINTS, code, lang, self._args(lang))

@@ -86,7 +86,8 @@ class Fields:
         for key, _ in self.map:
             name = str(key.value)
             if name not in allowed:
-                out.error("E010", key.span, did_you_mean(name, allowed), key=name, allowed=", ".join(allowed))
+                written = getattr(key, "raw", name) if isinstance(key.value, int) else name  # 000, not 0
+                out.error("E010", key.span, did_you_mean(name, allowed), key=written, allowed=", ".join(allowed))
         for name in required:
             if self.map.get(name) is None and self.map.key_node(name) is None:
                 out.error("E011", node.span, key=name)
@@ -399,6 +400,13 @@ def _description(node: Optional[YNode]) -> Optional[m.Label]:
     return None
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text.strip()).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:
     if not isinstance(node, YScalar):
         out.error("E051", node.span, name=name, value="…", expected=_expected(kind))
@@ -413,7 +421,8 @@ def _param_value(out: Collector, kind: str, node: YNode, name: str) -> Any:
         "text": isinstance(value, str),
     }.get(kind, False)
     if not ok:
-        out.error("E051", node.span, name=name, value=node.raw, expected=_expected(kind))
+        quoted = kind in ("money", "decimal", "integer") and node.style in ("'", '"') and _is_number(str(value))
+        out.error("E051", node.span, name=name, value=node.raw, expected=_expected(kind), **({"quoted": True} if quoted else {}))
         return None
     if kind in ("money", "decimal") and abs(Decimal(value)) >= Decimal(10) ** 15:
         out.error("E038", node.span, value=node.raw)

@@ -482,9 +482,11 @@ def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span:
     try:
         value = loader.construct_object(node, deep=True)
     except ValueError as exc:
-        # e.g. 2017-02-30 resolves as a timestamp and fails to construct
+        # e.g. 2017-02-30 resolves as a timestamp and fails to construct: kept as the text written,
+        # which the reader of a date refuses where it expects one (E013, C001), and the rest of the
+        # file is still read, so every other problem in it is reported in the same run
         if node.tag.endswith(":timestamp"):
-            raise YamlProblem("E013", span, value=node.value, detail=str(exc)) from None
+            return YScalar(span, node.value, node.value, node.style or None, node.start_mark.index, node.end_mark.index)
         # an integer past Python's digit limit (int("9" * 100_000)): a number, not a date
         raise YamlProblem("E038", span, value=_shorten(node.value)) from None
     except yaml.YAMLError as exc:
