@@ -481,7 +481,7 @@ def _convert(node: Any, source: SourceFile, loader: Any, counter: List[int], lev
 def _scalar(node: ScalarNode, source: SourceFile, loader: yaml.SafeLoader, span: Span) -> YScalar:
     try:
         value = loader.construct_object(node, deep=True)
-    except ValueError as exc:
+    except ValueError:
         # e.g. 2017-02-30 resolves as a timestamp and fails to construct: kept as the text written,
         # which the reader of a date refuses where it expects one (E013, C001), and the rest of the
         # file is still read, so every other problem in it is reported in the same run
