@@ -121,3 +121,21 @@ def test_a_yes_no_key_in_a_policy_file_says_to_write_true_or_false(tmp_path):
     assert wrong.message("zh") == "“floor” 应当写 true 或 false(是写 true,否写 false),实际是文字"
     assert "应当是是/否" not in wrong.message("zh")
     assert wrong.message("en").startswith("'floor' should be true or false")
+
+
+@pytest.mark.parametrize("text, english", [
+    ("id: x\napplies_to employer\ntitle: t\n", "this line's key has no ':' after it"),
+    ("a: b: c\n", "a 'key: value' cannot stand here"),
+    ("a: {b: 1\n", "inside { } a ',' or the closing '}' is missing"),
+    ('a: "b\n', "the file ends before a quote or bracket is closed"),
+    ("expr: @hiring-award\n", "starts with a character YAML does not allow there"),
+])
+def test_a_yaml_syntax_error_is_explained_in_english_too(text, english):
+    """The English words name the fix as the Chinese do, not the parser's own ("mapping values are
+    not allowed in this context")."""
+    from subsidy_rules.source import SourceFile, YamlProblem, parse_yaml
+
+    with pytest.raises(YamlProblem) as caught:
+        parse_yaml(SourceFile("t.yaml", text))
+    detail = caught.value.args_["detail"]
+    assert english in detail.get("en") and detail.get("zh") != detail.get("en")

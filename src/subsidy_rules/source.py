@@ -358,19 +358,30 @@ def _parse_pure(source: SourceFile) -> Optional[YNode]:
 
 # ------------------------------------------------------------------ YAML syntax errors that name the fix
 
-# the parser's words for a problem -> what a policy clerk reads (zh) and the parser's own English
-_YAML_WORDS: Tuple[Tuple[str, str], ...] = (
-    ("could not find expected ':'", "这一行的键后面找不到半角冒号 “:”(写成 键: 值,冒号后加一个空格)"),
-    ("mapping values are not allowed", "这里不能出现 “键: 值”:检查缩进;文字中含有 “: ” 时请给整段文字加引号"),
-    ("did not find expected ',' or '}'", "花括号 { } 里缺少半角逗号 “,” 或右花括号 “}”;含逗号的文字请加引号"),
-    ("did not find expected ',' or ']'", "方括号 [ ] 里缺少半角逗号 “,” 或右方括号 “]”"),
-    ("did not find expected key", "缩进对不齐:同一层的键必须从同一列开始"),
-    ("did not find expected '-' indicator", "列表项缩进对不齐:同一列表的 “- ” 必须从同一列开始"),
-    ("expected <block end>", "缩进对不齐:这一行比上面同一层的内容缩进得多或少"),
-    ("found unexpected end of stream", "文件在引号或括号闭合之前就结束了:检查引号和括号是否成对"),
-    ("found unknown escape character", "双引号里的反斜杠 “\\” 后面的字符无效:请改用单引号,或写成 “\\\\”"),
-    ("cannot start any token", "这里有一个不能出现在 YAML 里的字符(如 @ 或 ` 开头的文字):请给这段文字加引号"),
-    ("found character", "这里有一个不能出现在 YAML 里的字符:请给这段文字加引号"),
+# the parser's words for a problem -> what a policy clerk reads, in Chinese and in English
+_YAML_WORDS: Tuple[Tuple[str, str, str], ...] = (
+    ("could not find expected ':'", "这一行的键后面找不到半角冒号 “:”(写成 键: 值,冒号后加一个空格)",
+     "this line's key has no ':' after it (write key: value, with a space after the colon)"),
+    ("mapping values are not allowed", "这里不能出现 “键: 值”:检查缩进;文字中含有 “: ” 时请给整段文字加引号",
+     "a 'key: value' cannot stand here: check the indentation; quote a text that holds ': '"),
+    ("did not find expected ',' or '}'", "花括号 { } 里缺少半角逗号 “,” 或右花括号 “}”;含逗号的文字请加引号",
+     "inside { } a ',' or the closing '}' is missing; quote a text that holds a comma"),
+    ("did not find expected ',' or ']'", "方括号 [ ] 里缺少半角逗号 “,” 或右方括号 “]”",
+     "inside [ ] a ',' or the closing ']' is missing"),
+    ("did not find expected key", "缩进对不齐:同一层的键必须从同一列开始",
+     "the indentation does not line up: keys of one level start in the same column"),
+    ("did not find expected '-' indicator", "列表项缩进对不齐:同一列表的 “- ” 必须从同一列开始",
+     "the list items do not line up: every '- ' of one list starts in the same column"),
+    ("expected <block end>", "缩进对不齐:这一行比上面同一层的内容缩进得多或少",
+     "the indentation does not line up: this line is indented more or less than the level above"),
+    ("found unexpected end of stream", "文件在引号或括号闭合之前就结束了:检查引号和括号是否成对",
+     "the file ends before a quote or bracket is closed: check that quotes and brackets pair up"),
+    ("found unknown escape character", "双引号里的反斜杠 “\\” 后面的字符无效:请改用单引号,或写成 “\\\\”",
+     "a backslash '\\' in double quotes is followed by a character it cannot escape: use single quotes, or write '\\\\'"),
+    ("cannot start any token", "这里有一个不能出现在 YAML 里的字符(如 @ 或 ` 开头的文字):请给这段文字加引号",
+     "a text here starts with a character YAML does not allow there (such as @ or `): put the text in quotes"),
+    ("found character", "这里有一个不能出现在 YAML 里的字符:请给这段文字加引号",
+     "a character here is one YAML does not allow there: put the text in quotes"),
 )
 
 # full-width punctuation that breaks YAML structure or an expression, and its half-width form
@@ -400,10 +411,10 @@ def syntax_problem(source: SourceFile, exc: "yaml.MarkedYAMLError") -> YamlProbl
                            found=char, fix=FULL_WIDTH[char])
     column = mark.column + 1 if mark else 1
     english = " ".join(part for part in (context, problem) if part)
-    zh = next((words for key, words in _YAML_WORDS if key in problem or key in english), english)
+    zh, en = next(((zh, en) for key, zh, en in _YAML_WORDS if key in problem or key in english), (english, english))
     from .messages import Word  # messages.py imports nothing from here: no cycle
 
-    return YamlProblem("E001", Span(source.name, line, column, source=source), detail=Word(zh, english))
+    return YamlProblem("E001", Span(source.name, line, column, source=source), detail=Word(zh, en))
 
 
 def _tab_indent(source: SourceFile, upto: int) -> Optional[Tuple[int, int]]:
