@@ -171,3 +171,12 @@ def test_an_impossible_date_hides_no_other_problem_of_its_file(workdir):
     assert re.search(r"parameters.yaml:49:\d+: error\[E051\]: .*\n(.*\n)*  hint: remove the quotes: 300 in quotes is text", err), err
     assert re.search(r"parameters.yaml:101:\d+: error\[E010\]: unknown key '000'\n(.*\n)*  hint: write a number without thousands separators", err), err
     assert "E052" not in err  # not again at every rule that reads a parameter whose value was refused
+
+
+def test_a_case_without_its_claim_is_said_once_where_it_is(workdir):
+    (workdir / "policy" / "tests" / "mine.yaml").write_text(
+        "cases:\n- name: no claim\n  rule: hiring-award\n  expect: {outcome: eligible}\n", encoding="utf-8")
+    for command in ("check", "test"):
+        code, out, err = run(command, "--lang", "en")
+        assert code == 2, (command, out, err)
+        assert "mine.yaml:2:3: error[E011]: missing required key 'claim'" in err and "C007" not in err, err

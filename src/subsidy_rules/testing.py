@@ -82,6 +82,8 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
         if expect_node is not None:
             _check_expectation(out, Fields(out, expect_node, EXPECT_KEYS, (), "expect"))
         claim_node = cf.get("claim")
+        if not cf.has("claim") or not cf.has("rule"):
+            continue  # missing, as already said (E011): no case to run, nor problems that only follow
         data = plain(claim_node) if claim_node is not None else {}
         values, keys = positions(claim_node)
         reading = cf.text("reading") or "chosen"
