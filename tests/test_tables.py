@@ -626,3 +626,28 @@ def test_an_escaped_half_character_is_not_taken_for_a_byte_that_is_not_utf8(tmp_
     path.write_text(GOOD + '{"labourer": {"name": "\\udcd5"}}\n', encoding="utf-8")
     code, _, err = run("evaluate", path, "--rule", TRAINING, "--engine", "python")
     assert code == 2 and "第 2 行: [C004]" in err and "T010" not in err
+
+
+def test_a_workbook_header_below_blank_rows_is_found(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for _ in range(12):
+        sheet.append([])
+    sheet.append(["id", "as_of", "labourer.age"])
+    sheet.append(["A", "2017-07-31", 30])
+    book.save(tmp_path / "low.xlsx")
+    code, out, err = run("evaluate", tmp_path / "low.xlsx", "--rule", "five-lists", "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "records read 1 = decided 1 + rejected 0" in err, err
+
+
+def test_an_empty_sheet_is_an_error_naming_the_sheets(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "首页"
+    data = book.create_sheet("数据")
+    data.append(["id", "as_of", "labourer.age"])
+    data.append(["A", "2017-07-31", 30])
+    book.save(tmp_path / "two.xlsx")
+    code, out, err = run("evaluate", tmp_path / "two.xlsx", "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert code == 2 and "[T012] sheet '首页' holds no table" in err and "首页, 数据 (choose one with --sheet)" in err, err
+    code, out, err = run("evaluate", tmp_path / "two.xlsx", "--sheet", "数据", "--rule", "five-lists", "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "records read 1 = decided 1 + rejected 0" in err, err

@@ -185,6 +185,8 @@ CLAIM.update({
     "T006": ("{path}:这一列与第 {first} 列重复", "{path}: the same column as column {first}"),
     "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
     "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
+    "T012": ("工作表 “{sheet}” 里没有表格(开头没有表头);工作簿中的工作表:{choices}(用 --sheet 选择)",
+             "sheet '{sheet}' holds no table (no header at its top); the workbook's sheets: {choices} (choose one with --sheet)"),
     "T009": ("无法写出 {detail}", "cannot write {detail}"),
     "T010": ("这一行不是 UTF-8 编码的文字(第 {column} 个字节是 0x{byte}):请把文件另存为 UTF-8 编码(Excel 里另存为“CSV UTF-8(逗号分隔)”)",
              "this line is not UTF-8 text (byte {column} is 0x{byte}): save the file as UTF-8 (in Excel: Save As \"CSV UTF-8 (Comma delimited)\")"),

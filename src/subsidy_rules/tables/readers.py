@@ -203,7 +203,8 @@ def _header_row(rows: List[Tuple[int, Sequence[Any]]]) -> int:
     return first_filled if first_filled is not None else -1
 
 
-HEADER_SEARCH = 10  # rows looked at for the header
+HEADER_SEARCH = 10  # rows holding anything looked at for the header
+BLANK_SEARCH = 1000  # rows looked at in all, blank ones included
 
 
 def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, sheet: Optional[str] = None
@@ -226,13 +227,15 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
             worksheet.reset_dimensions()  # a wrong stored size must not cut the table short
         rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
         head: List[Tuple[int, Sequence[Any]]] = []
-        for item in rows:
+        filled = 0
+        for item in rows:  # the header is among the first rows that hold anything, after blank ones
             head.append(item)
-            if len(head) >= HEADER_SEARCH:
+            filled += any(c is not None and str(c).strip() for c in item[1])
+            if filled >= HEADER_SEARCH or len(head) >= BLANK_SEARCH:
                 break
         found = _header_row(head)
-        if found < 0:
-            return
+        if found < 0:  # nothing to read is not nothing to decide: say which sheets there are
+            raise ClaimError("T012", "", sheet=worksheet.title, choices=", ".join(book.sheetnames))
         plans = plan_columns(head[found][1], schema, entity, positions=True)
 
         def convert(kind: str, value: Any) -> Any:
