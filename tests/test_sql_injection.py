@@ -3,6 +3,7 @@ schema or a checked mapping, and rule text reaches SQL only as escaped literals.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 
 import pytest
@@ -169,3 +170,33 @@ def test_a_mapping_files_yaml_mistakes_are_said_in_words(tmp_path, text, en, zh)
         load_mapping(path, policy.schema)
     assert en in caught.value.message("en") and zh in caught.value.message("zh")
     assert f"{path}:" in caught.value.message("en")
+
+
+def test_a_schema_the_default_layout_cannot_hold_is_refused_in_words(tmp_path):
+    """An entity named like the key column, or two fields that differ only in case (DuckDB and Spark
+    compare names without case), would make a query that fails or reads one for the other."""
+    from subsidy_rules.resources import bundled_policy_dir
+
+    for edit, words in (
+        (("  labourer:\n", "  line:\n"), "the key column has the column name 'line', which entity 'line' already uses"),
+        (("      name:            {type: text,    label: {zh: 姓名, en: Name}}",
+          "      Name: {type: text, label: {zh: 名, en: N}}\n      name:            {type: text,    label: {zh: 姓名, en: Name}}"),
+         "has fields 'Name' and 'name', which differ only in case"),
+    ):
+        folder = tmp_path / f"p{len(words)}"
+        shutil.copytree(bundled_policy_dir(), folder)
+        schema = folder / "schema.yaml"
+        text = schema.read_text(encoding="utf-8")
+        assert edit[0] in text
+        schema.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+        policy, diagnostics = subsidy_rules.check_policy(folder)
+        if policy is None:  # renaming an entity the rules read breaks them: the layout is checked on its own
+            from subsidy_rules.load import load_model
+            from subsidy_rules.sql.layout import DEFAULT_LAYOUT, check_layout
+
+            with pytest.raises(SqlError) as caught:
+                check_layout(DEFAULT_LAYOUT, load_model(folder)[0].schema)
+        else:
+            with pytest.raises(SqlError) as caught:
+                compiled_query(policy, "hiring-award", "duckdb", datetime.date(2017, 7, 31))
+        assert words in caught.value.message("en"), caught.value.message("en")

@@ -35,7 +35,7 @@ from ..expr.types import Scope, resolve
 from ..ir import nodes as ir
 from .dialects import Dialect, case, dialect_of, ident, is_false, is_null, is_true, not_null
 from .layers import Layers
-from .layout import DEFAULT_LAYOUT, Layout, SqlError
+from .layout import DEFAULT_LAYOUT, Layout, SqlError, check_layout
 
 ALIAS = "c"
 
@@ -968,6 +968,8 @@ def compile_rule(bound: ir.BoundRule, schema: m.FactSchema, parameters: Dict[str
     answers back to the table: over 45,600 rows that join cost as much as a fifth of the query."""
     if dialect not in ("duckdb", "postgres", "spark"):
         raise SqlError("Q006", None, dialect=dialect, choices="duckdb, postgres, spark")
+    if layout is DEFAULT_LAYOUT:  # a mapping file's layout was checked as it was read
+        check_layout(layout, schema)
     d = dialect_of(dialect)
     rule = bound.ir
     if any(name in _MADE or name.startswith(("c_", "o_", "k_", "note_", "_")) for name in carry):

@@ -210,19 +210,28 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
         else:
             raise SqlError("Q004", name_node.span, key=name, candidates=did_you_mean(name, ("table", "key", "entities", "facts")))
     layout = Layout(table, key, entities, columns, fields)
-    _check_names(node, layout, schema)
-    return layout
-
-
-def _check_names(node: YMap, layout: Layout, schema: m.FactSchema) -> None:
-    """One column per thing (the key, each entity, each fact given a column of its own; the fields of
-    one list's items), and no name of the query's own (they start with an underscore)."""
     spans: Dict[str, Span] = {}
     for name_node, value in node:
         if isinstance(value, YMap):
             spans.update((str(k.value), v.span) for k, v in value)
         else:
             spans[str(name_node.value)] = value.span
+    check_layout(layout, schema, spans)
+    return layout
+
+
+def check_layout(layout: Layout, schema: m.FactSchema, spans: Optional[Mapping[str, Span]] = None) -> None:
+    """One column per thing (the key, each entity, each fact given a column of its own; the fields of
+    one list's items), no name of the query's own (they start with an underscore), and no two fields
+    of a record that DuckDB and Spark, which compare names without case, would take for one. The
+    default layout is held to it too: an entity named like the key column is refused here."""
+    spans = spans or {}
+    for entity in schema.entities.values():
+        folded: Dict[str, str] = {}
+        for name in entity.fields:
+            other = folded.setdefault(name.casefold(), name)
+            if other != name:
+                raise SqlError("Q012", None, entity=entity.name, first=other, second=name)
     claimed: Dict[Tuple[str, str], str] = {}  # (place, folded name) -> what uses it
 
     def named(what: str) -> Word:
@@ -234,11 +243,13 @@ def _check_names(node: YMap, layout: Layout, schema: m.FactSchema) -> None:
 
     def claim(place: str, column: str, what: str, mapped: bool) -> None:
         if mapped and column.startswith("_"):
-            raise SqlError("Q010", spans.get(what), key=what, column=column)
+            raise SqlError("Q010", spans.get(what), key=what, column=column)  # type: ignore[union-attr]
         other = claimed.setdefault((place, column.casefold()), what)
         if other != what:
             first, second = (other, what) if mapped else (what, other)
-            raise SqlError("Q009", spans.get(second) or spans.get(first), key=second, column=column, other=named(first))
+            if not spans:  # the default layout: the schema's own names meet
+                raise SqlError("Q013", None, key=named(second), column=column, other=named(first))
+            raise SqlError("Q009", spans.get(second) or spans.get(first), key=second, column=column, other=named(first))  # type: ignore[union-attr]
 
     claim("", layout.key, "key", "key" in spans)
     for entity in schema.entities:
