@@ -163,7 +163,7 @@ class TestExplain:
         ("labourer: [1, 2\n", "C004"),
         ('{"labourer": {"age": NaN}}', "C004"),
         ("labourr: {}\n", "C003"),
-        ("as_of: 2017-02-30\nlabourer: {}\n", "C004"),
+        ("as_of: 2017-02-30\nlabourer: {}\n", "C001"),
         ("- just\n- a list\n", "C001"),
     ])
     def test_bad_claim_file(self, tmp_path, text, code_in_message):

@@ -136,3 +136,14 @@ def test_explain_row_says_how_to_write_file_and_line(tmp_path, spec, monkeypatch
     assert code == 2 and f"--row is written FILE:LINE (lines count from 1, like labourers.jsonl:12), got '{spec}'" in err, err
     code, out, err = run("explain", "--row", "rows.jsonl:1", "--rule", "five-lists", "--lang", "en")
     assert code in (0, 1, 3) and "(five-lists)" in out, (out, err)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_json_lines_problem_is_said_in_the_users_words_at_its_character(tmp_path, engine):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(LABOURER) + '\n{"labourer": {"age": 30 "x": 1}}\n{"labourer": {"age": NaN}}\n{"a": 1} x\n', encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl")
+    assert "第 2 行: [C004] 申报材料不是有效的 YAML/JSON:第 25 个字符处:缺少半角逗号 “,”" in err, err
+    assert "第 3 行: [C004] 申报材料不是有效的 YAML/JSON:NaN 不是申报材料可以写的数字" in err
+    assert "第 4 行: [C004] 申报材料不是有效的 YAML/JSON:第 10 个字符处:一条记录之后还有多余的内容" in err
+    assert "Expecting" not in err and "line 1 column" not in err

@@ -218,6 +218,8 @@ TABLES: Dict[str, Tuple[str, str]] = {
     "same-file": ("{first} 和 {second} 是同一个文件({path}):一个会覆盖另一个,请换一个文件名",
                   "{first} and {second} name the same file ({path}): one would overwrite the other; choose another name"),
     "out-folder": ("--out {path} 是一个文件夹:请给出一个文件名", "--out {path} is a folder: give a file name"),
+    "json-at": ("第 {column} 个字符处{what}", "at character {column}: {what}"),
+    "json-nan": ("{name} 不是申报材料可以写的数字", "{name} is not a number a record may hold"),
     "row-width": ("这一行有 {cells} 格,表头有 {header} 格", "the row has {cells} cells, the header {header}"),
     "csv-row": ("这一行不能按 CSV 读取({detail})", "the row cannot be read as CSV ({detail})"),
 }
@@ -249,6 +251,26 @@ RESERVED_COLUMNS: Dict[str, Tuple[str, ...]] = {
 def table_word(key: str, lang: str, **args: Any) -> str:
     """A word of the table readers and writers (TABLES), filled in."""
     return render(TABLES, key, lang, args)
+
+
+# what the JSON decoder says of a line (its own English) -> what a clerk reads
+JSON_PROBLEMS: Dict[str, Tuple[str, str]] = {
+    "Expecting ',' delimiter": (":缺少半角逗号 “,”", "a ',' is missing"),
+    "Expecting ':' delimiter": (":键后缺少半角冒号 “:”", "a ':' is missing after the key"),
+    "Expecting property name enclosed in double quotes": (":键要用双引号括起来(或这里多了一个逗号)",
+                                                          "a key must be in double quotes (or a comma is one too many here)"),
+    "Expecting value": (":这里缺少一个值(或多了一个逗号)", "a value is missing here (or a comma is one too many)"),
+    "Extra data": (":一条记录之后还有多余的内容,一行只写一条记录", "there is more after the record: one record per line"),
+    "Unterminated string starting at": (":引号没有闭合", "a quote is not closed"),
+    "Invalid control character at": (":引号里有控制字符(如换行、Tab),请写成 \\n、\\t", "a control character (a line break, a tab) inside quotes: write \\n, \\t"),
+    "Invalid \\escape": (":反斜杠 “\\” 后面的字符无效", "a backslash is followed by a character it cannot escape"),
+}
+
+
+def json_problem(msg: str, column: int) -> "Word":
+    """A JSON decoder's problem with a line, in both languages, at its character."""
+    zh, en = JSON_PROBLEMS.get(msg, (":" + msg, msg))
+    return Word(table_word("json-at", "zh", column=column, what=zh), table_word("json-at", "en", column=column, what=en))
 
 
 def table_word_pair(key: str, **args: Any) -> "Word":

@@ -12,6 +12,7 @@ import attrs
 from ..claims import MAX_DEPTH, refuse_lone_surrogates
 from ..errors import ClaimError
 from ..facts import exact_int
+from ..messages import json_problem, table_word_pair
 
 RESERVED = ("as_of", "jurisdiction", "id")
 
@@ -36,8 +37,10 @@ class RawRecord:
             return self
         try:
             data = json.loads(self.text, parse_float=Decimal, parse_int=exact_int, parse_constant=_reject)
-        except ValueError as exc:
-            return RawRecord(self.line, error=ClaimError("C004", "", detail=str(exc)))
+        except json.JSONDecodeError as exc:  # where on the line, in words: not the decoder's "line 1 column 9"
+            return RawRecord(self.line, error=ClaimError("C004", "", detail=json_problem(exc.msg, exc.pos + 1)))
+        except _NotANumber as exc:
+            return RawRecord(self.line, error=ClaimError("C004", "", detail=table_word_pair("json-nan", name=exc.name)))
         except RecursionError:  # the json decoder recurses: a record nested very deep ends here
             return RawRecord(self.line, error=ClaimError("C010", "$", limit=MAX_DEPTH))
         try:
@@ -47,8 +50,14 @@ class RawRecord:
         return RawRecord(self.line, wrap(data, self.entity, self.entities))
 
 
+class _NotANumber(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _reject(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a record may hold")
+    raise _NotANumber(name)
 
 
 def wrap(data: Any, entity: Optional[str], entities: Tuple[str, ...] = ()) -> Any:
