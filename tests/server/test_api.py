@@ -312,3 +312,10 @@ def test_the_page_is_served_next_to_the_api(client):
     response = client.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert response.headers["x-request-id"]
+
+
+def test_an_unknown_rule_for_a_list_of_claims_is_refused_once(client):
+    claim = {"employer": {"kind": "enterprise", "hires": []}}
+    response = client.post("/api/v1/decide", json={"claims": [claim, claim], "rule": "hiring-awrd"})
+    assert response.status_code == 422 and response.json()["error"]["code"] == "C008"
+    assert "hiring-award" in response.json()["error"]["message"]

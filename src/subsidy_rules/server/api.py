@@ -321,6 +321,9 @@ async def _answer(request: Request, served: Served, lang: str, explain: bool) ->
     data, size = await read_json(request, limits)
     claims, single, options = _claims_and_options(request, data, lang, limits)
     policy = served.policy
+    if options.rule is not None and options.rule not in policy.rule_ids:
+        # the request's own mistake, said once: not again in the answer for each of its claims
+        raise ClaimError("C008", "", did_you_mean(options.rule, policy.rule_ids), rule=options.rule)
 
     def one(item: Any) -> Tuple[Optional[Any], Optional[SubsidyRulesError]]:
         try:
