@@ -294,13 +294,15 @@ def _rebuild_claim_error(problems: list) -> ClaimError:
                           for code, path, args, suggestions, span, who in problems])
 
 
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def yaml_problem_words(problem: YamlProblem) -> Word:
     """A YAML problem of a file that is not a policy file (a claim, a mapping) in words, for its error."""
-    class Blank(dict):
-        def __missing__(self, key: str) -> str:
-            return ""
+    def filled(template: str, lang: str) -> str:
+        return template.format_map(_Blank({k: (v.get(lang) if isinstance(v, Word) else v) for k, v in problem.args_.items()}))
 
     zh, en = DIAGNOSTICS[problem.code]
-    args = {k: v for k, v in problem.args_.items()}
-    return Word(zh.format_map(Blank({k: (v.get("zh") if isinstance(v, Word) else v) for k, v in args.items()})),
-                en.format_map(Blank({k: (v.get("en") if isinstance(v, Word) else v) for k, v in args.items()})))
+    return Word(filled(zh, "zh"), filled(en, "en"))

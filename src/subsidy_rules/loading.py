@@ -34,7 +34,7 @@ def check_policy(path: Union[str, Path, None] = None) -> Tuple[Optional[Policy],
         # an expression that does not parse (or a key the loader refused) reads its parameters
         # nowhere: "not used" would say so of a parameter in use
         found = [d for d in found if d.code != "W001"]
-    if any(d.severity == "error" and Path(d.span.file).name == "parameters.yaml" for d in diagnostics):
+    if any(d.severity == "error" and d.span is not None and Path(d.span.file).name == "parameters.yaml" for d in diagnostics):
         # a value refused where it is written leaves its parameter without it: "no value in force"
         # at every rule that reads the parameter would only say that again
         found = [d for d in found if d.code != "E052"]
