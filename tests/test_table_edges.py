@@ -147,3 +147,22 @@ def test_a_json_lines_problem_is_said_in_the_users_words_at_its_character(tmp_pa
     assert "第 3 行: [C004] 申报材料不是有效的 YAML/JSON:NaN 不是申报材料可以写的数字" in err
     assert "第 4 行: [C004] 申报材料不是有效的 YAML/JSON:第 10 个字符处:一条记录之后还有多余的内容" in err
     assert "Expecting" not in err and "line 1 column" not in err
+
+
+def test_an_evaluation_error_points_at_the_expression_that_met_it(tmp_path):
+    """X002 (a day before year 1) at the add_months of the rule file, not at the rule's first line."""
+    import subsidy_rules
+    from subsidy_rules.claims import read_claim
+    from subsidy_rules.resources import bundled_policy_dir
+    from subsidy_rules.server.documents import plain_json
+
+    policy = subsidy_rules.load_policy()
+    root = Path(__file__).resolve().parents[1]
+    claim = read_claim(root / "examples" / "claims" / "demonstration-village-eligible.yaml", policy.schema)
+    claim = dict(claim, village=dict(claim["village"], assessment_date="0001-03-01", five_lists_updated_on="0001-01-01"))
+    path = tmp_path / "village.json"
+    path.write_text(json.dumps(plain_json(claim), ensure_ascii=False), encoding="utf-8")
+    rule = bundled_policy_dir() / "rules" / "demonstration-village.yaml"
+    line = next(n for n, text in enumerate(rule.read_text(encoding="utf-8").splitlines(), 1) if "add_months(village.assessment_date" in text)
+    code, out, err = run("explain", path, "--rule", "demonstration-village", "--lang", "en")
+    assert code == 2 and f"demonstration-village.yaml:{line}:" in err and "[X002]" in err, err

@@ -24,6 +24,7 @@ from .compile import CompiledRule, compile_rule, static_amount
 from .errors import ClaimError, EvaluationError, did_you_mean
 from .expr import ast
 from .expr.interpret import Tracked
+from .expr.printer import to_text
 from .expr.types import ResolveError, Scope, resolve
 from .facts import describe, iso_date
 from .ir import nodes as ir
@@ -34,8 +35,21 @@ from .messages import type_word
 from .decision_json import decision_to_dict
 from .reasons import ItemDecision, Reason, Value, missing_by_item
 from .runtime import OUTCOME_OF, Outcome, Verdict, fen
+from .source import Span
 
 RESERVED_CLAIM_KEYS = ("as_of", "jurisdiction", "id")
+
+
+def _place_of(rule: m.Rule, expr: str) -> Optional[Span]:
+    """Where in the rule file the expression an evaluation error names is written (the rule's own
+    place when it cannot be found): X001 and X002 point at the division or date, not the rule."""
+    for expression, _, _ in m.rule_expressions(rule):
+        if expression.tree is None:
+            continue
+        for node in ast.walk(expression.tree):
+            if node.span is not None and to_text(node) == expr:
+                return node.span
+    return rule.span
 
 
 @attrs.frozen
@@ -508,7 +522,7 @@ class Policy:
             try:
                 raw = explain(claim)
             except EvaluationError as exc:
-                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, compiled.rule.span) from None
+                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, _place_of(compiled.rule, exc.expr)) from None
             except (InvalidOperation, ArithmeticError) as exc:
                 raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
             return new(Decision, (raw.verdict, raw, binding))
