@@ -170,3 +170,14 @@ def test_an_integer_past_pythons_digit_limit_is_out_of_range(tmp_path):
     with pytest.raises(ClaimError) as caught:
         read_claim(path, subsidy_rules.load_policy().schema)
     assert "C005" in caught.value.message("en") and "digits" not in caught.value.message("en")
+
+
+def test_a_jurisdiction_that_is_not_text_is_a_type_error_not_an_unknown_county():
+    from subsidy_rules.claims import coerce_claim
+
+    policy = subsidy_rules.load_policy()
+    for value, words in ((["利州区"], "jurisdiction: expected text, got ['利州区']"), (7, "jurisdiction: expected text, got 7"),
+                         ("利州县", "unknown county '利州县'; did you mean '利州区'?")):
+        with pytest.raises(ClaimError) as caught:
+            coerce_claim({"jurisdiction": value, "labourer": {"age": 30}}, policy.schema, policy.info.counties)
+        assert words in caught.value.message("en"), caught.value.message("en")

@@ -206,9 +206,11 @@ class _Reader:
             if key == "as_of":
                 out[key] = self.guard(lambda: _date(value, "as_of"))
             elif key == "jurisdiction":
-                if value is not None and (not isinstance(value, str) or (counties and value not in counties)):
-                    shown = value if isinstance(value, str) else describe(value)  # str() of any value may fail
-                    self.fail(ClaimError("C012", "jurisdiction", did_you_mean(shown, counties), actual=shown))
+                if value is not None and not isinstance(value, str):  # a county is named, not listed or counted
+                    self.fail(bad("text", value, "jurisdiction"))
+                    continue
+                if value is not None and counties and value not in counties:
+                    self.fail(ClaimError("C012", "jurisdiction", did_you_mean(value, counties), actual=value))
                     continue
                 out[key] = value
             elif key == "id":
