@@ -166,3 +166,15 @@ def test_an_evaluation_error_points_at_the_expression_that_met_it(tmp_path):
     line = next(n for n, text in enumerate(rule.read_text(encoding="utf-8").splitlines(), 1) if "add_months(village.assessment_date" in text)
     code, out, err = run("explain", path, "--rule", "demonstration-village", "--lang", "en")
     assert code == 2 and f"demonstration-village.yaml:{line}:" in err and "[X002]" in err, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_csv_record_over_two_lines_is_numbered_by_its_first(tmp_path, engine):
+    path = tmp_path / "two.csv"
+    path.write_text('id,as_of,labourer.age,labourer.name\nA,2017-07-31,30,ok\nB,2017-07-31,四十,"two\nlines"\n'
+                    'C,2017-07-31,32,ok\n', encoding="utf-8")
+    code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", tmp_path / "o.jsonl", "--lang", "en")
+    assert "line 3: [C001] labourer.age: expected an integer, got '四十'" in err, err
+    assert [row["line"] for row in lines(tmp_path / "o.jsonl")] == [2, 5]
+    code, out, err = run("explain", "--row", f"{path}:3", "--lang", "en")
+    assert code == 2 and "labourer.age: expected an integer, got '四十'" in err, err

@@ -144,14 +144,14 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen:
         header[0] = header[0][1:]
     plans = plan_columns(header, schema, entity)
     while True:
+        number = reader.line_num + 1  # where the record starts: a quoted cell may carry it over lines
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:  # a row the csv module cannot split: that record only
-            yield RawRecord(reader.line_num, error=ClaimError("C011", "", detail=table_word_pair("csv-row", detail=str(exc))))
+            yield RawRecord(number, error=ClaimError("C011", "", detail=table_word_pair("csv-row", detail=str(exc))))
             continue
-        number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if _undecoded[0] != seen:
