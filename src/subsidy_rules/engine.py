@@ -26,7 +26,7 @@ from .expr import ast
 from .expr.interpret import Tracked
 from .expr.printer import to_text
 from .expr.types import ResolveError, Scope, resolve
-from .facts import describe, iso_date
+from .facts import bad, describe, iso_date
 from .ir import nodes as ir
 from .ir.lower import bind, lower_rule, parameter_value
 from .ir.reference import checklist_score, evaluate as reference, note_value
@@ -557,9 +557,10 @@ class Policy:
 
     # ---------------------------------------------------------------- helpers
     def _check_jurisdiction(self, jurisdiction: Any) -> None:
+        if jurisdiction is not None and not isinstance(jurisdiction, str):  # a county is named, as in a claim
+            raise bad("text", jurisdiction, "jurisdiction")
         if jurisdiction is not None and jurisdiction not in self.info.counties:
-            shown = jurisdiction if isinstance(jurisdiction, str) else describe(jurisdiction)
-            raise ClaimError("C012", "jurisdiction", did_you_mean(shown, self.info.counties), actual=shown)
+            raise ClaimError("C012", "jurisdiction", did_you_mean(jurisdiction, self.info.counties), actual=jurisdiction)
 
     def _claim_parts(self, claim: Mapping, as_of: Optional[_dt.date]) -> Tuple[_dt.date, Optional[str], Mapping]:
         if not isinstance(claim, Mapping):
