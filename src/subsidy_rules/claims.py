@@ -19,8 +19,8 @@ import attrs
 
 from . import model as m
 from .errors import ClaimError, ClaimProblem, did_you_mean, yaml_problem_words
-from .messages import LANGS, claim_words, type_word
-from .facts import LIMIT, MAX_LIST, bad, describe, exact_int, iso_date
+from .messages import LANGS, claim_words, table_word_pair, type_word
+from .facts import LIMIT, MAX_LIST, NotANumber, bad, describe, exact_int, iso_date, reject_constant
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
 MAX_DEPTH = 32
@@ -70,8 +70,10 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
     stripped = text.lstrip("\ufeff")
     if stripped.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(stripped, parse_float=Decimal, parse_int=exact_int, parse_constant=_reject_constant,
+            data = json.loads(stripped, parse_float=Decimal, parse_int=exact_int, parse_constant=reject_constant,
                               object_pairs_hook=_unique_keys)
+        except NotANumber as exc:
+            raise ClaimError("C004", "", detail=table_word_pair("json-nan", name=exc.name)) from None
         except ValueError as exc:
             try:  # JSON is nearly always YAML too: the YAML reader says where, and in the user's words
                 parse_yaml(SourceFile(name, stripped))
@@ -137,10 +139,6 @@ def _unique_keys(pairs: list) -> Dict[str, Any]:
                 raise ValueError(f"duplicate key '{key}'")
             seen.add(key)
     return data
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a claim may hold")
 
 
 def read_claim(source: Union[str, Path], schema: m.FactSchema, counties=()) -> Dict[str, Any]:

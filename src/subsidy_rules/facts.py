@@ -22,6 +22,18 @@ MAX_LIST = 1_000_000
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+class NotANumber(ValueError):
+    """NaN or Infinity in JSON: the decoder's constant, refused as a fact (claims and table records alike)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def reject_constant(name: str) -> Any:
+    raise NotANumber(name)
+
+
 def exact_int(digits: str) -> Any:
     """A JSON integer; one past Python's digit limit for int() is kept as a Decimal, so that it is
     refused as a number out of range (C005) rather than with int()'s own message."""

@@ -275,7 +275,7 @@ def json_problem(msg: str, column: int) -> "Word":
 
 def table_word_pair(key: str, **args: Any) -> "Word":
     """A table word in both languages, for an error argument worded when it is shown."""
-    return Word(table_word(key, "zh", **args), table_word(key, "en", **args))
+    return word_pair(TABLES, key, **args)
 
 
 def column_label(key: str, lang: str) -> str:
@@ -368,7 +368,12 @@ def kind_word(kind: str) -> "Word":
 
 def trace_word_pair(key: str, **args: Any) -> "Word":
     """A trace phrase in both languages, for a diagnostic argument worded when it is shown."""
-    return Word(trace_word(key, "zh", **args), trace_word(key, "en", **args))
+    return word_pair(TRACE, key, **args)
+
+
+def word_pair(table: Dict[str, Tuple[str, str]], key: str, **args: Any) -> "Word":
+    """An entry of a catalogue filled in both languages, to be chosen when it is shown."""
+    return Word(render(table, key, "zh", args), render(table, key, "en", args))
 
 
 class Word:

@@ -80,7 +80,7 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             continue
         expect_node = cf.get("expect")
         if expect_node is not None:
-            _check_expectation(out, Fields(out, expect_node, EXPECT_KEYS, (), "expect"))
+            _check_expectation(Fields(out, expect_node, EXPECT_KEYS, (), "expect"))
         claim_node = cf.get("claim")
         if not cf.has("claim") or not cf.has("rule"):
             continue  # missing, as already said (E011): no case to run, nor problems that only follow
@@ -91,7 +91,7 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
             out.error("E016", cf.span("reading"), key="reading", value=reading, choices=", ".join(READINGS))
         alternative_node = cf.get("alternative")
         if alternative_node is not None:
-            _check_expectation(out, Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative"))
+            _check_expectation(Fields(out, alternative_node, ALTERNATIVE_KEYS, (), "alternative"))
         elif reading == "alternative":
             out.error("E011", node.span, key="alternative")
         cases.append(Case(
@@ -109,7 +109,7 @@ def load_case_file(path: Path, out: Collector) -> List[Case]:
     return cases
 
 
-def _check_expectation(out: Collector, fields: Fields) -> None:
+def _check_expectation(fields: Fields) -> None:
     """An outcome that no decision has, or an amount that is not a number, would only fail the case
     later with a puzzling message (or not be compared at all): said here, where it is written."""
     if not fields.ok:

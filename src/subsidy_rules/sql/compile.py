@@ -38,6 +38,7 @@ from .layers import Layers
 from .layout import DEFAULT_LAYOUT, Layout, SqlError, check_layout
 
 ALIAS = "c"
+_COMPARE = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
 
 
 @attrs.frozen
@@ -334,11 +335,10 @@ class _Compiler:
         if left.bounded or right.bounded:
             value = self._compare_bounds(node.op, left, right)
         else:
-            ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
             if left.ratio is not None or right.ratio is not None:
                 value = self._ratio_compare(node.op, left, right)
             else:
-                value = exp.paren(ops[node.op](this=left.v, expression=right.v), copy=False)
+                value = exp.paren(_COMPARE[node.op](this=left.v, expression=right.v), copy=False)
             return V(value, self.concat(left.u, right.u))  # unknown when an operand is
         return V(value, self.when_null(value, self.concat(left.u, right.u)))
 
@@ -347,7 +347,6 @@ class _Compiler:
         quotient itself is not (an engine divides in binary floating point or to a few places),
         as the reference compares the exact decimal quotient. NULL when a divisor is 0 or unknown
         (a zero divisor hands the row over, as the division itself registered)."""
-        ops = {">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
         mirrored = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
         wide = "DECIMAL(38,0)" if self.d.name != "postgres" else "NUMERIC"
         a, b = left.ratio if left.ratio is not None else (left.v, None)
@@ -360,8 +359,8 @@ class _Compiler:
 
         sign = b if d is None else (d if b is None else exp.Mul(this=self.d.cast(b.copy(), wide), expression=d.copy()))
         zero = exp.Literal.number(0)
-        forward = ops[op](this=times(a, d), expression=times(c, b))
-        turned = ops[mirrored[op]](this=times(a, d), expression=times(c, b))
+        forward = _COMPARE[op](this=times(a, d), expression=times(c, b))
+        turned = _COMPARE[mirrored[op]](this=times(a, d), expression=times(c, b))
         return case((exp.GT(this=sign.copy(), expression=zero), forward), (exp.LT(this=sign.copy(), expression=zero.copy()), turned))
 
     def _compare_bounds(self, op: str, left: V, right: V) -> exp.Expression:

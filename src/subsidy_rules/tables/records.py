@@ -11,7 +11,7 @@ import attrs
 
 from ..claims import MAX_DEPTH, refuse_lone_surrogates
 from ..errors import ClaimError
-from ..facts import exact_int
+from ..facts import NotANumber, exact_int, reject_constant
 from ..messages import json_problem, table_word_pair
 
 RESERVED = ("as_of", "jurisdiction", "id")
@@ -36,10 +36,10 @@ class RawRecord:
         if self.text is None:
             return self
         try:
-            data = json.loads(self.text, parse_float=Decimal, parse_int=exact_int, parse_constant=_reject)
+            data = json.loads(self.text, parse_float=Decimal, parse_int=exact_int, parse_constant=reject_constant)
         except json.JSONDecodeError as exc:  # where on the line, in words: not the decoder's "line 1 column 9"
             return RawRecord(self.line, error=ClaimError("C004", "", detail=json_problem(exc.msg, exc.pos + 1)))
-        except _NotANumber as exc:
+        except NotANumber as exc:
             return RawRecord(self.line, error=ClaimError("C004", "", detail=table_word_pair("json-nan", name=exc.name)))
         except RecursionError:  # the json decoder recurses: a record nested very deep ends here
             return RawRecord(self.line, error=ClaimError("C010", "$", limit=MAX_DEPTH))
@@ -48,16 +48,6 @@ class RawRecord:
         except ClaimError as exc:
             return RawRecord(self.line, error=exc)
         return RawRecord(self.line, wrap(data, self.entity, self.entities))
-
-
-class _NotANumber(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-def _reject(name: str) -> Any:
-    raise _NotANumber(name)
 
 
 def wrap(data: Any, entity: Optional[str], entities: Tuple[str, ...] = ()) -> Any:
