@@ -305,3 +305,27 @@ def test_ctrl_c_between_opening_the_output_and_taking_it_in_leaves_nothing(tmp_p
                 stderr=err)
     assert code == 130, err.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize("how", ["module", "console script"])
+def test_ctrl_c_while_the_package_is_imported(tmp_path, how):
+    """The first 0.3 s of a command are spent importing the package. Python's -X importtime says on
+    standard error as each module is in, so the signal is sent once the package's own modules have
+    begun to come in, while most of them are still to come."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    command = ([sys.executable, "-X", "importtime", "-m", "subsidy_rules"] if how == "module" else
+               [sys.executable, "-X", "importtime", "-c", "import sys; from subsidy_rules.launch import main; "
+                "sys.argv[0] = 'subsidy-rules'; sys.exit(main())"])
+    process = subprocess.Popen([*command, "rules", "--lang", "en"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=like_a_terminal)
+    said = []
+    for line in process.stderr:
+        said.append(line)
+        module = line.rsplit("|", 1)[-1].strip()
+        if module.startswith("subsidy_rules.") and module != "subsidy_rules.launch":
+            process.send_signal(signal.SIGINT)
+            break
+    out, rest = process.communicate(timeout=60)
+    words = [line for line in said + rest.splitlines(keepends=True) if not line.startswith("import time:")]
+    assert process.returncode == 130, "".join(said) + rest
+    assert (out, "".join(words)) == ("", "interrupted.\n")

@@ -10,14 +10,47 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Iterator, Mapping, Optional
+import importlib
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Mapping, Optional
 
-from .claims import coerce_claim, parse_text, read_claim
-from .engine import Decision, ItemDecision, Policy, PolicyRef, Reason, Value
-from .errors import ClaimError, Diagnostic, EvaluationError, PolicyError, SubsidyRulesError
-from .loading import check_policy, load_policy, trace_policy
-from .resources import bundled_policy_dir
-from .runtime import Outcome, Verdict
+if TYPE_CHECKING:
+    from .claims import coerce_claim, parse_text, read_claim
+    from .engine import Decision, ItemDecision, Policy, PolicyRef, Reason, Value
+    from .errors import ClaimError, Diagnostic, EvaluationError, PolicyError, SubsidyRulesError
+    from .loading import check_policy, load_policy, trace_policy
+    from .resources import bundled_policy_dir
+    from .runtime import Outcome, Verdict
+
+# Each public name and the module it lives in. They are imported when first used, so that
+# `import subsidy_rules` costs nothing before the command line can guard against Ctrl-C
+# (launch.py); to the user the names are the same.
+_HOMES = {
+    **dict.fromkeys(("coerce_claim", "parse_text", "read_claim"), "claims"),
+    **dict.fromkeys(("Decision", "ItemDecision", "Policy", "PolicyRef", "Reason", "Value"), "engine"),
+    **dict.fromkeys(("ClaimError", "Diagnostic", "EvaluationError", "PolicyError", "SubsidyRulesError"), "errors"),
+    **dict.fromkeys(("check_policy", "load_policy", "trace_policy"), "loading"),
+    "bundled_policy_dir": "resources",
+    **dict.fromkeys(("Outcome", "Verdict"), "runtime"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:  # a submodule, as `import subsidy_rules` made them reachable before
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __version__ = "0.1.0"
 
