@@ -617,3 +617,28 @@ def test_division_by_zero_raises_on_every_path(build):
     assert policy.decide({"labourer": {"age": 2}}, "t", as_of=AS_OF).outcome is Outcome.INELIGIBLE
     assert policy.decide({"labourer": {"age": 4}}, "t", as_of=AS_OF).outcome is Outcome.ELIGIBLE
     assert policy.decide({"labourer": {}}, "t", as_of=AS_OF).outcome is Outcome.UNDETERMINED
+
+
+def test_an_evaluation_error_names_its_operands_values_on_every_path(build):
+    """The compiled decide and explain paths and the reference evaluator each name the values the
+    failing operation met, as a claim writes them; a literal operand is not repeated."""
+    import pickle
+
+    policy = build(_rule_yaml("labourer.age / (labourer.age - 3) > 1 and add_months(as_of, 1200000 * labourer.age) > as_of", None))
+    bound = policy.bound_rule("t", AS_OF)
+    paths = {"decide": lambda facts: policy.decider("t", AS_OF)(facts),
+             "explain": lambda facts: policy.evaluate(facts, "t", as_of=AS_OF),
+             "reference": lambda facts: reference(bound, facts, policy.schema, policy._ref_resolver(AS_OF, None))}
+    for name, call in paths.items():
+        with pytest.raises(EvaluationError) as info:
+            call({"labourer": {"age": 3}})
+        assert info.value.operands == (("labourer.age", "3"), ("labourer.age - 3", "0")), name
+        assert info.value.message("en").endswith(
+            "division by zero in labourer.age / (labourer.age - 3) (with labourer.age = 3, labourer.age - 3 = 0)"), name
+        assert info.value.message("zh").endswith("(其中 labourer.age = 3、labourer.age - 3 = 0)"), name
+        with pytest.raises(EvaluationError) as info:
+            call({"labourer": {"age": 9}})
+        assert info.value.code == "X002", name
+        assert info.value.operands == (("as_of", "2017-07-31"), ("1200000 * labourer.age", "10800000")), name
+    copy = pickle.loads(pickle.dumps(info.value))  # as a worker of evaluate --jobs hands it back
+    assert (copy.operands, copy.message("en")) == (info.value.operands, info.value.message("en"))

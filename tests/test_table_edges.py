@@ -166,6 +166,8 @@ def test_an_evaluation_error_points_at_the_expression_that_met_it(tmp_path):
     line = next(n for n, text in enumerate(rule.read_text(encoding="utf-8").splitlines(), 1) if "add_months(village.assessment_date" in text)
     code, out, err = run("explain", path, "--rule", "demonstration-village", "--lang", "en")
     assert code == 2 and f"demonstration-village.yaml:{line}:" in err and "[X002]" in err, err
+    assert err.rstrip().endswith("(with village.assessment_date = 0001-03-01, "
+                                 "-$demo_village_list_update_max_months = -6)"), err  # the values it met
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -522,7 +522,7 @@ class Policy:
             try:
                 raw = explain(claim)
             except EvaluationError as exc:
-                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, _place_of(compiled.rule, exc.expr)) from None
+                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, _place_of(compiled.rule, exc.expr), exc.operands) from None
             except (InvalidOperation, ArithmeticError) as exc:
                 raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
             return new(Decision, (raw.verdict, raw, binding))

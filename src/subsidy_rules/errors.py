@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
-from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, LANGS, Word, form, render, suggestion_text, type_word
+from .messages import CLAIM, CLAIM_HINTS, DIAGNOSTICS, HINTS, LANGS, Word, form, joined, render, suggestion_text, type_word
 from .source import Span, YamlProblem
 
 
@@ -271,22 +271,31 @@ class ClaimError(SubsidyRulesError):
 
 
 class EvaluationError(SubsidyRulesError):
-    """An expression failed at run time on valid facts (division by zero, overflow)."""
+    """An expression failed at run time on valid facts (division by zero, overflow).
 
-    def __init__(self, code: str, expr: str, rule: str = "", span: Optional[Span] = None) -> None:
+    ``operands`` are the failing operation's operands as (expression text, value as a claim writes
+    it): the message names the facts whose values met the error, not only the expression."""
+
+    def __init__(self, code: str, expr: str, rule: str = "", span: Optional[Span] = None,
+                 operands: Tuple[Tuple[str, str], ...] = ()) -> None:
         self.code = code
         self.expr = expr
         self.rule = rule
         self.span = span
+        self.operands = operands
         super().__init__(self.message("en"))
 
     def __reduce__(self):
-        return (EvaluationError, (self.code, self.expr, self.rule, self.span))
+        return (EvaluationError, (self.code, self.expr, self.rule, self.span, self.operands))
 
     def message(self, lang: str = "zh") -> str:
         where = f"{self.span}: " if self.span else ""
         rule = f"[{self.rule}] " if self.rule else ""
-        return f"{where}{rule}[{self.code}] " + render(CLAIM, self.code, lang, {"expr": self.expr})
+        text = render(CLAIM, self.code, lang, {"expr": self.expr})
+        shown = [f"{expr} = {value}" for expr, value in self.operands if expr != value]  # not a literal's
+        if shown:
+            text += form("operand_values", lang, values=joined(shown, lang))
+        return f"{where}{rule}[{self.code}] " + text
 
 
 def _rebuild_claim_error(problems: list) -> ClaimError:

@@ -78,6 +78,11 @@ def describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def operand_values(texts: Tuple[str, ...], values: Tuple[Any, ...]) -> Tuple[Tuple[str, str], ...]:
+    """An evaluation error's operands as its message shows them (``EvaluationError.operands``)."""
+    return tuple(zip(texts, map(describe, values)))
+
+
 def _expected(kind: str) -> Word:
     return type_word(kind)
 

@@ -431,6 +431,7 @@ FORMS: Dict[str, Tuple[str, str]] = {
     "person_path": ("{who} {path}", "{path} ({who})"),
     "suggestion": (",是否想写 “{names}”?", "; did you mean '{names}'?"),
     "not_sentence": ("以下不成立:{inner}", "not: {inner}"),
+    "operand_values": ("(其中 {values})", " (with {values})"),
 }
 
 

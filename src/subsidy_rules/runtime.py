@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Optional
 from .errors import ClaimError, EvaluationError
 from .messages import type_word
 from .expr.types import BUILTINS
-from .facts import LIMIT, MAX_LIST, bad, check_value, describe
+from .facts import LIMIT, MAX_LIST, bad, check_value, describe, operand_values
 
 FEN = Decimal("0.01")
 
@@ -71,9 +71,9 @@ def _chk(kind: str, value: Any, path: str, values: tuple) -> Any:
     return check_value(kind, value, path, values)
 
 
-def _div(left: Any, right: Any, text: str) -> Decimal:
+def _div(left: Any, right: Any, text: str, operands: tuple) -> Decimal:
     if right == 0:
-        raise EvaluationError("X001", text)
+        raise EvaluationError("X001", text, operands=operand_values(operands, (left, right)))
     return Decimal(left) / Decimal(right)
 
 
@@ -89,11 +89,11 @@ def _in3(item: Any, members: tuple, negated: bool) -> Optional[bool]:
     return (not found) if negated else found
 
 
-def _call(name: str, text: str, *args: Any) -> Any:
+def _call(name: str, text: str, operands: tuple, *args: Any) -> Any:
     try:
         return BUILTINS[name].impl(*args)  # type: ignore[misc]
     except (OverflowError, ValueError):
-        raise EvaluationError("X002", text) from None
+        raise EvaluationError("X002", text, operands=operand_values(operands, args)) from None
 
 
 def _min1(values: list) -> Any:

@@ -263,7 +263,8 @@ class Decide:
     def _Arith(self, node, ctx):
         left, right = self.expr(node.left, ctx), self.expr(node.right, ctx)
         if node.op == "/":
-            return f"_div({left}, {right}, {self.ns.const(to_text(node))})"
+            operands = self.ns.const((to_text(node.left), to_text(node.right)))
+            return f"_div({left}, {right}, {self.ns.const(to_text(node))}, {operands})"
         return f"({left} {PY_ARITH[node.op]} {right})"
 
     def _In(self, node, ctx):
@@ -284,7 +285,8 @@ class Decide:
         args = ", ".join(self.expr(a, ctx) for a in node.args)
         if node.name in ("least", "greatest"):
             return f"{'_min' if node.name == 'least' else '_max'}(({args},))"
-        return f"_call({node.name!r}, {self.ns.const(to_text(node))}, {args})"
+        operands = self.ns.const(tuple(to_text(a) for a in node.args))
+        return f"_call({node.name!r}, {self.ns.const(to_text(node))}, {operands}, {args})"
 
     def _Aggregate(self, node, ctx):
         """A loop emitted before the expression that uses it (plain locals, no comprehension cells)."""

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Opt
 import attrs
 
 from ..errors import EvaluationError
-from ..facts import bad, check_value, record
+from ..facts import bad, check_value, operand_values, record
 from ..logic import Bounds, add_bounds, bounds_of, compare_bounds, decide_chain, scale_bounds
 from . import ast
 from .printer import to_text
@@ -144,9 +144,9 @@ def evaluate(node: ast.Expr, env: Env) -> Any:
     return evaluate_tracked(node, env).value
 
 
-def divide(left: Any, right: Any, text: str = "") -> Any:
+def divide(left: Any, right: Any, text: str = "", operands: Tuple[str, ...] = ()) -> Any:
     if right == 0:
-        raise EvaluationError("X001", text)
+        raise EvaluationError("X001", text, operands=operand_values(operands, (left, right)))
     return Decimal(left) / Decimal(right)
 
 
@@ -219,7 +219,7 @@ def _arith(node: ast.Arith, env: Env) -> Tracked:
     if left.value is None or right.value is None:
         return _unknown(left, right)
     if node.op == "/":
-        return Tracked(divide(left.value, right.value, to_text(node)))
+        return Tracked(divide(left.value, right.value, to_text(node), (to_text(node.left), to_text(node.right))))
     return Tracked(_ARITH[node.op](left.value, right.value))
 
 
@@ -269,10 +269,11 @@ def _call(node: ast.Call, env: Env) -> Tracked:
     args = [_eval(a, env) for a in node.args]
     if any(plain(a.value) is None for a in args):
         return _unknown(*args)
+    values = tuple(a.value for a in args)
     try:
-        return Tracked(BUILTINS[node.name].impl(*(a.value for a in args)))  # type: ignore[misc]
+        return Tracked(BUILTINS[node.name].impl(*values))  # type: ignore[misc]
     except (OverflowError, ValueError):
-        raise EvaluationError("X002", to_text(node)) from None
+        raise EvaluationError("X002", to_text(node), operands=operand_values(tuple(map(to_text, node.args)), values)) from None
 
 
 def _aggregate(node: ast.Aggregate, env: Env) -> Tracked:
