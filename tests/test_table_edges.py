@@ -180,3 +180,47 @@ def test_a_csv_record_over_two_lines_is_numbered_by_its_first(tmp_path, engine):
     assert [row["line"] for row in lines(tmp_path / "o.jsonl")] == [2, 5]
     code, out, err = run("explain", "--row", f"{path}:3", "--lang", "en")
     assert code == 2 and "labourer.age: expected an integer, got '四十'" in err, err
+
+
+def _with_saved_result(path: Path, cell: str, value: str) -> None:
+    """Give one formula cell of the workbook a saved result, as Excel writes it (openpyxl never does)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        members = {info.filename: book.read(info.filename) for info in book.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet], count = re.subn(rb'(<c r="' + cell.encode() + rb'"[^>]*>\s*<f>[^<]*</f>)\s*(<v\s*/>|<v></v>)?',
+                                    rb"\1<v>" + value.encode() + b"</v>", members[sheet])
+    assert count == 1
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_xlsx_formula_without_a_saved_result_is_refused_not_read_as_empty(tmp_path, engine):
+    """A workbook a program wrote holds formulas no spreadsheet has computed: read as empty cells,
+    the age would look not given and the record undetermined. The record is refused by its cell,
+    the others kept; a formula whose result was saved is read as that result."""
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "labourers.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "as_of", "labourer.name", "labourer.age"])
+    sheet.append(["A", "2017-07-31", "王", 30])
+    sheet.append(["B", "2017-07-31", "李", "=20+5"])       # never computed
+    sheet.append(["C", "2017-07-31", "张", "=A1+1"])       # computed below: 41
+    sheet.append([None, None, None, "=D5*0"])             # a row of formulas alone is no blank row
+    book.save(path)
+    _with_saved_result(path, "D4", "41")
+    out = tmp_path / "o.jsonl"
+    for lang, words in (("en", "D3: a formula whose result was never saved in the file"),
+                        ("zh", "D3:公式没有保存计算结果")):
+        code, _, err = run("evaluate", path, "--rule", "five-lists", "--engine", engine, "--out", out, "--lang", lang)
+        assert words in err, err
+    assert "第 5 行: [T013] D5:" in err and "读入 4 条 = 已判定 2 条 + 已拒绝 2 条" in err, err
+    rows = lines(out)
+    assert [row["id"] for row in rows] == ["A", "C"]
+    code, text, _ = run("explain", "--row", f"{path}:4", "--rule", "five-lists", "--lang", "en")
+    assert "41" in text, text  # the saved result is the fact's value

@@ -5,6 +5,7 @@ be Chinese labels, and an output file exists only when it is complete."""
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import importlib.util
 import json
 from decimal import Decimal
@@ -651,3 +652,31 @@ def test_an_empty_sheet_is_an_error_naming_the_sheets(tmp_path):
     assert code == 2 and "[T012] sheet '首页' holds no table" in err and "首页, 数据 (choose one with --sheet)" in err, err
     code, out, err = run("evaluate", tmp_path / "two.xlsx", "--sheet", "数据", "--rule", "five-lists", "--out", tmp_path / "o.jsonl", "--lang", "en")
     assert "records read 1 = decided 1 + rejected 0" in err, err
+
+
+class TestUncomputedFormulas:
+    """The scan of a sheet's XML for formulas without a saved result (tables/formulas.py)."""
+
+    SHEET = (b'<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<x:sheetData><x:row r="2"><x:c r="B2"><x:f>1+1</x:f><x:v>2</x:v></x:c>'
+             b'<x:c r="C2"><x:f t="shared" ref="C2:C3" si="0">A2*2</x:f></x:c></x:row>'
+             b'<x:row><x:c><x:v>1</x:v></x:c><x:c/><x:c><x:f t="shared" si="0"/><x:v></x:v></x:c></x:row>'
+             b'<x:row r="9"><x:c r="AA9" t="str"><x:f>"a"</x:f><x:v>a</x:v></x:c></x:row>'
+             b'</x:sheetData></x:worksheet>')
+
+    def test_cells_with_a_formula_and_no_value_are_found_by_row_and_column(self):
+        from subsidy_rules.tables.formulas import has_formulas, uncomputed_cells
+
+        assert has_formulas(io.BytesIO(self.SHEET))
+        # C2 has no value; the third cell of row 3 (no references: counted) has an empty one
+        assert uncomputed_cells(io.BytesIO(self.SHEET)) == {2: {2}, 3: {2}}
+
+    def test_a_sheet_without_formulas_is_scanned_once_for_the_tag(self):
+        from subsidy_rules.tables import formulas
+
+        plain = b"<worksheet><sheetData>" + b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>' * 100_000 + b"</sheetData></worksheet>"
+        assert not formulas.has_formulas(io.BytesIO(plain))
+        # the tag split across two blocks is still seen
+        at = formulas.CHUNK - 2
+        split = plain[:at] + b"<f>1</f>" + plain[at:]
+        assert formulas.has_formulas(io.BytesIO(split))

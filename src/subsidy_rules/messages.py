@@ -188,6 +188,9 @@ CLAIM.update({
     "T012": ("工作表 “{sheet}” 里没有表格(开头没有表头);工作簿中的工作表:{choices}(用 --sheet 选择)",
              "sheet '{sheet}' holds no table (no header at its top); the workbook's sheets: {choices} (choose one with --sheet)"),
     "T009": ("无法写出 {detail}", "cannot write {detail}"),
+    "T013": ("{path}:公式没有保存计算结果(多半是程序写出、从未在 Excel 中保存过的文件),读不到它的值;请用 Excel 或 WPS 打开这个工作簿、保存,再读取",
+             "{path}: a formula whose result was never saved in the file (likely written by a program and never saved in Excel), "
+             "so its value cannot be read; open the workbook in Excel or WPS, save it, and read it again"),
     "T010": ("这一行不是 UTF-8 编码的文字(第 {column} 个字节是 0x{byte}):请把文件另存为 UTF-8 编码(Excel 里另存为“CSV UTF-8(逗号分隔)”)",
              "this line is not UTF-8 text (byte {column} is 0x{byte}): save the file as UTF-8 (in Excel: Save As \"CSV UTF-8 (Comma delimited)\")"),
     "T011": ("第 {cell} 列的文字不是 UTF-8 编码(其中一个字节是 0x{byte}):请把文件另存为 UTF-8 编码(Excel 里另存为“CSV UTF-8(逗号分隔)”)",

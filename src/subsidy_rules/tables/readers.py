@@ -16,7 +16,10 @@ import csv
 import io
 import sys
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
+import zipfile
+import zlib
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, TextIO, Tuple
+from xml.etree.ElementTree import ParseError
 
 import attrs
 
@@ -25,6 +28,7 @@ from ..claims import parse_text
 from ..errors import ClaimError
 from ..messages import table_word_pair, type_word
 from .cells import text_cell, typed_cell
+from .formulas import has_formulas, uncomputed_cells
 from .headers import ColumnPlan, HeaderError, letter, plan_columns, put
 from .records import RawRecord, wrap
 from .optional import need
@@ -210,7 +214,8 @@ BLANK_SEARCH = 1000  # rows looked at in all, blank ones included
 def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, sheet: Optional[str] = None
               ) -> Iterator[RawRecord]:
     """Records of one sheet (the first, or ``sheet``) of a workbook, streamed (read-only mode).
-    ``source`` is a path or a binary file object. Formulas give their last computed values."""
+    ``source`` is a path or a binary file object. Formulas give their last computed values; a
+    record with a formula whose result was never saved is refused (T013), not read as empty."""
     openpyxl = need("openpyxl", "xlsx")
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
@@ -225,6 +230,7 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
             worksheet = book.worksheets[0]
         if hasattr(worksheet, "reset_dimensions"):
             worksheet.reset_dimensions()  # a wrong stored size must not cut the table short
+        uncomputed = _uncomputed_formulas(worksheet)
         rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
         head: List[Tuple[int, Sequence[Any]]] = []
         filled = 0
@@ -246,11 +252,31 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
             yield from rows
 
         for number, cells in body():
+            unread = [index for index in sorted(uncomputed.get(number, ())) if index < len(plans) and plans[index]]
+            if unread:  # read as empty, the fact would look not given
+                yield RawRecord(number, error=ClaimError("T013", ", ".join(f"{letter(i)}{number}" for i in unread)))
+                continue
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
             yield _record(number, plans, cells, convert, positions=True)
     finally:
         book.close()
+
+
+def _uncomputed_formulas(worksheet: Any) -> Dict[int, Set[int]]:
+    """The sheet's formula cells without a saved result (formulas.py); none when its XML cannot be
+    scanned: openpyxl then reports the damage itself as it reads the rows."""
+    source = getattr(worksheet, "_get_source", None)  # a read-only sheet's XML, as openpyxl opens it
+    if source is None:
+        return {}
+    try:
+        with source() as stream:
+            if not has_formulas(stream):
+                return {}
+        with source() as stream:
+            return uncomputed_cells(stream)
+    except (ParseError, OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error):
+        return {}
 
 
 # ====================================================================== Parquet
