@@ -590,3 +590,107 @@ def test_the_deciding_text_is_written_only_from_a_query_with_every_condition_col
     text = deciding_json(tree, "q", names)
     assert text is not None and all(f'"{leaf.id}"' in text for leaf in tree.leaves)
     assert deciding_json(tree, "q", names - {col_name("c", tree.leaves[-1].id, tree.leaves[-1].index)}) is None
+
+
+def test_rows_the_python_engine_decides_carry_the_conditions_sql_would_give(policy, city):
+    """A line written so that the SQL checks hand it to the Python engine (a whole number written
+    `35.0`) gets the same `conditions` object as the same claim written plainly, which SQL
+    decides: on every example claim with each fact left out in turn, and the city."""
+    import re
+
+    from subsidy_rules.sql.run_checked import decided_by
+
+    lines = [json.dumps(claim, ensure_ascii=False) for base in BASES for claim in _without_each_fact(base)]
+    lines += [line for path in sorted(city.glob("*.jsonl")) if "errors" not in path.name
+              for line in path.read_text(encoding="utf-8").splitlines()[:60]]
+    twins = [re.sub(r'(": )(\d{1,9})([,}])', r"\1\2.0\3", line, count=1) for line in lines]
+    pairs = [(a, b) for a, b in zip(lines, twins) if a != b]
+    start = decided_by["python"]
+    plain, _, plain_summary = evaluate(policy, "\n".join(a for a, _ in pairs) + "\n", "duckdb", explain=True)
+    plain_handed = decided_by["python"] - start
+    written, _, written_summary = evaluate(policy, "\n".join(b for _, b in pairs) + "\n", "duckdb", explain=True)
+    handed = decided_by["python"] - start - plain_handed
+    assert handed > 300 and handed > plain_handed * 5, (handed, plain_handed, len(pairs))  # a decimal field's 1000.0 is SQL's
+    assert written_summary == plain_summary
+    rows = [json.loads(line) for line in plain.splitlines()]
+    again = [json.loads(line) for line in written.splitlines()]
+    assert len(rows) == len(again) > 500
+    for a, b in zip(rows, again):
+        assert a == b, (a["rule"], a["line"])
+    assert all(isinstance(row["conditions"], dict) for row in again)
+    assert sum(1 for row in again if any(k.startswith("o_") for k in row["conditions"])) > 300
+
+
+def test_the_python_engines_conditions_are_the_querys_on_every_row_sql_decides(policy, city):
+    """sql/compact.py fills a query's columns from a RawResult: on every row SQL decides, the
+    reference evaluator's record so filled writes the same compact object as the query's row
+    (values, types and key order), for every rule of the example claims with each fact left out
+    in turn, and the city."""
+    from decimal import Decimal
+
+    from subsidy_rules.claims import coerce_claim
+    from subsidy_rules.ir import reference
+    from subsidy_rules.sql.compact import compact, decimal_reads, query_values
+    from subsidy_rules.sql.compile import compile_bound
+    from subsidy_rules.sql.connection import connect
+
+    lines = [json.dumps(claim, ensure_ascii=False) for base in BASES for claim in _without_each_fact(base)]
+    lines += [line for path in sorted(city.glob("*.jsonl")) if "errors" not in path.name
+              for line in path.read_text(encoding="utf-8").splitlines()[:80]]
+    claims = [coerce_claim(json.loads(line, parse_float=Decimal), policy.schema, policy.info.counties) for line in lines]
+    groups = {}
+    for index, claim in enumerate(claims):
+        day = claim.get("as_of") or dt.date.today()
+        for rule in policy.rule_ids:
+            if policy.compiled(rule, day).rule.applies_to in claim:
+                groups.setdefault((rule, day, claim.get("jurisdiction")), []).append(index)
+    con = connect()
+    compared = with_values = 0
+    for (rule, day, county), members in groups.items():
+        bound = policy.bound_rule(rule, day, county)
+        query = compile_bound(policy, bound, explain=True)
+        exact = decimal_reads(query.columns, bound, policy.schema, policy.model.parameters)
+        for row in R.run_query(con, query, R.arrow_table(((i, claims[i]) for i in members), policy.schema)):
+            if row.values.get("_fallback"):
+                continue
+            raw = reference.evaluate(bound, claims[row.key], policy.schema, policy._ref_resolver(day, county))
+            ours = json.dumps(compact(query_values(query.columns, bound, raw, exact, claims[row.key])), ensure_ascii=False)
+            assert ours == json.dumps(compact(row.values), ensure_ascii=False), (rule, row.key)
+            compared += 1
+            with_values += '"o_' in ours
+    assert compared > 1000 and with_values > 300
+
+
+@pytest.mark.parametrize("other, shown", [(200000, "200000"), ("200000.50", "200000.5"), ("250000.250", "250000.25")])
+def test_a_decimal_value_read_is_written_alike_by_sql_and_by_the_python_engine(policy, other, shown):
+    """A value read that is a decimal by its type (the household's other subsidised principal) is written
+    in its shortest exact form: not padded to SQL's 12 places, and a decimal even when Python holds
+    it as a whole int (a money fact written 0). The same line decided by SQL and handed to Python
+    (its term written 36.0), as JSON Lines text and through Arrow, gives the same object."""
+    from decimal import Decimal
+
+    from subsidy_rules.tables.records import RawRecord
+
+    claim = {"as_of": "2017-07-31", "jurisdiction": "朝天区", "loan": {
+        "borrower": {"name": "贾明华", "county_name": "朝天区", "rural_registered_poor": True,
+                     "employment_status": "self_employed", "organising_business": False},
+        "borrower_household": {"household_id": "510812-0317", "head_name": "贾明华", "lost_land_use_rights": False},
+        "principal": 100000, "annual_interest_rate": Decimal("0.0435"), "start_date": "2017-03-15",
+        "term_months": 36, "years_already_subsidised": 0, "credit_guaranteed": True}}
+    claim["loan"]["borrower_household"]["other_subsidised_loan_principal"] = Decimal(other) if isinstance(other, str) else other
+    line = json.dumps(claim, ensure_ascii=False, default=str).replace(f'"{other}"', str(other))
+    twin = line.replace('"term_months": 36', '"term_months": 36.0')
+    assert twin != line
+    found = []
+    for text in (line, twin):
+        out, _, _ = evaluate(policy, text + "\n", "duckdb", explain=True, rules=["startup-loan-interest-subsidy"])
+        found.append(json.loads(out)["conditions"])
+    records = [RawRecord(1, json.loads(line, parse_float=Decimal))]  # no text: the Arrow path
+    writer_out = io.StringIO()
+    writer = open_writer(writer_out, "jsonl", R.table_columns("jsonl", True), "zh")
+    R.run_table(policy, records, rules=["startup-loan-interest-subsidy"], explain=True, fmt="jsonl", writer=writer,
+                write_error=lambda text: None, summary=Summary())
+    writer.close()
+    found.append(json.loads(writer_out.getvalue())["conditions"])
+    assert found[0]["c_household_cap_left"] is False and found[0]["o_household_cap_left_0"] == shown, found[0]
+    assert found[1] == found[0] and found[2] == found[0]

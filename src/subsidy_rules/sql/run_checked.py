@@ -14,14 +14,17 @@ import bisect
 import collections
 import datetime as _dt
 import json
+import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
+from ..claims import coerce_claim
 from ..facts import LIMIT
 from ..batch import RawRecord, Summary, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
 from ..tables.line_blocks import utf8_buffers
 from ..tables.writers import encoder
+from .compact import python_conditions, reading_condition
 from .connection import arrow_of
 from ..ir.refs import sharing_key
 from .json_checks import lit, quote_name
@@ -248,6 +251,8 @@ class CheckedChunk:
             if name == "items":
                 value = f"list_transform({column}, lambda _i: {_item_struct(kind)})"
                 text = f"COALESCE(CAST(to_json({value}) AS VARCHAR), 'null')"
+            elif reading_condition(name, names) is not None:
+                text = _value_read_text(column, kind)
             else:
                 text = (deciding_json(tree, "q", names) if name == "deciding" else None) or _json_text(column, kind)
             key = lit(("," if parts or shown else "{") + json.dumps(name) + ":")
@@ -289,16 +294,18 @@ class CheckedChunk:
         py_results: List[Any] = []
         py_rows: List[int] = []
         errors: List[str] = []
+        shown = self.explain and self.fmt == "jsonl"  # the rows carry the compact explanation
         for line in python_lines:
-            result = evaluate_record(policy, self.raw_of(line), self.rules, self.as_of, False)
+            result = evaluate_record(policy, self.raw_of(line), self.rules, self.as_of, shown)
             py_results.append(result)
             if result.error is not None:
                 errors.append(error_line(result, self.lang))
                 continue
             rows = result_rows(result, False, self.lang)
-            if self.explain and self.fmt == "jsonl":
-                for row in rows:
-                    row["conditions"] = None  # decided by the Python engine: no condition columns
+            if shown:  # the object the rule's query gives, from the Python engine's decision
+                claim = coerce_claim(self.raw_of(line).parsed().data, policy.schema, policy.info.counties)
+                for row, item in zip(rows, result.results):
+                    row["conditions"] = python_conditions(policy, item.decision, claim)
             py_lines.append(line)
             py_texts.append(encode(rows) if encode else "")
             py_rows.append(len(rows))
@@ -474,14 +481,6 @@ def _shown_while_not_met(shown: List[Tuple[str, List[str]]]) -> List[str]:
     return parts
 
 
-def reading_condition(name: str, names: Iterable[str]) -> Optional[str]:
-    """The condition column whose value ``name`` shows (``o_<id>_<k>`` -> ``c_<id>``), if any."""
-    if not name.startswith("o_"):
-        return None
-    condition = "c_" + name[2:].rpartition("_")[0]
-    return condition if condition in names else None
-
-
 def _json_text(expr: str, kind: str) -> str:
     """A value as JSON text, as to_json writes it (exact numbers and dates as text)."""
     if kind in ("BOOLEAN", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):  # DuckDB writes true / false
@@ -489,6 +488,15 @@ def _json_text(expr: str, kind: str) -> str:
     if kind.startswith("DECIMAL") or kind == "DATE":
         return f"COALESCE('\"' || CAST({expr} AS VARCHAR) || '\"', 'null')"
     return f"COALESCE(CAST(to_json({_plain(expr, kind)}) AS VARCHAR), 'null')"
+
+
+def _value_read_text(expr: str, kind: str) -> str:
+    """A value read (an ``o_`` column) as JSON text, as ``compact.shortest`` writes it: an exact
+    number without the places its type pads it to (``"200000"``, not ``"200000.000000000000"``)."""
+    scale = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", kind)
+    if scale is None or scale.group(1) == "0":
+        return _json_text(expr, kind)
+    return f"COALESCE('\"' || rtrim(rtrim(CAST({expr} AS VARCHAR), '0'), '.') || '\"', 'null')"
 
 
 def _plain(expr: str, kind: str) -> str:

@@ -18,7 +18,7 @@ from ..ir import nodes as ir
 from ..ir.refs import sharing_key
 from .connection import connect
 from ..tables.line_blocks import FileBlocks, record_blocks
-from .run_checked import reading_condition
+from .compact import compact, python_conditions
 from .run_json_lines import run_json_lines
 from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
@@ -236,10 +236,13 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             write_error("".join(errors))
             errors.clear()
 
+    shown = explain and fmt in ("jsonl", "parquet")  # the rows carry the compact explanation
     for entry in entries:
+        python_decided = False
         if isinstance(entry, _Pending):
             if entry.index in fallback or set(entry.results) != set(entry.targets):
-                result = evaluate_record(policy, RawRecord(entry.line, entry.claim), rules, as_of, False)
+                result = evaluate_record(policy, RawRecord(entry.line, entry.claim), rules, as_of, shown)
+                python_decided = True
             else:
                 found = []
                 for rule in entry.targets:
@@ -255,10 +258,10 @@ def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[s
             errors.append(error_line(result, lang))
         else:
             rows = result_rows(result, False, lang)
-            if explain and isinstance(entry, _Pending) and fmt in ("jsonl", "parquet"):
+            if shown and isinstance(entry, _Pending):
                 for row, item in zip(rows, result.results):
-                    values = entry.results.get(item.rule)
-                    row["conditions"] = compact(values) if values is not None else None
+                    row["conditions"] = (python_conditions(policy, item.decision, entry.claim) if python_decided
+                                         else compact(entry.results[item.rule]))
             batch.extend(rows)
         if len(batch) >= 1024:
             flush()
@@ -308,32 +311,3 @@ def _require_engine() -> None:
         import pyarrow  # noqa: F401
     except ImportError:
         raise SqlError("Q007") from None
-
-
-def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
-    """An explanation as columns: each condition's result, the values read by the conditions not met
-    or unknown, the deciding conditions."""
-    from ..explain import json_value
-
-    plain = (bool, str, type(None))
-    found: Dict[str, Any] = {}
-    for name, value in values.items():
-        if name in _SKIP:
-            continue
-        shown_by = reading_condition(name, values)
-        if shown_by is not None and values[shown_by] is True:
-            continue  # a value read by a condition met: left out, as in the JSON Lines text
-        if isinstance(value, plain):
-            found[name] = value
-        elif isinstance(value, list):
-            found[name] = [v if isinstance(v, plain) else json_value(v) for v in value]
-        else:
-            found[name] = json_value(value)
-    items = values.get("items")
-    if items is not None:
-        found["items"] = [{k: (v if isinstance(v, plain) else json_value(v)) for k, v in item.items()
-                           if not isinstance(v, list)} for item in items]
-    return found
-
-
-_SKIP = frozenset(("key", "outcome", "amount", "missing", "_fallback", "items"))
