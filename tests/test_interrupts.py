@@ -329,3 +329,11 @@ def test_ctrl_c_while_the_package_is_imported(tmp_path, how):
     words = [line for line in said + rest.splitlines(keepends=True) if not line.startswith("import time:")]
     assert process.returncode == 130, "".join(said) + rest
     assert (out, "".join(words)) == ("", "interrupted.\n")
+
+
+def test_asking_the_package_for_a_private_name_imports_nothing():
+    """hasattr(subsidy_rules, "__main__") must not import __main__, which runs the command."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", "import subsidy_rules as s; print(hasattr(s, '__main__'), "
+                           "hasattr(s, 'launch'), hasattr(s, 'engine'))"], env=env, capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "False False True\n"), done.stderr

@@ -37,6 +37,8 @@ _HOMES = {
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:  # a submodule, as `import subsidy_rules` made them reachable before
+        if name.startswith("_") or name == "launch":  # __main__ and launch run the command when imported
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         try:
             return importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 
-def evaluate_many(policy: Policy, records: Iterable[Mapping], rule: Optional[str] = None,
+def evaluate_many(policy: "Policy", records: Iterable[Mapping], rule: Optional[str] = None,
                   as_of: Optional[_dt.date] = None, explain: bool = False) -> Iterator[Any]:
     """One RecordResult per record, in order; a bad record gives a result carrying its error.
 
@@ -74,7 +76,7 @@ def evaluate_many(policy: Policy, records: Iterable[Mapping], rule: Optional[str
     return run(policy, records, [rule] if rule else None, as_of, explain)
 
 
-def sort_into_lists(policy: Policy, records: Iterable[Mapping], rule: str = "five-lists",
+def sort_into_lists(policy: "Policy", records: Iterable[Mapping], rule: str = "five-lists",
                     as_of: Optional[_dt.date] = None) -> Iterator[Any]:
     """One ListResult per record of a classification rule (the five lists by default), in order."""
     from .batch import sort_into_lists as run

@@ -292,7 +292,7 @@ class EvaluationError(SubsidyRulesError):
         where = f"{self.span}: " if self.span else ""
         rule = f"[{self.rule}] " if self.rule else ""
         text = render(CLAIM, self.code, lang, {"expr": self.expr})
-        shown = [f"{expr} = {value}" for expr, value in self.operands if expr != value]  # not a literal's
+        shown = [f"{expr} = {value}" for expr, value in self.operands if expr]  # a literal is not named
         if shown:
             text += form("operand_values", lang, values=joined(shown, lang))
         return f"{where}{rule}[{self.code}] " + text

@@ -13,9 +13,14 @@ def main() -> int:
     try:
         from .cli import main as run
 
-        return run()
+        code = run()
     except KeyboardInterrupt:  # before the command could catch it itself
         return _interrupted(sys.argv[1:])
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: a late Ctrl-C changes nothing
+    except KeyboardInterrupt:
+        pass
+    return code
 
 
 def _interrupted(argv: Sequence[str]) -> int:

@@ -21,7 +21,7 @@ import attrs
 from ..facts import MAX_LIST
 from . import ast
 from .interpret import region_paths
-from .printer import to_text
+from .printer import operand_text, to_text
 from .types import Resolved, Scope, resolve
 
 PY_COMPARE = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "==": "==", "!=": "!="}
@@ -263,7 +263,7 @@ class Decide:
     def _Arith(self, node, ctx):
         left, right = self.expr(node.left, ctx), self.expr(node.right, ctx)
         if node.op == "/":
-            operands = self.ns.const((to_text(node.left), to_text(node.right)))
+            operands = self.ns.const((operand_text(node.left), operand_text(node.right)))
             return f"_div({left}, {right}, {self.ns.const(to_text(node))}, {operands})"
         return f"({left} {PY_ARITH[node.op]} {right})"
 
@@ -285,7 +285,7 @@ class Decide:
         args = ", ".join(self.expr(a, ctx) for a in node.args)
         if node.name in ("least", "greatest"):
             return f"{'_min' if node.name == 'least' else '_max'}(({args},))"
-        operands = self.ns.const(tuple(to_text(a) for a in node.args))
+        operands = self.ns.const(tuple(operand_text(a) for a in node.args))
         return f"_call({node.name!r}, {self.ns.const(to_text(node))}, {operands}, {args})"
 
     def _Aggregate(self, node, ctx):

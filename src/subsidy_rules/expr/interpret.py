@@ -23,7 +23,7 @@ from ..errors import EvaluationError
 from ..facts import bad, check_value, operand_values, record
 from ..logic import Bounds, add_bounds, bounds_of, compare_bounds, decide_chain, scale_bounds
 from . import ast
-from .printer import to_text
+from .printer import operand_text, to_text
 from .types import BUILTINS, Resolved, Scope, resolve
 
 Paths = Tuple[str, ...]
@@ -219,7 +219,7 @@ def _arith(node: ast.Arith, env: Env) -> Tracked:
     if left.value is None or right.value is None:
         return _unknown(left, right)
     if node.op == "/":
-        return Tracked(divide(left.value, right.value, to_text(node), (to_text(node.left), to_text(node.right))))
+        return Tracked(divide(left.value, right.value, to_text(node), (operand_text(node.left), operand_text(node.right))))
     return Tracked(_ARITH[node.op](left.value, right.value))
 
 
@@ -273,7 +273,7 @@ def _call(node: ast.Call, env: Env) -> Tracked:
     try:
         return Tracked(BUILTINS[node.name].impl(*values))  # type: ignore[misc]
     except (OverflowError, ValueError):
-        raise EvaluationError("X002", to_text(node), operands=operand_values(tuple(map(to_text, node.args)), values)) from None
+        raise EvaluationError("X002", to_text(node), operands=operand_values(tuple(map(operand_text, node.args)), values)) from None
 
 
 def _aggregate(node: ast.Aggregate, env: Env) -> Tracked:

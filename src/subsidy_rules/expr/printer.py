@@ -99,3 +99,8 @@ def _print(node: ast.Expr) -> str:
             text += " where " + _print(node.where)
         return text + ")"
     raise TypeError(f"cannot print {node!r}")  # pragma: no cover
+
+
+def operand_text(node: ast.Expr) -> str:
+    """An operand as an evaluation error names it; a literal is not named ("": its value is written)."""
+    return "" if isinstance(node, (ast.NumberLit, ast.TextLit, ast.BoolLit, ast.DateLit)) else to_text(node)
