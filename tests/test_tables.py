@@ -661,7 +661,8 @@ class TestUncomputedFormulas:
              b'<x:sheetData><x:row r="2"><x:c r="B2"><x:f>1+1</x:f><x:v>2</x:v></x:c>'
              b'<x:c r="C2"><x:f t="shared" ref="C2:C3" si="0">A2*2</x:f></x:c></x:row>'
              b'<x:row><x:c><x:v>1</x:v></x:c><x:c/><x:c><x:f t="shared" si="0"/><x:v></x:v></x:c></x:row>'
-             b'<x:row r="9"><x:c r="AA9" t="str"><x:f>"a"</x:f><x:v>a</x:v></x:c></x:row>'
+             b'<x:row r="9"><x:c r="AA9" t="str"><x:f>"a"</x:f><x:v>a</x:v></x:c>'
+             b'<x:c r="AB9" t="str"><x:f>IF(1,"","")</x:f><x:v></x:v></x:c></x:row>'
              b'</x:sheetData></x:worksheet>')
 
     def test_cells_with_a_formula_and_no_value_are_found_by_row_and_column(self):

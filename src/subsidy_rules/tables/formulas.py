@@ -49,7 +49,8 @@ def uncomputed_cells(stream: IO[bytes]) -> Dict[int, Set[int]]:
                     formula = child
                 elif name == "v":
                     value = child
-            if formula is not None and (value is None or not value.text):
+            # an empty value of a text result is a saved "" (=IF(B2="","",B2)), not a missing one
+            if formula is not None and (value is None or not value.text and element.get("t") != "str"):
                 found.setdefault(row, set()).add(column)
             element.clear()
         elif tag == "row":
