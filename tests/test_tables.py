@@ -681,3 +681,84 @@ class TestUncomputedFormulas:
         at = formulas.CHUNK - 2
         split = plain[:at] + b"<f>1</f>" + plain[at:]
         assert formulas.has_formulas(io.BytesIO(split))
+
+    def test_an_array_formula_without_a_result_fills_its_whole_range(self):
+        from subsidy_rules.tables.formulas import uncomputed_cells
+
+        sheet = (b'<worksheet><sheetData><row r="2"><c r="B2"><f t="array" ref="B2:C3">A2:A3*2</f></c></row>'
+                 b'<row r="3"><c r="B3"/></row>'
+                 b'<row r="5"><c r="D5"><f t="array" ref="D5:D6">1</f><v>1</v></c></row>'
+                 b'<row r="7"><c r="E7"><f t="array" ref="A1:B2">1</f></c></row></sheetData></worksheet>')
+        # B2:C3 unsaved fills four cells; D5:D6 saved fills none; a range not holding its cell is its cell only
+        assert uncomputed_cells(io.BytesIO(sheet)) == {2: {1, 2}, 3: {1, 2}, 7: {4}}
+
+
+def unsaved_workbook(path, header_formula=False):
+    """A workbook as a program writes it: formulas whose results were never saved."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编号", '="年龄"' if header_formula else "年龄"])
+    sheet.append(["A", 30])
+    sheet.append(["B", "=20+20"])
+    book.save(path)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_header_formula_without_a_result_is_refused_by_its_cell(tmp_path, engine):
+    unsaved_workbook(tmp_path / "h.xlsx", header_formula=True)
+    code, _, err = run("evaluate", tmp_path / "h.xlsx", "--entity", "labourer", "--engine", engine, "--lang", "en")
+    assert code == 2 and "[T013] B1: a formula" in err and "T005" not in err, err
+    unsaved_workbook(tmp_path / "d.xlsx")
+    code, out, err = run("evaluate", tmp_path / "d.xlsx", "--entity", "labourer", "--rule", TRAINING, "--engine", engine,
+                         "--lang", "en")
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["A"] and "[T013] B3: a formula" in err, err
+
+
+def chart_and_table(path):
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    chart = book.create_chartsheet("图表", 0)
+    data = book.worksheets[0]
+    data.title = "劳动力"
+    data.append(["编号", "年龄"])
+    data.append(["T1", 40])
+    bars = BarChart()
+    bars.add_data(Reference(data, min_col=2, min_row=1, max_row=2))
+    chart.add_chart(bars)
+    book.save(path)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_chart_sheet_is_no_table_and_the_first_table_is_read(tmp_path, engine):
+    chart_and_table(tmp_path / "c.xlsx")
+    code, out, err = run("evaluate", tmp_path / "c.xlsx", "--entity", "labourer", "--rule", TRAINING, "--engine", engine)
+    assert code == 0 and json.loads(out)["id"] == "T1", err
+    code, _, err = run("evaluate", tmp_path / "c.xlsx", "--entity", "labourer", "--sheet", "图表", "--engine", engine,
+                       "--lang", "en")
+    assert code == 2 and "[T012] sheet '图表' holds no table" in err and "sheets: 劳动力 (choose" in err, err
+    assert "internal error" not in err
+
+
+def damaged(path, good, cut):
+    import zipfile
+
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, cut(data) if name == "xl/worksheets/sheet1.xml" else data)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_damaged_sheet_stops_with_the_row_it_reached_and_writes_no_file(tmp_path, engine):
+    write_xlsx(tmp_path / "good.xlsx", ["编号", "年龄"], [[f"T{i}", 20 + i % 40] for i in range(300)])
+    damaged(tmp_path / "cut.xlsx", tmp_path / "good.xlsx", lambda data: data[: len(data) * 2 // 3])
+    damaged(tmp_path / "odd.xlsx", tmp_path / "good.xlsx",
+            lambda data: data.replace(b"<sheetData>", b'<sheetData><row r="x"><c r="A!"><v>1</v></c></row>'))
+    for name, row in (("cut", None), ("odd", 1)):
+        out = tmp_path / f"{name}.jsonl"
+        code, _, err = run("evaluate", tmp_path / f"{name}.xlsx", "--entity", "labourer", "--rule", TRAINING,
+                           "--engine", engine, "--out", out, "--lang", "en")
+        assert code == 2 and "[T004] cannot read the xlsx file" in err and "is damaged from row" in err, err
+        assert row is None or f"from row {row} on" in err
+        assert "internal error" not in err and not out.exists() and not list(tmp_path.glob(f"{name}.jsonl*"))

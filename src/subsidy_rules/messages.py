@@ -218,6 +218,9 @@ TABLES: Dict[str, Tuple[str, str]] = {
                            "done, {rows} row(s) written before the interruption"),
     "needs-out": ("--format {fmt} 需要用 --out 指定输出文件", "--format {fmt} needs an output file: give --out FILE"),
     "sheet": ("判定结果", "results"),
+    "damaged-sheet": ("{file}:工作表 “{sheet}” 从第 {row} 行起已损坏,读不下去({detail});请用 Excel 或 WPS 打开、另存后再读取",
+                      "{file}: sheet '{sheet}' is damaged from row {row} on and cannot be read further ({detail}); "
+                      "open it in Excel or WPS, save it again and read it again"),
     "same-file": ("{first} 和 {second} 是同一个文件({path}):一个会覆盖另一个,请换一个文件名",
                   "{first} and {second} name the same file ({path}): one would overwrite the other; choose another name"),
     "out-folder": ("--out {path} 是一个文件夹:请给出一个文件名", "--out {path} is a folder: give a file name"),

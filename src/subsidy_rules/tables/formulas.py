@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import IO, Dict, Set
+from typing import IO, Dict, Iterator, Set, Tuple
 
 CHUNK = 1 << 22
+MAX_SPAN = 1 << 20  # cells an array formula may fill (a sheet holds at most 2**20 rows)
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 
@@ -51,11 +52,28 @@ def uncomputed_cells(stream: IO[bytes]) -> Dict[int, Set[int]]:
                     value = child
             # an empty value of a text result is a saved "" (=IF(B2="","",B2)), not a missing one
             if formula is not None and (value is None or not value.text and element.get("t") != "str"):
-                found.setdefault(row, set()).add(column)
+                for cell_row, cell_column in _spanned(formula, row, column):
+                    found.setdefault(cell_row, set()).add(cell_column)
             element.clear()
         elif tag == "row":
             element.clear()
     return found
+
+
+def _spanned(formula: ET.Element, row: int, column: int) -> Iterator[Tuple[int, int]]:
+    """The cells a formula fills: an array formula (``t="array" ref="C2:C5"``) is written in its
+    first cell only and fills its whole range; any other formula fills its own cell."""
+    corners = (formula.get("ref") or "").split(":") if formula.get("t") == "array" else []
+    if len(corners) != 2 or not all(_CELL_REF.match(corner) for corner in corners):
+        yield row, column
+        return
+    (top, left), (bottom, right) = (_position(corner, row, column) for corner in corners)
+    if not (top <= row <= bottom and left <= column <= right) or (bottom - top + 1) * (right - left + 1) > MAX_SPAN:
+        yield row, column  # a range not holding its own cell, or absurdly large, is not believed
+        return
+    for cell_row in range(top, bottom + 1):
+        for cell_column in range(left, right + 1):
+            yield cell_row, cell_column
 
 
 def _position(ref, row_number: int, column: int):

@@ -222,16 +222,17 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
         raise ClaimError("T004", "", fmt="xlsx", detail=f"{_name(source)}: {exc.__class__.__name__}: {exc}") from None
     try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise ClaimError("T007", "", sheet=sheet, choices=", ".join(book.sheetnames))
-            worksheet = book[sheet]
-        else:
-            worksheet = book.worksheets[0]
+        tables = [each.title for each in book.worksheets]  # not chart sheets: they hold no cells
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ClaimError("T007", "", sheet=sheet, choices=", ".join(tables))
+        chosen = sheet if sheet is not None else (tables or book.sheetnames or [""])[0]
+        if chosen not in tables:  # a chart sheet, asked for or the workbook's only kind
+            raise ClaimError("T012", "", sheet=chosen, choices=", ".join(tables))
+        worksheet = book[chosen]
         if hasattr(worksheet, "reset_dimensions"):
             worksheet.reset_dimensions()  # a wrong stored size must not cut the table short
         uncomputed = _uncomputed_formulas(worksheet)
-        rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        rows = enumerate(_sheet_rows(worksheet, source), start=1)
         head: List[Tuple[int, Sequence[Any]]] = []
         filled = 0
         for item in rows:  # the header is among the first rows that hold anything, after blank ones
@@ -240,8 +241,12 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
             if filled >= HEADER_SEARCH or len(head) >= BLANK_SEARCH:
                 break
         found = _header_row(head)
+        unsaved_above = [f"{letter(i)}{number}" for number, _ in head[:found + 1 if found >= 0 else None]
+                         for i in sorted(uncomputed.get(number, ()))]
+        if unsaved_above:  # a header read as empty would drop its column, or make a data row the header
+            raise ClaimError("T013", ", ".join(unsaved_above))
         if found < 0:  # nothing to read is not nothing to decide: say which sheets there are
-            raise ClaimError("T012", "", sheet=worksheet.title, choices=", ".join(book.sheetnames))
+            raise ClaimError("T012", "", sheet=worksheet.title, choices=", ".join(tables))
         plans = plan_columns(head[found][1], schema, entity, positions=True)
 
         def convert(kind: str, value: Any) -> Any:
@@ -263,6 +268,27 @@ def read_xlsx(source: Any, schema: m.FactSchema, entity: Optional[str] = None, s
         book.close()
 
 
+_DAMAGE = (ParseError, OSError, EOFError, ValueError, TypeError, KeyError, IndexError, zipfile.BadZipFile, zlib.error)
+
+
+def _sheet_rows(worksheet: Any, source: Any) -> Iterator[Sequence[Any]]:
+    """The sheet's rows as openpyxl reads them; damaged sheet XML (cut short, a cell openpyxl cannot
+    read) ends the reading with T004 naming the row reached, not an error of openpyxl's own."""
+    rows = worksheet.iter_rows(values_only=True)
+    reached = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except _DAMAGE as exc:
+            detail = table_word_pair("damaged-sheet", file=_name(source), sheet=worksheet.title, row=reached + 1,
+                                     detail=f"{exc.__class__.__name__}: {exc}")
+            raise ClaimError("T004", "", fmt="xlsx", detail=detail) from None
+        reached += 1
+        yield cells
+
+
 def _uncomputed_formulas(worksheet: Any) -> Dict[int, Set[int]]:
     """The sheet's formula cells without a saved result (formulas.py); none when its XML cannot be
     scanned: openpyxl then reports the damage itself as it reads the rows."""
@@ -275,7 +301,7 @@ def _uncomputed_formulas(worksheet: Any) -> Dict[int, Set[int]]:
                 return {}
         with source() as stream:
             return uncomputed_cells(stream)
-    except (ParseError, OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error):
+    except _DAMAGE:
         return {}
 
 
