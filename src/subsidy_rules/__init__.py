@@ -9,9 +9,8 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, List
 
 if TYPE_CHECKING:
     from .claims import coerce_claim, parse_text, read_claim
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from .loading import check_policy, load_policy, trace_policy
     from .resources import bundled_policy_dir
     from .runtime import Outcome, Verdict
+    from .table_api import evaluate_many, sort_into_lists
 
 # Each public name and the module it lives in. They are imported when first used, so that
 # `import subsidy_rules` costs nothing before the command line can guard against Ctrl-C
@@ -31,6 +31,7 @@ _HOMES = {
     **dict.fromkeys(("check_policy", "load_policy", "trace_policy"), "loading"),
     "bundled_policy_dir": "resources",
     **dict.fromkeys(("Outcome", "Verdict"), "runtime"),
+    **dict.fromkeys(("evaluate_many", "sort_into_lists"), "table_api"),
 }
 
 
@@ -62,23 +63,3 @@ __all__ = [
     "read_claim", "coerce_claim", "parse_text", "bundled_policy_dir", "trace_policy", "evaluate_many",
     "sort_into_lists",
 ]
-
-
-def evaluate_many(policy: "Policy", records: Iterable[Mapping], rule: Optional[str] = None,
-                  as_of: Optional[_dt.date] = None, explain: bool = False) -> Iterator[Any]:
-    """One RecordResult per record, in order; a bad record gives a result carrying its error.
-
-    Records are plain data (as read from JSON or CSV) and are checked against the
-    fact schema; with ``explain`` each result carries the full Decision.
-    """
-    from .batch import evaluate_many as run  # the facade imports the batch runner only when used
-
-    return run(policy, records, [rule] if rule else None, as_of, explain)
-
-
-def sort_into_lists(policy: "Policy", records: Iterable[Mapping], rule: str = "five-lists",
-                    as_of: Optional[_dt.date] = None) -> Iterator[Any]:
-    """One ListResult per record of a classification rule (the five lists by default), in order."""
-    from .batch import sort_into_lists as run
-
-    return run(policy, records, rule, as_of)
