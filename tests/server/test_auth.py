@@ -219,3 +219,18 @@ def test_cors_allows_only_the_named_origins(policy):
     assert "access-control-allow-origin" not in other.headers
     denied = in_process(app, "GET", "/api/v1/rules", headers={"Origin": "https://case.example"})
     assert denied.status_code == 401
+
+
+def test_an_evaluation_error_names_the_rule_file_from_the_policy_folder(mini_dir):
+    """The caller of the API reads rules/r.yaml:LINE:COLUMN, never where the server keeps its files."""
+    (mini_dir / "rules" / "r.yaml").write_text(
+        "id: r\ntitle: {zh: 除法, en: Division}\nsource: {document: 测试}\nin_force: {from: 2016-01-01}\n"
+        "applies_to: labourer\nconditions:\n  - id: c\n    label: {zh: 条件, en: Condition}\n"
+        "    expr: 100 / labourer.age > 1\n", encoding="utf-8")
+    app = build_app(subsidy_rules.load_policy(mini_dir))
+    response = in_process(app, "POST", "/api/v1/explain", params={"rule": "r", "lang": "en"},
+                          json={"labourer": {"age": 0}})
+    error = response.json()["error"]
+    assert response.status_code == 422 and error["code"] == "X001", response.text
+    assert error["message"].startswith("rules/r.yaml:9:11: [r] [X001] division by zero"), error["message"]
+    assert str(mini_dir) not in response.text

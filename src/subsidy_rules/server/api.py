@@ -12,6 +12,7 @@ import asyncio
 import datetime as _dt
 import json
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
@@ -22,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..claims import coerce_claim, parse_text
 from ..engine import Policy
-from ..errors import ClaimError, SubsidyRulesError, did_you_mean
+from ..errors import ClaimError, EvaluationError, SubsidyRulesError, did_you_mean
 from ..facts import iso_date
 from ..explain import document, json_value, render_markdown, render_text
 from ..messages import LANGS, SERVER, render, suggestion_text, type_word
@@ -281,10 +282,26 @@ def _claims_and_options(request: Request, data: Any, lang: str, limits: Limits) 
 
 def _decisions(policy: Policy, data: Any, options: Options):
     claim = coerce_claim(data, policy.schema, policy.info.counties)
-    decisions = policy.evaluate(claim, rule=options.rule, as_of=options.as_of)
+    try:
+        decisions = policy.evaluate(claim, rule=options.rule, as_of=options.as_of)
+    except EvaluationError as exc:
+        raise _named_in_policy_folder(exc, policy.model.root) from None
     if not decisions:
         raise ClaimError("C007", "", choices=", ".join(sorted({r.applies_to for r in policy.rules})))
     return decisions
+
+
+def _named_in_policy_folder(exc: EvaluationError, root: str) -> EvaluationError:
+    """The error with its rule file named from the policy folder (rules/r.yaml:12:5), as policy staff
+    know it: where the server keeps its files is no business of the API's callers."""
+    if exc.span is None:
+        return exc
+    file = Path(exc.span.file)
+    try:
+        shown = file.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        shown = file.name
+    return EvaluationError(exc.code, exc.expr, exc.rule, attrs.evolve(exc.span, file=shown), exc.operands)
 
 
 def _short(decisions: Sequence[Any]) -> Dict[str, Any]:
