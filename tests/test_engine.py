@@ -302,7 +302,22 @@ class TestRounding:
                      lambda: policy.explain({"labourer": {"age": 0}}, "r", as_of=AS_OF)):
             with pytest.raises(EvaluationError) as info:
                 call()
-            assert info.value.code == "X001"
+            # the one-shot calls name the rule and the division's place, whichever path decided
+            assert (info.value.code, info.value.rule, info.value.span.line) == ("X001", "r", 10), info.value.span
+
+    def test_an_error_in_a_table_names_the_rule_and_the_place(self, mini_dir, tmp_path):
+        from subsidy_rules.cli import main
+
+        write(mini_dir / "rules" / "r.yaml", ROUNDING_RULE.replace("labourer.age * 0.005 - 0.0001 * 0", "100 / labourer.age"))
+        table = tmp_path / "t.jsonl"
+        table.write_text('{"labourer": {"age": 0}}\n{"labourer": {"age": 5}}\n', encoding="utf-8")
+        for engine in ("python", "duckdb"):
+            errors = tmp_path / f"{engine}.txt"
+            code = main(["evaluate", str(table), "--policy", str(mini_dir), "--as-of", "2017-07-31", "--engine", engine,
+                         "--errors", str(errors), "--out", str(tmp_path / f"{engine}.jsonl"), "--lang", "en"])
+            assert code == 2
+            assert errors.read_text(encoding="utf-8").startswith(
+                f"line 1: {mini_dir / 'rules' / 'r.yaml'}:10:9: [r] [X001] division by zero in 100 / labourer.age"), engine
 
     def test_unneeded_amount_is_not_evaluated_for_missing_facts(self, mini_dir):
         """An undetermined condition: the amount was not needed, so its division by zero must not

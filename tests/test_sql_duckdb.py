@@ -114,7 +114,7 @@ def test_a_day_out_of_the_references_range_hands_the_row_over(policy, con, tmp_p
     outputs = []
     for engine in ("python", "duckdb"):
         done = run_cli("evaluate", str(lines), "--engine", engine, "--out", str(tmp_path / f"{engine}.jsonl"), "--lang", "en")
-        assert "line 1: [X002]" in done.stderr and "records read 2 = decided 1 + rejected 1" in done.stderr, done.stderr
+        assert "demonstration-village.yaml:67:46: [demonstration-village] [X002]" in done.stderr and "records read 2 = decided 1 + rejected 1" in done.stderr, done.stderr
         assert "(with village.assessment_date = 0001-03-01, " in done.stderr, done.stderr
         outputs.append((tmp_path / f"{engine}.jsonl").read_bytes())
     assert outputs[0] == outputs[1]

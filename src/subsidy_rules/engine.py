@@ -52,6 +52,13 @@ def _place_of(rule: m.Rule, expr: str) -> Optional[Span]:
     return rule.span
 
 
+def _placed(exc: Exception, rule: m.Rule) -> EvaluationError:
+    """An error met evaluating ``rule``, naming the rule and where in its file it arose."""
+    if isinstance(exc, EvaluationError):
+        return EvaluationError(exc.code, exc.expr, rule.id, _place_of(rule, exc.expr), exc.operands)
+    return EvaluationError("X002", exc.__class__.__name__, rule.id, rule.span)
+
+
 @attrs.frozen
 class PolicyRef:
     name: str
@@ -521,10 +528,8 @@ class Policy:
         def make(claim: Mapping) -> Decision:
             try:
                 raw = explain(claim)
-            except EvaluationError as exc:
-                raise EvaluationError(exc.code, exc.expr, compiled.rule.id, _place_of(compiled.rule, exc.expr), exc.operands) from None
-            except (InvalidOperation, ArithmeticError) as exc:
-                raise EvaluationError("X002", exc.__class__.__name__, compiled.rule.id, compiled.rule.span) from None
+            except (EvaluationError, InvalidOperation, ArithmeticError) as exc:
+                raise _placed(exc, compiled.rule) from None
             return new(Decision, (raw.verdict, raw, binding))
 
         return make
@@ -533,7 +538,10 @@ class Policy:
         """Decide one rule for one claim, without an explanation."""
         day, jurisdiction, facts = self._claim_parts(claim, as_of)
         compiled = self.compiled(rule, day)
-        return self._bind(compiled, day, jurisdiction)[2 if checked_facts else 0](facts)
+        try:
+            return self._bind(compiled, day, jurisdiction)[2 if checked_facts else 0](facts)
+        except (EvaluationError, InvalidOperation, ArithmeticError) as exc:
+            raise _placed(exc, compiled.rule) from None
 
     def evaluate(self, claim: Mapping, rule: Optional[str] = None, as_of: Optional[_dt.date] = None) -> List[Decision]:
         """Decisions, with explanations, for every rule that applies to the claim (or the one named)."""
