@@ -617,6 +617,7 @@ def test_rows_the_python_engine_decides_carry_the_conditions_sql_would_give(poli
     assert len(rows) == len(again) > 500
     for a, b in zip(rows, again):
         assert a == b, (a["rule"], a["line"])
+    assert written == plain  # byte for byte: the object is written without spaces whichever engine decided
     assert all(isinstance(row["conditions"], dict) for row in again)
     assert sum(1 for row in again if any(k.startswith("o_") for k in row["conditions"])) > 300
 
@@ -691,6 +692,7 @@ def test_a_decimal_value_read_is_written_alike_by_sql_and_by_the_python_engine(p
     R.run_table(policy, records, rules=["startup-loan-interest-subsidy"], explain=True, fmt="jsonl", writer=writer,
                 write_error=lambda text: None, summary=Summary())
     writer.close()
+    assert writer_out.getvalue() == out, "the Arrow path writes the line as the text path does"
     found.append(json.loads(writer_out.getvalue())["conditions"])
     assert found[0]["c_household_cap_left"] is False and found[0]["o_household_cap_left_0"] == shown, found[0]
     assert found[1] == found[0] and found[2] == found[0]

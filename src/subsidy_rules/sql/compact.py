@@ -12,10 +12,12 @@ import weakref
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from ..batch import evaluate_columns
 from ..decision_json import json_value
 from ..ir import nodes as ir
 from ..ir.refs import sharing_key
 from ..ir.result import RawItem, RawResult
+from ..tables.writers import Column
 
 _SKIP = frozenset(("key", "outcome", "amount", "missing", "_fallback", "items"))
 _PLAIN = (bool, str, type(None))
@@ -67,6 +69,16 @@ def compact(values: Mapping[str, Any]) -> Dict[str, Any]:
 
 _LEAN = frozenset(("key", "outcome", "amount", "status", "missing", "amount_missing"))
 _COLUMNS: "weakref.WeakKeyDictionary[Any, Dict[Any, Tuple[Any, ...]]]" = weakref.WeakKeyDictionary()
+
+
+def table_columns(fmt: str, explain: bool = False) -> Tuple[Column, ...]:
+    """The output columns of `evaluate --engine duckdb`: those of the Python engine, and with
+    ``explain`` the compact condition columns (JSON Lines, Parquet) instead of a reasons tree,
+    written without spaces whichever engine decided the row."""
+    found = evaluate_columns(fmt, False)
+    if explain and fmt in ("jsonl", "parquet"):
+        found = found + (Column("conditions", "compact", None),)
+    return found
 
 
 def python_conditions(policy: Any, decision: Any, claim: Mapping[str, Any]) -> Dict[str, Any]:

@@ -21,10 +21,10 @@ import attrs
 
 from ..claims import coerce_claim
 from ..facts import LIMIT
-from ..batch import RawRecord, Summary, error_line, evaluate_columns, evaluate_record, result_rows, rule_entry
+from ..batch import RawRecord, Summary, error_line, evaluate_record, result_rows, rule_entry
 from ..tables.line_blocks import utf8_buffers
 from ..tables.writers import encoder
-from .compact import python_conditions, reading_condition
+from .compact import python_conditions, reading_condition, table_columns
 from .connection import arrow_of
 from ..ir.refs import sharing_key
 from .json_checks import lit, quote_name
@@ -286,7 +286,7 @@ class CheckedChunk:
             return [attrs.evolve(a, rows=(a.rows if columns is None else a.rows.select(columns)).filter(
                 pc.invert(pc.is_in(a.rows.column("line"), value_set=taken)))) for a in self.answers] \
                 if python_lines else self.answers
-        encode = encoder(self.fmt, evaluate_columns(self.fmt, False), self.newline)
+        encode = encoder(self.fmt, table_columns(self.fmt, self.explain), self.newline)
         decided_by["python"] += len(python_lines)
         decided_by["sql"] += len(self.numbers) - len(python_lines)
         py_lines: List[int] = []

@@ -18,7 +18,7 @@ from ..ir import nodes as ir
 from ..ir.refs import sharing_key
 from .connection import connect
 from ..tables.line_blocks import FileBlocks, record_blocks
-from .compact import compact, python_conditions
+from .compact import compact, python_conditions, table_columns
 from .run_json_lines import run_json_lines
 from .run_csv import run_csv, simple_csv
 from .run_parquet import readable, run_parquet
@@ -110,18 +110,6 @@ class _Pending:
     day: _dt.date
     index: int = 0
     results: Dict[str, Any] = attrs.field(factory=dict)
-
-
-def table_columns(fmt: str, explain: bool = False):
-    """The output columns of `evaluate --engine duckdb`: those of the Python engine, and with
-    ``explain`` the compact condition columns (JSON Lines, Parquet) instead of a reasons tree."""
-    from ..batch import evaluate_columns
-    from ..tables.writers import Column as OutputColumn
-
-    found = evaluate_columns(fmt, False)
-    if explain and fmt in ("jsonl", "parquet"):
-        found = found + (OutputColumn("conditions", "json", None),)
-    return found
 
 
 def run_table(policy: Any, records: Iterable[Any], *, rules: Optional[Sequence[str]] = None,

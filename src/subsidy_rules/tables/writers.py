@@ -34,7 +34,7 @@ from .optional import need
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
 TEXT_FORMATS = ("jsonl", "csv")
-KINDS = ("integer", "text", "any", "decimal", "list", "json")
+KINDS = ("integer", "text", "any", "decimal", "list", "json", "compact")
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, the header row included
 
 
@@ -43,7 +43,8 @@ class Column:
     """An output column: its key (the JSON Lines key) and what it holds.
 
     kind: integer, text, any (text or integer, e.g. a record id), decimal (a decimal
-    string such as "1500.00", or None), list (of text), json (any JSON value)."""
+    string such as "1500.00", or None), list (of text), json (any JSON value), compact (any
+    JSON value, written without spaces, as DuckDB writes the SQL path's explanation)."""
 
     key: str
     kind: str = "text"
@@ -67,9 +68,23 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def json_text(kind: str, value: Any) -> str:
+    """A json or compact column's value as JSON text."""
+    if kind == "compact":
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False)
+
+
 def encoder(fmt: str, columns: Sequence[Column], lineterminator: str = "\n") -> Optional[Callable[[Iterable[Row]], str]]:
     """A function rows -> text for a text format (None for xlsx and Parquet). Pure, so a worker
     process can run it; the text is what the writer would write for the same rows."""
+    compact = {c.key for c in columns if c.kind == "compact"}
+    if fmt == "jsonl" and compact:
+        def jsonl_compact(rows: Iterable[Row]) -> str:
+            return "".join("{" + ", ".join(json.dumps(key, ensure_ascii=False) + ": " + json_text(
+                "compact" if key in compact else "json", value) for key, value in row.items()) + "}\n" for row in rows)
+
+        return jsonl_compact
     if fmt == "jsonl":
         def jsonl(rows: Iterable[Row]) -> str:
             return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -269,8 +284,8 @@ class XlsxWriter(RowWriter):
             return cell
         if kind == "list":
             value = ";".join(str(v) for v in value)
-        elif kind == "json":
-            value = json.dumps(value, ensure_ascii=False)
+        elif kind == "json" or kind == "compact":
+            value = json_text(kind, value)
         elif isinstance(value, bool) or not isinstance(value, (int, str)):
             value = str(value)
         if isinstance(value, int):
@@ -344,7 +359,7 @@ class ParquetWriter(RowWriter):
         self._pq = need("pyarrow.parquet", "parquet")
         pa = self._pa
         types = {"integer": pa.int64(), "text": pa.string(), "any": pa.string(), "decimal": pa.decimal128(38, 2),
-                 "list": pa.list_(pa.string()), "json": pa.string()}
+                 "list": pa.list_(pa.string()), "json": pa.string(), "compact": pa.string()}
         self._schema = pa.schema([(c.key, types[c.kind]) for c in self.columns])
         self._file = AtomicFile(target)
         self._buffer: Dict[str, List[Any]] = {c.key: [] for c in self.columns}
@@ -364,8 +379,8 @@ class ParquetWriter(RowWriter):
             return value if isinstance(value, str) else str(value)
         if kind == "list":
             return [str(v) for v in value]
-        if kind == "json":
-            return json.dumps(value, ensure_ascii=False)
+        if kind == "json" or kind == "compact":
+            return json_text(kind, value)
         return value
 
     def write_many(self, rows: Iterable[Row]) -> None:
