@@ -305,6 +305,33 @@ class TestRounding:
             # the one-shot calls name the rule and the division's place, whichever path decided
             assert (info.value.code, info.value.rule, info.value.span.line) == ("X001", "r", 10), info.value.span
 
+    def test_an_amount_too_large_for_the_fen_names_its_expression_and_value(self, mini_dir, tmp_path):
+        """Facts within the claim checks can multiply past what a decimal holds to the fen: X002 names
+        the amount's expression and its value, at the amount's place, on every path and engine."""
+        from subsidy_rules.cli import main
+
+        write(mini_dir / "rules" / "r.yaml", ROUNDING_RULE.replace(
+            "labourer.age * 0.005 - 0.0001 * 0", "labourer.age * labourer.age * 999999999999"))
+        policy = subsidy_rules.load_policy(mini_dir)
+        claim = {"labourer": {"age": 99_999_999_999_999}}
+        for call in (lambda: policy.decide(claim, "r", as_of=AS_OF), lambda: policy.explain(claim, "r", as_of=AS_OF)):
+            with pytest.raises(EvaluationError) as info:
+                call()
+            assert (info.value.code, info.value.rule, info.value.span.line) == ("X002", "r", 10)
+            assert info.value.message("en").endswith(
+                "[X002] result out of range: labourer.age * labourer.age * 999999999999 (with labourer.age * "
+                "labourer.age * 999999999999 = 9999999999989800000000000200999999999999)")
+        table = tmp_path / "t.jsonl"
+        table.write_text('{"labourer": {"age": 99999999999999}}\n{"labourer": {"age": 5}}\n', encoding="utf-8")
+        outputs = []
+        for engine in ("python", "duckdb"):
+            errors, out = tmp_path / f"{engine}.txt", tmp_path / f"{engine}.jsonl"
+            assert main(["evaluate", str(table), "--policy", str(mini_dir), "--as-of", "2017-07-31", "--engine", engine,
+                         "--errors", str(errors), "--out", str(out), "--lang", "en"]) == 2
+            assert "[r] [X002] result out of range: labourer.age * labourer.age" in errors.read_text(encoding="utf-8")
+            outputs.append(out.read_bytes())
+        assert outputs[0] == outputs[1] and b'"amount": "24999999999975.00"' in outputs[0]
+
     def test_an_error_in_a_table_names_the_rule_and_the_place(self, mini_dir, tmp_path):
         from subsidy_rules.cli import main
 

@@ -21,6 +21,7 @@ from . import gcpause
 from .errors import EvaluationError
 from .expr import ast
 from .expr.codegen import Context, Decide, Emitter, FastExplain, Level, Namespace
+from .expr.printer import to_text
 from .expr.types import Scope, resolve
 from .ir import nodes as ir
 from .ir.reference import checklist_score
@@ -167,7 +168,7 @@ class _RuleCompiler:
             out.line("else:")
         with out.block() if unset else _same():
             value, slots = self.region(out, amount.region, ctx)
-            rounded = value if amount.rounded else f"_fen({value})"
+            rounded = value if amount.rounded else f"_fen({value}, {self.ns.const(to_text(amount.region.expr))})"
             out.line(f"{var} = {rounded}")
             observed = "(" + "".join(s + ", " for s in slots) + ")"
             if slots and set(slots) <= set(self.param_vars.values()):
@@ -295,7 +296,8 @@ class _RuleCompiler:
                     out.line("return _V_ok")
                 else:
                     value = decide.expr(rule.amount.region.expr, ctx)
-                    out.line(f"return _mk(True, None if {self.unset(rule.amount)} else _fen({value}))")
+                    text = self.ns.const(to_text(rule.amount.region.expr))
+                    out.line(f"return _mk(True, None if {self.unset(rule.amount)} else _fen({value}, {text}))")
             out.line("return _V_no")
             return True
         items = rule.items
@@ -313,7 +315,7 @@ class _RuleCompiler:
                 if items.amount is not None:
                     value = decide.expr(items.amount.region.expr, inner)
                     if not items.amount.rounded:
-                        value = f"_fen({value})"
+                        value = f"_fen({value}, {self.ns.const(to_text(items.amount.region.expr))})"
                     out.line(f"if not {self.unset(items.amount)}: _total += {value}")
             if items.require == "all":
                 out.line("else: return _V_no")

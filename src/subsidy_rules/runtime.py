@@ -47,12 +47,13 @@ def _bail() -> Any:
     raise Bail()
 
 
-def fen(value: Any) -> Decimal:
-    """Round an amount to the fen, half up."""
+def fen(value: Any, text: str = "") -> Decimal:
+    """Round an amount to the fen, half up. ``text`` is the amount's expression, for the error of
+    an amount too large to hold to the fen."""
     try:
         return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise EvaluationError("X002", str(value)) from None
+        raise EvaluationError("X002", text or str(value), operands=operand_values((text,), (value,))) from None
 
 
 def _getm(record: Any, name: str) -> Any:

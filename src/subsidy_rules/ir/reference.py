@@ -24,6 +24,7 @@ import attrs
 from .. import gcpause
 from .. import model as m
 from ..expr.interpret import Env, Tracked, chain, evaluate_tracked, merge
+from ..expr.printer import to_text
 from ..expr.types import Scope
 from ..facts import bad, record
 from ..logic import Truth, and3
@@ -156,7 +157,7 @@ class _Evaluator:
             return None, NO_STANDARD, (), ()  # it reads a standard the source does not set
         found, observed = self.region(amount.region, env)
         if found.value is not None:
-            return fen(found.value), PAID, (), observed
+            return fen(found.value, to_text(amount.region.expr)), PAID, (), observed
         # facts it needs are missing (or it has no value from these facts, like the least of nothing)
         return None, PENDING, found.unknown, observed
 
