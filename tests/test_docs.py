@@ -71,3 +71,27 @@ def test_shown_output_cuts_and_normalisation() -> None:
     assert "output differs" in compare("", "something", "x")
     assert merge_shown("a\n…\nold", "a\nb\nc\nnew") == "a\n…\nnew"
     assert split_transcript("$ one \\\n  two\nout\n$ three\n") == [("one \\\n  two", "out"), ("three", "")]
+
+
+def test_every_error_code_has_its_row_in_the_codes_tables() -> None:
+    """Each code a user can meet is in docs/cli.md (policy, claim, table, evaluation, SQL target errors)
+    or docs/api.md (server errors), with its message in both languages as the catalogue words it."""
+    import re
+
+    from subsidy_rules import messages
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    tables = {"cli.md": (messages.DIAGNOSTICS, messages.CLAIM, messages.SQL_MESSAGES), "api.md": (messages.SERVER,)}
+    missing = []
+    for name, catalogues in tables.items():
+        text = (docs / name).read_text(encoding="utf-8")
+        for catalogue in catalogues:
+            for code, (zh, en) in catalogue.items():
+                if not re.fullmatch(r"[A-Z]\d{3}", code) or (name == "api.md" and code >= "S020"):
+                    continue  # S020 on are the words `serve` prints as it starts, not error codes
+                rows = [line for line in text.splitlines() if line.startswith(f"| {code} |")]
+                if not rows:
+                    missing.append(f"{name}: {code}")
+                elif name == "cli.md" and not any(f"| {zh} |" in row and f"| {en} |" in row for row in rows):
+                    missing.append(f"{name}: {code} words differ from the catalogue")
+    assert not missing, missing

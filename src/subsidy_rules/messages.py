@@ -615,7 +615,6 @@ SERVER: Dict[str, Tuple[str, str]] = {
     "S010": ("服务器内部错误(请求编号 {request_id})", "internal server error (request id {request_id})"),
     "S011": ("参数 {name} 的取值 “{value}” 无效,可选:{choices}", "parameter {name} has invalid value '{value}'; choose one of: {choices}"),
     "S012": ("“{key}” 应当是{expected}", "'{key}' should be {expected}"),
-    "S013": ("服务器正忙,请稍后再试", "the server is busy; try again shortly"),
     "S020": ('错误:绑定 {host} 会让其他计算机访问申报材料(含姓名、身份证号)。请用 --tokens 文件 指定访问令牌,或明确加上 --no-auth。', 'error: binding {host} lets other computers reach claims (names, ID numbers). Give bearer tokens with --tokens FILE, or say --no-auth explicitly.'),  # serve: needs_auth
     "S021": ('错误:--tokens 与 --no-auth 不能同时使用。', 'error: --tokens and --no-auth cannot be used together.'),  # serve: both
     "S022": ('警告:--no-auth:{host}:{port} 上的接口不需要令牌,任何能连到这台计算机的人都能提交和查看申报材料。', 'warning: --no-auth: the API on {host}:{port} takes no token; anyone who can reach this computer can submit and read claims.'),  # serve: no_auth
@@ -662,4 +661,14 @@ SQL_MESSAGES: Dict[str, Tuple[str, str]] = {
              "'{key}' in the mapping file names the column '{column}', which {other} already uses; one column holds one thing"),
     "Q010": ("映射文件中 “{key}” 的名称 “{column}” 以下划线开头:这样的名称留给查询自己的列,请换一个",
              "'{key}' in the mapping file names '{column}', which starts with an underscore: such names are kept for the query's own columns; choose another"),
+}
+# details of a mapping file's Q001
+SQL_WORDS: Dict[str, Tuple[str, str]] = {
+    "not-a-mapping": ("这里应当是“键: 值”形式的映射", "a mapping (key: value) is expected"),
+    "should-be-mapping": ("“{name}” 下应当是“键: 值”形式的映射", "'{name}' should be a mapping (key: value)"),
+    "unreadable": ("{path}:{detail}", "{path}: {detail}"),
+    # what else uses a column (Q009, Q013)
+    "key-column": ("主键列", "the key column"),
+    "entity": ("实体 “{name}”", "entity '{name}'"),
+    "fact": ("事实 “{name}”", "fact '{name}'"),
 }

@@ -22,7 +22,7 @@ import attrs
 
 from .. import model as m
 from ..errors import SubsidyRulesError, did_you_mean, yaml_problem_words
-from ..messages import SQL_MESSAGES, Word, render, suggestion_text
+from ..messages import SQL_MESSAGES, SQL_WORDS, Word, render, suggestion_text, word_pair
 from ..source import Span, YamlProblem, YMap, YScalar, parse_yaml, read_source
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -43,7 +43,7 @@ class SqlError(SubsidyRulesError):
         args = dict(self.args_)
         if "candidates" in args:
             args["suggestion"] = suggestion_text(tuple(args.pop("candidates")), lang)  # type: ignore[arg-type]
-        text = render(SQL_MESSAGES, self.code, lang, args)
+        text = f"[{self.code}] " + render(SQL_MESSAGES, self.code, lang, args)
         return f"{self.span}: {text}" if self.span is not None else text
 
 
@@ -166,11 +166,11 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
     except YamlProblem as problem:
         raise SqlError("Q001", problem.span, detail=yaml_problem_words(problem)) from None
     except OSError as exc:
-        raise SqlError("Q001", None, detail=f"{path}: {exc.strerror or exc}") from None
+        raise SqlError("Q001", None, detail=word_pair(SQL_WORDS, "unreadable", path=path, detail=exc.strerror or exc)) from None
     if node is None:
         return DEFAULT_LAYOUT
     if not isinstance(node, YMap):
-        raise SqlError("Q001", node.span, detail="a mapping (key: value) is expected")
+        raise SqlError("Q001", node.span, detail=word_pair(SQL_WORDS, "not-a-mapping"))
     table: Tuple[str, ...] = (DEFAULT_TABLE,)
     key = DEFAULT_KEY
     entities: Dict[str, str] = {}
@@ -189,7 +189,7 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
             key = check_name(value.value if isinstance(value, YScalar) else None, "key", value.span)
         elif name in ("entities", "facts"):
             if not isinstance(value, YMap):
-                raise SqlError("Q001", value.span, detail=f"'{name}' should be a mapping")
+                raise SqlError("Q001", value.span, detail=word_pair(SQL_WORDS, "should-be-mapping", name=name))
             for sub_key, sub_value in value:
                 dotted = str(sub_key.value)
                 column = check_name(sub_value.value if isinstance(sub_value, YScalar) else None, dotted, sub_value.span)
@@ -236,10 +236,8 @@ def check_layout(layout: Layout, schema: m.FactSchema, spans: Optional[Mapping[s
 
     def named(what: str) -> Word:
         if what == "key":
-            return Word("主键列", "the key column")
-        if what in schema.entities:
-            return Word(f"实体 “{what}”", f"entity '{what}'")
-        return Word(f"事实 “{what}”", f"fact '{what}'")
+            return word_pair(SQL_WORDS, "key-column")
+        return word_pair(SQL_WORDS, "entity" if what in schema.entities else "fact", name=what)
 
     def claim(place: str, column: str, what: str, mapped: bool) -> None:
         if mapped and column.startswith("_"):
