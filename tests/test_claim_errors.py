@@ -181,3 +181,24 @@ def test_a_jurisdiction_that_is_not_text_is_a_type_error_not_an_unknown_county()
         with pytest.raises(ClaimError) as caught:
             coerce_claim({"jurisdiction": value, "labourer": {"age": 30}}, policy.schema, policy.info.counties)
         assert words in caught.value.message("en"), caught.value.message("en")
+
+
+def test_a_claim_lists_at_most_a_hundred_problems_and_counts_the_rest():
+    """Every problem of a claim is found, but a claim of 5,000 bad items lists the first hundred: the
+    message ends with how many more there are, the count line counts them all, and a worker process
+    hands the error back whole."""
+    from subsidy_rules.claims import MAX_LISTED
+
+    policy = subsidy_rules.load_policy()
+    with pytest.raises(ClaimError) as caught:
+        subsidy_rules.coerce_claim({"employer": {"kind": "enterprise", "hires": ["x"] * 5000}}, policy.schema)
+    error = caught.value
+    assert (len(error.problems), error.more) == (MAX_LISTED, 5000 - MAX_LISTED)
+    assert error.message("en").endswith("… and 4900 more errors, not listed")
+    assert error.message("zh").endswith("……另有 4900 个错误未列出")
+    assert error.count_line("en") == "5000 errors in the claim"
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.more, again.message("en")) == (error.more, error.message("en"))
+    with pytest.raises(ClaimError) as few:
+        subsidy_rules.coerce_claim({"employer": {"kind": "enterprise", "hires": ["x"] * 3}}, policy.schema)
+    assert few.value.more == 0 and "more" not in few.value.message("en")

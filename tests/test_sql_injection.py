@@ -75,6 +75,7 @@ def test_nasty_literal_runs_and_matches_in_duckdb(nasty_policy):
     ('key: "line --"\n', "1:6"),
     ("entities:\n  employer: 'e\"; DROP'\n", "2:13"),
     ("facts:\n  labourer.age: \"age) --\"\n", "2:17"),
+    ('key: "line\\n"\n', "1:6"),  # a name ending in a line break: `$` in a pattern would let it by
 ])
 def test_mapping_names_that_try_to_inject_are_refused(tmp_path, text, where):
     policy = subsidy_rules.load_policy()
@@ -87,6 +88,20 @@ def test_mapping_names_that_try_to_inject_are_refused(tmp_path, text, where):
     assert f"{path}:{where}" in message and "not a valid SQL name" in message
 
 
+@pytest.mark.parametrize("text,shown", [
+    ("table: null\n", "null"), ("table: true\n", "true"), ("table: 5\n", "5"), ("table: [a, b]\n", "['a', 'b']"),
+    ('table: "a..b"\n', "'a..b'"), ("table: a.b.c.d\n", "'a.b.c.d'"), ("key: null\n", "null"),
+    ("entities:\n  labourer: [a]\n", "['a']"),
+])
+def test_a_mapping_name_that_is_no_text_is_refused_as_written(tmp_path, text, shown):
+    """null and true are not the tables "None" and "True"; the whole dotted name is shown, not its empty part."""
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SqlError) as caught:
+        load_mapping(path, subsidy_rules.load_policy().schema)
+    assert f"[Q002] " in caught.value.message("en") and f"not a valid SQL name: {shown} (" in caught.value.message("en")
+
+
 def test_mapping_unknown_fact_and_key(tmp_path):
     policy = subsidy_rules.load_policy()
     path = tmp_path / "mapping.yaml"
@@ -96,6 +111,11 @@ def test_mapping_unknown_fact_and_key(tmp_path):
     path.write_text("tabel: x\n", encoding="utf-8")
     with pytest.raises(SqlError, match="did you mean 'table'"):
         load_mapping(path, policy.schema)
+    path.write_text("entities:\n  employr: e\n", encoding="utf-8")
+    with pytest.raises(SqlError) as caught:
+        load_mapping(path, policy.schema)
+    assert "[Q003] entity 'employr' in the mapping file is not in the fact schema" in caught.value.message("en")
+    assert "映射文件中的实体 “employr”不在事实模式中,是否想写 “employer”" in caught.value.message("zh")
 
 
 def test_mapping_places_facts_in_named_columns(tmp_path):

@@ -19,7 +19,7 @@ import attrs
 
 from . import model as m
 from .errors import ClaimError, ClaimProblem, did_you_mean, yaml_problem_words
-from .messages import LANGS, claim_words, table_word_pair, type_word
+from .messages import JSON_PROBLEMS, LANGS, claim_words, json_problem, table_word_pair, type_word
 from .facts import LIMIT, MAX_LIST, NotANumber, bad, describe, exact_int, iso_date, reject_constant
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YSeq, parse_yaml, plain
 
@@ -56,7 +56,7 @@ def refuse_lone_surrogates(data: Any, text: str) -> None:
             found = _LONE_SURROGATE.search(value)
             if found:
                 code = f"\\u{ord(found.group()):04x}"
-                raise ClaimError("C004", "", detail=f"{code} is half of a character (a lone surrogate), not text")
+                raise ClaimError("C004", "", detail=table_word_pair("lone-surrogate", code=code))
         elif isinstance(value, dict):
             pending.extend(value.keys())
             pending.extend(value.values())
@@ -75,15 +75,20 @@ def parse_document(text: str, name: str = "<claim>") -> ClaimDocument:
         except NotANumber as exc:
             raise ClaimError("C004", "", detail=table_word_pair("json-nan", name=exc.name)) from None
         except ValueError as exc:
+            message = getattr(exc, "msg", None)
+            in_words = (json_problem(message, exc.colno) if message in JSON_PROBLEMS  # type: ignore[attr-defined]
+                        else str(exc))
             try:  # JSON is nearly always YAML too: the YAML reader says where, and in the user's words
-                parse_yaml(SourceFile(name, stripped))
+                if message != "Invalid control character at":  # which YAML would call a YAML problem
+                    parse_yaml(SourceFile(name, stripped))
             except YamlProblem as problem:
                 raise ClaimError("C004", "", span=problem.span, detail=yaml_problem_words(problem), cause=problem.code) from None
             except RecursionError:
                 pass
-            raise ClaimError("C004", "", span=_json_span(exc, name, stripped), detail=str(exc)) from None
+            # YAML takes what JSON does not (a comma before '}'), or met what JSON names better
+            raise ClaimError("C004", "", span=_json_span(exc, name, stripped), detail=in_words) from None
         except ArithmeticError:  # Decimal refuses an exponent past its range, e.g. 1e99999999999999999999
-            raise ClaimError("C004", "", detail="a number is out of range") from None
+            raise ClaimError("C004", "", detail=table_word_pair("number-range")) from None
         except RecursionError:  # the json decoder recurses: very deep nesting ends here
             raise ClaimError("C010", "$", limit=MAX_DEPTH) from None
         refuse_lone_surrogates(data, stripped)
@@ -156,7 +161,7 @@ def read_claim(source: Union[str, Path], schema: m.FactSchema, counties=()) -> D
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start].decode("utf-8", errors="replace")
         span = Span(str(source), prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1)
-        raise ClaimError("C004", "", span=span, detail=f"not UTF-8 (byte 0x{data[exc.start]:02x})") from None
+        raise ClaimError("C004", "", span=span, detail=table_word_pair("claim-not-utf8", byte=f"{data[exc.start]:02x}")) from None
     return coerce_document(parse_document(text.replace("\r\n", "\n"), str(source)), schema, counties)
 
 
@@ -170,8 +175,11 @@ def coerce_document(document: ClaimDocument, schema: m.FactSchema, counties=()) 
     reader = _Reader(schema, document)
     out = reader.claim(document.data, counties)
     if reader.problems:
-        raise ClaimError.of(reader.problems)
+        raise ClaimError.of(reader.problems, reader.more)
     return out
+
+
+MAX_LISTED = 100  # problems a claim's error lists: 300,000 bad items must not make a message of tens of MB
 
 
 class _Reader:
@@ -181,8 +189,12 @@ class _Reader:
         self.schema = schema
         self.document = document
         self.problems: List[ClaimProblem] = []
+        self.more = 0
 
     def fail(self, error: ClaimError, key: bool = False) -> None:
+        if len(self.problems) >= MAX_LISTED:
+            self.more += len(error.problems)
+            return
         for problem in error.problems:
             path = problem.path if problem.path not in ("", "$") else "$"
             table = self.document.keys if key else self.document.values

@@ -24,7 +24,7 @@ from .loading import check_policy, load_policy, trace_policy
 from .claims import read_claim
 from .facts import iso_date
 from .errors import ClaimError, PolicyError, SubsidyRulesError
-from .messages import cli_text, plural_s, summary_word, table_word
+from .messages import cli_text, plural_s, summary_word, table_word, table_word_pair
 from .resources import bundled_policy_dir
 from .runtime import Outcome
 from .tables import INPUT_FORMATS, OUTPUT_FORMATS, OutputError, detect_format
@@ -360,7 +360,7 @@ def _explain(args, out: TextIO, err: TextIO) -> int:
     elif args.claim:
         claim = _read_claim_arg(args.claim, policy)
     else:
-        raise ClaimError("C011", "", detail="a claim file or --row FILE:LINE")
+        raise ClaimError("C011", "", detail=table_word_pair("claim-needed"))
     decisions = policy.evaluate(claim, rule=args.rule, as_of=args.as_of)
     if not decisions:
         raise ClaimError("C007", "", choices=", ".join(sorted({r.applies_to for r in policy.rules})))
@@ -616,7 +616,7 @@ def _diff(args, out: TextIO, err: TextIO) -> int:
     new = load_policy(Path(args.new))
     claims_path = Path(args.claims)
     if not claims_path.exists():
-        raise ClaimError("C011", "", detail=f"{args.claims}: not found")
+        raise ClaimError("C011", "", detail=table_word_pair("not-found", path=args.claims))
     report = compare(old, new, iter_claims(claims_path, new.schema), args.rule, args.as_of, args.lang)
     if args.format == "json":
         out.write(json.dumps(to_dict(report, args.lang), ensure_ascii=False, indent=2) + "\n")

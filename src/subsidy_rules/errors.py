@@ -249,25 +249,31 @@ class ClaimError(SubsidyRulesError):
         self.problems: List[ClaimProblem] = [ClaimProblem(code, path, dict(args), self.suggestions, span)]
         super().__init__(self.message("en"))
 
+    more = 0  # problems found beyond those listed (a claim lists at most MAX_LISTED)
+
     @classmethod
-    def of(cls, problems: Sequence[ClaimProblem]) -> "ClaimError":
-        """One error holding every problem of a claim, in the order found."""
+    def of(cls, problems: Sequence[ClaimProblem], more: int = 0) -> "ClaimError":
+        """One error holding the problems of a claim, in the order found, and how many more there were."""
         first = problems[0]
         error = cls(first.code, first.path, first.suggestions, first.span, **first.args)
         error.problems = list(problems)
+        error.more = more
         Exception.__init__(error, error.message("en"))
         return error
 
     def __reduce__(self):
-        return (_rebuild_claim_error, ([(p.code, p.path, p.args, p.suggestions, p.span, p.who) for p in self.problems],))
+        return (_rebuild_claim_error, ([(p.code, p.path, p.args, p.suggestions, p.span, p.who) for p in self.problems],
+                                       self.more))
 
     def message(self, lang: str = "zh") -> str:
+        tail = [render(CLAIM, "more", lang, {"n": self.more, "s": "" if self.more == 1 else "s"})] if self.more else []
         if all(p.span is None for p in self.problems):
-            return "; ".join(f"[{p.code}] " + p.message(lang) for p in self.problems)
-        return "\n".join(p.format(lang) for p in self.problems)
+            return "; ".join([f"[{p.code}] " + p.message(lang) for p in self.problems] + tail)
+        return "\n".join([p.format(lang) for p in self.problems] + tail)
 
     def count_line(self, lang: str = "zh") -> str:
-        return render(CLAIM, "count", lang, {"n": len(self.problems), "s": "" if len(self.problems) == 1 else "s"})
+        n = len(self.problems) + self.more
+        return render(CLAIM, "count", lang, {"n": n, "s": "" if n == 1 else "s"})
 
 
 class EvaluationError(SubsidyRulesError):
@@ -298,9 +304,9 @@ class EvaluationError(SubsidyRulesError):
         return f"{where}{rule}[{self.code}] " + text
 
 
-def _rebuild_claim_error(problems: list) -> ClaimError:
+def _rebuild_claim_error(problems: list, more: int = 0) -> ClaimError:
     return ClaimError.of([ClaimProblem(code, path, args, tuple(suggestions), span, tuple(who))
-                          for code, path, args, suggestions, span, who in problems])
+                          for code, path, args, suggestions, span, who in problems], more)
 
 
 class _Blank(dict):

@@ -23,9 +23,9 @@ from .messages import Word, type_word
 from .expr import parser as expr_parser
 from .source import SourceFile, Span, YamlProblem, YMap, YNode, YScalar, YSeq, decode_source, parse_yaml
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 UNNAMED_GROUP = re.compile(r"n[0-9]+")  # how a group without an id is named (sql.compile.col_name, explanations)
-NAME_PATTERN = re.compile(r"^[^\W\d]\w*$")
+NAME_PATTERN = re.compile(r"^[^\W\d]\w*\Z")
 RESERVED = {"count", "sum", "any", "all", "min", "max", "if", "then", "else", "and", "or", "not",
             "in", "of", "where", "true", "false", "as_of"}
 

@@ -138,6 +138,7 @@ CLAIM.update({
     "C001D": ("{path}:应当是日期,写成 YYYY-MM-DD(例如 2017-07-31),实际是 {actual}",
               "{path}: expected a date written YYYY-MM-DD (e.g. 2017-07-31), got {actual}"),
     "count": ("申报材料中共 {n} 个错误", "{n} error{s} in the claim"),
+    "more": ("……另有 {n} 个错误未列出", "… and {n} more error{s}, not listed"),
 })
 
 DIAGNOSTICS["E012B"] = ("“{key}” 应当写 true 或 false(是写 true,否写 false),实际是{actual}",
@@ -226,6 +227,14 @@ TABLES: Dict[str, Tuple[str, str]] = {
     "out-folder": ("--out {path} 是一个文件夹:请给出一个文件名", "--out {path} is a folder: give a file name"),
     "json-at": ("第 {column} 个字符处{what}", "at character {column}: {what}"),
     "json-nan": ("{name} 不是申报材料可以写的数字", "{name} is not a number a record may hold"),
+    "lone-surrogate": ("{code} 是半个字符(单独的代理码位),不是文字", "{code} is half of a character (a lone surrogate), not text"),
+    "number-range": ("有一个数字超出了可以表示的范围", "a number is out of range"),
+    "claim-not-utf8": ("不是 UTF-8 编码的文字(这里的字节是 0x{byte});请把文件另存为 UTF-8 编码",
+                       "not UTF-8 text (the byte here is 0x{byte}); save the file as UTF-8"),
+    "claim-needed": ("请给出申报材料文件,或用 --row 文件:行号 指出表格中的一行", "give a claim file, or a table's row as --row FILE:LINE"),
+    "not-found": ("{path}:找不到这个文件", "{path}: no such file"),
+    "body-not-utf8": ("请求内容不是 UTF-8 编码的文字", "the body is not UTF-8 text"),
+    "body-not-json": ("请求内容应当是一个 JSON 对象({{…}})或列表([…])", "the body should be a JSON object ({{…}}) or list ([…])"),
     "row-width": ("这一行有 {cells} 格,表头有 {header} 格", "the row has {cells} cells, the header {header}"),
     "csv-row": ("这一行不能按 CSV 读取({detail})", "the row cannot be read as CSV ({detail})"),
 }
@@ -644,7 +653,7 @@ SQL_MESSAGES: Dict[str, Tuple[str, str]] = {
     "Q001": ("映射文件:{detail}", "mapping file: {detail}"),
     "Q002": ("映射文件中 “{key}” 不是合法的 SQL 名称:{value}(最多 63 个字母、数字和下划线,且不以数字开头)",
              "'{key}' in the mapping file is not a valid SQL name: {value} (at most 63 letters, digits and underscores, not starting with a digit)"),
-    "Q003": ("映射文件中的事实 “{fact}” 不在事实模式中{suggestion}", "fact '{fact}' in the mapping file is not in the fact schema{suggestion}"),
+    "Q003": ("映射文件中的{what}不在事实模式中{suggestion}", "{what} in the mapping file is not in the fact schema{suggestion}"),
     "Q004": ("映射文件中未知的键 “{key}”{suggestion}", "unknown key '{key}' in the mapping file{suggestion}"),
     "Q005": ("规则 “{rule}” 使用了 SQL 目标尚不支持的写法:{what}", "rule '{rule}' uses something the SQL target does not support yet: {what}"),
     "Q006": ("不支持的 SQL 方言 “{dialect}”,可选:{choices}", "unknown SQL dialect '{dialect}'; choose one of: {choices}"),

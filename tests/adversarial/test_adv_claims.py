@@ -263,7 +263,7 @@ def test_claim_file_not_utf8(tmp_path):
     path.write_bytes("labourer: {name: 王}\n".encode("gb18030"))
     with pytest.raises(ClaimError) as caught:
         bounded(read_claim, path, POLICY.schema)
-    assert caught.value.code == "C004" and "not UTF-8" in caught.value.message("en")
+    assert caught.value.code == "C004" and "not UTF-8 text (the byte here is 0xcd)" in caught.value.message("en")
     _cli_explain(tmp_path, "labourer: {name: 王}\n".encode("gb18030"), ".yaml", "[C004]")
 
 

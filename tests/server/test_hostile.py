@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -9,7 +10,10 @@ import time
 import pytest
 
 from server_helpers import (BODY_TIMEOUT, MAX_BODY, response_complete, body_of, client, example, good_request_works, httpx,  # noqa: F401
-                            raw_request, server, status_of)
+                            in_process, raw_request, server, status_of)
+
+import subsidy_rules
+from subsidy_rules.server.app import build_app
 
 JSON = {"content-type": "application/json"}
 
@@ -141,6 +145,8 @@ def test_malformed_bodies_are_400(client, body):
     "/api/v1/rules/" + "a" * 300,
     "/api/v1/examples/..%2F..%2Fpolicy%2Fpolicy",
     "/api/v1/examples/%2Fetc%2Fpasswd",
+    "/api/v1/rules/hiring-award%0A",  # a pattern's `$` matches before a final line break: not an id's end
+    "/api/v1/examples/hiring-award-eligible%0A",
 ])
 def test_path_traversal_in_ids_is_refused_before_any_lookup(client, path):
     response = client.get(path)
@@ -222,3 +228,36 @@ def test_many_bad_requests_in_a_row_leave_the_server_well(client):
         post_raw(client, "/api/v1/decide", body)
     good_request_works(client)
     assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("query, code", [("rule=hiring-award%0A", "S008"), ("format=", "S011"), ("lang=", "S011"),
+                                         ("as_of=", "S011")])
+def test_an_empty_or_line_broken_query_value_is_refused(client, query, code):
+    response = client.post(f"/api/v1/decide?{query}", json={"employer": {"kind": "enterprise"}})
+    assert_refused(response, 400, code)
+
+
+def test_an_address_with_a_line_break_is_no_address(client):
+    assert_refused(client.post("/api/v1/decide%0A", json={"employer": {"kind": "enterprise"}}), 404, "S004")
+
+
+def test_refusals_say_what_came_in_json_terms(client):
+    response = client.post("/api/v1/decide", params={"lang": "en"}, json={"claims": None})
+    assert response.status_code == 422 and "claims: expected a list, got null" in response.json()["error"]["message"]
+    body = b'{"employer": {"kind": "enter\x01prise"}}'
+    for lang, words in (("en", "a control character (a line break, a tab) inside quotes"), ("zh", "引号里有控制字符")):
+        error = post_raw(client, f"/api/v1/explain?lang={lang}", body).json()["error"]
+        assert error["code"] == "C004" and words in error["message"] and "YAML syntax" not in error["message"], error
+    error = post_raw(client, "/api/v1/explain?lang=zh", b"\xff{}").json()["error"]
+    assert error["code"] == "C004" and "请求内容不是 UTF-8 编码的文字" in error["message"], error
+
+
+def test_an_error_lists_at_most_a_hundred_problems_and_counts_the_rest():
+    """300,000 bad items in a 1.5 MB body must not make an answer of tens of MB."""
+    body = json.dumps({"employer": {"kind": "enterprise", "hires": ["x"] * 300_000}}).encode()
+    response = in_process(build_app(subsidy_rules.load_policy()), "POST", "/api/v1/decide?lang=en", content=body,
+                          headers=JSON)  # within the default body limit, over the test server's small one
+    error = response.json()["error"]
+    assert response.status_code == 422 and error["code"] == "C001"
+    assert len(error["diagnostics"]) == 100 and len(response.content) < 100_000, len(response.content)
+    assert error["message"].endswith("… and 299900 more errors, not listed"), error["message"][-80:]

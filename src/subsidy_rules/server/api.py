@@ -12,6 +12,7 @@ import asyncio
 import datetime as _dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -24,9 +25,9 @@ from starlette.routing import BaseRoute, Route
 from ..claims import coerce_claim, parse_text
 from ..engine import Policy
 from ..errors import ClaimError, EvaluationError, SubsidyRulesError, did_you_mean
-from ..facts import iso_date
+from ..facts import describe, iso_date
 from ..explain import document, json_value, render_markdown, render_text
-from ..messages import LANGS, SERVER, render, suggestion_text, type_word
+from ..messages import LANGS, SERVER, render, suggestion_text, table_word_pair, type_word
 from ..schemas import KINDS, schema_for
 from . import documents
 from .documents import ID_PATTERN, Example
@@ -144,6 +145,19 @@ def api_error_response(request: Request, exc: ApiError, lang: str) -> Response:
 Handler = Callable[[Request, Served, str], Awaitable[Response]]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _refuse_control_characters(request: Request) -> None:
+    """A route's pattern ends in `$`, which matches before a final line break: /api/v1/rules/x%0A
+    would be served as /api/v1/rules/x. No address holds a control character."""
+    path = request.scope.get("path", "")
+    if _CONTROL.search(path):
+        if request.path_params:  # an id was asked for
+            raise ApiError(400, "S008", "id", value=path.rsplit("/", 1)[-1][:60])
+        raise ApiError(404, "S004", None, path=path[:200])
+
+
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler: pick `lang`, and turn every failure into the documented error body."""
 
@@ -153,6 +167,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             if lang not in LANGS:
                 given, lang = lang, "zh"
                 raise ApiError(400, "S011", "lang", name="lang", value=given[:40], choices=", ".join(LANGS))
+            _refuse_control_characters(request)
             served: Served = request.app.state.served
             return await handler(request, served, lang)
         except ApiError as exc:
@@ -223,9 +238,9 @@ def _parse(body: bytes) -> Any:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ClaimError("C004", "", detail="not UTF-8") from None
+        raise ClaimError("C004", "", detail=table_word_pair("body-not-utf8")) from None
     if not text.lstrip().startswith(("{", "[")):
-        raise ClaimError("C004", "", detail="expected a JSON object")
+        raise ClaimError("C004", "", detail=table_word_pair("body-not-json"))
     return parse_text(text, "<request>")
 
 
@@ -251,12 +266,14 @@ def _options(request: Request, lang: str, extra: Mapping[str, Any]) -> Options:
         except ValueError:
             raise ApiError(400, "S011", "as_of", name="as_of", value=str(as_of)[:40], choices="YYYY-MM-DD") from None
     rule = pick("rule")
-    if rule is not None and (not isinstance(rule, str) or not ID_PATTERN.match(rule)):
+    if rule is not None and (not isinstance(rule, str) or not ID_PATTERN.fullmatch(rule)):
         raise ApiError(400, "S008", "rule", value=str(rule)[:60])
-    given_lang = pick("lang") or lang
+    given_lang = pick("lang")
+    given_lang = lang if given_lang is None else given_lang
     if given_lang not in LANGS:
         raise ApiError(400, "S011", "lang", name="lang", value=str(given_lang)[:40], choices=", ".join(LANGS))
-    fmt = pick("format") or "json"
+    fmt = pick("format")
+    fmt = "json" if fmt is None else fmt
     if fmt not in FORMATS:
         raise ApiError(400, "S011", "format", name="format", value=str(fmt)[:40], choices=", ".join(FORMATS))
     return Options(day, rule, given_lang, fmt)
@@ -270,7 +287,7 @@ def _claims_and_options(request: Request, data: Any, lang: str, limits: Limits) 
                 raise ApiError(422, "S012", key, key=key, expected=f"claims, {', '.join(LIST_OPTIONS)}")
         claims = data["claims"]
         if not isinstance(claims, list):
-            raise ClaimError("C001", "claims", expected=type_word("list"), actual=type(claims).__name__)
+            raise ClaimError("C001", "claims", expected=type_word("list"), actual=describe(claims))
         if len(claims) > limits.max_claims:
             raise ApiError(422, "S007", "claims", limit=limits.max_claims, actual=len(claims))
         return claims, None, _options(request, lang, data)
@@ -394,7 +411,7 @@ async def decide(request: Request, served: Served, lang: str) -> Response:
 
 
 def _checked_id(value: str, name: str = "id") -> str:
-    if not ID_PATTERN.match(value) or len(value) > 100:
+    if not ID_PATTERN.fullmatch(value) or len(value) > 100:
         raise ApiError(400, "S008", name, value=value[:60])
     return value
 

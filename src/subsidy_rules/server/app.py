@@ -39,7 +39,7 @@ from .reload import PolicyWatcher
 
 LOG = logging.getLogger("subsidy_rules.server")
 ACCESS = logging.getLogger("subsidy_rules.server.access")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 OPEN_PATHS = ("/api/v1/health",)
 
 Scope = Dict[str, Any]
@@ -167,7 +167,7 @@ class RequestContext:
             }, ensure_ascii=True))
 
 
-SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
+SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{0,64}\Z")
 DIGIT_RUN = re.compile(r"[0-9]{6}")
 
 

@@ -221,7 +221,7 @@ def load_examples(folder: Path, policy: Policy) -> Dict[str, Example]:
     ids = sorted(set(policy.rule_ids), key=len, reverse=True)
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json")):
         name = path.stem
-        if not ID_PATTERN.match(name) or name in found:
+        if not ID_PATTERN.fullmatch(name) or name in found:
             continue
         try:
             text = path.read_text(encoding="utf-8-sig")

@@ -81,7 +81,7 @@ class Shape:
 OTHER = Shape("other")
 _ARROW_INTS = {"int8": "tinyint", "int16": "smallint", "int32": "integer", "int64": "bigint"}
 _ARROW_UINTS = {"uint8": "utinyint", "uint16": "usmallint", "uint32": "uinteger", "uint64": "ubigint"}
-_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)\Z")
 
 
 def shape_of(arrow: Any, duck: Any) -> Shape:

@@ -43,7 +43,7 @@ NUMBER_SUSPECT = r"[:\[,]\s*-?(\d{16,}|\d*\.\d{13,}|[0-9.]{17,}|[0-9.]+[eE]|NaN|
 SAFE_ID = r'^[^"\\\x00-\x1f,]*$'  # written the same by SQL concatenation and json.dumps / csv
 DATE = r"\d{4}-\d{2}-\d{2}"
 NUMBER_TEXT = r"-?(0|[1-9][0-9]*)(\.[0-9]{1,12})?"
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def lit(text: str) -> str:

@@ -22,10 +22,11 @@ import attrs
 
 from .. import model as m
 from ..errors import SubsidyRulesError, did_you_mean, yaml_problem_words
+from ..facts import describe
 from ..messages import SQL_MESSAGES, SQL_WORDS, Word, render, suggestion_text, word_pair
-from ..source import Span, YamlProblem, YMap, YScalar, parse_yaml, read_source
+from ..source import Span, YamlProblem, YMap, parse_yaml, plain, read_source
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 DEFAULT_TABLE = "claims"
 DEFAULT_KEY = "line"
 
@@ -49,7 +50,7 @@ class SqlError(SubsidyRulesError):
 
 def check_name(value: object, key: str, span: Optional[Span] = None) -> str:
     if not isinstance(value, str) or not IDENTIFIER.match(value):
-        raise SqlError("Q002", span, key=key, value=repr(value))
+        raise SqlError("Q002", span, key=key, value=describe(value))
     return value
 
 
@@ -179,28 +180,28 @@ def load_mapping(path: Union[str, Path], schema: m.FactSchema) -> Layout:
     for name_node, value in node:
         name = str(name_node.value)
         if name == "table":
-            if not isinstance(value, YScalar):
-                raise SqlError("Q002", value.span, key="table", value="…")
-            parts = str(value.value).split(".")
-            table = tuple(check_name(p, "table", value.span) for p in parts)
-            if len(table) > 3:
-                raise SqlError("Q002", value.span, key="table", value=repr(value.value))
+            given = plain(value)
+            parts = given.split(".") if isinstance(given, str) else []
+            if not 1 <= len(parts) <= 3 or not all(IDENTIFIER.match(part) for part in parts):
+                raise SqlError("Q002", value.span, key="table", value=describe(given))
+            table = tuple(parts)
         elif name == "key":
-            key = check_name(value.value if isinstance(value, YScalar) else None, "key", value.span)
+            key = check_name(plain(value), "key", value.span)
         elif name in ("entities", "facts"):
             if not isinstance(value, YMap):
                 raise SqlError("Q001", value.span, detail=word_pair(SQL_WORDS, "should-be-mapping", name=name))
             for sub_key, sub_value in value:
                 dotted = str(sub_key.value)
-                column = check_name(sub_value.value if isinstance(sub_value, YScalar) else None, dotted, sub_value.span)
+                column = check_name(plain(sub_value), dotted, sub_value.span)
                 if name == "entities":
                     if dotted not in schema.entities:
-                        raise SqlError("Q003", sub_key.span, fact=dotted, candidates=did_you_mean(dotted, schema.entities))
+                        raise SqlError("Q003", sub_key.span, what=word_pair(SQL_WORDS, "entity", name=dotted),
+                                       candidates=did_you_mean(dotted, schema.entities))
                     entities[dotted] = column
                     continue
                 inside, field = _fact_path(schema, dotted)
                 if field is None:
-                    raise SqlError("Q003", sub_key.span, fact=dotted, candidates=())
+                    raise SqlError("Q003", sub_key.span, what=word_pair(SQL_WORDS, "fact", name=dotted), candidates=())
                 if inside:
                     fields[dotted] = column
                 elif field.type == "list" or field.type == "record":

@@ -25,7 +25,7 @@ from ..facts import MAX_LIST
 from ..messages import RESERVED_COLUMNS, Word, table_word
 from .records import RESERVED
 
-_INDEX = re.compile(r"^(.*?)((?:\[\d+\])+)$")
+_INDEX = re.compile(r"^(.*?)((?:\[\d+\])+)\Z")
 _DIGITS = re.compile(r"\[(\d+)\]")
 
 Part = Union[str, int]
