@@ -696,3 +696,22 @@ def test_a_decimal_value_read_is_written_alike_by_sql_and_by_the_python_engine(p
     found.append(json.loads(writer_out.getvalue())["conditions"])
     assert found[0]["c_household_cap_left"] is False and found[0]["o_household_cap_left_0"] == shown, found[0]
     assert found[1] == found[0] and found[2] == found[0]
+
+
+def test_a_line_nested_past_the_decoders_depth_is_rejected_by_its_line_on_both_engines(city, tmp_path):
+    """1,000 nested brackets: Python's JSON decoder recurses out; the SQL path's look at the block's
+    first lines must not end the run: the line is C010, the others are decided, the bytes the same."""
+    from subsidy_rules.cli import main
+
+    lines = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:300]
+    deep = '{"labourer": {"name": ' + "[" * 1000 + "]" * 1000 + "}}"
+    source = tmp_path / "deep.jsonl"
+    source.write_text("\n".join(lines[:2] + [deep] + lines[2:]) + "\n", encoding="utf-8")
+    written = []
+    for engine in ("python", "duckdb"):
+        out, errors = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}.txt"
+        assert main(["evaluate", str(source), "--engine", engine, "--out", str(out), "--errors", str(errors),
+                     "--lang", "en", "--no-progress"]) == 2
+        assert errors.read_text(encoding="utf-8").startswith("line 3: [C010]"), engine
+        written.append(out.read_bytes())
+    assert written[0] == written[1] and written[0].count(b"\n") > 300

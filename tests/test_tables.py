@@ -762,3 +762,50 @@ def test_a_damaged_sheet_stops_with_the_row_it_reached_and_writes_no_file(tmp_pa
         assert code == 2 and "[T004] cannot read the xlsx file" in err and "is damaged from row" in err, err
         assert row is None or f"from row {row} on" in err
         assert "internal error" not in err and not out.exists() and not list(tmp_path.glob(f"{name}.jsonl*"))
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+@pytest.mark.parametrize("header", [["id", "labourer", "labourer.age"], ["id", "labourer.age", "labourer"],
+                                    ["编号", "劳动者", "年龄"],
+                                    ["id", "employer.hires[0]", "employer.hires[0].contract_months"]])
+def test_a_whole_record_beside_one_of_its_fields_is_refused_before_any_record(tmp_path, engine, header):
+    """A clerk heads the name column 劳动者 (the labourer) beside 年龄: the file is refused by its
+    header, naming both columns, on every engine and in a workbook too; never an internal error."""
+    rows = [["A", "张三", 30]]
+    write_xlsx(tmp_path / "t.xlsx", header, rows)
+    (tmp_path / "t.csv").write_text(",".join(header) + "\nA,张三,30\n", encoding="utf-8")
+    for name in ("t.csv", "t.xlsx"):
+        code, out, err = run("evaluate", tmp_path / name, "--engine", engine, "--lang", "en")
+        assert code == 2 and "[T014]" in err and "use one or the other" in err and out == "", err
+        assert "internal error" not in err
+    code, _, err = run("explain", "--row", f"{tmp_path / 't.csv'}:2", "--lang", "en")
+    assert code == 2 and "[T014]" in err, err
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+@pytest.mark.parametrize("fmt, data", [
+    ("csv", b"id,labourer.age\r1,30\r2,40\r"),  # Excel for Mac's "CSV (Macintosh)": lines ended by \r alone
+    ("jsonl", b'{"id": "1", "labourer": {"age": 30}}\r{"id": "2", "labourer": {"age": 40}}\r'),
+    ("csv", b"id,labourer.age\r\n1,30\r\n2,40\r\n"),
+])
+def test_standard_input_is_read_as_the_same_file_given_by_name(tmp_path, monkeypatch, engine, fmt, data):
+    import io
+    import sys
+
+    path = tmp_path / f"t.{fmt}"
+    path.write_bytes(data)
+    by_name = run("evaluate", path, "--rule", TRAINING, "--engine", engine)
+    # sys.stdin as Python makes it on POSIX: lines end at \n only, until the reader asks for all three
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="\n"))
+    from_stdin = run("evaluate", "-", "--input-format", fmt, "--rule", TRAINING, "--engine", engine)
+    assert from_stdin == by_name and by_name[0] == 0 and len(by_name[1].splitlines()) == 2, from_stdin
+
+
+def test_a_csv_header_the_csv_module_cannot_split_is_the_files_one_rejected_record(policy):
+    import io
+
+    from subsidy_rules.tables import read_raw
+
+    stream = io.StringIO("id,labour\rer.age\n1,30\n")  # a stream that translates line ends: \r inside a line
+    records = list(read_raw(stream, "csv", policy.schema))
+    assert len(records) == 1 and records[0].line == 1 and records[0].error.code == "C011", records

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from .. import model as m
-from ..errors import ClaimError, SubsidyRulesError, did_you_mean
+from ..errors import ClaimError, SubsidyRulesError, did_you_mean, people_path
 from ..facts import MAX_LIST
 from ..messages import RESERVED_COLUMNS, Word, table_word
 from .records import RESERVED
@@ -46,12 +46,15 @@ class HeaderError(SubsidyRulesError):
     """A header that names no field, or more than one. ``column`` is the header as written."""
 
     def __init__(self, column: str, suggestions: Sequence[str] = (), *, position: Optional[int] = None,
-                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None, too_far: bool = False) -> None:
+                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None, too_far: bool = False,
+                 whole: Optional[str] = None) -> None:
         self.column = column
         self.position = position
         where = column if position is None else "{where}"
         if too_far:  # a list position past the longest list a claim may hold
             self.inner = ClaimError("C010", where, limit=MAX_LIST)
+        elif duplicate_of is not None and whole is not None:
+            self.inner = ClaimError("T014", where, first=duplicate_of + 1, whole=whole)
         elif duplicate_of is not None:
             self.inner = ClaimError("T006", where, first=duplicate_of + 1)
         elif choices:
@@ -221,9 +224,18 @@ def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[s
         parts, kind = resolve(text, schema, entity, where)
         if parts in seen:
             raise HeaderError(text, position=where, duplicate_of=seen[parts])
+        for other, at in seen.items():  # `labourer` beside `labourer.age`: one fills what the other holds
+            shorter, longer = (other, parts) if len(other) < len(parts) else (parts, other)
+            if longer[:len(shorter)] == shorter:
+                raise HeaderError(text, position=where, duplicate_of=at, whole=people_path(dotted(shorter)))
         seen[parts] = index
         plans.append(ColumnPlan(index, text, parts, kind))
     return plans
+
+
+def dotted(parts: Sequence[Part]) -> str:
+    """A path as a JSON path writes it: employer.hires[0].worker."""
+    return "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + p for i, p in enumerate(parts))
 
 
 def put(record: Dict[str, Any], parts: Sequence[Part], value: Any) -> None:

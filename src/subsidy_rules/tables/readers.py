@@ -139,6 +139,10 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:  # a header the csv module cannot split (a cell past its size limit): the
+        # columns cannot be named, so the file is its one record, rejected, as a header not in UTF-8 is
+        yield RawRecord(1, error=ClaimError("C011", "", detail=table_word_pair("csv-row", detail=str(exc))))
+        return
     if _undecoded[0] != seen:
         bad = _not_utf8_cells(reader.line_num, header)
         if bad is not None:  # the columns cannot be named: the file's one record, rejected
@@ -431,7 +435,8 @@ def open_records(path: str, fmt: Optional[str], schema: m.FactSchema, entity: Op
     if fmt in TEXT_FORMATS:
         if path == "-":
             if hasattr(stdin, "reconfigure"):
-                stdin.reconfigure(encoding="utf-8-sig", errors=UNDECODED)  # a BOM, as a file given by name may have
+                # a BOM, and lines ended by \r, \n or \r\n kept as they are, as a file given by name is read
+                stdin.reconfigure(encoding="utf-8-sig", errors=UNDECODED, newline="")
             return Source(read_raw(stdin, fmt, schema, entity), streams=[stdin])
         stream = _open(path, "text")
         size = Path(path).stat().st_size
