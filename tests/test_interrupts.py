@@ -337,3 +337,60 @@ def test_asking_the_package_for_a_private_name_imports_nothing():
     done = subprocess.run([sys.executable, "-c", "import subsidy_rules as s; print(hasattr(s, '__main__'), "
                            "hasattr(s, 'launch'), hasattr(s, 'engine'))"], env=env, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (0, "False False True\n"), done.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_a_duckdb_statement_stops_the_run_as_that_signal(signum):
+    """DuckDB checks for signals while a statement runs and ends it with its own InterruptException,
+    in place of the exception the signal's handler raised: SIGTERM must still end the run with 143,
+    not 130. The signal arrives, its handler's exception is taken over, DuckDB's is raised."""
+    duckdb = pytest.importorskip("duckdb")
+    from subsidy_rules.sql.connection import interrupts_as_stops
+    from subsidy_rules.tables.guard import Terminated, stop_code, terminate_raises
+
+    stopped: BaseException = AssertionError("nothing stopped the statement")
+    try:
+        with terminate_raises(), interrupts_as_stops():
+            try:
+                os.kill(os.getpid(), signum)
+                time.sleep(1)  # the handler runs here
+            except (Terminated, KeyboardInterrupt):
+                pass  # what DuckDB does with the handler's exception
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+    except BaseException as exc:  # KeyboardInterrupt too: caught here, not by pytest
+        stopped = exc
+    expected = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    assert type(stopped) is expected and stop_code(stopped) == (143 if signum == signal.SIGTERM else 130), stopped
+
+
+def test_an_output_through_a_symbolic_link_or_to_a_pipe_or_device_keeps_what_it_names(tmp_path):
+    """Renaming a finished file over --out would turn a link into a plain file and replace /dev/null
+    or a named pipe: the link's target is written, a pipe or a device is written straight through."""
+    import threading
+
+    from subsidy_rules.cli import main
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"labourer": {"age": 30}}\n{"labourer": {"age": 40}}\n', encoding="utf-8")
+    (tmp_path / "real.jsonl").write_text("an earlier run\n", encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to("real.jsonl")
+    assert main(["evaluate", str(source), "--out", str(tmp_path / "link.jsonl"), "--no-progress"],
+                stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert (tmp_path / "link.jsonl").is_symlink() and (tmp_path / "real.jsonl").read_text(encoding="utf-8").count("\n") > 2
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    assert main(["evaluate", str(source), "--out", str(pipe), "--no-progress"], stdout=io.StringIO(),
+                stderr=io.StringIO()) == 0
+    reader.join(timeout=30)
+    assert got and got[0].count(b"\n") > 2 and pipe.is_fifo()
+    if os.geteuid() == 0:  # a device node of our own, as /dev/null is
+        device = tmp_path / "null"
+        os.mknod(device, 0o666 | __import__("stat").S_IFCHR, os.makedev(1, 3))
+        for fmt in ("jsonl", "parquet", "xlsx"):
+            assert main(["evaluate", str(source), "--out", str(device), "--format", fmt, "--no-progress"],
+                        stdout=io.StringIO(), stderr=io.StringIO()) == 0, fmt
+            assert device.is_char_device(), fmt
+    assert leftovers(tmp_path) == []

@@ -7,6 +7,8 @@ import os
 import threading
 from typing import Any, Dict, Iterator
 
+from ..tables.guard import interruption
+
 _DATABASES: Dict[int, Any] = {}  # process id -> its in-memory database (a forked child opens its own)
 _LOCK = threading.Lock()
 
@@ -63,16 +65,17 @@ def _arrow_table(source: Any) -> Any:
 
 @contextlib.contextmanager
 def interrupts_as_stops() -> Iterator[None]:
-    """Ctrl-C during a DuckDB statement ends it with InterruptException or RuntimeError('Query
-    interrupted'), not KeyboardInterrupt: made a KeyboardInterrupt here, so that the run stops and
-    says so (cli.STOPS) instead of failing with an internal error."""
+    """Ctrl-C or SIGTERM during a DuckDB statement ends it with InterruptException or
+    RuntimeError('Query interrupted'), not KeyboardInterrupt or Terminated: made the stop it was
+    here (guard.interruption), so that the run stops and says so with the signal's exit code
+    (cli.STOPS) instead of failing with an internal error."""
     import duckdb
 
     try:
         yield
     except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
+        raise interruption() from None
     except RuntimeError as exc:
         if str(exc).startswith("Query interrupted"):
-            raise KeyboardInterrupt from None
+            raise interruption() from None
         raise

@@ -24,6 +24,7 @@ from ..facts import LIMIT
 from ..batch import RawRecord, Summary, error_line, evaluate_record, result_rows, rule_entry
 from ..tables.line_blocks import utf8_buffers
 from ..tables.writers import encoder
+from ..tables.guard import interruption
 from .compact import python_conditions, reading_condition, table_columns
 from .connection import arrow_of
 from ..ir.refs import sharing_key
@@ -115,7 +116,7 @@ class CheckedChunk:
             try:
                 self.run_group(group)
             except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
-                raise KeyboardInterrupt from None
+                raise interruption() from None
             except (duckdb.Error, SqlError):  # an overflow on extreme facts, a construct SQL lacks
                 self.hand_places([(group.places, None)])  # the Python engine decides these
         return self.finish()

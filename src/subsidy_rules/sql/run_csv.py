@@ -29,6 +29,7 @@ import attrs
 
 from ..tables.headers import ColumnPlan, plan_columns
 from ..tables.readers import csv_record
+from ..tables.guard import interruption
 from .column_checks import Shape, checked_sql
 from .connection import connect, interrupts_as_stops
 from .json_checks import lit
@@ -128,7 +129,7 @@ def run_csv(policy: Any, path: str, table: SimpleCsv, *, entity: Optional[str], 
                 batches = (relation.to_arrow_reader if hasattr(relation, "to_arrow_reader")
                            else relation.fetch_record_batch)(CHUNK)
             except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
-                raise KeyboardInterrupt from None
+                raise interruption() from None
             except duckdb.Error:
                 return None
             select = checked_sql(policy.schema, policy.info.counties, plans, [Shape("string")] * width, "cells")

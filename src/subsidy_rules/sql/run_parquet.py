@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from ..tables.headers import plan_columns
 from ..tables.readers import ParquetRows, open_parquet
+from ..tables.guard import interruption
 from .column_checks import checked_sql, shape_of
 from .connection import connect, interrupts_as_stops
 from .json_checks import lit
@@ -54,7 +55,7 @@ def run_parquet(policy: Any, path: str, *, entity: Optional[str], rules: Optiona
                 try:
                     con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + select(start, end))
                 except duckdb.InterruptException:  # Ctrl-C during the query: a stop, not a fall-back
-                    raise KeyboardInterrupt from None
+                    raise interruption() from None
                 except duckdb.Error:  # DuckDB cannot read these rows as pyarrow does: Python reads them all
                     con.execute("CREATE OR REPLACE TEMP TABLE checked AS " + _all_python(start, end))
                 part = CheckedChunk(policy, con, options, numbers, rows.record)
@@ -83,7 +84,7 @@ def _chunk_sql(con: Any, policy: Any, path: str, handle: Any, plans: Sequence[An
         relation = con.sql(f"SELECT * FROM read_parquet({lit(path)})")
         names, types = list(relation.columns), list(relation.types)
     except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
+        raise interruption() from None
     except duckdb.Error:
         return _all_python
     same = len(names) == len(arrow.names) and all(a == b or not b for a, b in zip(names, arrow.names))

@@ -6,6 +6,10 @@ everything was written, flushed and synced. An interrupted or failed run removes
 the temporary file, so no file that looks complete is ever left; an existing NAME
 stays as it was. Only a run killed outright (SIGKILL, a power cut) can leave a
 temporary file, and its name says it is partial.
+
+A NAME that is a symbolic link is written where the link points (the link stays a link), and a
+NAME that exists and is no regular file (/dev/null, /dev/stdout, a named pipe) is written
+straight through: renaming over it would replace the device or the pipe with a plain file.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -82,13 +87,19 @@ class AtomicFile:
 
     def __init__(self, path: Union[str, Path]) -> None:
         self.path = Path(path)
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        try:
-            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
-        except OSError as exc:
-            raise OutputError.wrap(self.path, exc) from None
-        os.close(fd)
-        self.temp = Path(temp)
+        target = Path(os.path.realpath(self.path))  # through a symbolic link, to the file it names
+        self.direct = _exists_unlike_a_file(target)
+        if self.direct:
+            self.temp = target
+        else:
+            folder = target.parent if str(target.parent) else Path(".")
+            try:
+                fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=folder)
+            except OSError as exc:
+                raise OutputError.wrap(self.path, exc) from None
+            os.close(fd)
+            self.temp = Path(temp)
+        self.target = target
         self._stream: Optional[IO[Any]] = None
         self.done = False
         self.number = next(_SEQUENCE)
@@ -107,6 +118,9 @@ class AtomicFile:
         """Flush, sync and rename over the final name. Idempotent."""
         if self.done:
             return
+        if self.direct:
+            self._close_direct()
+            return
         try:
             if self._stream is not None and not self._stream.closed:
                 self._stream.flush()
@@ -119,7 +133,17 @@ class AtomicFile:
                 finally:
                     os.close(fd)
             os.chmod(self.temp, 0o666 & ~_umask())  # mkstemp makes 0600; a normal file is wanted
-            os.replace(self.temp, self.path)
+            os.replace(self.temp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise OutputError.wrap(self.path, exc) from None
+        self.done = True
+        _BEGUN.pop(self.number, None)
+
+    def _close_direct(self) -> None:
+        try:
+            if self._stream is not None and not self._stream.closed:
+                self._stream.close()  # a device or a pipe: nothing to sync, nothing to rename
         except OSError as exc:
             self.discard()
             raise OutputError.wrap(self.path, exc) from None
@@ -137,10 +161,20 @@ class AtomicFile:
                 self._stream.close()
             except OSError:  # the close of a full disk flushes and fails again: the file goes anyway
                 pass
+        if self.direct:  # what was written to a device or a pipe cannot be taken back
+            return
         try:
             os.unlink(self.temp)
         except OSError:
             pass
+
+
+def _exists_unlike_a_file(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def next_number() -> int:

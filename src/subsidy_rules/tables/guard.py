@@ -82,6 +82,16 @@ def abort_all(writers: Sequence[Any]) -> None:
             pass
 
 
+_received: List[int] = []  # the SIGTERMs the handler below has raised Terminated for, this run
+
+
+def interruption() -> BaseException:
+    """What stopped a DuckDB statement that ended with InterruptException: DuckDB checks for signals
+    while it runs and replaces the exception a handler raised with its own, so the SIGTERM the
+    handler saw (exit 143) must be told from Ctrl-C (130) here."""
+    return Terminated(_received[-1]) if _received else KeyboardInterrupt()
+
+
 @contextlib.contextmanager
 def terminate_raises() -> Iterator[None]:
     """While inside, SIGTERM raises Terminated (in the main thread; elsewhere nothing changes)."""
@@ -90,8 +100,10 @@ def terminate_raises() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: Any) -> None:
+        _received.append(signum)
         raise Terminated(signum)
 
+    _received.clear()
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
