@@ -215,6 +215,7 @@ def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[s
     the column by number and letter too (for spreadsheets). Two columns for one path are refused."""
     plans: List[Optional[ColumnPlan]] = []
     seen: Dict[Tuple[Part, ...], int] = {}
+    within: Dict[Tuple[Part, ...], int] = {}  # each path that holds a column's path -> that column
     for index, cell in enumerate(header):
         text = "" if cell is None else str(cell).strip()
         if not text:
@@ -224,11 +225,14 @@ def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[s
         parts, kind = resolve(text, schema, entity, where)
         if parts in seen:
             raise HeaderError(text, position=where, duplicate_of=seen[parts])
-        for other, at in seen.items():  # `labourer` beside `labourer.age`: one fills what the other holds
-            shorter, longer = (other, parts) if len(other) < len(parts) else (parts, other)
-            if longer[:len(shorter)] == shorter:
-                raise HeaderError(text, position=where, duplicate_of=at, whole=people_path(dotted(shorter)))
+        # `labourer` beside `labourer.age`: one column fills what the other holds
+        whole = next((parts[:k] for k in range(1, len(parts)) if parts[:k] in seen), None)
+        if whole is not None or parts in within:
+            at = seen[whole] if whole is not None else within[parts]
+            raise HeaderError(text, position=where, duplicate_of=at, whole=people_path(dotted(whole or parts)))
         seen[parts] = index
+        for k in range(1, len(parts)):
+            within.setdefault(parts[:k], index)
         plans.append(ColumnPlan(index, text, parts, kind))
     return plans
 
