@@ -699,12 +699,12 @@ def test_a_decimal_value_read_is_written_alike_by_sql_and_by_the_python_engine(p
 
 
 def test_a_line_nested_past_the_decoders_depth_is_rejected_by_its_line_on_both_engines(city, tmp_path):
-    """1,000 nested brackets: Python's JSON decoder recurses out; the SQL path's look at the block's
+    """100,000 nested brackets: Python's JSON decoder recurses out; the SQL path's look at the block's
     first lines must not end the run: the line is C010, the others are decided, the bytes the same."""
     from subsidy_rules.cli import main
 
     lines = (city / "labourers.jsonl").read_text(encoding="utf-8").splitlines()[:300]
-    deep = '{"labourer": {"name": ' + "[" * 1000 + "]" * 1000 + "}}"
+    deep = '{"labourer": {"name": ' + "[" * 100_000 + "]" * 100_000 + "}}"
     source = tmp_path / "deep.jsonl"
     source.write_text("\n".join(lines[:2] + [deep] + lines[2:]) + "\n", encoding="utf-8")
     written = []

@@ -192,8 +192,8 @@ def read_id(out: Collector, fields: Fields, key: str = "id", required: bool = Tr
         if required and fields.ok and not fields.has(key):
             pass  # already reported as missing
         return None
-    if not ID_PATTERN.match(value):
-        out.error("E015", fields.span(key), value=value)
+    if not ID_PATTERN.match(value):  # a line break or tab in it is shown escaped, as it was written
+        out.error("E015", fields.span(key), value=value if value.isprintable() else repr(value)[1:-1])
     return value
 
 

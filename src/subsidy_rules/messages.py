@@ -184,8 +184,6 @@ CLAIM.update({
     "T004": ("无法读取 {fmt} 文件:{detail}", "cannot read the {fmt} file: {detail}"),
     "T005": ("{path}:这一列没有表头,却填了内容", "{path}: this column has no header but holds a value"),
     "T006": ("{path}:这一列与第 {first} 列重复", "{path}: the same column as column {first}"),
-    "T014": ("{path}:这一列和第 {first} 列都填写“{whole}”(一列填整个,一列填其中一项),只能用其中一种",
-             "{path}: this column and column {first} both fill '{whole}' (one the whole of it, the other a part); use one or the other"),
     "T007": ("工作簿中没有名为 “{sheet}” 的工作表,可用:{choices}", "the workbook has no sheet named '{sheet}'; sheets: {choices}"),
     "T008": ("xlsx 工作表最多 {limit} 行,输出超出;请改用 csv 或 parquet", "an xlsx sheet holds at most {limit} rows and the output has more; use csv or parquet"),
     "T012": ("工作表 “{sheet}” 里没有表格(开头没有表头);工作簿中的工作表:{choices}(用 --sheet 选择)",

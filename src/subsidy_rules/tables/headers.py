@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from .. import model as m
-from ..errors import ClaimError, SubsidyRulesError, did_you_mean, people_path
+from ..errors import ClaimError, SubsidyRulesError, did_you_mean
 from ..facts import MAX_LIST
 from ..messages import RESERVED_COLUMNS, Word, table_word
 from .records import RESERVED
@@ -46,15 +46,12 @@ class HeaderError(SubsidyRulesError):
     """A header that names no field, or more than one. ``column`` is the header as written."""
 
     def __init__(self, column: str, suggestions: Sequence[str] = (), *, position: Optional[int] = None,
-                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None, too_far: bool = False,
-                 whole: Optional[str] = None) -> None:
+                 choices: Sequence[str] = (), duplicate_of: Optional[int] = None, too_far: bool = False) -> None:
         self.column = column
         self.position = position
         where = column if position is None else "{where}"
         if too_far:  # a list position past the longest list a claim may hold
             self.inner = ClaimError("C010", where, limit=MAX_LIST)
-        elif duplicate_of is not None and whole is not None:
-            self.inner = ClaimError("T014", where, first=duplicate_of + 1, whole=whole)
         elif duplicate_of is not None:
             self.inner = ClaimError("T006", where, first=duplicate_of + 1)
         elif choices:
@@ -215,7 +212,6 @@ def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[s
     the column by number and letter too (for spreadsheets). Two columns for one path are refused."""
     plans: List[Optional[ColumnPlan]] = []
     seen: Dict[Tuple[Part, ...], int] = {}
-    within: Dict[Tuple[Part, ...], int] = {}  # each path that holds a column's path -> that column
     for index, cell in enumerate(header):
         text = "" if cell is None else str(cell).strip()
         if not text:
@@ -225,21 +221,9 @@ def plan_columns(header: Sequence[Any], schema: m.FactSchema, entity: Optional[s
         parts, kind = resolve(text, schema, entity, where)
         if parts in seen:
             raise HeaderError(text, position=where, duplicate_of=seen[parts])
-        # `labourer` beside `labourer.age`: one column fills what the other holds
-        whole = next((parts[:k] for k in range(1, len(parts)) if parts[:k] in seen), None)
-        if whole is not None or parts in within:
-            at = seen[whole] if whole is not None else within[parts]
-            raise HeaderError(text, position=where, duplicate_of=at, whole=people_path(dotted(whole or parts)))
         seen[parts] = index
-        for k in range(1, len(parts)):
-            within.setdefault(parts[:k], index)
         plans.append(ColumnPlan(index, text, parts, kind))
     return plans
-
-
-def dotted(parts: Sequence[Part]) -> str:
-    """A path as a JSON path writes it: employer.hires[0].worker."""
-    return "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + p for i, p in enumerate(parts))
 
 
 def put(record: Dict[str, Any], parts: Sequence[Part], value: Any) -> None:
@@ -250,9 +234,12 @@ def put(record: Dict[str, Any], parts: Sequence[Part], value: Any) -> None:
             while len(current) <= part:
                 current.append({})
             current = current[part]
-            continue
-        default: Any = [] if isinstance(following, int) else {}
-        current = current.setdefault(part, default)
+        else:
+            current = current.setdefault(part, [] if isinstance(following, int) else {})
+        if not isinstance(current, list if isinstance(following, int) else dict):
+            # a column gave the whole of this place a value that holds no fields (`labourer` = 张三
+            # beside `labourer.age`): that value stays, and the claim check rejects it (C001)
+            return
     last = parts[-1]
     if isinstance(last, int):
         while len(current) <= last:
