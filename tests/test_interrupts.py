@@ -394,3 +394,35 @@ def test_an_output_through_a_symbolic_link_or_to_a_pipe_or_device_keeps_what_it_
                         stdout=io.StringIO(), stderr=io.StringIO()) == 0, fmt
             assert device.is_char_device(), fmt
     assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_writing_to_a_pipe_says_its_output_is_incomplete(big, tmp_path):
+    """A named pipe is written straight through: after Ctrl-C, what went down it cannot be taken
+    back, so the message says the output is incomplete, not that a file was not made."""
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got = bytearray()
+
+    def read() -> None:
+        with open(pipe, "rb") as stream:
+            while True:
+                block = stream.read(65536)
+                if not block:
+                    return
+                got.extend(block)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    process = start(["evaluate", big, "--out", pipe.name, "--lang", "en", "--engine", "python"], tmp_path,
+                    stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(got) < 100_000 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    reader.join(timeout=30)
+    assert process.returncode == 130, err
+    assert err.startswith("interrupted: the output written to pipe is incomplete;") and "not written" not in err, err
+    assert pipe.is_fifo() and got and leftovers(tmp_path) == []

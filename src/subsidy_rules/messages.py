@@ -209,6 +209,9 @@ TABLES: Dict[str, Tuple[str, str]] = {
     "interrupted-stdout": ("已中断:标准输出上的结果不完整;中断前已处理 {records} 条记录,写出 {rows} 行",
                            "interrupted: the output on standard output is incomplete; {records} record(s) done, "
                            "{rows} row(s) written before the interruption"),
+    "interrupted-stream": ("已中断:写往 {path} 的结果不完整;中断前已处理 {records} 条记录,写出 {rows} 行",
+                           "interrupted: the output written to {path} is incomplete; {records} record(s) done, "
+                           "{rows} row(s) written before the interruption"),
     "failed-file": ("无法写出 {path}:{detail};该文件没有生成(临时文件已删除);此前已处理 {records} 条记录,写出 {rows} 行",
                     "cannot write {path}: {detail}; the file was not made (its temporary file was removed); "
                     "{records} record(s) done, {rows} row(s) written before the failure"),

@@ -169,6 +169,11 @@ class AtomicFile:
             pass
 
 
+def written_through(path: Union[str, Path]) -> bool:
+    """Whether an output to ``path`` is written straight to it (a device or a pipe), not published whole."""
+    return _exists_unlike_a_file(Path(os.path.realpath(path)))
+
+
 def _exists_unlike_a_file(path: Path) -> bool:
     try:
         mode = os.stat(path).st_mode

@@ -21,7 +21,7 @@ import threading
 from typing import Any, Iterator, List, Optional, Sequence, TypeVar
 
 from ..messages import table_word
-from .atomic import OutputError, discard_begun_since, next_number
+from .atomic import OutputError, discard_begun_since, next_number, written_through
 
 EXIT_OUTPUT = 4  # an output file could not be written
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), 128 + 2 as shells report it
@@ -122,14 +122,20 @@ def stop_code(exc: BaseException) -> int:
 def stop_report(exc: BaseException, files: Sequence[str], records: int, rows: int, lang: str,
                 folder: Optional[str] = None) -> str:
     """The line that says the run stopped, which files were not made, and how far it got.
-    ``folder``: the files were the lists of this folder (`lists --out`)."""
+    ``folder``: the files were the lists of this folder (`lists --out`). A device or a pipe among
+    ``files`` was written straight through: its output is incomplete, not missing."""
     if isinstance(exc, OutputError):
         return table_word("failed-file", lang, path=exc.path, detail=exc.reason(lang), records=records, rows=rows) + "\n"
     if folder is not None:
         return table_word("interrupted-folder", lang, path=folder, records=records, rows=rows) + "\n"
-    if files:
-        return table_word("interrupted-file", lang, path=", ".join(files), records=records, rows=rows) + "\n"
-    return table_word("interrupted-stdout", lang, records=records, rows=rows) + "\n"
+    streamed = [name for name in files if written_through(name)]
+    kept = [name for name in files if name not in streamed]
+    lines = []
+    if kept:
+        lines.append(table_word("interrupted-file", lang, path=", ".join(kept), records=records, rows=rows))
+    if streamed:
+        lines.append(table_word("interrupted-stream", lang, path=", ".join(streamed), records=records, rows=rows))
+    return "\n".join(lines or [table_word("interrupted-stdout", lang, records=records, rows=rows)]) + "\n"
 
 
 __all__ = ["Outputs", "Terminated", "STOPS", "terminate_raises", "stop_code", "stop_report", "EXIT_OUTPUT",
