@@ -115,35 +115,24 @@ class AtomicFile:
         return self._stream
 
     def commit(self) -> None:
-        """Flush, sync and rename over the final name. Idempotent."""
+        """Flush, sync and rename over the final name (a device or a pipe: only close). Idempotent."""
         if self.done:
             return
-        if self.direct:
-            self._close_direct()
-            return
         try:
             if self._stream is not None and not self._stream.closed:
-                self._stream.flush()
-                os.fsync(self._stream.fileno())
+                if not self.direct:
+                    self._stream.flush()
+                    os.fsync(self._stream.fileno())
                 self._stream.close()
-            if self._stream is None:  # written by a library through the path: sync it by the path
-                fd = os.open(self.temp, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            os.chmod(self.temp, 0o666 & ~_umask())  # mkstemp makes 0600; a normal file is wanted
-            os.replace(self.temp, self.target)
-        except OSError as exc:
-            self.discard()
-            raise OutputError.wrap(self.path, exc) from None
-        self.done = True
-        _BEGUN.pop(self.number, None)
-
-    def _close_direct(self) -> None:
-        try:
-            if self._stream is not None and not self._stream.closed:
-                self._stream.close()  # a device or a pipe: nothing to sync, nothing to rename
+            if not self.direct:
+                if self._stream is None:  # written by a library through the path: sync it by the path
+                    fd = os.open(self.temp, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                os.chmod(self.temp, 0o666 & ~_umask())  # mkstemp makes 0600; a normal file is wanted
+                os.replace(self.temp, self.target)
         except OSError as exc:
             self.discard()
             raise OutputError.wrap(self.path, exc) from None

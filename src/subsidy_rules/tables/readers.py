@@ -139,8 +139,8 @@ def _read_csv(stream: TextIO, schema: m.FactSchema, entity: Optional[str], seen:
         header = next(reader)
     except StopIteration:
         return
-    except csv.Error as exc:  # a header the csv module cannot split (a cell past its size limit): the
-        # columns cannot be named, so the file is its one record, rejected, as a header not in UTF-8 is
+    except csv.Error as exc:  # a header the csv module cannot split (a stream handed in that translates
+        # line ends): the columns cannot be named, so the file is its one record, rejected, as a header not in UTF-8 is
         yield RawRecord(1, error=ClaimError("C011", "", detail=table_word_pair("csv-row", detail=str(exc))))
         return
     if _undecoded[0] != seen:
